@@ -1,0 +1,28 @@
+#ifndef INFOSTORE_CLI_H
+#define INFOSTORE_CLI_H
+
+/* The admin commands of the infostore binary. Each returns an exit code
+   (sysexits.h). */
+
+struct cli {
+	const char *config_path;
+	int argc;          /* arguments after the command words */
+	char **argv;
+};
+
+int cli_serve(struct cli *cli);
+int cli_config_check(struct cli *cli);
+int cli_user(struct cli *cli, const char *sub);
+int cli_deliver(struct cli *cli);
+int cli_mailbox_list(struct cli *cli);
+int cli_fetch(struct cli *cli);
+int cli_calendar_list(struct cli *cli);
+
+/* Load the config (all errors printed to stderr); NULL means exit 78. */
+struct conf *cli_load_conf(struct cli *cli, int check_files);
+/* Open the store of conf; NULL means exit 75 (message printed). */
+struct store *cli_open_store(const struct conf *conf);
+/* Is one of the arguments --help or -h? */
+int cli_wants_help(const struct cli *cli);
+
+#endif

@@ -1,0 +1,449 @@
+/*
+ * Admin commands that work on the store directly: users, delivery,
+ * mailboxes, fetch, calendar. They may run while the daemon runs.
+ */
+#include "cal.h"
+#include "cli.h"
+#include "conf.h"
+#include "deliver.h"
+#include "log.h"
+#include "pool.h"
+#include "secret.h"
+#include "store.h"
+#include "strutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+static int cmd_usage(const char *text, int help)
+{
+	fprintf(help ? stdout : stderr, "usage: infostore [-c FILE] %s\n", text);
+	return help ? 0 : EX_USAGE;
+}
+
+static int store_exit_code(struct store *store)
+{
+	switch (store_last_error(store)) {
+	case STORE_ERROR_NOT_FOUND:
+		return EX_NOUSER;
+	case STORE_ERROR_EXISTS:
+	case STORE_ERROR_INVALID:
+	case STORE_ERROR_PERM:
+		return EX_DATAERR;
+	case STORE_ERROR_TEMP:
+		return EX_TEMPFAIL;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+/* The first line of stdin, without its line break. */
+static int read_password(char *buf, size_t size)
+{
+	size_t len;
+
+	if (fgets(buf, (int)size, stdin) == NULL) {
+		fprintf(stderr, "infostore: expected the password on stdin\n");
+		return -1;
+	}
+	len = strlen(buf);
+	if (len == size - 1 && buf[len - 1] != '\n') {
+		fprintf(stderr, "infostore: password too long (at most %zu bytes)\n",
+			size - 2);
+		return -1;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len == 0) {
+		fprintf(stderr, "infostore: the password must not be empty\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void user_list_cb(void *context, const struct store_user *user)
+{
+	(void)context;
+	printf("%s%s%s\n", user->address,
+	       user->calendar_format != NULL ? "\tcalendar_format=" : "",
+	       user->calendar_format != NULL ? user->calendar_format : "");
+}
+
+int cli_user(struct cli *cli, const char *sub)
+{
+	static const char user_usage[] =
+		"user add|passwd|del ADDRESS | user list | "
+		"user set ADDRESS calendar_format=icalendar|url|both|default";
+	int help = cli_wants_help(cli);
+	struct conf *conf;
+	struct store *store;
+	char password[1024];
+	int ret = 0;
+
+	if (help)
+		return cmd_usage(user_usage, 1);
+	if (strcmp(sub, "list") == 0) {
+		if (cli->argc != 0)
+			return cmd_usage("user list", 0);
+	} else if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0 ||
+		   strcmp(sub, "del") == 0) {
+		if (cli->argc != 1)
+			return cmd_usage(user_usage, 0);
+	} else if (strcmp(sub, "set") == 0) {
+		if (cli->argc != 2)
+			return cmd_usage(user_usage, 0);
+	} else {
+		fprintf(stderr, "infostore: unknown user command: %s\n", sub);
+		return cmd_usage(user_usage, 0);
+	}
+	if (cli->argc >= 1 && strcmp(sub, "list") != 0 &&
+	    !str_is_address(cli->argv[0])) {
+		fprintf(stderr, "infostore: not an address: %s\n", cli->argv[0]);
+		return EX_USAGE;
+	}
+	conf = cli_load_conf(cli, 0);
+	if (conf == NULL)
+		return EX_CONFIG;
+	store = cli_open_store(conf);
+	if (store == NULL) {
+		conf_free(&conf);
+		return EX_TEMPFAIL;
+	}
+
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) {
+		if (read_password(password, sizeof(password)) < 0) {
+			ret = EX_USAGE;
+		} else {
+			int r = strcmp(sub, "add") == 0 ?
+				store_user_add(store, cli->argv[0], password) :
+				store_user_set_password(store, cli->argv[0], password);
+
+			if (r < 0) {
+				fprintf(stderr, "infostore: %s\n",
+					store_last_error(store) == STORE_ERROR_EXISTS ?
+					"user exists" : store_last_error(store) ==
+					STORE_ERROR_NOT_FOUND ? "unknown user" :
+					store_last_error_detail(store));
+				ret = store_exit_code(store);
+			} else {
+				log_info("cli", "user %s user=%s",
+					 strcmp(sub, "add") == 0 ? "added" : "password changed",
+					 log_value(cli->argv[0]));
+			}
+		}
+		secret_wipe(password, sizeof(password));
+	} else if (strcmp(sub, "del") == 0) {
+		if (store_user_delete(store, cli->argv[0]) < 0) {
+			fprintf(stderr, "infostore: %s\n",
+				store_last_error(store) == STORE_ERROR_NOT_FOUND ?
+				"unknown user" : store_last_error_detail(store));
+			ret = store_exit_code(store);
+		}
+	} else if (strcmp(sub, "list") == 0) {
+		struct pool *pool = pool_create(4096);
+
+		if (store_user_list(store, pool, user_list_cb, NULL) < 0)
+			ret = EX_TEMPFAIL;
+		pool_destroy(&pool);
+	} else {
+		const char *setting = cli->argv[1];
+		const char *value = strchr(setting, '=');
+		enum conf_calendar_format format;
+
+		if (value == NULL || strncmp(setting, "calendar_format=", 16) != 0) {
+			fprintf(stderr, "infostore: only calendar_format=... can be set\n");
+			ret = EX_USAGE;
+		} else if (strcmp(value + 1, "default") != 0 &&
+			   conf_calendar_format_parse(value + 1, &format) < 0) {
+			fprintf(stderr, "infostore: calendar_format must be icalendar, url, both or default\n");
+			ret = EX_USAGE;
+		} else if (store_user_set_calendar_format(store, cli->argv[0],
+				strcmp(value + 1, "default") == 0 ? NULL : value + 1) < 0) {
+			fprintf(stderr, "infostore: %s\n",
+				store_last_error(store) == STORE_ERROR_NOT_FOUND ?
+				"unknown user" : store_last_error_detail(store));
+			ret = store_exit_code(store);
+		}
+	}
+	store_close(&store);
+	conf_free(&conf);
+	return ret;
+}
+
+/* Read all of stdin, at most max bytes (+1 to detect too big). */
+static unsigned char *read_stdin(size_t max, size_t *size_r, int *too_big_r)
+{
+	size_t alloc = 65536, used = 0;
+	unsigned char *data = malloc(alloc);
+
+	*too_big_r = 0;
+	if (data == NULL)
+		return NULL;
+	for (;;) {
+		ssize_t ret;
+
+		if (used == alloc) {
+			unsigned char *bigger;
+
+			alloc *= 2;
+			bigger = realloc(data, alloc);
+			if (bigger == NULL) {
+				free(data);
+				return NULL;
+			}
+			data = bigger;
+		}
+		ret = read(STDIN_FILENO, data + used, alloc - used);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0) {
+			free(data);
+			return NULL;
+		}
+		if (ret == 0)
+			break;
+		used += (size_t)ret;
+		if (used > max) {
+			*too_big_r = 1;
+			break;
+		}
+	}
+	*size_r = used;
+	return data;
+}
+
+int cli_deliver(struct cli *cli)
+{
+	static const char deliver_usage[] = "deliver [-f SENDER] ADDRESS < message";
+	const char *sender = NULL, *rcpt;
+	struct deliver_request req;
+	struct deliver_request *reqs[1] = { &req };
+	enum deliver_status status = DELIVER_TEMPFAIL;
+	uint32_t uid = 0;
+	struct conf *conf;
+	struct store *store;
+	unsigned char *data;
+	size_t size;
+	int too_big, ret;
+	int argi = 0;
+
+	if (cli_wants_help(cli))
+		return cmd_usage(deliver_usage, 1);
+	if (cli->argc >= 2 && strcmp(cli->argv[0], "-f") == 0) {
+		sender = cli->argv[1];
+		argi = 2;
+	}
+	if (cli->argc - argi != 1)
+		return cmd_usage(deliver_usage, 0);
+	rcpt = cli->argv[argi];
+	conf = cli_load_conf(cli, 0);
+	if (conf == NULL)
+		return EX_CONFIG;
+
+	data = read_stdin(conf->max_message_size, &size, &too_big);
+	if (data == NULL) {
+		fprintf(stderr, "infostore: cannot read the message: %s\n", strerror(errno));
+		conf_free(&conf);
+		return EX_TEMPFAIL;
+	}
+	if (too_big) {
+		fprintf(stderr, "infostore: message larger than max_message_size (%llu bytes)\n",
+			(unsigned long long)conf->max_message_size);
+		free(data);
+		conf_free(&conf);
+		return EX_DATAERR;
+	}
+	if (size == 0) {
+		fprintf(stderr, "infostore: empty message\n");
+		free(data);
+		conf_free(&conf);
+		return EX_DATAERR;
+	}
+	store = cli_open_store(conf);
+	if (store == NULL) {
+		free(data);
+		conf_free(&conf);
+		return EX_TEMPFAIL;
+	}
+	cal_init(conf);
+	memset(&req, 0, sizeof(req));
+	req.sender = sender;
+	req.data = data;
+	req.size = size;
+	req.rcpt_count = 1;
+	req.recipients = &rcpt;
+	req.status = &status;
+	req.uids = &uid;
+	deliver_batch(store, conf, reqs, 1);
+	switch (status) {
+	case DELIVER_OK:
+		ret = 0;
+		break;
+	case DELIVER_UNKNOWN_USER:
+		fprintf(stderr, "infostore: unknown user: %s\n", rcpt);
+		ret = EX_NOUSER;
+		break;
+	case DELIVER_TOO_BIG:
+		fprintf(stderr, "infostore: message too big\n");
+		ret = EX_DATAERR;
+		break;
+	case DELIVER_BAD_MESSAGE:
+		fprintf(stderr, "infostore: message refused\n");
+		ret = EX_DATAERR;
+		break;
+	case DELIVER_TEMPFAIL:
+	default:
+		fprintf(stderr, "infostore: temporary failure, try again later\n");
+		ret = EX_TEMPFAIL;
+		break;
+	}
+	cal_deinit();
+	store_close(&store);
+	free(data);
+	conf_free(&conf);
+	return ret;
+}
+
+static int open_user(struct cli *cli, struct conf **conf_r, struct store **store_r,
+		     struct pool *pool, struct store_user *user_r)
+{
+	int ret;
+
+	*conf_r = cli_load_conf(cli, 0);
+	if (*conf_r == NULL)
+		return EX_CONFIG;
+	*store_r = cli_open_store(*conf_r);
+	if (*store_r == NULL)
+		return EX_TEMPFAIL;
+	ret = store_user_lookup(*store_r, cli->argv[0], pool, user_r);
+	if (ret < 0)
+		return EX_TEMPFAIL;
+	if (ret == 0) {
+		fprintf(stderr, "infostore: unknown user: %s\n", cli->argv[0]);
+		return EX_NOUSER;
+	}
+	return 0;
+}
+
+int cli_mailbox_list(struct cli *cli)
+{
+	struct pool *pool;
+	struct conf *conf = NULL;
+	struct store *store = NULL;
+	struct store_user user;
+	struct store_mailbox *mailboxes;
+	unsigned int count;
+	int ret;
+
+	if (cli_wants_help(cli))
+		return cmd_usage("mailbox list ADDRESS\n"
+				 "  one line per mailbox: name, messages, unseen, "
+				 "UIDVALIDITY, UIDNEXT (tab-separated)", 1);
+	if (cli->argc != 1)
+		return cmd_usage("mailbox list ADDRESS", 0);
+	pool = pool_create(4096);
+	ret = open_user(cli, &conf, &store, pool, &user);
+	if (ret == 0) {
+		if (store_mailbox_list(store, user.id, pool, &mailboxes, &count) < 0) {
+			ret = EX_TEMPFAIL;
+		} else {
+			for (unsigned int i = 0; i < count; i++) {
+				if (mailboxes[i].kind != STORE_MAILBOX_MAIL)
+					continue;
+				printf("%s\t%u\t%u\t%u\t%u\n", mailboxes[i].name,
+				       mailboxes[i].messages, mailboxes[i].unseen,
+				       mailboxes[i].uidvalidity, mailboxes[i].uidnext);
+			}
+		}
+	}
+	store_close(&store);
+	conf_free(&conf);
+	pool_destroy(&pool);
+	return ret;
+}
+
+int cli_fetch(struct cli *cli)
+{
+	struct pool *pool;
+	struct conf *conf = NULL;
+	struct store *store = NULL;
+	struct store_user user;
+	struct store_mailbox mailbox;
+	struct store_message msg;
+	uint32_t uid;
+	int ret;
+
+	if (cli_wants_help(cli))
+		return cmd_usage("fetch ADDRESS MAILBOX UID\n"
+				 "  the stored message, byte for byte, to stdout "
+				 "(exit 66 if there is none)", 1);
+	if (cli->argc != 3)
+		return cmd_usage("fetch ADDRESS MAILBOX UID", 0);
+	if (str_to_u32(cli->argv[2], &uid) < 0 || uid == 0) {
+		fprintf(stderr, "infostore: UID must be a number from 1\n");
+		return EX_USAGE;
+	}
+	pool = pool_create(4096);
+	ret = open_user(cli, &conf, &store, pool, &user);
+	if (ret == 0) {
+		int r = store_mailbox_lookup(store, user.id, cli->argv[1], pool, &mailbox);
+
+		if (r > 0)
+			r = store_message_get(store, mailbox.id, uid, STORE_FIELD_BLOB,
+					      pool, &msg);
+		if (r < 0) {
+			ret = EX_TEMPFAIL;
+		} else if (r == 0) {
+			fprintf(stderr, "infostore: no such message\n");
+			ret = EX_NOINPUT;
+		} else {
+			const unsigned char *data;
+			size_t size;
+
+			if (store_blob_read(store, msg.blob, pool, &data, &size) < 0) {
+				fprintf(stderr, "infostore: cannot read the message: %s\n",
+					store_last_error_detail(store));
+				ret = EX_TEMPFAIL;
+			} else if (fwrite(data, 1, size, stdout) != size ||
+				   fflush(stdout) != 0) {
+				ret = EX_IOERR;
+			}
+		}
+	}
+	store_close(&store);
+	conf_free(&conf);
+	pool_destroy(&pool);
+	return ret;
+}
+
+int cli_calendar_list(struct cli *cli)
+{
+	struct conf *conf;
+	struct store *store;
+	int ret;
+
+	if (cli_wants_help(cli))
+		return cmd_usage("calendar list ADDRESS\n"
+				 "  the user's calendar items: UID, start, summary, status, "
+				 "the user's answer, attendees' answers, source", 1);
+	if (cli->argc != 1)
+		return cmd_usage("calendar list ADDRESS", 0);
+	conf = cli_load_conf(cli, 0);
+	if (conf == NULL)
+		return EX_CONFIG;
+	store = cli_open_store(conf);
+	if (store == NULL) {
+		conf_free(&conf);
+		return EX_TEMPFAIL;
+	}
+	ret = cal_list_print(store, conf, cli->argv[0], stdout);
+	if (ret == EX_NOUSER)
+		fprintf(stderr, "infostore: unknown user: %s\n", cli->argv[0]);
+	store_close(&store);
+	conf_free(&conf);
+	return ret;
+}

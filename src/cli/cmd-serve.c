@@ -1,0 +1,216 @@
+/*
+ * `infostore serve` and `infostore config check`.
+ */
+#include "auth.h"
+#include "cal.h"
+#include "cli.h"
+#include "conf.h"
+#include "deliver-queue.h"
+#include "imap-server.h"
+#include "ioloop.h"
+#include "lmtp-server.h"
+#include "log.h"
+#include "mailbox-watch.h"
+#include "outbound.h"
+#include "pop3-server.h"
+#include "server.h"
+#include "store.h"
+#include "tls.h"
+#include "web-server.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* After SIGTERM, connections get this long to finish before we stop. */
+#define SERVE_DRAIN_MSECS 10000
+
+int cli_config_check(struct cli *cli)
+{
+	struct conf *conf;
+
+	if (cli_wants_help(cli)) {
+		printf("usage: infostore [-c FILE] config check\n"
+		       "  print the effective settings and the base of meeting-request\n"
+		       "  links, or every configuration error (exit 78)\n");
+		return 0;
+	}
+	if (cli->argc != 0) {
+		fprintf(stderr, "usage: infostore [-c FILE] config check\n");
+		return EX_USAGE;
+	}
+	conf = cli_load_conf(cli, 1);
+	if (conf == NULL)
+		return EX_CONFIG;
+	conf_print(conf, stdout);
+	conf_free(&conf);
+	return 0;
+}
+
+struct serve_ctx {
+	struct server srv;
+	struct timer *drain_timer;
+	struct conf *conf;
+};
+
+static void serve_drain_timeout(void *context)
+{
+	struct serve_ctx *ctx = context;
+
+	log_warning("server", "stopping with %u connections still open",
+		    ctx->srv.connections);
+	ioloop_stop(ctx->srv.ioloop);
+}
+
+static void serve_sigterm(void *context)
+{
+	struct serve_ctx *ctx = context;
+
+	if (ctx->srv.draining) {
+		ioloop_stop(ctx->srv.ioloop);
+		return;
+	}
+	log_info("server", "shutting down");
+	ctx->drain_timer = timer_add(ctx->srv.ioloop, SERVE_DRAIN_MSECS, false,
+				     serve_drain_timeout, ctx);
+	server_drain(&ctx->srv);
+}
+
+static void serve_sighup(void *context)
+{
+	struct serve_ctx *ctx = context;
+	const char *error;
+
+	if (ctx->srv.tls == NULL)
+		return;
+	if (tls_context_reload(ctx->srv.tls, &error) < 0)
+		log_error("server", "TLS reload failed, keeping the old certificate: %s",
+			  error);
+	else
+		log_info("server", "TLS certificate reloaded");
+}
+
+static int serve_drop_privileges(const struct conf *conf)
+{
+	struct passwd *pw;
+
+	if (conf->run_user == NULL)
+		return 0;
+	pw = getpwnam(conf->run_user);
+	if (pw == NULL) {
+		fprintf(stderr, "%s: user: no such system user: %s\n",
+			conf->path, conf->run_user);
+		return -1;
+	}
+	if (getuid() != 0) {
+		if (getuid() == pw->pw_uid)
+			return 0;
+		fprintf(stderr, "infostore: user = %s needs starting as root\n",
+			conf->run_user);
+		return -1;
+	}
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		fprintf(stderr, "infostore: cannot drop privileges to %s: %s\n",
+			conf->run_user, strerror(errno));
+		return -1;
+	}
+	log_info("server", "running as user=%s", conf->run_user);
+	return 0;
+}
+
+int cli_serve(struct cli *cli)
+{
+	struct serve_ctx ctx;
+	const char *error;
+	int ret = 0;
+
+	if (cli_wants_help(cli)) {
+		printf("usage: infostore [-c FILE] serve\n"
+		       "  run in the foreground, logging to stderr; SIGTERM drains and\n"
+		       "  stops, SIGHUP reloads the TLS certificate and key\n");
+		return 0;
+	}
+	if (cli->argc != 0) {
+		fprintf(stderr, "usage: infostore [-c FILE] serve\n");
+		return EX_USAGE;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.conf = cli_load_conf(cli, 1);
+	if (ctx.conf == NULL)
+		return EX_CONFIG;
+	ctx.srv.conf = ctx.conf;
+	ctx.srv.store = cli_open_store(ctx.conf);
+	if (ctx.srv.store == NULL) {
+		conf_free(&ctx.conf);
+		return EX_TEMPFAIL;
+	}
+	if (ctx.conf->tls_cert != NULL &&
+	    tls_context_create(ctx.conf->tls_cert, ctx.conf->tls_key,
+			       &ctx.srv.tls, &error) < 0) {
+		fprintf(stderr, "%s: tls_cert: %s\n", ctx.conf->path, error);
+		store_close(&ctx.srv.store);
+		conf_free(&ctx.conf);
+		return EX_CONFIG;
+	}
+	/* Remove what crashed deliveries left behind (older than an hour,
+	   so nothing in flight elsewhere is touched). */
+	{
+		int removed = store_blob_gc(ctx.srv.store, 3600);
+
+		if (removed > 0)
+			log_info("server", "removed unreferenced blobs count=%d", removed);
+	}
+
+	ctx.srv.ioloop = ioloop_create();
+	ctx.srv.auth = auth_create(ctx.srv.ioloop, ctx.srv.store,
+				   ctx.conf->data_dir, ctx.conf);
+	ctx.srv.watch = mailbox_watch_create(ctx.srv.ioloop, ctx.srv.store);
+	ctx.srv.deliver_queue = deliver_queue_create(ctx.srv.ioloop,
+						     ctx.conf->data_dir, ctx.conf);
+	cal_init(ctx.conf);
+
+	if (imap_server_init(&ctx.srv, &error) < 0 ||
+	    pop3_server_init(&ctx.srv, &error) < 0 ||
+	    lmtp_server_init(&ctx.srv, &error) < 0 ||
+	    web_server_init(&ctx.srv, &error) < 0 ||
+	    outbound_init(&ctx.srv, &error) < 0) {
+		fprintf(stderr, "infostore: %s\n", error);
+		ret = EX_OSERR;
+		goto out;
+	}
+	if (serve_drop_privileges(ctx.conf) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	ioloop_add_signal(ctx.srv.ioloop, SIGTERM, serve_sigterm, &ctx);
+	ioloop_add_signal(ctx.srv.ioloop, SIGINT, serve_sigterm, &ctx);
+	ioloop_add_signal(ctx.srv.ioloop, SIGHUP, serve_sighup, &ctx);
+	log_info("server", "infostore started hostname=%s data_dir=%s links=%s",
+		 ctx.conf->hostname, log_value(ctx.conf->data_dir),
+		 ctx.conf->link_base != NULL ? ctx.conf->link_base : "none");
+	ioloop_run(ctx.srv.ioloop);
+	log_info("server", "stopped");
+out:
+	timer_remove(&ctx.drain_timer);
+	outbound_deinit();
+	web_server_deinit();
+	lmtp_server_deinit();
+	pop3_server_deinit();
+	imap_server_deinit();
+	server_stop_listening(&ctx.srv);
+	deliver_queue_destroy(&ctx.srv.deliver_queue);
+	cal_deinit();
+	mailbox_watch_destroy(&ctx.srv.watch);
+	auth_destroy(&ctx.srv.auth);
+	ioloop_destroy(&ctx.srv.ioloop);
+	tls_context_destroy(&ctx.srv.tls);
+	store_close(&ctx.srv.store);
+	conf_free(&ctx.conf);
+	return ret;
+}

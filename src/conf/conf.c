@@ -1,0 +1,1081 @@
+/*
+ * Configuration loading and validation.
+ *
+ * inih splits the file into (section, key, value); we count lines in our
+ * own reader so that every error can name its line. Each key has one entry
+ * in conf_keys[] with its parser; rules that involve several keys (the
+ * meeting-request link, listeners that need a certificate) run after the
+ * whole file is read, in conf_validate().
+ */
+#include "conf.h"
+#include "log.h"
+#include "strutil.h"
+#include "tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct conf_parser;
+
+typedef int conf_key_parser(struct conf_parser *parser, const char *value,
+			    void *dest, const char **error_r);
+
+struct conf_key {
+	const char *section;
+	const char *key;
+	conf_key_parser *parse;
+	size_t offset;
+	const char *default_value;
+};
+
+struct conf_parser {
+	struct conf *conf;
+	FILE *file;
+	FILE *err;
+	const char *path;
+	char *dir;             /* directory of the config file, for relative paths */
+	unsigned int line;
+	bool long_line;
+	unsigned int errors;
+	unsigned int key_lines[64];   /* line of each conf_keys[] entry; 0 unset */
+	unsigned int section_line;
+	char section[64];
+	bool section_known;
+};
+
+#define OFF(field) offsetof(struct conf, field)
+
+static conf_key_parser parse_string, parse_hostname, parse_path, parse_cidrs,
+	parse_log_level, parse_size, parse_uint, parse_msecs, parse_secs,
+	parse_addresses, parse_url_protocol, parse_public_host,
+	parse_public_url, parse_calendar_format, parse_relay, parse_user;
+
+static const struct conf_key conf_keys[] = {
+	{ "server", "hostname", parse_hostname, OFF(hostname), NULL },
+	{ "server", "data_dir", parse_path, OFF(data_dir), "/var/lib/infostore" },
+	{ "server", "tls_cert", parse_path, OFF(tls_cert), "" },
+	{ "server", "tls_key", parse_path, OFF(tls_key), "" },
+	{ "server", "plaintext_auth_from", parse_cidrs, 0, "" },
+	{ "server", "log_level", parse_log_level, OFF(log_level), "info" },
+	{ "server", "user", parse_user, OFF(run_user), "" },
+
+	{ "limits", "max_message_size", parse_size, OFF(max_message_size), "50M" },
+	{ "limits", "max_line_length", parse_size, OFF(max_line_length), "64K" },
+	{ "limits", "max_bad_commands", parse_uint, OFF(max_bad_commands), "20" },
+	{ "limits", "auth_failure_delay", parse_msecs, OFF(auth_failure_delay_msecs), "2000" },
+	{ "limits", "max_connections", parse_uint, OFF(max_connections), "20000" },
+	{ "limits", "max_connections_per_ip", parse_uint, OFF(max_connections_per_ip), "0" },
+	{ "limits", "imap_idle_timeout", parse_secs, OFF(imap_idle_timeout_secs), "1860" },
+	{ "limits", "pop3_idle_timeout", parse_secs, OFF(pop3_idle_timeout_secs), "600" },
+	{ "limits", "lmtp_idle_timeout", parse_secs, OFF(lmtp_idle_timeout_secs), "300" },
+
+	{ "imap", "listen", parse_addresses, OFF(imap_listen), "0.0.0.0:143" },
+	{ "imap", "tls_listen", parse_addresses, OFF(imap_tls_listen), "0.0.0.0:993" },
+	{ "pop3", "listen", parse_addresses, OFF(pop3_listen), "0.0.0.0:110" },
+	{ "pop3", "tls_listen", parse_addresses, OFF(pop3_tls_listen), "0.0.0.0:995" },
+	{ "lmtp", "listen", parse_addresses, OFF(lmtp_listen), "127.0.0.1:24" },
+
+	{ "web", "tls_listen", parse_addresses, OFF(web_tls_listen), "0.0.0.0:443" },
+	{ "web", "listen", parse_addresses, OFF(web_listen), "" },
+	{ "web", "redirect_http", parse_addresses, OFF(web_redirect_http), "" },
+	{ "web", "url_protocol", parse_url_protocol, OFF(url_protocol), "auto" },
+	{ "web", "public_host", parse_public_host, OFF(public_host), "" },
+	{ "web", "public_url", parse_public_url, OFF(public_url), "" },
+	{ "web", "session_lifetime", parse_secs, OFF(web_session_lifetime_secs), "43200" },
+
+	{ "calendar", "imap_pop3_format", parse_calendar_format, OFF(imap_pop3_format), "both" },
+
+	{ "outbound", "relay", parse_relay, 0, "127.0.0.1:25" },
+	{ "outbound", "max_age", parse_secs, OFF(outbound_max_age_secs), "432000" },
+};
+#define CONF_KEY_COUNT (sizeof(conf_keys) / sizeof(conf_keys[0]))
+_Static_assert(CONF_KEY_COUNT <= 64, "grow key_lines");
+
+static const char *const conf_sections[] = {
+	"server", "limits", "imap", "pop3", "lmtp", "web", "calendar", "outbound",
+};
+
+static void conf_error(struct conf_parser *parser, unsigned int line,
+		       const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void conf_error(struct conf_parser *parser, unsigned int line,
+		       const char *key, const char *fmt, ...)
+{
+	va_list args;
+
+	parser->errors++;
+	if (parser->err == NULL)
+		return;
+	fprintf(parser->err, "%s:%u: %s: ", parser->path, line, key);
+	va_start(args, fmt);
+	vfprintf(parser->err, fmt, args);
+	va_end(args);
+	fputc('\n', parser->err);
+}
+
+/* --- parsers for single values --- */
+
+static int parse_string(struct conf_parser *parser, const char *value,
+			void *dest, const char **error_r)
+{
+	(void)parser;
+	(void)error_r;
+	free(*(char **)dest);
+	*(char **)dest = strdup(value);
+	return 0;
+}
+
+static bool hostname_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 253 || name[0] == '.' || name[0] == '-')
+		return false;
+	for (const char *p = name; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return false;
+	}
+	return true;
+}
+
+static int parse_hostname(struct conf_parser *parser, const char *value,
+			  void *dest, const char **error_r)
+{
+	if (!hostname_valid(value)) {
+		*error_r = "not a valid host name (letters, digits, '-' and '.')";
+		return -1;
+	}
+	return parse_string(parser, value, dest, error_r);
+}
+
+static int parse_user(struct conf_parser *parser, const char *value,
+		      void *dest, const char **error_r)
+{
+	if (*value == '\0') {
+		free(*(char **)dest);
+		*(char **)dest = NULL;
+		return 0;
+	}
+	return parse_string(parser, value, dest, error_r);
+}
+
+static int parse_path(struct conf_parser *parser, const char *value,
+		      void *dest, const char **error_r)
+{
+	char *path;
+
+	(void)error_r;
+	free(*(char **)dest);
+	if (*value == '\0') {
+		*(char **)dest = NULL;
+		return 0;
+	}
+	if (value[0] == '/') {
+		path = strdup(value);
+	} else if (asprintf(&path, "%s/%s", parser->dir, value) < 0) {
+		path = NULL;
+	}
+	*(char **)dest = path;
+	return 0;
+}
+
+static int parse_cidrs(struct conf_parser *parser, const char *value,
+		       void *dest, const char **error_r)
+{
+	struct conf *conf = parser->conf;
+	char *copy = strdup(value), *save = NULL;
+
+	(void)dest;
+	conf->plaintext_auth_from_count = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok = str_trim(tok);
+		if (*tok == '\0')
+			continue;
+		if (conf->plaintext_auth_from_count >=
+		    sizeof(conf->plaintext_auth_from) / sizeof(conf->plaintext_auth_from[0])) {
+			*error_r = "too many networks (at most 16)";
+			free(copy);
+			return -1;
+		}
+		if (net_cidr_parse(tok, &conf->plaintext_auth_from[
+				conf->plaintext_auth_from_count], error_r) < 0) {
+			free(copy);
+			return -1;
+		}
+		conf->plaintext_auth_from_count++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int parse_log_level(struct conf_parser *parser, const char *value,
+			   void *dest, const char **error_r)
+{
+	enum log_level level;
+
+	if (log_level_parse(value, &level) < 0) {
+		*error_r = "must be one of debug, info, warning, error";
+		return -1;
+	}
+	return parse_string(parser, value, dest, error_r);
+}
+
+static int parse_number_suffix(const char *value, const char *suffixes,
+			       const uint64_t *mults, uint64_t max,
+			       uint64_t *num_r)
+{
+	size_t len = strlen(value);
+	uint64_t mult = 1, num;
+	const char *s;
+
+	if (len > 0 && (s = strchr(suffixes, value[len - 1])) != NULL &&
+	    value[len - 1] != '\0') {
+		mult = mults[s - suffixes];
+		len--;
+	}
+	if (mem_to_u64(value, len, max / mult, &num) < 0)
+		return -1;
+	*num_r = num * mult;
+	return 0;
+}
+
+static int parse_size(struct conf_parser *parser, const char *value,
+		      void *dest, const char **error_r)
+{
+	static const uint64_t mults[] = { 1024, 1024, 1024 * 1024, 1024 * 1024,
+					  1024ULL * 1024 * 1024, 1024ULL * 1024 * 1024 };
+	uint64_t num;
+
+	(void)parser;
+	if (parse_number_suffix(value, "kKmMgG", mults, (uint64_t)1 << 40, &num) < 0 ||
+	    num == 0) {
+		*error_r = "expected a size such as 65536, 64K, 50M or 1G";
+		return -1;
+	}
+	if (dest == &parser->conf->max_line_length) {
+		if (num < 1024 || num > 16 * 1024 * 1024) {
+			*error_r = "must be between 1K and 16M";
+			return -1;
+		}
+		parser->conf->max_line_length = (size_t)num;
+	} else {
+		*(uint64_t *)dest = num;
+	}
+	return 0;
+}
+
+static int parse_uint(struct conf_parser *parser, const char *value,
+		      void *dest, const char **error_r)
+{
+	uint64_t num;
+
+	(void)parser;
+	if (str_to_u64(value, 10000000, &num) < 0) {
+		*error_r = "expected a whole number";
+		return -1;
+	}
+	*(unsigned int *)dest = (unsigned int)num;
+	return 0;
+}
+
+static int parse_secs(struct conf_parser *parser, const char *value,
+		      void *dest, const char **error_r)
+{
+	static const uint64_t mults[] = { 1, 60, 3600, 86400 };
+	uint64_t num;
+
+	(void)parser;
+	if (parse_number_suffix(value, "smhd", mults, 100ULL * 365 * 86400, &num) < 0) {
+		*error_r = "expected a duration such as 600, 600s, 30m, 12h or 5d";
+		return -1;
+	}
+	*(unsigned int *)dest = (unsigned int)num;
+	return 0;
+}
+
+static int parse_msecs(struct conf_parser *parser, const char *value,
+		       void *dest, const char **error_r)
+{
+	uint64_t num;
+	size_t len = strlen(value);
+
+	(void)parser;
+	/* "2000", "2000ms" or "2s" */
+	if (len > 2 && strcmp(value + len - 2, "ms") == 0) {
+		if (mem_to_u64(value, len - 2, 600000, &num) < 0)
+			goto bad;
+	} else if (len > 1 && value[len - 1] == 's') {
+		if (mem_to_u64(value, len - 1, 600, &num) < 0)
+			goto bad;
+		num *= 1000;
+	} else if (str_to_u64(value, 600000, &num) < 0) {
+		goto bad;
+	}
+	*(unsigned int *)dest = (unsigned int)num;
+	return 0;
+bad:
+	*error_r = "expected milliseconds such as 2000, 2000ms or 2s (at most 600s)";
+	return -1;
+}
+
+static int parse_addresses(struct conf_parser *parser, const char *value,
+			   void *dest, const char **error_r)
+{
+	struct conf_addresses *addrs = dest;
+	char *copy = strdup(value), *save = NULL;
+	static char errbuf[300];
+
+	(void)parser;
+	addrs->count = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		const char *error;
+
+		tok = str_trim(tok);
+		if (*tok == '\0')
+			continue;
+		if (addrs->count >= CONF_MAX_ADDRESSES) {
+			*error_r = "too many addresses (at most 8)";
+			free(copy);
+			return -1;
+		}
+		if (net_address_parse(tok, &addrs->addr[addrs->count], &error) < 0) {
+			snprintf(errbuf, sizeof(errbuf), "'%s': %s", tok, error);
+			*error_r = errbuf;
+			free(copy);
+			return -1;
+		}
+		addrs->count++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int parse_url_protocol(struct conf_parser *parser, const char *value,
+			      void *dest, const char **error_r)
+{
+	enum conf_url_protocol *proto = dest;
+
+	(void)parser;
+	/* The trailing colon is the canonical form; without it is accepted. */
+	if (strcmp(value, "auto") == 0)
+		*proto = CONF_URL_PROTOCOL_AUTO;
+	else if (strcmp(value, "https:") == 0 || strcmp(value, "https") == 0)
+		*proto = CONF_URL_PROTOCOL_HTTPS;
+	else if (strcmp(value, "http:") == 0 || strcmp(value, "http") == 0)
+		*proto = CONF_URL_PROTOCOL_HTTP;
+	else {
+		*error_r = "must be one of auto, https:, http:";
+		return -1;
+	}
+	return 0;
+}
+
+/* host or host:port, host a DNS name or an IP ([v6] with port) */
+static int parse_public_host(struct conf_parser *parser, const char *value,
+			     void *dest, const char **error_r)
+{
+	char host[256];
+	const char *colon;
+	uint64_t port;
+	size_t hlen;
+
+	if (*value == '\0') {
+		free(*(char **)dest);
+		*(char **)dest = NULL;
+		return 0;
+	}
+	if (value[0] == '[') {
+		const char *end = strchr(value, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':')) {
+			*error_r = "expected host or host:port";
+			return -1;
+		}
+		colon = end[1] == ':' ? end + 1 : NULL;
+	} else {
+		colon = strchr(value, ':');
+		hlen = colon != NULL ? (size_t)(colon - value) : strlen(value);
+		if (hlen == 0 || hlen >= sizeof(host)) {
+			*error_r = "expected host or host:port";
+			return -1;
+		}
+		memcpy(host, value, hlen);
+		host[hlen] = '\0';
+		if (!hostname_valid(host)) {
+			*error_r = "not a valid host name (letters, digits, '-' and '.')";
+			return -1;
+		}
+	}
+	if (colon != NULL &&
+	    (str_to_u64(colon + 1, 65535, &port) < 0 || port == 0)) {
+		*error_r = "port must be a number from 1 to 65535";
+		return -1;
+	}
+	return parse_string(parser, value, dest, error_r);
+}
+
+static int parse_public_url(struct conf_parser *parser, const char *value,
+			    void *dest, const char **error_r)
+{
+	const char *rest;
+	char *copy;
+	size_t len;
+
+	if (*value == '\0') {
+		free(*(char **)dest);
+		*(char **)dest = NULL;
+		return 0;
+	}
+	if (str_begins(value, "https://"))
+		rest = value + 8;
+	else if (str_begins(value, "http://"))
+		rest = value + 7;
+	else {
+		*error_r = "must start with https:// or http://";
+		return -1;
+	}
+	if (*rest == '\0' || *rest == '/') {
+		*error_r = "has no host";
+		return -1;
+	}
+	for (const char *p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == '?' || *p == '#' ||
+		    *p == '"' || *p == '<' || *p == '>' || *p == '\\' ||
+		    (unsigned char)*p >= 0x7f) {
+			*error_r = "must be a plain base URL (no spaces, query or fragment)";
+			return -1;
+		}
+	}
+	copy = strdup(value);
+	len = strlen(copy);
+	while (len > 0 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	free(*(char **)dest);
+	*(char **)dest = copy;
+	(void)parser;
+	return 0;
+}
+
+static int parse_calendar_format(struct conf_parser *parser, const char *value,
+				 void *dest, const char **error_r)
+{
+	(void)parser;
+	if (conf_calendar_format_parse(value, dest) < 0) {
+		*error_r = "must be one of both, icalendar, url";
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_relay(struct conf_parser *parser, const char *value,
+		       void *dest, const char **error_r)
+{
+	struct conf *conf = parser->conf;
+	const char *colon;
+	char host[256];
+	uint64_t port = 25;
+	size_t hlen;
+
+	(void)dest;
+	free(conf->relay_host);
+	conf->relay_host = NULL;
+	if (*value == '\0')
+		return 0;
+	if (value[0] == '[') {
+		const char *end = strchr(value, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':')) {
+			*error_r = "expected host:port";
+			return -1;
+		}
+		hlen = (size_t)(end - value - 1);
+		memcpy(host, value + 1, hlen < sizeof(host) ? hlen : 0);
+		colon = end[1] == ':' ? end + 1 : NULL;
+	} else {
+		colon = strrchr(value, ':');
+		hlen = colon != NULL ? (size_t)(colon - value) : strlen(value);
+		if (hlen >= sizeof(host)) {
+			*error_r = "host is too long";
+			return -1;
+		}
+		memcpy(host, value, hlen);
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		*error_r = "expected host:port";
+		return -1;
+	}
+	host[hlen] = '\0';
+	if (value[0] != '[' && !hostname_valid(host)) {
+		*error_r = "not a valid host name";
+		return -1;
+	}
+	if (colon != NULL &&
+	    (str_to_u64(colon + 1, 65535, &port) < 0 || port == 0)) {
+		*error_r = "port must be a number from 1 to 65535";
+		return -1;
+	}
+	conf->relay_host = strdup(host);
+	conf->relay_port = (uint16_t)port;
+	return 0;
+}
+
+/* --- inih glue --- */
+
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parser *parser = stream;
+	size_t len;
+
+	if (fgets(str, num, parser->file) == NULL)
+		return NULL;
+	parser->line++;
+	len = strlen(str);
+	if (len > 0 && str[len - 1] != '\n' && !feof(parser->file)) {
+		/* inih's line buffer is smaller than this line: throw the
+		   rest away and report it, instead of letting the tail be
+		   read as a line of its own. */
+		int c;
+
+		while ((c = fgetc(parser->file)) != EOF && c != '\n')
+			;
+		conf_error(parser, parser->line, "line",
+			   "longer than %d characters", num - 2);
+		str[0] = '\0';
+	}
+	return str;
+}
+
+static int conf_handler(void *user, const char *section, const char *name,
+			const char *value)
+{
+	struct conf_parser *parser = user;
+	const char *error = NULL;
+
+	if (strcmp(section, parser->section) != 0) {
+		snprintf(parser->section, sizeof(parser->section), "%s", section);
+		parser->section_line = parser->line;
+		parser->section_known = false;
+		for (size_t i = 0; i < sizeof(conf_sections) / sizeof(*conf_sections); i++) {
+			if (strcmp(section, conf_sections[i]) == 0)
+				parser->section_known = true;
+		}
+		if (!parser->section_known)
+			conf_error(parser, parser->line, section[0] == '\0' ?
+				   "(no section)" : section,
+				   section[0] == '\0' ?
+				   "keys must be inside a [section]" :
+				   "unknown section");
+	}
+	if (name == NULL) /* a section header on its own (INI_CALL_HANDLER_ON_NEW_SECTION) */
+		return 1;
+	if (!parser->section_known)
+		return 1;
+	for (size_t i = 0; i < CONF_KEY_COUNT; i++) {
+		const struct conf_key *key = &conf_keys[i];
+
+		if (strcmp(key->section, section) != 0 || strcmp(key->key, name) != 0)
+			continue;
+		if (parser->key_lines[i] != 0) {
+			conf_error(parser, parser->line, name,
+				   "set twice (first on line %u)", parser->key_lines[i]);
+			return 1;
+		}
+		parser->key_lines[i] = parser->line;
+		if (key->parse(parser, value, (char *)parser->conf + key->offset,
+			       &error) < 0)
+			conf_error(parser, parser->line, name, "%s", error);
+		return 1;
+	}
+	conf_error(parser, parser->line, name, "unknown key in [%s]", section);
+	return 1;
+}
+
+/* --- rules across keys --- */
+
+static int conf_key_index(const char *section, const char *key)
+{
+	for (size_t i = 0; i < CONF_KEY_COUNT; i++) {
+		if (strcmp(conf_keys[i].section, section) == 0 &&
+		    strcmp(conf_keys[i].key, key) == 0)
+			return (int)i;
+	}
+	abort();
+}
+
+static unsigned int conf_line_of(struct conf_parser *parser,
+				 const char *section, const char *key)
+{
+	return parser->key_lines[conf_key_index(section, key)];
+}
+
+struct conf_listener_ref {
+	const char *section;
+	const char *key;
+	const struct conf_addresses *addrs;
+	bool tls; /* needs the certificate */
+};
+
+static void conf_validate_listeners(struct conf_parser *parser)
+{
+	struct conf *conf = parser->conf;
+	const struct conf_listener_ref refs[] = {
+		{ "imap", "listen", &conf->imap_listen, true },
+		{ "imap", "tls_listen", &conf->imap_tls_listen, true },
+		{ "pop3", "listen", &conf->pop3_listen, true },
+		{ "pop3", "tls_listen", &conf->pop3_tls_listen, true },
+		{ "lmtp", "listen", &conf->lmtp_listen, false },
+		{ "web", "tls_listen", &conf->web_tls_listen, true },
+		{ "web", "listen", &conf->web_listen, false },
+		{ "web", "redirect_http", &conf->web_redirect_http, false },
+	};
+	const size_t nrefs = sizeof(refs) / sizeof(refs[0]);
+
+	/* The same address twice would fail at bind(); say so now. */
+	for (size_t i = 0; i < nrefs; i++) {
+		for (unsigned int a = 0; a < refs[i].addrs->count; a++) {
+			const struct net_address *x = &refs[i].addrs->addr[a];
+
+			for (size_t j = 0; j <= i; j++) {
+				for (unsigned int b = 0; b < refs[j].addrs->count; b++) {
+					const struct net_address *y = &refs[j].addrs->addr[b];
+					bool same;
+
+					if (j == i && b >= a)
+						break;
+					if (x->is_unix || y->is_unix)
+						same = x->is_unix && y->is_unix &&
+						       strcmp(x->path, y->path) == 0;
+					else
+						same = x->port == y->port &&
+						       (strcmp(x->host, y->host) == 0 ||
+							strcmp(x->host, "*") == 0 ||
+							strcmp(y->host, "*") == 0 ||
+							strcmp(x->host, "0.0.0.0") == 0 ||
+							strcmp(y->host, "0.0.0.0") == 0);
+					if (same) {
+						char s[300];
+
+						net_address_str(x, s, sizeof(s));
+						conf_error(parser,
+							   conf_line_of(parser, refs[i].section, refs[i].key),
+							   refs[i].key,
+							   "%s is also used by [%s] %s",
+							   s, refs[j].section, refs[j].key);
+					}
+				}
+			}
+			if (x->is_unix && strcmp(refs[i].section, "lmtp") != 0)
+				conf_error(parser,
+					   conf_line_of(parser, refs[i].section, refs[i].key),
+					   refs[i].key,
+					   "unix sockets are only for [lmtp] listen");
+		}
+	}
+
+	if (conf->tls_cert == NULL || conf->tls_key == NULL) {
+		for (size_t i = 0; i < nrefs; i++) {
+			if (!refs[i].tls || refs[i].addrs->count == 0)
+				continue;
+			conf_error(parser,
+				   conf->tls_cert == NULL ?
+				   conf_line_of(parser, "server", "tls_cert") :
+				   conf_line_of(parser, "server", "tls_key"),
+				   conf->tls_cert == NULL ? "tls_cert" : "tls_key",
+				   "required: [%s] %s needs a certificate (%s)",
+				   refs[i].section, refs[i].key,
+				   strcmp(refs[i].key, "listen") == 0 ?
+				   "for STARTTLS" : "for TLS");
+			break;
+		}
+	}
+}
+
+static void conf_validate_files(struct conf_parser *parser)
+{
+	struct conf *conf = parser->conf;
+	const char *error;
+	bool bad_key;
+
+	if (conf->tls_cert == NULL || conf->tls_key == NULL)
+		return;
+	if (access(conf->tls_cert, R_OK) < 0) {
+		conf_error(parser, conf_line_of(parser, "server", "tls_cert"),
+			   "tls_cert", "cannot read %s: %s", conf->tls_cert,
+			   strerror(errno));
+		return;
+	}
+	if (access(conf->tls_key, R_OK) < 0) {
+		conf_error(parser, conf_line_of(parser, "server", "tls_key"),
+			   "tls_key", "cannot read %s: %s", conf->tls_key,
+			   strerror(errno));
+		return;
+	}
+	if (tls_check_files(conf->tls_cert, conf->tls_key, &bad_key, &error) < 0) {
+		if (bad_key)
+			conf_error(parser, conf_line_of(parser, "server", "tls_key"),
+				   "tls_key", "%s", error);
+		else
+			conf_error(parser, conf_line_of(parser, "server", "tls_cert"),
+				   "tls_cert", "%s", error);
+	}
+}
+
+/* The port to put in a link for this listener, or 0 for the default. */
+static unsigned int conf_link_port(const struct conf_addresses *addrs,
+				   unsigned int default_port)
+{
+	if (addrs->count == 0)
+		return 0;
+	for (unsigned int i = 0; i < addrs->count; i++) {
+		if (addrs->addr[i].port == default_port)
+			return 0;
+	}
+	return addrs->addr[0].port;
+}
+
+static char *conf_make_base(const struct conf *conf, bool https)
+{
+	const struct conf_addresses *addrs =
+		https ? &conf->web_tls_listen : &conf->web_listen;
+	unsigned int port;
+	char *base;
+
+	if (conf->public_host != NULL) {
+		/* public_host carries its own port when it is not the
+		   default; a reverse-DNS name in front of a NAT is common. */
+		if (asprintf(&base, "%s//%s", https ? "https:" : "http:",
+			     conf->public_host) < 0)
+			return NULL;
+		return base;
+	}
+	port = conf_link_port(addrs, https ? 443 : 80);
+	if (port != 0) {
+		if (asprintf(&base, "%s//%s:%u", https ? "https:" : "http:",
+			     conf->hostname, port) < 0)
+			return NULL;
+	} else if (asprintf(&base, "%s//%s", https ? "https:" : "http:",
+			    conf->hostname) < 0) {
+		return NULL;
+	}
+	return base;
+}
+
+static void conf_validate_links(struct conf_parser *parser)
+{
+	struct conf *conf = parser->conf;
+	unsigned int proto_line = conf_line_of(parser, "web", "url_protocol");
+	bool have_https = conf->web_tls_listen.count > 0;
+	bool have_http = conf->web_listen.count > 0;
+	bool https;
+
+	if (proto_line == 0)
+		proto_line = conf_line_of(parser, "web", "tls_listen");
+	if (proto_line == 0)
+		proto_line = parser->line;
+
+	if (have_https)
+		conf->https_base = conf_make_base(conf, true);
+	if (conf->web_redirect_http.count > 0 && !have_https &&
+	    conf->public_url == NULL)
+		conf_error(parser, conf_line_of(parser, "web", "redirect_http"),
+			   "redirect_http",
+			   "redirects to https, but [web] tls_listen is empty");
+
+	if (conf->public_url != NULL) {
+		bool url_https = str_begins(conf->public_url, "https:");
+
+		if ((conf->url_protocol == CONF_URL_PROTOCOL_HTTPS && !url_https) ||
+		    (conf->url_protocol == CONF_URL_PROTOCOL_HTTP && url_https)) {
+			conf_error(parser, proto_line, "url_protocol",
+				   "%s disagrees with public_url %s (the URL's scheme is the link protocol)",
+				   conf->url_protocol == CONF_URL_PROTOCOL_HTTPS ? "https:" : "http:",
+				   conf->public_url);
+			return;
+		}
+		conf->link_base = strdup(conf->public_url);
+		conf->link_https = url_https;
+		if (url_https && conf->https_base == NULL)
+			conf->https_base = strdup(conf->public_url);
+		return;
+	}
+
+	switch (conf->url_protocol) {
+	case CONF_URL_PROTOCOL_AUTO:
+		if (!have_https && !have_http)
+			return; /* no web access: no links (config check says so) */
+		https = have_https;
+		break;
+	case CONF_URL_PROTOCOL_HTTPS:
+		if (!have_https) {
+			conf_error(parser, proto_line, "url_protocol",
+				   "https: but [web] tls_listen is empty: meeting-request links would not open "
+				   "(set tls_listen, or public_url if a proxy answers)");
+			return;
+		}
+		https = true;
+		break;
+	case CONF_URL_PROTOCOL_HTTP:
+		if (!have_http) {
+			conf_error(parser, proto_line, "url_protocol",
+				   "http: but [web] listen is empty: meeting-request links would not open "
+				   "(the web access answers %s; use auto or https:, set listen, "
+				   "or public_url if a proxy answers)",
+				   have_https ? "only on https" : "on no port");
+			return;
+		}
+		https = false;
+		break;
+	default:
+		abort();
+	}
+	conf->link_base = conf_make_base(conf, https);
+	conf->link_https = https;
+}
+
+static void conf_validate(struct conf_parser *parser, bool check_files)
+{
+	struct conf *conf = parser->conf;
+	enum log_level level;
+
+	if (conf->hostname == NULL) {
+		char host[256];
+
+		if (gethostname(host, sizeof(host)) == 0 && hostname_valid(host))
+			conf->hostname = strdup(host);
+		else
+			conf->hostname = strdup("localhost");
+	}
+	if (conf->data_dir == NULL)
+		conf_error(parser, conf_line_of(parser, "server", "data_dir"),
+			   "data_dir", "must not be empty");
+	if (conf->tls_cert == NULL && conf->tls_key != NULL)
+		conf_error(parser, conf_line_of(parser, "server", "tls_key"),
+			   "tls_cert", "tls_key is set but tls_cert is not");
+	if (conf->tls_cert != NULL && conf->tls_key == NULL)
+		conf_error(parser, conf_line_of(parser, "server", "tls_cert"),
+			   "tls_key", "tls_cert is set but tls_key is not");
+	if (conf->imap_idle_timeout_secs != 0 && conf->imap_idle_timeout_secs < 1800)
+		conf_error(parser, conf_line_of(parser, "limits", "imap_idle_timeout"),
+			   "imap_idle_timeout",
+			   "must be at least 30m (RFC 9051 5.4)");
+	if (conf->pop3_idle_timeout_secs != 0 && conf->pop3_idle_timeout_secs < 600)
+		conf_error(parser, conf_line_of(parser, "limits", "pop3_idle_timeout"),
+			   "pop3_idle_timeout",
+			   "must be at least 10m (RFC 1939 3)");
+	if (conf->max_message_size < 1024)
+		conf_error(parser, conf_line_of(parser, "limits", "max_message_size"),
+			   "max_message_size", "must be at least 1K");
+	if (log_level_parse(conf->log_level, &level) == 0)
+		log_set_level(level);
+	conf_validate_listeners(parser);
+	if (check_files)
+		conf_validate_files(parser);
+	conf_validate_links(parser);
+}
+
+static char *conf_dirname(const char *path)
+{
+	char *copy, *slash;
+	char cwd[PATH_MAX];
+
+	if (path[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			strcpy(cwd, ".");
+		if (asprintf(&copy, "%s/%s", cwd, path) < 0)
+			return NULL;
+	} else {
+		copy = strdup(path);
+	}
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return copy;
+}
+
+struct conf *conf_load(const char *path, bool check_files, FILE *err)
+{
+	struct conf_parser parser;
+	struct conf *conf = calloc(1, sizeof(*conf));
+	int ret;
+
+	memset(&parser, 0, sizeof(parser));
+	parser.conf = conf;
+	parser.err = err;
+	parser.path = path;
+	parser.dir = conf_dirname(path);
+	conf->path = strdup(path);
+
+	/* Defaults first, through the same parsers. */
+	for (size_t i = 0; i < CONF_KEY_COUNT; i++) {
+		const char *error;
+
+		if (conf_keys[i].default_value == NULL)
+			continue;
+		if (conf_keys[i].parse(&parser, conf_keys[i].default_value,
+				       (char *)conf + conf_keys[i].offset, &error) < 0)
+			abort();
+	}
+
+	parser.file = fopen(path, "r");
+	if (parser.file == NULL) {
+		conf_error(&parser, 0, "file", "cannot open: %s", strerror(errno));
+		goto failed;
+	}
+	ret = ini_parse_stream(conf_reader, &parser, conf_handler, &parser);
+	fclose(parser.file);
+	if (ret > 0)
+		conf_error(&parser, (unsigned int)ret, "syntax",
+			   "expected [section] or key = value");
+	else if (ret < 0)
+		conf_error(&parser, 0, "file", "cannot read");
+	if (parser.errors == 0)
+		conf_validate(&parser, check_files);
+	if (parser.errors > 0)
+		goto failed;
+	free(parser.dir);
+	return conf;
+failed:
+	free(parser.dir);
+	conf_free(&conf);
+	return NULL;
+}
+
+void conf_free(struct conf **_conf)
+{
+	struct conf *conf = *_conf;
+
+	if (conf == NULL)
+		return;
+	*_conf = NULL;
+	free(conf->path);
+	free(conf->hostname);
+	free(conf->data_dir);
+	free(conf->tls_cert);
+	free(conf->tls_key);
+	free(conf->log_level);
+	free(conf->run_user);
+	free(conf->public_host);
+	free(conf->public_url);
+	free(conf->relay_host);
+	free(conf->link_base);
+	free(conf->https_base);
+	free(conf);
+}
+
+const char *conf_calendar_format_name(enum conf_calendar_format format)
+{
+	switch (format) {
+	case CONF_CALENDAR_FORMAT_BOTH: return "both";
+	case CONF_CALENDAR_FORMAT_ICALENDAR: return "icalendar";
+	case CONF_CALENDAR_FORMAT_URL: return "url";
+	}
+	return "both";
+}
+
+int conf_calendar_format_parse(const char *name, enum conf_calendar_format *format_r)
+{
+	if (strcmp(name, "both") == 0)
+		*format_r = CONF_CALENDAR_FORMAT_BOTH;
+	else if (strcmp(name, "icalendar") == 0)
+		*format_r = CONF_CALENDAR_FORMAT_ICALENDAR;
+	else if (strcmp(name, "url") == 0)
+		*format_r = CONF_CALENDAR_FORMAT_URL;
+	else
+		return -1;
+	return 0;
+}
+
+bool conf_needs_tls(const struct conf *conf)
+{
+	return conf->imap_listen.count + conf->imap_tls_listen.count +
+	       conf->pop3_listen.count + conf->pop3_tls_listen.count +
+	       conf->web_tls_listen.count > 0;
+}
+
+static void conf_print_addresses(FILE *out, const char *key,
+				 const struct conf_addresses *addrs)
+{
+	fprintf(out, "%s = ", key);
+	for (unsigned int i = 0; i < addrs->count; i++) {
+		char s[300];
+
+		net_address_str(&addrs->addr[i], s, sizeof(s));
+		fprintf(out, "%s%s", i > 0 ? ", " : "", s);
+	}
+	fputc('\n', out);
+}
+
+static const char *conf_str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+void conf_print(const struct conf *conf, FILE *out)
+{
+	static const char *const proto_names[] = { "auto", "https:", "http:" };
+
+	fprintf(out, "# effective settings of %s\n", conf->path);
+	fprintf(out, "[server]\nhostname = %s\ndata_dir = %s\ntls_cert = %s\ntls_key = %s\n",
+		conf->hostname, conf->data_dir, conf_str(conf->tls_cert),
+		conf_str(conf->tls_key));
+	fprintf(out, "plaintext_auth_from = ");
+	for (unsigned int i = 0; i < conf->plaintext_auth_from_count; i++) {
+		const struct net_cidr *c = &conf->plaintext_auth_from[i];
+		char ip[64];
+
+		inet_ntop(c->family, c->addr, ip, sizeof(ip));
+		fprintf(out, "%s%s/%u", i > 0 ? ", " : "", ip, c->bits);
+	}
+	fprintf(out, "\nlog_level = %s\nuser = %s\n", conf->log_level,
+		conf_str(conf->run_user));
+	fprintf(out, "\n[limits]\nmax_message_size = %llu\nmax_line_length = %zu\n"
+		"max_bad_commands = %u\nauth_failure_delay = %ums\nmax_connections = %u\n"
+		"max_connections_per_ip = %u\nimap_idle_timeout = %us\n"
+		"pop3_idle_timeout = %us\nlmtp_idle_timeout = %us\n",
+		(unsigned long long)conf->max_message_size, conf->max_line_length,
+		conf->max_bad_commands, conf->auth_failure_delay_msecs,
+		conf->max_connections, conf->max_connections_per_ip,
+		conf->imap_idle_timeout_secs, conf->pop3_idle_timeout_secs,
+		conf->lmtp_idle_timeout_secs);
+	fprintf(out, "\n[imap]\n");
+	conf_print_addresses(out, "listen", &conf->imap_listen);
+	conf_print_addresses(out, "tls_listen", &conf->imap_tls_listen);
+	fprintf(out, "\n[pop3]\n");
+	conf_print_addresses(out, "listen", &conf->pop3_listen);
+	conf_print_addresses(out, "tls_listen", &conf->pop3_tls_listen);
+	fprintf(out, "\n[lmtp]\n");
+	conf_print_addresses(out, "listen", &conf->lmtp_listen);
+	fprintf(out, "\n[web]\n");
+	conf_print_addresses(out, "tls_listen", &conf->web_tls_listen);
+	conf_print_addresses(out, "listen", &conf->web_listen);
+	conf_print_addresses(out, "redirect_http", &conf->web_redirect_http);
+	fprintf(out, "url_protocol = %s\npublic_host = %s\npublic_url = %s\n"
+		"session_lifetime = %us\n",
+		proto_names[conf->url_protocol], conf_str(conf->public_host),
+		conf_str(conf->public_url), conf->web_session_lifetime_secs);
+	fprintf(out, "\n[calendar]\nimap_pop3_format = %s\n",
+		conf_calendar_format_name(conf->imap_pop3_format));
+	fprintf(out, "\n[outbound]\n");
+	if (conf->relay_host != NULL)
+		fprintf(out, "relay = %s:%u\n", conf->relay_host, conf->relay_port);
+	else
+		fprintf(out, "relay =\n");
+	fprintf(out, "max_age = %us\n\n", conf->outbound_max_age_secs);
+	if (conf->link_base != NULL)
+		fprintf(out, "meeting-request links: %s/item/…\n", conf->link_base);
+	else
+		fprintf(out, "meeting-request links: none (no web listener; "
+			"meeting requests carry only their iCalendar part)\n");
+}

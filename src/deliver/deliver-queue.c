@@ -1,0 +1,172 @@
+#include "deliver-queue.h"
+#include "deliver.h"
+#include "fatal.h"
+#include "ioloop.h"
+#include "log.h"
+#include "store.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DELIVER_BATCH_MAX 64
+
+struct deliver_job {
+	struct deliver_job *next;
+	struct deliver_request *request;
+	deliver_done_cb *cb;
+	void *context;
+};
+
+struct deliver_queue {
+	struct ioloop *ioloop;
+	const struct conf *conf;
+	char *data_dir;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct deliver_job *pending_head, *pending_tail;
+	struct deliver_job *done_head, *done_tail;
+	unsigned int in_flight;
+	bool stopping;
+	struct ioloop_notify *notify;
+};
+
+static void deliver_queue_notify(void *context)
+{
+	struct deliver_queue *queue = context;
+	struct deliver_job *list;
+
+	pthread_mutex_lock(&queue->lock);
+	list = queue->done_head;
+	queue->done_head = queue->done_tail = NULL;
+	pthread_mutex_unlock(&queue->lock);
+	while (list != NULL) {
+		struct deliver_job *job = list;
+
+		list = job->next;
+		queue->in_flight--;
+		job->cb(job->context, job->request);
+		free(job);
+	}
+}
+
+static void *deliver_queue_thread(void *arg)
+{
+	struct deliver_queue *queue = arg;
+	struct store *store = NULL;
+	const char *error;
+
+	for (;;) {
+		struct deliver_request *requests[DELIVER_BATCH_MAX];
+		struct deliver_job *batch, *last;
+		unsigned int n = 0;
+
+		pthread_mutex_lock(&queue->lock);
+		while (queue->pending_head == NULL && !queue->stopping)
+			pthread_cond_wait(&queue->cond, &queue->lock);
+		if (queue->pending_head == NULL && queue->stopping) {
+			pthread_mutex_unlock(&queue->lock);
+			break;
+		}
+		/* take everything that is waiting, up to the batch size */
+		batch = last = queue->pending_head;
+		requests[n++] = batch->request;
+		while (last->next != NULL && n < DELIVER_BATCH_MAX) {
+			last = last->next;
+			requests[n++] = last->request;
+		}
+		queue->pending_head = last->next;
+		if (queue->pending_head == NULL)
+			queue->pending_tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&queue->lock);
+
+		if (store == NULL && store_open(queue->data_dir, &store, &error) < 0) {
+			log_error("deliver", "cannot open the store: %s", error);
+			store = NULL;
+		}
+		if (store != NULL) {
+			deliver_batch(store, queue->conf, requests, n);
+		} else {
+			for (unsigned int i = 0; i < n; i++) {
+				for (unsigned int r = 0; r < requests[i]->rcpt_count; r++)
+					requests[i]->status[r] = DELIVER_TEMPFAIL;
+			}
+		}
+
+		pthread_mutex_lock(&queue->lock);
+		if (queue->done_tail != NULL)
+			queue->done_tail->next = batch;
+		else
+			queue->done_head = batch;
+		queue->done_tail = last;
+		pthread_mutex_unlock(&queue->lock);
+		ioloop_notify_fire(queue->notify);
+	}
+	store_close(&store);
+	return NULL;
+}
+
+struct deliver_queue *deliver_queue_create(struct ioloop *ioloop,
+					   const char *data_dir,
+					   const struct conf *conf)
+{
+	struct deliver_queue *queue = calloc(1, sizeof(*queue));
+
+	if (queue == NULL)
+		fatal_oom();
+	queue->ioloop = ioloop;
+	queue->conf = conf;
+	queue->data_dir = strdup(data_dir);
+	pthread_mutex_init(&queue->lock, NULL);
+	pthread_cond_init(&queue->cond, NULL);
+	queue->notify = ioloop_notify_create(ioloop, deliver_queue_notify, queue);
+	if (pthread_create(&queue->thread, NULL, deliver_queue_thread, queue) != 0)
+		fatal("cannot start the delivery thread");
+	return queue;
+}
+
+void deliver_queue_destroy(struct deliver_queue **_queue)
+{
+	struct deliver_queue *queue = *_queue;
+
+	if (queue == NULL)
+		return;
+	*_queue = NULL;
+	pthread_mutex_lock(&queue->lock);
+	queue->stopping = true;
+	pthread_cond_signal(&queue->cond);
+	pthread_mutex_unlock(&queue->lock);
+	pthread_join(queue->thread, NULL);
+	/* the thread finished every pending job; answer them */
+	deliver_queue_notify(queue);
+	ioloop_notify_destroy(&queue->notify);
+	pthread_mutex_destroy(&queue->lock);
+	pthread_cond_destroy(&queue->cond);
+	free(queue->data_dir);
+	free(queue);
+}
+
+void deliver_queue_submit(struct deliver_queue *queue,
+			  struct deliver_request *request,
+			  deliver_done_cb *cb, void *context)
+{
+	struct deliver_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		fatal_oom();
+	job->request = request;
+	job->cb = cb;
+	job->context = context;
+	pthread_mutex_lock(&queue->lock);
+	if (queue->pending_tail != NULL)
+		queue->pending_tail->next = job;
+	else
+		queue->pending_head = job;
+	queue->pending_tail = job;
+	queue->in_flight++;
+	pthread_cond_signal(&queue->cond);
+	pthread_mutex_unlock(&queue->lock);
+}

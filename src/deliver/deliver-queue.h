@@ -1,0 +1,30 @@
+#ifndef INFOSTORE_DELIVER_QUEUE_H
+#define INFOSTORE_DELIVER_QUEUE_H
+
+/*
+ * Durable delivery off the event loop, with group commit: requests that
+ * arrive while a batch is being written wait and then go together in the
+ * next batch, sharing its directory fsync and its index commit. With four
+ * LMTP clients this turns four commits into one.
+ */
+
+struct conf;
+struct deliver_request;
+struct deliver_queue;
+struct ioloop;
+
+typedef void deliver_done_cb(void *context, struct deliver_request *request);
+
+struct deliver_queue *deliver_queue_create(struct ioloop *ioloop,
+					   const char *data_dir,
+					   const struct conf *conf);
+/* Finishes the requests in flight (their callbacks run), then stops. */
+void deliver_queue_destroy(struct deliver_queue **queue);
+
+/* request (and everything it points to) must stay valid until cb runs on
+   the loop; its status[] and uids[] are filled in by then. */
+void deliver_queue_submit(struct deliver_queue *queue,
+			  struct deliver_request *request,
+			  deliver_done_cb *cb, void *context);
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * Local delivery, in batches so that concurrent deliveries share their
+ * expensive part: one directory fsync and one index commit for the batch.
+ */
+#include "deliver.h"
+#include "conf.h"
+#include "fatal.h"
+#include "log.h"
+#include "mime.h"
+#include "pool.h"
+#include "store.h"
+#include "strutil.h"
+
+#include <string.h>
+#include <time.h>
+
+static deliver_hook_fn *deliver_hook;
+static void *deliver_hook_context;
+
+void deliver_set_hook(deliver_hook_fn *fn, void *context)
+{
+	deliver_hook = fn;
+	deliver_hook_context = context;
+}
+
+struct deliver_item {
+	struct deliver_request *req;
+	unsigned int rcpt_idx;
+	struct store_user user;
+	int64_t mailbox_id;
+	char blob[33];
+	struct mime_summary sum;
+	struct deliver_hook_result hook;
+	bool ready;
+};
+
+/* Does the message use CRLF line endings? Trace headers follow suit. */
+static const char *deliver_eol(const unsigned char *data, size_t size)
+{
+	const unsigned char *nl = memchr(data, '\n', size);
+
+	if (nl != NULL && nl > data && nl[-1] == '\r')
+		return "\r\n";
+	return nl == NULL ? "\r\n" : "\n";
+}
+
+static int deliver_write_blob(struct store *store, struct pool *pool,
+			      struct deliver_item *item)
+{
+	struct deliver_request *req = item->req;
+	const unsigned char *data = item->hook.data;
+	size_t size = item->hook.size;
+	const char *eol = deliver_eol(data, size);
+	struct store_blob_writer *writer;
+	const unsigned char *stored;
+	size_t stored_size;
+	char *trace = NULL;
+
+	if (req->sender != NULL && req->received != NULL)
+		trace = p_printf(pool, "Return-Path: <%s>%sReceived: %s%s",
+				 req->sender, eol, req->received, eol);
+	else if (req->sender != NULL)
+		trace = p_printf(pool, "Return-Path: <%s>%s", req->sender, eol);
+	else if (req->received != NULL)
+		trace = p_printf(pool, "Received: %s%s", req->received, eol);
+
+	writer = store_blob_writer_create(store);
+	if (writer == NULL)
+		return -1;
+	if ((trace != NULL &&
+	     store_blob_writer_write(writer, trace, strlen(trace)) < 0) ||
+	    store_blob_writer_write(writer, data, size) < 0 ||
+	    store_blob_writer_finish(writer, false, item->blob) < 0) {
+		store_blob_writer_abort(&writer);
+		return -1;
+	}
+	store_blob_writer_free(&writer);
+
+	/* The summary is of the bytes as stored, trace headers included, so
+	   that sizes and offsets match what IMAP will read. */
+	if (trace != NULL) {
+		size_t tlen = strlen(trace);
+		unsigned char *buf = p_malloc(pool, tlen + size);
+
+		memcpy(buf, trace, tlen);
+		memcpy(buf + tlen, data, size);
+		stored = buf;
+		stored_size = tlen + size;
+	} else {
+		stored = data;
+		stored_size = size;
+	}
+	mime_summarize(pool, stored, stored_size, &item->sum);
+	return 0;
+}
+
+static void deliver_meta(const struct mime_summary *sum,
+			 struct store_message_meta *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->size = sum->size;
+	meta->vsize = sum->vsize;
+	meta->header_size = sum->header_size;
+	meta->crlf = sum->crlf;
+	meta->envelope = sum->envelope;
+	meta->bodystructure = sum->bodystructure;
+	meta->body = sum->body;
+	meta->message_id = sum->message_id;
+	meta->sent_date = sum->sent_date;
+	meta->sent_time = sum->sent_time;
+	meta->headers = sum->headers;
+	meta->text = sum->text;
+	meta->parts = sum->parts;
+}
+
+int deliver_batch(struct store *store, const struct conf *conf,
+		  struct deliver_request *const *requests, unsigned int count)
+{
+	struct pool *pool = pool_create(16384);
+	struct deliver_item *items;
+	unsigned int nitems = 0, total = 0;
+	int ret = 0;
+
+	for (unsigned int r = 0; r < count; r++)
+		total += requests[r]->rcpt_count;
+	items = p_new(pool, struct deliver_item, total > 0 ? total : 1);
+
+	/* 1. users, the calendar hook, and the bodies, each made durable */
+	for (unsigned int r = 0; r < count; r++) {
+		struct deliver_request *req = requests[r];
+
+		for (unsigned int i = 0; i < req->rcpt_count; i++) {
+			struct deliver_item *item = &items[nitems++];
+			struct store_mailbox inbox;
+			int lret;
+
+			item->req = req;
+			item->rcpt_idx = i;
+			req->status[i] = DELIVER_TEMPFAIL;
+			req->uids[i] = 0;
+			if (conf != NULL && req->size > conf->max_message_size) {
+				req->status[i] = DELIVER_TOO_BIG;
+				continue;
+			}
+			lret = store_user_lookup(store, req->recipients[i], pool, &item->user);
+			if (lret <= 0) {
+				if (lret == 0)
+					req->status[i] = DELIVER_UNKNOWN_USER;
+				continue;
+			}
+			if (store_mailbox_lookup(store, item->user.id, "INBOX", pool,
+						 &inbox) <= 0) {
+				log_error("deliver", "user %s has no INBOX",
+					  log_value(item->user.address));
+				continue;
+			}
+			item->mailbox_id = inbox.id;
+			item->hook.data = req->data;
+			item->hook.size = req->size;
+			if (deliver_hook != NULL)
+				deliver_hook(deliver_hook_context, pool, store, conf,
+					     &item->user, req, &item->hook);
+			/* Recipients that get the same bytes share one blob. */
+			for (unsigned int j = 0; j + 1 < nitems; j++) {
+				struct deliver_item *prev = &items[j];
+
+				if (prev->ready && prev->req == req &&
+				    prev->hook.data == item->hook.data &&
+				    prev->hook.size == item->hook.size) {
+					memcpy(item->blob, prev->blob, sizeof(item->blob));
+					item->sum = prev->sum;
+					item->ready = true;
+					break;
+				}
+			}
+			if (!item->ready) {
+				if (deliver_write_blob(store, pool, item) < 0) {
+					log_error("deliver", "cannot store message for %s: %s",
+						  log_value(item->user.address),
+						  store_last_error_detail(store));
+					continue;
+				}
+				item->ready = true;
+			}
+		}
+	}
+	if (store_blob_sync_dirs(store) < 0) {
+		for (unsigned int i = 0; i < nitems; i++)
+			items[i].ready = false;
+		ret = -1;
+	}
+
+	/* 2. one transaction for the whole batch */
+	if (ret == 0 && store_begin(store) == 0) {
+		bool failed = false;
+
+		for (unsigned int i = 0; i < nitems && !failed; i++) {
+			struct deliver_item *item = &items[i];
+			struct store_message_meta meta;
+			uint32_t uid;
+
+			if (!item->ready)
+				continue;
+			deliver_meta(&item->sum, &meta);
+			if (store_message_add(store, item->mailbox_id, item->blob, &meta,
+					      0, NULL, 0, 0, &uid) < 0 ||
+			    (item->hook.commit != NULL &&
+			     item->hook.commit(item->hook.commit_context, store,
+					       item->mailbox_id, uid) < 0)) {
+				failed = true;
+				break;
+			}
+			item->req->uids[item->rcpt_idx] = uid;
+		}
+		if (failed) {
+			log_error("deliver", "index update failed: %s",
+				  store_last_error_detail(store));
+			store_rollback(store);
+			ret = -1;
+		} else if (store_commit(store) < 0) {
+			log_error("deliver", "index commit failed: %s",
+				  store_last_error_detail(store));
+			ret = -1;
+		}
+	} else {
+		ret = -1;
+	}
+
+	for (unsigned int i = 0; i < nitems; i++) {
+		struct deliver_item *item = &items[i];
+
+		if (!item->ready)
+			continue;
+		if (ret == 0) {
+			item->req->status[item->rcpt_idx] = DELIVER_OK;
+			log_info("deliver", "delivered user=%s uid=%u size=%llu msgid=%s",
+				 log_value(item->user.address),
+				 item->req->uids[item->rcpt_idx],
+				 (unsigned long long)item->sum.size,
+				 log_value(item->sum.message_id));
+		} else {
+			item->req->status[item->rcpt_idx] = DELIVER_TEMPFAIL;
+			item->req->uids[item->rcpt_idx] = 0;
+			/* the blob is unreferenced; GC would find it, but
+			   say goodbye now */
+			store_blob_unlink(store, item->blob);
+		}
+	}
+	pool_destroy(&pool);
+	return ret;
+}
+
+const char *deliver_received_value(struct pool *pool, const char *hostname,
+				   const char *helo, const char *peer_ip,
+				   const char *protocol, const char *recipient,
+				   const char *id)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	/* one line: the message's own line endings are used around it */
+	return p_printf(pool, "from %s ([%s]) by %s (infostore) with %s id %s for <%s>; %s",
+			helo != NULL ? helo : "unknown", peer_ip, hostname,
+			protocol, id, recipient, date);
+}

@@ -1,0 +1,84 @@
+#ifndef INFOSTORE_DELIVER_H
+#define INFOSTORE_DELIVER_H
+
+/*
+ * Local delivery: the one path by which a message from outside enters a
+ * user's store, shared by LMTP, `infostore deliver` and the web access's
+ * invitations to local attendees.
+ *
+ * For each recipient the bytes to store are the trace headers plus the
+ * message, or what the calendar hook renders for a meeting request. The
+ * bodies are written and made durable first (blob fsync, rename, directory
+ * fsync), then all index rows of the batch go into one SQLite transaction.
+ * A result of DELIVER_OK means exactly that the message is on disk.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct pool;
+struct store;
+struct store_user;
+
+enum deliver_status {
+	DELIVER_OK,
+	DELIVER_UNKNOWN_USER,  /* 550 5.1.1 / exit 67 */
+	DELIVER_TEMPFAIL,      /* 451 4.3.0 / exit 75 */
+	DELIVER_TOO_BIG,       /* 552 5.3.4 / exit 65 */
+	DELIVER_BAD_MESSAGE,   /* 554 5.6.0 / exit 65 */
+};
+
+struct deliver_request {
+	const char *sender;      /* envelope sender, "" for <>, NULL: none known */
+	const char *received;    /* a Received: header value, or NULL */
+	const unsigned char *data;
+	size_t size;
+	unsigned int rcpt_count;
+	const char *const *recipients;
+	/* set by deliver_batch(), one per recipient */
+	enum deliver_status *status;
+	uint32_t *uids;
+};
+
+/*
+ * What the calendar does with a message for one recipient, before it is
+ * stored. The hook may replace the bytes (a rendered meeting request) and
+ * register work to do in the same transaction as the message (saving the
+ * calendar item). It must not fail delivery for bad iCalendar: it logs and
+ * leaves the message as it is.
+ */
+struct deliver_hook_result {
+	const unsigned char *data;  /* bytes to store (in: the original) */
+	size_t size;
+	/* called inside the delivery transaction, after the message row is
+	   added; -1 aborts the transaction (temporary failure) */
+	int (*commit)(void *commit_context, struct store *store, int64_t mailbox_id,
+		      uint32_t uid);
+	void *commit_context;
+};
+typedef void deliver_hook_fn(void *hook_context, struct pool *pool,
+			     struct store *store, const struct conf *conf,
+			     const struct store_user *user,
+			     const struct deliver_request *request,
+			     struct deliver_hook_result *result);
+
+/* Install the calendar hook (one per process; NULL to remove). */
+void deliver_set_hook(deliver_hook_fn *fn, void *context);
+
+/*
+ * Deliver a batch of requests: every recipient of every request gets
+ * status and uid filled in. Returns 0, or -1 if nothing could be done at
+ * all (then every status is DELIVER_TEMPFAIL).
+ */
+int deliver_batch(struct store *store, const struct conf *conf,
+		  struct deliver_request *const *requests, unsigned int count);
+
+/* The Received: header value infostore adds for LMTP. */
+const char *deliver_received_value(struct pool *pool, const char *hostname,
+				   const char *helo, const char *peer_ip,
+				   const char *protocol, const char *recipient,
+				   const char *id);
+
+#endif

@@ -1,0 +1,803 @@
+/*
+ * Message summaries with GMime: ENVELOPE, BODYSTRUCTURE, the part map and
+ * the searchable text, computed once when a message is stored.
+ *
+ * GMime builds the tree of entities and decodes headers, parameters,
+ * addresses, transfer encodings and charsets. The byte positions of the
+ * entities (which IMAP needs and GMime does not expose) come from
+ * mime-region.c, walking the raw bytes along the tree GMime built.
+ */
+#include "mime.h"
+#include "mime-region.h"
+#include "buffer.h"
+#include "imap-quote.h"
+#include "pool.h"
+#include "strutil.h"
+
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <string.h>
+
+struct mime_ctx {
+	struct pool *pool;
+	const unsigned char *data;
+	size_t size;
+	struct buffer text;
+	struct buffer parts;
+	unsigned int part_count;
+};
+
+void mime_init(void)
+{
+	g_mime_init();
+}
+
+void mime_deinit(void)
+{
+	g_mime_shutdown();
+}
+
+static GMimeMessage *mime_parse(const unsigned char *data, size_t size)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data, size);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *msg;
+
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return msg;
+}
+
+/* Unfold a raw header value and trim it; NULL stays NULL. */
+static char *mime_unfold(struct pool *pool, const char *raw)
+{
+	char *out, *w;
+
+	if (raw == NULL)
+		return NULL;
+	out = w = p_malloc(pool, strlen(raw) + 1);
+	for (const char *p = raw; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n')
+			continue;
+		*w++ = *p;
+	}
+	*w = '\0';
+	return str_trim(out);
+}
+
+static const char *mime_raw_header(struct pool *pool, GMimeObject *obj,
+				   const char *name)
+{
+	GMimeHeaderList *headers = g_mime_object_get_header_list(obj);
+	GMimeHeader *header;
+
+	if (headers == NULL)
+		return NULL;
+	header = g_mime_header_list_get_header(headers, name);
+	if (header == NULL)
+		return NULL;
+	return mime_unfold(pool, g_mime_header_get_raw_value(header));
+}
+
+/* --- ENVELOPE (RFC 9051 7.5.2) --- */
+
+static void mime_append_address(struct mime_ctx *ctx, struct buffer *buf,
+				InternetAddress *ia)
+{
+	if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+		InternetAddressList *members =
+			internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia));
+		const char *name = internet_address_get_name(ia);
+
+		/* group start: (NIL NIL "name" NIL), members, end: (NIL NIL NIL NIL) */
+		buffer_append_str(buf, "(NIL NIL ");
+		imap_append_string(buf, mime_encode_phrase(ctx->pool, name != NULL ? name : ""));
+		buffer_append_str(buf, " NIL)");
+		for (int i = 0; members != NULL && i < internet_address_list_length(members); i++)
+			mime_append_address(ctx, buf, internet_address_list_get_address(members, i));
+		buffer_append_str(buf, "(NIL NIL NIL NIL)");
+	} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+		const char *name = internet_address_get_name(ia);
+		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+		const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+		buffer_append_c(buf, '(');
+		if (name != NULL && *name != '\0')
+			imap_append_nstring(buf, mime_encode_phrase(ctx->pool, name));
+		else
+			buffer_append_str(buf, "NIL");
+		buffer_append_str(buf, " NIL ");
+		if (at != NULL) {
+			imap_append_nstring_len(buf, addr, (size_t)(at - addr));
+			buffer_append_c(buf, ' ');
+			imap_append_nstring(buf, at + 1);
+		} else {
+			imap_append_nstring(buf, addr != NULL && *addr != '\0' ? addr : NULL);
+			buffer_append_str(buf, " NIL");
+		}
+		buffer_append_c(buf, ')');
+	}
+}
+
+static void mime_append_address_list(struct mime_ctx *ctx, struct buffer *buf,
+				     const char *raw)
+{
+	InternetAddressList *list;
+	int n;
+
+	if (raw == NULL || *raw == '\0') {
+		buffer_append_str(buf, "NIL");
+		return;
+	}
+	list = internet_address_list_parse(NULL, raw);
+	n = list != NULL ? internet_address_list_length(list) : 0;
+	if (n == 0) {
+		buffer_append_str(buf, "NIL");
+	} else {
+		buffer_append_c(buf, '(');
+		for (int i = 0; i < n; i++)
+			mime_append_address(ctx, buf, internet_address_list_get_address(list, i));
+		buffer_append_c(buf, ')');
+	}
+	if (list != NULL)
+		g_object_unref(list);
+}
+
+static void mime_append_envelope(struct mime_ctx *ctx, struct buffer *buf,
+				 GMimeObject *msg)
+{
+	struct pool *pool = ctx->pool;
+	const char *from = mime_raw_header(pool, msg, "From");
+	const char *sender = mime_raw_header(pool, msg, "Sender");
+	const char *reply_to = mime_raw_header(pool, msg, "Reply-To");
+
+	buffer_append_c(buf, '(');
+	imap_append_nstring(buf, mime_raw_header(pool, msg, "Date"));
+	buffer_append_c(buf, ' ');
+	imap_append_nstring(buf, mime_raw_header(pool, msg, "Subject"));
+	buffer_append_c(buf, ' ');
+	mime_append_address_list(ctx, buf, from);
+	buffer_append_c(buf, ' ');
+	/* RFC 9051 7.5.2: sender and reply-to default to from */
+	mime_append_address_list(ctx, buf, sender != NULL && *sender != '\0' ? sender : from);
+	buffer_append_c(buf, ' ');
+	mime_append_address_list(ctx, buf, reply_to != NULL && *reply_to != '\0' ? reply_to : from);
+	buffer_append_c(buf, ' ');
+	mime_append_address_list(ctx, buf, mime_raw_header(pool, msg, "To"));
+	buffer_append_c(buf, ' ');
+	mime_append_address_list(ctx, buf, mime_raw_header(pool, msg, "Cc"));
+	buffer_append_c(buf, ' ');
+	mime_append_address_list(ctx, buf, mime_raw_header(pool, msg, "Bcc"));
+	buffer_append_c(buf, ' ');
+	imap_append_nstring(buf, mime_raw_header(pool, msg, "In-Reply-To"));
+	buffer_append_c(buf, ' ');
+	imap_append_nstring(buf, mime_raw_header(pool, msg, "Message-ID"));
+	buffer_append_c(buf, ')');
+}
+
+/* --- BODYSTRUCTURE (RFC 9051 7.5.2) --- */
+
+static void mime_append_params(struct buffer *buf, GMimeParamList *params,
+			       const char *default_charset)
+{
+	int n = params != NULL ? g_mime_param_list_length(params) : 0;
+
+	if (n == 0 && default_charset == NULL) {
+		buffer_append_str(buf, "NIL");
+		return;
+	}
+	buffer_append_c(buf, '(');
+	if (n == 0) {
+		buffer_append_str(buf, "\"charset\" ");
+		imap_append_string(buf, default_charset);
+	}
+	for (int i = 0; i < n; i++) {
+		GMimeParam *param = g_mime_param_list_get_parameter_at(params, i);
+
+		if (i > 0)
+			buffer_append_c(buf, ' ');
+		imap_append_string(buf, g_mime_param_get_name(param));
+		buffer_append_c(buf, ' ');
+		imap_append_string(buf, g_mime_param_get_value(param));
+	}
+	buffer_append_c(buf, ')');
+}
+
+/* disposition, language, location: the extension data all entities share */
+static void mime_append_ext_common(struct mime_ctx *ctx, struct buffer *buf,
+				   GMimeObject *obj)
+{
+	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
+
+	buffer_append_c(buf, ' ');
+	if (disp != NULL && g_mime_content_disposition_get_disposition(disp) != NULL) {
+		buffer_append_c(buf, '(');
+		imap_append_string(buf, g_mime_content_disposition_get_disposition(disp));
+		buffer_append_c(buf, ' ');
+		mime_append_params(buf, g_mime_content_disposition_get_parameters(disp), NULL);
+		buffer_append_c(buf, ')');
+	} else {
+		buffer_append_str(buf, "NIL");
+	}
+	buffer_append_c(buf, ' ');
+	imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-Language"));
+	buffer_append_c(buf, ' ');
+	imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-Location"));
+}
+
+static void mime_part_map_add(struct mime_ctx *ctx, unsigned int depth, char kind,
+			      size_t hs, size_t bs, size_t end)
+{
+	buffer_printf(&ctx->parts, "%u %c %zu %zu %zu\n", depth, kind, hs, bs, end);
+	ctx->part_count++;
+}
+
+static void mime_text_append(struct mime_ctx *ctx, const char *text, size_t len)
+{
+	size_t room = MIME_TEXT_MAX - ctx->text.used;
+
+	if (room == 0)
+		return;
+	if (len > room)
+		len = room;
+	buffer_append(&ctx->text, text, len);
+	buffer_append_c(&ctx->text, '\n');
+}
+
+static void mime_index_text(struct mime_ctx *ctx, GMimeObject *obj)
+{
+	char *text;
+
+	if (!GMIME_IS_TEXT_PART(obj) || ctx->text.used >= MIME_TEXT_MAX)
+		return;
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(obj));
+	if (text != NULL) {
+		mime_text_append(ctx, text, strlen(text));
+		g_free(text);
+	}
+}
+
+static void mime_append_part(struct mime_ctx *ctx, struct buffer *bs,
+			     struct buffer *body, GMimeObject *obj,
+			     size_t hs, size_t bstart, size_t end,
+			     unsigned int depth);
+
+static void mime_append_message(struct mime_ctx *ctx, struct buffer *bs,
+				struct buffer *body, GMimeMessage *msg,
+				size_t hs, size_t end, unsigned int depth)
+{
+	size_t bstart = mime_region_body_start(ctx->data, hs, end);
+	GMimeObject *mime_part = g_mime_message_get_mime_part(msg);
+
+	mime_part_map_add(ctx, depth, 'e', hs, bstart, end);
+	if (mime_part == NULL) {
+		/* no body GMime could see: an empty text/plain */
+		uint64_t vsize, lines;
+
+		mime_region_measure(ctx->data, bstart, end, &vsize, &lines);
+		mime_part_map_add(ctx, depth + 1, 'l', hs, bstart, end);
+		buffer_printf(bs, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu NIL NIL NIL NIL)",
+			      (unsigned long long)vsize, (unsigned long long)lines);
+		buffer_printf(body, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu)",
+			      (unsigned long long)vsize, (unsigned long long)lines);
+		return;
+	}
+	mime_append_part(ctx, bs, body, mime_part, hs, bstart, end, depth + 1);
+}
+
+static void mime_append_part(struct mime_ctx *ctx, struct buffer *bs,
+			     struct buffer *body, GMimeObject *obj,
+			     size_t hs, size_t bstart, size_t end,
+			     unsigned int depth)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *type = ct != NULL ? g_mime_content_type_get_media_type(ct) : "text";
+	const char *subtype = ct != NULL ? g_mime_content_type_get_media_subtype(ct) : "plain";
+	const char *cte, *default_charset = NULL;
+	uint64_t vsize, lines;
+
+	if (type == NULL || *type == '\0')
+		type = "text";
+	if (subtype == NULL || *subtype == '\0')
+		subtype = "plain";
+
+	if (GMIME_IS_MULTIPART(obj) && depth < MIME_MAX_DEPTH &&
+	    ctx->part_count < MIME_MAX_PARTS) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		const char *boundary = g_mime_multipart_get_boundary(mp);
+		int n = g_mime_multipart_get_count(mp);
+		struct mime_region *children;
+		unsigned int found = 0;
+
+		if (n > MIME_MAX_PARTS)
+			n = MIME_MAX_PARTS;
+		children = p_new(ctx->pool, struct mime_region, n > 0 ? (size_t)n : 1);
+		mime_part_map_add(ctx, depth, 'm', hs, bstart, end);
+		if (boundary != NULL && n > 0)
+			found = mime_region_split(ctx->data, bstart, end, boundary,
+						  children, (unsigned int)n);
+		buffer_append_c(bs, '(');
+		buffer_append_c(body, '(');
+		if (n == 0) {
+			/* RFC 9051 requires at least one body part */
+			buffer_append_str(bs, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL)");
+			buffer_append_str(body, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)");
+			mime_part_map_add(ctx, depth + 1, 'l', end, end, end);
+		}
+		for (int i = 0; i < n; i++) {
+			GMimeObject *child = g_mime_multipart_get_part(mp, i);
+			size_t chs = end, cend = end, cbs;
+
+			if ((unsigned int)i < found) {
+				chs = children[i].header_start;
+				cend = children[i].end;
+			}
+			cbs = mime_region_body_start(ctx->data, chs, cend);
+			mime_append_part(ctx, bs, body, child, chs, cbs, cend, depth + 1);
+		}
+		buffer_append_c(bs, ' ');
+		buffer_append_c(body, ' ');
+		imap_append_string(bs, subtype);
+		imap_append_string(body, subtype);
+		buffer_append_c(bs, ' ');
+		mime_append_params(bs, g_mime_content_type_get_parameters(ct), NULL);
+		mime_append_ext_common(ctx, bs, obj);
+		buffer_append_c(bs, ')');
+		buffer_append_c(body, ')');
+		return;
+	}
+
+	cte = mime_raw_header(ctx->pool, obj, "Content-Transfer-Encoding");
+	if (cte == NULL || *cte == '\0')
+		cte = "7bit";
+	mime_region_measure(ctx->data, bstart, end, &vsize, &lines);
+	if (ct == NULL || g_mime_content_type_get_parameters(ct) == NULL ||
+	    g_mime_param_list_length(g_mime_content_type_get_parameters(ct)) == 0) {
+		if (str_iequal(type, "text"))
+			default_charset = "us-ascii";
+	}
+
+	for (int pass = 0; pass < 2; pass++) {
+		struct buffer *buf = pass == 0 ? bs : body;
+
+		buffer_append_c(buf, '(');
+		imap_append_string(buf, type);
+		buffer_append_c(buf, ' ');
+		imap_append_string(buf, subtype);
+		buffer_append_c(buf, ' ');
+		mime_append_params(buf, ct != NULL ? g_mime_content_type_get_parameters(ct) : NULL,
+				   default_charset);
+		buffer_append_c(buf, ' ');
+		imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-ID"));
+		buffer_append_c(buf, ' ');
+		imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-Description"));
+		buffer_append_c(buf, ' ');
+		imap_append_string(buf, cte);
+		buffer_printf(buf, " %llu", (unsigned long long)vsize);
+	}
+
+	if (GMIME_IS_MESSAGE_PART(obj) && depth < MIME_MAX_DEPTH &&
+	    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)) != NULL &&
+	    (str_iequal(cte, "7bit") || str_iequal(cte, "8bit") ||
+	     str_iequal(cte, "binary"))) {
+		GMimeMessage *emb = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		mime_part_map_add(ctx, depth, 'r', hs, bstart, end);
+		for (int pass = 0; pass < 2; pass++) {
+			struct buffer *buf = pass == 0 ? bs : body;
+
+			buffer_append_c(buf, ' ');
+			mime_append_envelope(ctx, buf, GMIME_OBJECT(emb));
+			buffer_append_c(buf, ' ');
+		}
+		{
+			/* the embedded body structure goes into both */
+			struct buffer sub_bs, sub_body;
+
+			buffer_init_pool(&sub_bs, ctx->pool, 0);
+			buffer_init_pool(&sub_body, ctx->pool, 0);
+			mime_append_message(ctx, &sub_bs, &sub_body, emb, bstart, end,
+					    depth + 1);
+			buffer_append(bs, sub_bs.data, sub_bs.used);
+			buffer_append(body, sub_body.data, sub_body.used);
+		}
+		buffer_printf(bs, " %llu", (unsigned long long)lines);
+		buffer_printf(body, " %llu", (unsigned long long)lines);
+	} else {
+		mime_part_map_add(ctx, depth, 'l', hs, bstart, end);
+		if (str_iequal(type, "text")) {
+			buffer_printf(bs, " %llu", (unsigned long long)lines);
+			buffer_printf(body, " %llu", (unsigned long long)lines);
+			mime_index_text(ctx, obj);
+		}
+	}
+	buffer_append_c(body, ')');
+	/* extension data: md5, disposition, language, location */
+	buffer_append_c(bs, ' ');
+	imap_append_nstring(bs, mime_raw_header(ctx->pool, obj, "Content-MD5"));
+	mime_append_ext_common(ctx, bs, obj);
+	buffer_append_c(bs, ')');
+}
+
+static const char *mime_headers_text(struct pool *pool, GMimeObject *msg)
+{
+	GMimeHeaderList *headers = g_mime_object_get_header_list(msg);
+	struct buffer buf;
+	int n = headers != NULL ? g_mime_header_list_get_count(headers) : 0;
+
+	buffer_init_pool(&buf, pool, 256 * 1024);
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(headers, i);
+		const char *value = g_mime_header_get_value(h);
+
+		if (buffer_printf(&buf, "%s: %s\n", g_mime_header_get_name(h),
+				  value != NULL ? value : "") < 0)
+			break;
+	}
+	return buf.data != NULL ? buf.data : "";
+}
+
+void mime_summarize(struct pool *pool, const unsigned char *data, size_t size,
+		    struct mime_summary *sum_r)
+{
+	struct mime_ctx ctx;
+	struct buffer bs, body, env;
+	GMimeMessage *msg;
+	GDateTime *date;
+	uint64_t vsize, lines;
+	size_t body_start;
+
+	memset(sum_r, 0, sizeof(*sum_r));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.pool = pool;
+	ctx.data = data;
+	ctx.size = size;
+	buffer_init_pool(&ctx.text, pool, 0);
+	buffer_init_pool(&ctx.parts, pool, 0);
+	buffer_init_pool(&bs, pool, 0);
+	buffer_init_pool(&body, pool, 0);
+	buffer_init_pool(&env, pool, 0);
+
+	mime_region_measure(data, 0, size, &vsize, &lines);
+	sum_r->size = size;
+	sum_r->vsize = vsize;
+	sum_r->crlf = vsize == size;
+	body_start = mime_region_body_start(data, 0, size);
+	sum_r->header_size = (uint32_t)body_start;
+
+	msg = mime_parse(data, size);
+	if (msg == NULL) {
+		/* GMime gives up only on empty input; keep it a plain part */
+		buffer_append_str(&env, "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+		buffer_printf(&bs, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu NIL NIL NIL NIL)",
+			      (unsigned long long)vsize, (unsigned long long)lines);
+		buffer_printf(&body, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu)",
+			      (unsigned long long)vsize, (unsigned long long)lines);
+		buffer_printf(&ctx.parts, "0 e 0 %zu %zu\n1 l 0 %zu %zu\n",
+			      body_start, size, body_start, size);
+		sum_r->envelope = env.data;
+		sum_r->bodystructure = bs.data;
+		sum_r->body = body.data;
+		sum_r->parts = ctx.parts.data;
+		sum_r->headers = "";
+		sum_r->text = "";
+		return;
+	}
+	mime_append_envelope(&ctx, &env, GMIME_OBJECT(msg));
+	mime_append_message(&ctx, &bs, &body, msg, 0, size, 0);
+
+	sum_r->envelope = env.data;
+	sum_r->bodystructure = bs.data;
+	sum_r->body = body.data;
+	sum_r->parts = ctx.parts.data;
+	sum_r->text = ctx.text.data != NULL ? ctx.text.data : "";
+	sum_r->headers = mime_headers_text(pool, GMIME_OBJECT(msg));
+	if (g_mime_message_get_message_id(msg) != NULL)
+		sum_r->message_id = p_strdup(pool, g_mime_message_get_message_id(msg));
+	sum_r->sent_date = mime_raw_header(pool, GMIME_OBJECT(msg), "Date");
+	date = g_mime_message_get_date(msg);
+	if (date != NULL)
+		sum_r->sent_time = (time_t)g_date_time_to_unix(date);
+	if (g_mime_message_get_subject(msg) != NULL)
+		sum_r->subject = p_strdup(pool, g_mime_message_get_subject(msg));
+	{
+		InternetAddressList *from = g_mime_message_get_from(msg);
+
+		if (from != NULL && internet_address_list_length(from) > 0) {
+			InternetAddress *ia = internet_address_list_get_address(from, 0);
+
+			if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+				sum_r->from = p_strdup(pool,
+					internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+		}
+	}
+	g_object_unref(msg);
+}
+
+int mime_parts_parse(struct pool *pool, const char *map,
+		     struct mime_part_pos **parts_r, unsigned int *count_r)
+{
+	unsigned int count = 0, alloc = 0;
+	struct mime_part_pos *parts = NULL;
+	const char *p = map;
+
+	while (p != NULL && *p != '\0') {
+		struct mime_part_pos pos;
+		unsigned long long hs, bs, be;
+		char kind;
+		unsigned int depth;
+		int n = 0;
+
+		if (sscanf(p, "%u %c %llu %llu %llu%n", &depth, &kind, &hs, &bs, &be, &n) != 5 ||
+		    strchr("mrel", kind) == NULL || hs > bs || bs > be)
+			return -1;
+		pos.depth = depth;
+		pos.kind = kind;
+		pos.header_start = hs;
+		pos.body_start = bs;
+		pos.body_end = be;
+		if (count == alloc) {
+			unsigned int na = alloc == 0 ? 8 : alloc * 2;
+
+			parts = p_realloc(pool, parts, sizeof(*parts) * alloc,
+					  sizeof(*parts) * na);
+			alloc = na;
+		}
+		parts[count++] = pos;
+		p = strchr(p + n, '\n');
+		if (p != NULL)
+			p++;
+	}
+	*parts_r = parts;
+	*count_r = count;
+	return 0;
+}
+
+/* --- leaves for the web access and the calendar --- */
+
+struct mime_leaf_ctx {
+	struct pool *pool;
+	mime_leaf_cb *cb;
+	void *context;
+	unsigned int count;
+};
+
+static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
+			   const char *section)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
+	struct mime_leaf leaf;
+	GMimeStream *out;
+	GByteArray *bytes;
+
+	if (!GMIME_IS_PART(obj))
+		return;
+	memset(&leaf, 0, sizeof(leaf));
+	leaf.section = section;
+	leaf.type = p_strdup(lctx->pool, ct != NULL && g_mime_content_type_get_media_type(ct) != NULL ?
+			     g_mime_content_type_get_media_type(ct) : "text");
+	leaf.subtype = p_strdup(lctx->pool, ct != NULL && g_mime_content_type_get_media_subtype(ct) != NULL ?
+				g_mime_content_type_get_media_subtype(ct) : "plain");
+	str_lcase((char *)leaf.type);
+	str_lcase((char *)leaf.subtype);
+	if (ct != NULL) {
+		leaf.charset = p_strdup(lctx->pool, g_mime_content_type_get_parameter(ct, "charset"));
+		leaf.method = p_strdup(lctx->pool, g_mime_content_type_get_parameter(ct, "method"));
+	}
+	leaf.filename = p_strdup(lctx->pool, g_mime_part_get_filename(GMIME_PART(obj)));
+	leaf.content_id = p_strdup(lctx->pool, g_mime_object_get_content_id(obj));
+	leaf.attachment = disp != NULL && g_mime_content_disposition_is_attachment(disp);
+
+	if (GMIME_IS_TEXT_PART(obj)) {
+		char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(obj));
+
+		if (text != NULL) {
+			leaf.size = strlen(text);
+			leaf.data = (const unsigned char *)p_strndup(lctx->pool, text, leaf.size);
+			g_free(text);
+		} else {
+			leaf.data = (const unsigned char *)"";
+		}
+	} else {
+		GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(obj));
+
+		out = g_mime_stream_mem_new();
+		if (content != NULL)
+			g_mime_data_wrapper_write_to_stream(content, out);
+		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+		leaf.size = bytes->len;
+		leaf.data = (const unsigned char *)p_strndup(lctx->pool, bytes->data, bytes->len);
+		g_object_unref(out);
+	}
+	lctx->cb(lctx->context, &leaf);
+}
+
+static void mime_leaf_walk(struct mime_leaf_ctx *lctx, GMimeObject *obj,
+			   const char *prefix, unsigned int depth)
+{
+	if (depth > MIME_MAX_DEPTH || lctx->count >= MIME_MAX_PARTS)
+		return;
+	lctx->count++;
+	if (GMIME_IS_MULTIPART(obj)) {
+		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+
+		for (int i = 0; i < n; i++) {
+			const char *section = prefix[0] == '\0' ?
+				p_printf(lctx->pool, "%d", i + 1) :
+				p_printf(lctx->pool, "%s.%d", prefix, i + 1);
+
+			mime_leaf_walk(lctx, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+				       section, depth + 1);
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *emb = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		if (emb != NULL && g_mime_message_get_mime_part(emb) != NULL)
+			mime_leaf_walk(lctx, g_mime_message_get_mime_part(emb),
+				       prefix, depth + 1);
+	} else {
+		mime_leaf_emit(lctx, obj, prefix[0] == '\0' ? "1" : prefix);
+	}
+}
+
+void mime_foreach_leaf(struct pool *pool, const unsigned char *data,
+		       size_t size, mime_leaf_cb *cb, void *context)
+{
+	struct mime_leaf_ctx lctx = { .pool = pool, .cb = cb, .context = context };
+	GMimeMessage *msg = mime_parse(data, size);
+
+	if (msg == NULL)
+		return;
+	if (g_mime_message_get_mime_part(msg) != NULL)
+		mime_leaf_walk(&lctx, g_mime_message_get_mime_part(msg), "", 0);
+	g_object_unref(msg);
+}
+
+const char *mime_get_header(struct pool *pool, const unsigned char *data,
+			    size_t size, const char *name)
+{
+	GMimeMessage *msg = mime_parse(data, size);
+	const char *value, *ret = NULL;
+
+	if (msg == NULL)
+		return NULL;
+	value = g_mime_object_get_header(GMIME_OBJECT(msg), name);
+	if (value != NULL)
+		ret = p_strdup(pool, value);
+	g_object_unref(msg);
+	return ret;
+}
+
+const char *mime_decode_header(struct pool *pool, const char *value)
+{
+	char *decoded;
+	const char *ret;
+
+	if (value == NULL)
+		return NULL;
+	decoded = g_mime_utils_header_decode_text(NULL, value);
+	ret = p_strdup(pool, decoded != NULL ? decoded : value);
+	g_free(decoded);
+	return ret;
+}
+
+static bool mime_is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	}
+	return true;
+}
+
+const char *mime_encode_phrase(struct pool *pool, const char *utf8)
+{
+	char *encoded;
+	const char *ret;
+
+	if (utf8 == NULL)
+		return NULL;
+	if (mime_is_ascii(utf8))
+		return utf8;
+	encoded = g_mime_utils_header_encode_phrase(NULL, utf8, "utf-8");
+	ret = p_strdup(pool, encoded != NULL ? encoded : utf8);
+	g_free(encoded);
+	return ret;
+}
+
+const char *mime_encode_text(struct pool *pool, const char *utf8)
+{
+	char *encoded;
+	const char *ret;
+
+	if (utf8 == NULL)
+		return NULL;
+	if (mime_is_ascii(utf8))
+		return utf8;
+	encoded = g_mime_utils_header_encode_text(NULL, utf8, "utf-8");
+	ret = p_strdup(pool, encoded != NULL ? encoded : utf8);
+	g_free(encoded);
+	return ret;
+}
+
+static void mime_addrs_collect(struct buffer *buf, InternetAddressList *list)
+{
+	for (int i = 0; list != NULL && i < internet_address_list_length(list); i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			mime_addrs_collect(buf, internet_address_group_get_members(
+				INTERNET_ADDRESS_GROUP(ia)));
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			const char *addr = internet_address_mailbox_get_addr(
+				INTERNET_ADDRESS_MAILBOX(ia));
+
+			if (addr == NULL || *addr == '\0')
+				continue;
+			if (buf->used > 0)
+				buffer_append_str(buf, ", ");
+			buffer_append_str(buf, addr);
+		}
+	}
+}
+
+const char *mime_address_list_addrs(struct pool *pool, const char *value)
+{
+	InternetAddressList *list;
+	struct buffer buf;
+
+	if (value == NULL)
+		return NULL;
+	list = internet_address_list_parse(NULL, value);
+	buffer_init_pool(&buf, pool, 0);
+	mime_addrs_collect(&buf, list);
+	if (list != NULL)
+		g_object_unref(list);
+	return buf.used > 0 ? buf.data : NULL;
+}
+
+const char *mime_address_display(struct pool *pool, const char *value)
+{
+	InternetAddressList *list;
+	const char *ret = value;
+
+	if (value == NULL)
+		return NULL;
+	list = internet_address_list_parse(NULL, value);
+	if (list != NULL && internet_address_list_length(list) > 0) {
+		InternetAddress *ia = internet_address_list_get_address(list, 0);
+		const char *name = internet_address_get_name(ia);
+
+		if (name != NULL && *name != '\0')
+			ret = p_strdup(pool, name);
+		else if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			ret = p_strdup(pool, internet_address_mailbox_get_addr(
+				INTERNET_ADDRESS_MAILBOX(ia)));
+	}
+	if (list != NULL)
+		g_object_unref(list);
+	return ret;
+}
+
+const char *mime_date_now(struct pool *pool)
+{
+	GDateTime *now = g_date_time_new_now_utc();
+	char *str = g_mime_utils_header_format_date(now);
+	const char *ret = p_strdup(pool, str);
+
+	g_free(str);
+	g_date_time_unref(now);
+	return ret;
+}
+
+const char *mime_new_message_id(struct pool *pool, const char *host)
+{
+	char *id = g_mime_utils_generate_message_id(host);
+	const char *ret = p_printf(pool, "<%s>", id);
+
+	g_free(id);
+	return ret;
+}

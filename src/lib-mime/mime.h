@@ -1,0 +1,115 @@
+#ifndef INFOSTORE_MIME_H
+#define INFOSTORE_MIME_H
+
+/*
+ * MIME, through GMime: what infostore computes once at delivery (IMAP
+ * ENVELOPE and BODYSTRUCTURE, sizes, the part map, searchable text) and
+ * what the web access and the calendar need to read a message.
+ *
+ * <gmime/gmime.h> is included in src/lib-mime alone; callers see plain C
+ * strings allocated from their pool.
+ *
+ * Hostile input never crashes these functions and never makes them fail:
+ * a message GMime cannot make sense of is summarised as one text/plain part.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pool;
+
+/* Once per process, before any other call. */
+void mime_init(void);
+void mime_deinit(void);
+
+/* Limits on what is kept for search: a huge attachment is not indexed. */
+#define MIME_TEXT_MAX (1024 * 1024)
+#define MIME_MAX_DEPTH 32
+#define MIME_MAX_PARTS 1000
+
+struct mime_summary {
+	uint64_t size;          /* bytes as given */
+	uint64_t vsize;         /* with every bare LF counted as CRLF */
+	uint32_t header_size;   /* bytes of the header block incl. blank line */
+	bool crlf;              /* no bare LF anywhere */
+	const char *envelope;   /* IMAP ENVELOPE */
+	const char *bodystructure; /* IMAP BODYSTRUCTURE (extensible) */
+	const char *body;       /* IMAP BODY (non-extensible) */
+	const char *message_id; /* Message-ID without <>, or NULL */
+	const char *sent_date;  /* Date: as written (unfolded), or NULL */
+	time_t sent_time;       /* parsed Date:, 0 if none or unparsable */
+	const char *subject;    /* decoded UTF-8, or NULL */
+	const char *from;       /* first From address (addr-spec), or NULL */
+	const char *headers;    /* "Name: decoded value\n"... for SEARCH TEXT */
+	const char *text;       /* decoded UTF-8 text of the text parts */
+	const char *parts;      /* part map, see mime_parts_parse() */
+};
+
+/* Summarise a message. All strings in *sum_r come from pool. */
+void mime_summarize(struct pool *pool, const unsigned char *data, size_t size,
+		    struct mime_summary *sum_r);
+
+/*
+ * The part map: one line per MIME entity in pre-order,
+ *   "DEPTH KIND HEADER_START BODY_START BODY_END\n"
+ * KIND is 'm' multipart, 'r' message/rfc822 (its message follows at
+ * DEPTH+1 as kind 'e'), 'e' an embedded or top-level message, 'l' a leaf.
+ * Offsets are into the stored bytes. The top-level message is depth 0
+ * kind 'e'. IMAP section numbers are derived from this by lib-imap.
+ */
+struct mime_part_pos {
+	unsigned int depth;
+	char kind;
+	uint64_t header_start;
+	uint64_t body_start;
+	uint64_t body_end;
+};
+/* Parse a part map into an array from pool. 0 or -1 (malformed). */
+int mime_parts_parse(struct pool *pool, const char *map,
+		     struct mime_part_pos **parts_r, unsigned int *count_r);
+
+/* One leaf of a message, for the web access and the calendar. */
+struct mime_leaf {
+	const char *section;     /* "1", "2.1", ... ("1" for a single part) */
+	const char *type;        /* lowercase, e.g. "text" */
+	const char *subtype;     /* lowercase, e.g. "calendar" */
+	const char *charset;     /* or NULL */
+	const char *method;      /* Content-Type method= (iMIP), or NULL */
+	const char *filename;    /* or NULL */
+	const char *content_id;  /* without <>, or NULL */
+	bool attachment;         /* Content-Disposition: attachment */
+	/* transfer-decoded content; for text/ parts also converted to UTF-8 */
+	const unsigned char *data;
+	size_t size;
+};
+typedef void mime_leaf_cb(void *context, const struct mime_leaf *leaf);
+/* Call cb for every leaf (depth-first, at most MIME_MAX_PARTS), including
+   the leaves inside attached messages. */
+void mime_foreach_leaf(struct pool *pool, const unsigned char *data,
+		       size_t size, mime_leaf_cb *cb, void *context);
+
+/* A header of the top-level message, decoded to UTF-8 (first occurrence),
+   or NULL. */
+const char *mime_get_header(struct pool *pool, const unsigned char *data,
+			    size_t size, const char *name);
+
+/* Decode RFC 2047 encoded-words in a header value to UTF-8. */
+const char *mime_decode_header(struct pool *pool, const char *value);
+/* Encode a UTF-8 phrase for a header (RFC 2047 where needed). */
+const char *mime_encode_phrase(struct pool *pool, const char *utf8);
+/* Encode an unstructured UTF-8 header value (Subject). */
+const char *mime_encode_text(struct pool *pool, const char *utf8);
+/* The addr-specs of an address header value ("a@b, c@d" from
+   "A <a@b>, c@d"), comma-separated, or NULL. */
+const char *mime_address_list_addrs(struct pool *pool, const char *value);
+/* "Alice Example <alice@example.test>" to its display name or address */
+const char *mime_address_display(struct pool *pool, const char *value);
+
+/* Current time as an RFC 5322 date ("Tue, 24 Nov 2026 09:10:00 +0000") */
+const char *mime_date_now(struct pool *pool);
+/* A new Message-ID value "<random@host>" */
+const char *mime_new_message_id(struct pool *pool, const char *host);
+
+#endif

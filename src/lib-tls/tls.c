@@ -1,0 +1,160 @@
+#include "tls.h"
+#include "tls-private.h"
+#include "fatal.h"
+#include "log.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char tls_error_buf[512];
+
+static const char *tls_last_error(const char *what, const char *file)
+{
+	unsigned long err = ERR_get_error();
+	char reason[256];
+
+	if (err == 0)
+		snprintf(reason, sizeof(reason), "unknown error");
+	else
+		ERR_error_string_n(err, reason, sizeof(reason));
+	ERR_clear_error();
+	if (file != NULL)
+		snprintf(tls_error_buf, sizeof(tls_error_buf), "%s %s: %s",
+			 what, file, reason);
+	else
+		snprintf(tls_error_buf, sizeof(tls_error_buf), "%s: %s", what, reason);
+	return tls_error_buf;
+}
+
+static SSL_CTX *tls_ssl_ctx_load(const char *cert_file, const char *key_file,
+				 bool *bad_key_r, const char **error_r)
+{
+	SSL_CTX *ssl_ctx = SSL_CTX_new(TLS_server_method());
+
+	*bad_key_r = false;
+	if (ssl_ctx == NULL) {
+		*error_r = tls_last_error("SSL_CTX_new", NULL);
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ssl_ctx, SSL_OP_CIPHER_SERVER_PREFERENCE |
+				     SSL_OP_NO_COMPRESSION |
+				     SSL_OP_NO_RENEGOTIATION);
+	/* TLS 1.2 suites: forward secrecy and AEAD only. */
+	SSL_CTX_set_cipher_list(ssl_ctx,
+		"ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20");
+	SSL_CTX_set_mode(ssl_ctx, SSL_MODE_RELEASE_BUFFERS |
+				  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				  SSL_MODE_ENABLE_PARTIAL_WRITE);
+	SSL_CTX_set_session_cache_mode(ssl_ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_session_id_context(ssl_ctx, (const unsigned char *)"infostore", 9);
+
+	if (SSL_CTX_use_certificate_chain_file(ssl_ctx, cert_file) != 1) {
+		*error_r = tls_last_error("cannot load certificate", cert_file);
+		SSL_CTX_free(ssl_ctx);
+		return NULL;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+		*bad_key_r = true;
+		*error_r = tls_last_error("cannot load private key", key_file);
+		SSL_CTX_free(ssl_ctx);
+		return NULL;
+	}
+	if (SSL_CTX_check_private_key(ssl_ctx) != 1) {
+		*bad_key_r = true;
+		ERR_clear_error();
+		snprintf(tls_error_buf, sizeof(tls_error_buf),
+			 "private key %s does not match certificate %s",
+			 key_file, cert_file);
+		*error_r = tls_error_buf;
+		SSL_CTX_free(ssl_ctx);
+		return NULL;
+	}
+	return ssl_ctx;
+}
+
+int tls_check_files(const char *cert_file, const char *key_file,
+		    bool *bad_key_r, const char **error_r)
+{
+	SSL_CTX *ssl_ctx = tls_ssl_ctx_load(cert_file, key_file, bad_key_r, error_r);
+
+	if (ssl_ctx == NULL)
+		return -1;
+	SSL_CTX_free(ssl_ctx);
+	return 0;
+}
+
+int tls_context_create(const char *cert_file, const char *key_file,
+		       struct tls_context **ctx_r, const char **error_r)
+{
+	struct tls_context *ctx;
+	bool bad_key;
+	SSL_CTX *ssl_ctx = tls_ssl_ctx_load(cert_file, key_file, &bad_key, error_r);
+
+	if (ssl_ctx == NULL)
+		return -1;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		fatal_oom();
+	ctx->ssl_ctx = ssl_ctx;
+	ctx->cert_file = strdup(cert_file);
+	ctx->key_file = strdup(key_file);
+	if (ctx->cert_file == NULL || ctx->key_file == NULL)
+		fatal_oom();
+	*ctx_r = ctx;
+	return 0;
+}
+
+int tls_context_reload(struct tls_context *ctx, const char **error_r)
+{
+	bool bad_key;
+	SSL_CTX *ssl_ctx;
+
+	if (ctx->cert_file == NULL) {
+		*error_r = "not a server context";
+		return -1;
+	}
+	ssl_ctx = tls_ssl_ctx_load(ctx->cert_file, ctx->key_file, &bad_key, error_r);
+	if (ssl_ctx == NULL)
+		return -1;
+	/* Connections made so far hold a reference to the old SSL_CTX. */
+	SSL_CTX_free(ctx->ssl_ctx);
+	ctx->ssl_ctx = ssl_ctx;
+	return 0;
+}
+
+void tls_context_destroy(struct tls_context **_ctx)
+{
+	struct tls_context *ctx = *_ctx;
+
+	if (ctx == NULL)
+		return;
+	*_ctx = NULL;
+	SSL_CTX_free(ctx->ssl_ctx);
+	free(ctx->cert_file);
+	free(ctx->key_file);
+	free(ctx);
+}
+
+struct tls_context *tls_client_context_create(bool verify)
+{
+	struct tls_context *ctx = calloc(1, sizeof(*ctx));
+
+	if (ctx == NULL)
+		fatal_oom();
+	ctx->ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx->ssl_ctx == NULL)
+		fatal("SSL_CTX_new(client) failed");
+	SSL_CTX_set_min_proto_version(ctx->ssl_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
+	if (verify) {
+		SSL_CTX_set_default_verify_paths(ctx->ssl_ctx);
+		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
+	} else {
+		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
+	}
+	return ctx;
+}

@@ -1,0 +1,47 @@
+#ifndef INFOSTORE_SECRET_H
+#define INFOSTORE_SECRET_H
+
+/*
+ * Secrets: random tokens, constant-time comparison and password hashing.
+ * This file is the only place that speaks to libsodium.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Must be called once before any other function here; fatal on failure. */
+void secret_init(void);
+
+void secret_random(void *buf, size_t len);
+/* A random token of bytes * 8 bits, base64url without padding, NUL-terminated
+   into out (out_size >= secret_token_len(bytes) + 1). */
+void secret_token(char *out, size_t out_size, size_t bytes);
+size_t secret_token_len(size_t bytes);
+
+/* Constant-time equality of two byte strings of the same length. */
+bool secret_equal(const void *a, const void *b, size_t len);
+/* Constant-time equality of two NUL-terminated strings (the time depends
+   only on their lengths). */
+bool secret_str_equal(const char *a, const char *b);
+
+/* Wipe memory in a way the compiler will not optimise away. */
+void secret_wipe(void *buf, size_t len);
+
+/* Argon2id hash in libsodium's encoded "$argon2id$..." form. 0 or -1. */
+#define SECRET_HASH_MAX 128
+int secret_password_hash(const char *password, char out[SECRET_HASH_MAX]);
+/* 1 if password matches hash, 0 if not, -1 on an unusable hash. */
+int secret_password_verify(const char *hash, const char *password);
+/* Does this hash use weaker parameters than we would use today? */
+bool secret_password_needs_rehash(const char *hash);
+
+/* A keyed hash (BLAKE2b-256) of data with a 32-byte key into out[32]. */
+#define SECRET_MAC_KEY_LEN 32
+#define SECRET_MAC_LEN 32
+void secret_mac(const unsigned char key[SECRET_MAC_KEY_LEN], const void *data,
+		size_t len, unsigned char out[SECRET_MAC_LEN]);
+
+/* SHA-256 of data as 64 lowercase hex digits into out[65]. */
+void secret_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

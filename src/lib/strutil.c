@@ -1,0 +1,137 @@
+#include "strutil.h"
+
+#include <string.h>
+
+static inline unsigned char ascii_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+bool str_begins(const char *str, const char *prefix)
+{
+	return strncmp(str, prefix, strlen(prefix)) == 0;
+}
+
+bool str_begins_icase(const char *str, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return strlen(str) >= len && mem_iequal(str, prefix, len);
+}
+
+int str_icmp(const char *a, const char *b)
+{
+	const unsigned char *pa = (const unsigned char *)a;
+	const unsigned char *pb = (const unsigned char *)b;
+
+	while (*pa != '\0' && ascii_lower(*pa) == ascii_lower(*pb)) {
+		pa++;
+		pb++;
+	}
+	return (int)ascii_lower(*pa) - (int)ascii_lower(*pb);
+}
+
+bool str_iequal(const char *a, const char *b)
+{
+	return str_icmp(a, b) == 0;
+}
+
+bool mem_iequal(const void *a, const void *b, size_t len)
+{
+	const unsigned char *pa = a, *pb = b;
+
+	for (size_t i = 0; i < len; i++) {
+		if (ascii_lower(pa[i]) != ascii_lower(pb[i]))
+			return false;
+	}
+	return true;
+}
+
+char *str_trim(char *str)
+{
+	size_t len;
+
+	while (*str == ' ' || *str == '\t' || *str == '\r' || *str == '\n')
+		str++;
+	len = strlen(str);
+	while (len > 0 && (str[len - 1] == ' ' || str[len - 1] == '\t' ||
+			   str[len - 1] == '\r' || str[len - 1] == '\n'))
+		str[--len] = '\0';
+	return str;
+}
+
+void str_lcase(char *str)
+{
+	for (; *str != '\0'; str++)
+		*str = (char)ascii_lower((unsigned char)*str);
+}
+
+int mem_to_u64(const char *str, size_t len, uint64_t max, uint64_t *num_r)
+{
+	uint64_t n = 0;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned int d;
+
+		if (str[i] < '0' || str[i] > '9')
+			return -1;
+		d = (unsigned int)(str[i] - '0');
+		if (n > (max - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*num_r = n;
+	return 0;
+}
+
+int str_to_u64(const char *str, uint64_t max, uint64_t *num_r)
+{
+	return mem_to_u64(str, strlen(str), max, num_r);
+}
+
+int str_to_u32(const char *str, uint32_t *num_r)
+{
+	uint64_t n;
+
+	if (str_to_u64(str, UINT32_MAX, &n) < 0)
+		return -1;
+	*num_r = (uint32_t)n;
+	return 0;
+}
+
+const void *mem_imem(const void *haystack, size_t hlen, const void *needle,
+		     size_t nlen)
+{
+	const unsigned char *h = haystack, *n = needle;
+
+	if (nlen == 0)
+		return haystack;
+	if (nlen > hlen)
+		return NULL;
+	for (size_t i = 0; i + nlen <= hlen; i++) {
+		if (ascii_lower(h[i]) == ascii_lower(n[0]) &&
+		    mem_iequal(h + i, n, nlen))
+			return h + i;
+	}
+	return NULL;
+}
+
+bool str_is_address(const char *str)
+{
+	const char *at = strchr(str, '@');
+
+	if (at == NULL || at == str || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	if (strlen(str) > 254)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)str; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' ||
+		    *p == '(' || *p == ')' || *p == ',' || *p == ';' ||
+		    *p == ':' || *p == '\\' || *p == '"' || *p == '[' ||
+		    *p == ']' || *p == '/')
+			return false;
+	}
+	return true;
+}

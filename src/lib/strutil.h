@@ -1,0 +1,36 @@
+#ifndef INFOSTORE_STRUTIL_H
+#define INFOSTORE_STRUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+bool str_begins(const char *str, const char *prefix);
+bool str_begins_icase(const char *str, const char *prefix);
+/* ASCII case-insensitive comparison, like strcasecmp() but locale-free. */
+int str_icmp(const char *a, const char *b);
+bool str_iequal(const char *a, const char *b);
+bool mem_iequal(const void *a, const void *b, size_t len);
+
+/* Trim ASCII whitespace in place; returns str moved past the leading part. */
+char *str_trim(char *str);
+/* Lowercase ASCII in place. */
+void str_lcase(char *str);
+
+/*
+ * Parse a decimal number with no sign, no spaces and no leading '+', that
+ * fits in the output type and is <= max. 0 on success, -1 otherwise.
+ */
+int str_to_u64(const char *str, uint64_t max, uint64_t *num_r);
+int str_to_u32(const char *str, uint32_t *num_r);
+/* Like str_to_u64 over len bytes (no NUL needed). */
+int mem_to_u64(const char *str, size_t len, uint64_t max, uint64_t *num_r);
+
+/* Find needle in haystack, ASCII case-insensitively. */
+const void *mem_imem(const void *haystack, size_t hlen, const void *needle,
+		     size_t nlen);
+
+/* Is this a plausible user@domain address (no spaces, one '@', both sides)? */
+bool str_is_address(const char *str);
+
+#endif

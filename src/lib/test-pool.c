@@ -1,0 +1,119 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "buffer.h"
+#include "pool.h"
+#include "strutil.h"
+
+#include <string.h>
+
+static int cleanup_calls;
+static int cleanup_order[4];
+
+static void cleanup_cb(void *context)
+{
+	cleanup_order[cleanup_calls++] = *(int *)context;
+}
+
+static void test_pool_alloc(void **state)
+{
+	struct pool *pool = pool_create(64);
+	char *big;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		char *s = p_printf(pool, "item %d", i);
+
+		assert_string_equal(s, p_printf(pool, "item %d", i));
+		assert_int_equal((uintptr_t)s % 16, 0);
+	}
+	big = p_malloc(pool, 5 * 1024 * 1024);
+	assert_int_equal(big[5 * 1024 * 1024 - 1], 0);
+	assert_string_equal(p_strndup(pool, "abcdef", 3), "abc");
+	pool_clear(pool);
+	assert_int_equal(pool_used(pool), 0);
+	assert_string_equal(p_strdup(pool, "after clear"), "after clear");
+	pool_destroy(&pool);
+	assert_null(pool);
+}
+
+static void test_pool_cleanup_order(void **state)
+{
+	struct pool *pool = pool_create(64);
+	int a = 1, b = 2, c = 3;
+
+	(void)state;
+	cleanup_calls = 0;
+	pool_add_cleanup(pool, cleanup_cb, &a);
+	pool_add_cleanup(pool, cleanup_cb, &b);
+	pool_clear(pool);
+	assert_int_equal(cleanup_calls, 2);
+	assert_int_equal(cleanup_order[0], 2);
+	assert_int_equal(cleanup_order[1], 1);
+	pool_add_cleanup(pool, cleanup_cb, &c);
+	pool_destroy(&pool);
+	assert_int_equal(cleanup_calls, 3);
+	assert_int_equal(cleanup_order[2], 3);
+}
+
+static void test_buffer_limit(void **state)
+{
+	struct buffer buf;
+
+	(void)state;
+	buffer_init(&buf, 10);
+	assert_int_equal(buffer_append_str(&buf, "12345"), 0);
+	assert_int_equal(buffer_printf(&buf, "%d", 678), 0);
+	assert_string_equal(buf.data, "12345678");
+	assert_int_equal(buffer_append_str(&buf, "abc"), -1);
+	assert_true(buf.overflow);
+	assert_string_equal(buf.data, "12345678");
+	/* once overflowed, even small appends fail */
+	assert_int_equal(buffer_append_c(&buf, 'x'), -1);
+	buffer_reset(&buf);
+	assert_int_equal(buffer_append_str(&buf, "abc"), 0);
+	buffer_consume(&buf, 1);
+	assert_string_equal(buf.data, "bc");
+	buffer_free(&buf);
+}
+
+static void test_strutil(void **state)
+{
+	uint64_t n;
+	uint32_t n32;
+	char trim[] = "  hello \r\n";
+
+	(void)state;
+	assert_int_equal(str_to_u64("18446744073709551615", UINT64_MAX, &n), 0);
+	assert_true(n == UINT64_MAX);
+	assert_int_equal(str_to_u64("18446744073709551616", UINT64_MAX, &n), -1);
+	assert_int_equal(str_to_u64("", 100, &n), -1);
+	assert_int_equal(str_to_u64("+1", 100, &n), -1);
+	assert_int_equal(str_to_u64("101", 100, &n), -1);
+	assert_int_equal(str_to_u32("4294967296", &n32), -1);
+	assert_true(str_iequal("INBOX", "inbox"));
+	assert_false(str_iequal("INBOX", "inbox2"));
+	assert_string_equal(str_trim(trim), "hello");
+	assert_non_null(mem_imem("Hello XyLoPhone world", 21, "xylophone", 9));
+	assert_null(mem_imem("Hello", 5, "xylophone", 9));
+	assert_true(str_is_address("alice@example.test"));
+	assert_false(str_is_address("alice"));
+	assert_false(str_is_address("@example.test"));
+	assert_false(str_is_address("a@b@c"));
+	assert_false(str_is_address("a b@c"));
+	assert_false(str_is_address("a/../b@c"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool_alloc),
+		cmocka_unit_test(test_pool_cleanup_order),
+		cmocka_unit_test(test_buffer_limit),
+		cmocka_unit_test(test_strutil),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

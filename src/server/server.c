@@ -1,0 +1,220 @@
+#include "server.h"
+#include "conf.h"
+#include "connection.h"
+#include "fatal.h"
+#include "ioloop.h"
+#include "listener.h"
+#include "log.h"
+#include "net.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct server_listener {
+	struct server_listener *next;
+	struct listener *listener;
+	struct server *srv;
+	server_accept_fn *fn;
+	void *context;
+	bool tls;
+};
+
+struct server_drain_hook {
+	struct server_drain_hook *next;
+	server_drain_fn *fn;
+	void *context;
+};
+
+/* per-IP connection counts: a small open hash of IPv4/IPv6 addresses */
+#define SERVER_IP_BUCKETS 4096
+struct server_ip_count {
+	struct server_ip_count *next;
+	unsigned char addr[16];
+	unsigned int count;
+};
+
+static struct server_listener *server_listeners;
+static struct server_drain_hook *server_drain_hooks;
+static struct server_ip_count *server_ip_buckets[SERVER_IP_BUCKETS];
+
+static void server_accept(void *context, int fd, const struct sockaddr *peer,
+			  socklen_t peer_len)
+{
+	struct server_listener *sl = context;
+
+	if (sl->srv->draining) {
+		close(fd);
+		return;
+	}
+	sl->fn(sl->context, fd, peer, peer_len, sl->tls);
+}
+
+int server_listen(struct server *srv, const struct conf_addresses *addrs,
+		  bool tls, const char *name, server_accept_fn *fn,
+		  void *context, const char **error_r)
+{
+	static char errbuf[512];
+
+	for (unsigned int i = 0; i < addrs->count; i++) {
+		struct server_listener *sl;
+		const char *step;
+		char addr_str[300];
+		int fd;
+
+		net_address_str(&addrs->addr[i], addr_str, sizeof(addr_str));
+		fd = net_listen(&addrs->addr[i], 1024, &step);
+		if (fd < 0) {
+			snprintf(errbuf, sizeof(errbuf), "%s on %s: %s failed: %s",
+				 name, addr_str, step, strerror(errno));
+			*error_r = errbuf;
+			return -1;
+		}
+		sl = calloc(1, sizeof(*sl));
+		if (sl == NULL)
+			fatal_oom();
+		sl->srv = srv;
+		sl->fn = fn;
+		sl->context = context;
+		sl->tls = tls;
+		sl->listener = listener_create(srv->ioloop, fd, addr_str,
+					       server_accept, sl);
+		sl->next = server_listeners;
+		server_listeners = sl;
+		log_info("server", "listening service=%s address=%s%s", name,
+			 addr_str, tls ? " tls" : "");
+	}
+	return 0;
+}
+
+void server_stop_listening(struct server *srv)
+{
+	(void)srv;
+	while (server_listeners != NULL) {
+		struct server_listener *sl = server_listeners;
+
+		server_listeners = sl->next;
+		listener_destroy(&sl->listener);
+		free(sl);
+	}
+}
+
+static bool server_ip_key(const struct sockaddr *peer, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (peer->sa_family == AF_INET) {
+		memcpy(key, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+		return true;
+	}
+	if (peer->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
+		return true;
+	}
+	return false; /* unix sockets are not counted per IP */
+}
+
+static struct server_ip_count **server_ip_find(const unsigned char key[16])
+{
+	unsigned int h = 0;
+	struct server_ip_count **cp;
+
+	for (int i = 0; i < 16; i++)
+		h = h * 31 + key[i];
+	cp = &server_ip_buckets[h % SERVER_IP_BUCKETS];
+	for (; *cp != NULL; cp = &(*cp)->next) {
+		if (memcmp((*cp)->addr, key, 16) == 0)
+			break;
+	}
+	return cp;
+}
+
+bool server_connection_opened(struct server *srv, const struct sockaddr *peer)
+{
+	const struct conf *conf = srv->conf;
+	unsigned char key[16];
+
+	if (conf->max_connections > 0 && srv->connections >= conf->max_connections)
+		return false;
+	if (conf->max_connections_per_ip > 0 && peer != NULL &&
+	    server_ip_key(peer, key)) {
+		struct server_ip_count **cp = server_ip_find(key);
+
+		if (*cp == NULL) {
+			*cp = calloc(1, sizeof(**cp));
+			if (*cp == NULL)
+				fatal_oom();
+			memcpy((*cp)->addr, key, 16);
+		}
+		if ((*cp)->count >= conf->max_connections_per_ip)
+			return false;
+		(*cp)->count++;
+	}
+	srv->connections++;
+	return true;
+}
+
+void server_connection_closed(struct server *srv, const struct sockaddr *peer)
+{
+	unsigned char key[16];
+
+	if (srv->connections > 0)
+		srv->connections--;
+	if (srv->conf->max_connections_per_ip > 0 && peer != NULL &&
+	    server_ip_key(peer, key)) {
+		struct server_ip_count **cp = server_ip_find(key), *c = *cp;
+
+		if (c != NULL && --c->count == 0) {
+			*cp = c->next;
+			free(c);
+		}
+	}
+	if (srv->draining)
+		server_check_drained(srv);
+}
+
+bool server_plaintext_auth_allowed(const struct server *srv,
+				   const struct connection *conn)
+{
+	const struct conf *conf = srv->conf;
+
+	if (connection_is_tls(conn) && !connection_tls_pending(conn))
+		return true;
+	for (unsigned int i = 0; i < conf->plaintext_auth_from_count; i++) {
+		if (net_cidr_match(&conf->plaintext_auth_from[i], connection_peer(conn)))
+			return true;
+	}
+	return false;
+}
+
+void server_add_drain_hook(struct server *srv, server_drain_fn *fn, void *context)
+{
+	struct server_drain_hook *hook = calloc(1, sizeof(*hook));
+
+	(void)srv;
+	if (hook == NULL)
+		fatal_oom();
+	hook->fn = fn;
+	hook->context = context;
+	hook->next = server_drain_hooks;
+	server_drain_hooks = hook;
+}
+
+void server_drain(struct server *srv)
+{
+	if (srv->draining)
+		return;
+	srv->draining = true;
+	log_info("server", "draining connections=%u", srv->connections);
+	server_stop_listening(srv);
+	for (struct server_drain_hook *h = server_drain_hooks; h != NULL; h = h->next)
+		h->fn(h->context);
+	server_check_drained(srv);
+}
+
+void server_check_drained(struct server *srv)
+{
+	if (srv->draining && srv->connections == 0)
+		ioloop_stop(srv->ioloop);
+}

@@ -1,0 +1,185 @@
+#include "store-private.h"
+#include "pool.h"
+#include "secret.h"
+
+#include <string.h>
+#include <time.h>
+
+#define CAL_COLUMNS \
+	"id, user_id, uid, sequence, dtstart, dtend, all_day, summary, location," \
+	" organizer, status, partstat, ical, token, source, created, updated"
+
+/* Link tokens: 24 random bytes (192 bits), base64url. */
+#define STORE_CAL_TOKEN_BYTES 24
+
+static void store_cal_fill(sqlite3_stmt *stmt, struct pool *pool,
+			   struct store_cal_item *item)
+{
+	item->id = sqlite3_column_int64(stmt, 0);
+	item->user_id = sqlite3_column_int64(stmt, 1);
+	item->uid = store_col_text(stmt, 2, pool);
+	item->sequence = sqlite3_column_int(stmt, 3);
+	item->dtstart = (time_t)sqlite3_column_int64(stmt, 4);
+	item->dtend = (time_t)sqlite3_column_int64(stmt, 5);
+	item->all_day = sqlite3_column_int(stmt, 6) != 0;
+	item->summary = store_col_text(stmt, 7, pool);
+	item->location = store_col_text(stmt, 8, pool);
+	item->organizer = store_col_text(stmt, 9, pool);
+	item->status = store_col_text(stmt, 10, pool);
+	item->partstat = store_col_text(stmt, 11, pool);
+	item->ical = store_col_text(stmt, 12, pool);
+	item->token = store_col_text(stmt, 13, pool);
+	item->source = store_col_text(stmt, 14, pool);
+	item->created = (time_t)sqlite3_column_int64(stmt, 15);
+	item->updated = (time_t)sqlite3_column_int64(stmt, 16);
+}
+
+static int store_cal_lookup(struct store *store, const char *sql,
+			    int64_t num, const char *text, struct pool *pool,
+			    struct store_cal_item *item_r)
+{
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	int rc, col = 1;
+
+	if (stmt == NULL)
+		return -1;
+	if (num != 0)
+		sqlite3_bind_int64(stmt, col++, num);
+	if (text != NULL)
+		sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		store_cal_fill(stmt, pool, item_r);
+		sqlite3_reset(stmt);
+		return 1;
+	}
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_sqlite(store, rc, "lookup calendar item");
+}
+
+int store_cal_item_lookup(struct store *store, int64_t user_id, const char *uid,
+			  struct pool *pool, struct store_cal_item *item_r)
+{
+	static const char sql[] =
+		"SELECT " CAL_COLUMNS " FROM cal_items WHERE user_id = ? AND uid = ?";
+
+	return store_cal_lookup(store, sql, user_id, uid, pool, item_r);
+}
+
+int store_cal_item_lookup_token(struct store *store, const char *token,
+				struct pool *pool, struct store_cal_item *item_r)
+{
+	static const char sql[] =
+		"SELECT " CAL_COLUMNS " FROM cal_items WHERE token = ?";
+
+	return store_cal_lookup(store, sql, 0, token, pool, item_r);
+}
+
+int store_cal_item_lookup_id(struct store *store, int64_t id,
+			     struct pool *pool, struct store_cal_item *item_r)
+{
+	static const char sql[] =
+		"SELECT " CAL_COLUMNS " FROM cal_items WHERE id = ?";
+
+	return store_cal_lookup(store, sql, id, NULL, pool, item_r);
+}
+
+static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
+{
+	if (text != NULL)
+		sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, col);
+}
+
+int store_cal_item_save(struct store *store, struct store_cal_item *item,
+			struct pool *pool)
+{
+	static const char sql_insert[] =
+		"INSERT INTO cal_items (user_id, uid, sequence, dtstart, dtend,"
+		" all_day, summary, location, organizer, status, partstat, ical,"
+		" token, source, created, updated)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char sql_update[] =
+		"UPDATE cal_items SET sequence = ?3, dtstart = ?4, dtend = ?5,"
+		" all_day = ?6, summary = ?7, location = ?8, organizer = ?9,"
+		" status = ?10, partstat = ?11, ical = ?12, source = ?14,"
+		" updated = ?16 WHERE id = ?1";
+	time_t now = time(NULL);
+	sqlite3_stmt *stmt;
+	bool insert = item->id == 0;
+	char token[64];
+
+	stmt = store_stmt(store, insert ? sql_insert : sql_update);
+	if (stmt == NULL)
+		return -1;
+	if (insert) {
+		secret_token(token, sizeof(token), STORE_CAL_TOKEN_BYTES);
+		item->token = p_strdup(pool, token);
+		item->created = now;
+		sqlite3_bind_int64(stmt, 1, item->user_id);
+		sqlite3_bind_text(stmt, 2, item->uid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 13, item->token, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 15, (sqlite3_int64)now);
+	} else {
+		sqlite3_bind_int64(stmt, 1, item->id);
+	}
+	item->updated = now;
+	sqlite3_bind_int(stmt, 3, item->sequence);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)item->dtstart);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)item->dtend);
+	sqlite3_bind_int(stmt, 6, item->all_day ? 1 : 0);
+	bind_text_or_null(stmt, 7, item->summary);
+	bind_text_or_null(stmt, 8, item->location);
+	bind_text_or_null(stmt, 9, item->organizer);
+	bind_text_or_null(stmt, 10, item->status);
+	bind_text_or_null(stmt, 11, item->partstat);
+	sqlite3_bind_text(stmt, 12, item->ical, -1, SQLITE_STATIC);
+	bind_text_or_null(stmt, 14, item->source);
+	sqlite3_bind_int64(stmt, 16, (sqlite3_int64)now);
+	if (store_step_done(store, stmt, "save calendar item") < 0)
+		return -1;
+	if (insert)
+		item->id = sqlite3_last_insert_rowid(store->db);
+	else if (sqlite3_changes(store->db) == 0)
+		return store_fail(store, STORE_ERROR_NOT_FOUND, "no calendar item");
+	store->own_commits++;
+	return 0;
+}
+
+int store_cal_item_list(struct store *store, int64_t user_id, time_t from,
+			time_t to, struct pool *pool, store_cal_item_cb *cb,
+			void *context)
+{
+	static const char sql_all[] =
+		"SELECT " CAL_COLUMNS " FROM cal_items WHERE user_id = ?"
+		" ORDER BY dtstart, id";
+	/* Recurring items are kept with the span of their series in
+	   dtstart/dtend, so an overlap test finds them too. */
+	static const char sql_range[] =
+		"SELECT " CAL_COLUMNS " FROM cal_items WHERE user_id = ?"
+		" AND dtstart < ? AND (dtend > ? OR dtend = 0) ORDER BY dtstart, id";
+	bool all = from == 0 && to == 0;
+	sqlite3_stmt *stmt = store_stmt(store, all ? sql_all : sql_range);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, user_id);
+	if (!all) {
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)to);
+		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)from);
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_cal_item item;
+
+		store_cal_fill(stmt, pool, &item);
+		cb(context, &item);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail_sqlite(store, rc, "list calendar");
+	return 0;
+}

@@ -1,0 +1,703 @@
+/*
+ * Messages: reading (iterators over UID ranges), flags with modseqs,
+ * expunge, copy, change tracking for IMAP and full-text search.
+ */
+#include "store-private.h"
+#include "fatal.h"
+#include "pool.h"
+#include "strutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MESSAGE_COLUMNS \
+	"m.uid, m.modseq, m.flags, m.keywords, m.internaldate, m.internaldate_tz," \
+	" m.save_date, m.size, m.vsize, m.header_size, m.crlf, b.name, m.envelope," \
+	" m.bodystructure, m.body, m.sent_date, m.sent_time, m.message_id, m.parts"
+
+/* Column subsets: the iterator over 100,000 messages for FLAGS must not
+   drag the envelope and body structure through SQLite. */
+static const char sql_iter_state[] =
+	"SELECT uid, modseq, flags, keywords FROM messages"
+	" WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
+static const char sql_iter_all[] =
+	"SELECT " MESSAGE_COLUMNS " FROM messages m JOIN blobs b ON b.id = m.blob_id"
+	" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid";
+static const char sql_get_all[] =
+	"SELECT " MESSAGE_COLUMNS " FROM messages m JOIN blobs b ON b.id = m.blob_id"
+	" WHERE m.mailbox_id = ? AND m.uid = ?";
+
+struct store_message_iter {
+	struct store *store;
+	sqlite3_stmt *stmt;
+	bool state_only;
+	bool failed;
+};
+
+static const char *col_text_nocopy(sqlite3_stmt *stmt, int col)
+{
+	return (const char *)sqlite3_column_text(stmt, col);
+}
+
+static void store_message_fill_state(sqlite3_stmt *stmt, struct store_message *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->uid = (uint32_t)sqlite3_column_int64(stmt, 0);
+	msg->modseq = (uint64_t)sqlite3_column_int64(stmt, 1);
+	msg->flags = (uint32_t)sqlite3_column_int(stmt, 2);
+	msg->keywords = col_text_nocopy(stmt, 3);
+}
+
+static void store_message_fill_all(sqlite3_stmt *stmt, struct store_message *msg)
+{
+	store_message_fill_state(stmt, msg);
+	msg->internaldate = (time_t)sqlite3_column_int64(stmt, 4);
+	msg->internaldate_tz = sqlite3_column_int(stmt, 5);
+	msg->save_date = (time_t)sqlite3_column_int64(stmt, 6);
+	msg->size = (uint64_t)sqlite3_column_int64(stmt, 7);
+	msg->vsize = (uint64_t)sqlite3_column_int64(stmt, 8);
+	msg->header_size = (uint32_t)sqlite3_column_int64(stmt, 9);
+	msg->crlf = sqlite3_column_int(stmt, 10) != 0;
+	msg->blob = col_text_nocopy(stmt, 11);
+	msg->envelope = col_text_nocopy(stmt, 12);
+	msg->bodystructure = col_text_nocopy(stmt, 13);
+	msg->body = col_text_nocopy(stmt, 14);
+	msg->sent_date = col_text_nocopy(stmt, 15);
+	msg->sent_time = (time_t)sqlite3_column_int64(stmt, 16);
+	msg->message_id = col_text_nocopy(stmt, 17);
+	msg->parts = col_text_nocopy(stmt, 18);
+}
+
+struct store_message_iter *store_message_iter_init(struct store *store,
+						   int64_t mailbox_id,
+						   uint32_t lo, uint32_t hi,
+						   unsigned int fields)
+{
+	struct store_message_iter *iter = calloc(1, sizeof(*iter));
+	const char *sql;
+	int rc;
+
+	if (iter == NULL)
+		fatal_oom();
+	iter->store = store;
+	iter->state_only = (fields & ~(unsigned int)STORE_FIELD_STATE) == 0;
+	sql = iter->state_only ? sql_iter_state : sql_iter_all;
+	/* Not from the statement cache: iterators may be nested (COPY while
+	   iterating) and live across calls. */
+	rc = sqlite3_prepare_v2(store->db, sql, -1, &iter->stmt, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail_sqlite(store, rc, "message iterator");
+		iter->failed = true;
+		return iter;
+	}
+	sqlite3_bind_int64(iter->stmt, 1, mailbox_id);
+	sqlite3_bind_int64(iter->stmt, 2, lo);
+	sqlite3_bind_int64(iter->stmt, 3, hi);
+	return iter;
+}
+
+int store_message_iter_next(struct store_message_iter *iter,
+			    struct store_message *msg_r)
+{
+	int rc;
+
+	if (iter->failed)
+		return -1;
+	rc = sqlite3_step(iter->stmt);
+	if (rc == SQLITE_ROW) {
+		if (iter->state_only)
+			store_message_fill_state(iter->stmt, msg_r);
+		else
+			store_message_fill_all(iter->stmt, msg_r);
+		return 1;
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+	iter->failed = true;
+	return store_fail_sqlite(iter->store, rc, "iterate messages");
+}
+
+void store_message_iter_deinit(struct store_message_iter **_iter)
+{
+	struct store_message_iter *iter = *_iter;
+
+	if (iter == NULL)
+		return;
+	*_iter = NULL;
+	sqlite3_finalize(iter->stmt);
+	free(iter);
+}
+
+static void store_message_copy_strings(struct store_message *msg, struct pool *pool)
+{
+	msg->keywords = p_strdup(pool, msg->keywords);
+	msg->blob = p_strdup(pool, msg->blob);
+	msg->envelope = p_strdup(pool, msg->envelope);
+	msg->bodystructure = p_strdup(pool, msg->bodystructure);
+	msg->body = p_strdup(pool, msg->body);
+	msg->sent_date = p_strdup(pool, msg->sent_date);
+	msg->message_id = p_strdup(pool, msg->message_id);
+	msg->parts = p_strdup(pool, msg->parts);
+}
+
+int store_message_get(struct store *store, int64_t mailbox_id, uint32_t uid,
+		      unsigned int fields, struct pool *pool,
+		      struct store_message *msg_r)
+{
+	sqlite3_stmt *stmt = store_stmt(store, sql_get_all);
+	int rc;
+
+	(void)fields;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		store_message_fill_all(stmt, msg_r);
+		store_message_copy_strings(msg_r, pool);
+		sqlite3_reset(stmt);
+		return 1;
+	}
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_sqlite(store, rc, "get message");
+}
+
+/* Bump the mailbox's HIGHESTMODSEQ and return the new value. */
+static int store_next_modseq(struct store *store, int64_t mailbox_id,
+			     uint64_t *modseq_r)
+{
+	static const char sql[] =
+		"UPDATE mailboxes SET highestmodseq = highestmodseq + 1"
+		" WHERE id = ? RETURNING highestmodseq";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		if (rc == SQLITE_DONE)
+			return store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox");
+		return store_fail_sqlite(store, rc, "modseq");
+	}
+	*modseq_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* Keywords as a set: split on spaces, merge or remove case-insensitively
+   (RFC 3501 flags are case-insensitive), keep the first spelling. */
+static bool keyword_in(const char *list, const char *kw, size_t kwlen)
+{
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, ' ');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len == kwlen && mem_iequal(p, kw, len))
+			return true;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static const char *keywords_apply(struct pool *pool, const char *old,
+				  enum store_flags_mode mode, const char *kws)
+{
+	struct { const char *p; size_t len; } out[256];
+	unsigned int n = 0;
+	size_t total = 0;
+	const char *src[2];
+	char *result, *w;
+
+	if (mode == STORE_FLAGS_REPLACE) {
+		src[0] = kws;
+		src[1] = NULL;
+	} else if (mode == STORE_FLAGS_ADD) {
+		src[0] = old;
+		src[1] = kws;
+	} else {
+		src[0] = old;
+		src[1] = NULL;
+	}
+	for (int s = 0; s < 2; s++) {
+		const char *p = src[s];
+
+		while (p != NULL && *p != '\0') {
+			const char *end = strchr(p, ' ');
+			size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+			bool dup = false;
+
+			if (len > 0) {
+				for (unsigned int i = 0; i < n && !dup; i++)
+					dup = out[i].len == len && mem_iequal(out[i].p, p, len);
+				if (mode == STORE_FLAGS_REMOVE && keyword_in(kws, p, len))
+					dup = true;
+				if (!dup && n < 256) {
+					out[n].p = p;
+					out[n].len = len;
+					total += len + 1;
+					n++;
+				}
+			}
+			p = end != NULL ? end + 1 : NULL;
+		}
+	}
+	if (n == 0)
+		return NULL;
+	result = w = p_malloc(pool, total);
+	for (unsigned int i = 0; i < n; i++) {
+		if (i > 0)
+			*w++ = ' ';
+		memcpy(w, out[i].p, out[i].len);
+		w += out[i].len;
+	}
+	*w = '\0';
+	return result;
+}
+
+static bool keywords_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == NULL || *a == '\0') && (b == NULL || *b == '\0');
+	return strcmp(a, b) == 0;
+}
+
+int store_message_set_flags(struct store *store, int64_t mailbox_id,
+			    uint32_t uid, enum store_flags_mode mode,
+			    uint32_t flags, const char *keywords,
+			    uint64_t unchangedsince, struct pool *pool,
+			    struct store_flag_change *result_r)
+{
+	static const char sql_get[] =
+		"SELECT flags, keywords, modseq FROM messages WHERE mailbox_id = ? AND uid = ?";
+	static const char sql_set[] =
+		"UPDATE messages SET flags = ?, keywords = ?, modseq = ?"
+		" WHERE mailbox_id = ? AND uid = ?";
+	sqlite3_stmt *stmt;
+	uint32_t old_flags, new_flags;
+	const char *old_keywords, *new_keywords;
+	uint64_t modseq;
+	int rc;
+
+	memset(result_r, 0, sizeof(*result_r));
+	if (store_begin(store) < 0)
+		return -1;
+	stmt = store_stmt(store, sql_get);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		if (rc == SQLITE_DONE) {
+			store_rollback(store);
+			return 0;
+		}
+		store_fail_sqlite(store, rc, "get flags");
+		goto failed;
+	}
+	old_flags = (uint32_t)sqlite3_column_int(stmt, 0);
+	old_keywords = store_col_text(stmt, 1, pool);
+	modseq = (uint64_t)sqlite3_column_int64(stmt, 2);
+	sqlite3_reset(stmt);
+
+	if (unchangedsince != 0 && modseq > unchangedsince) {
+		/* RFC 7162 3.1.3: the message changed since the client
+		   looked; refuse this one. */
+		result_r->conflict = true;
+		result_r->flags = old_flags;
+		result_r->keywords = old_keywords;
+		result_r->modseq = modseq;
+		store_rollback(store);
+		return 1;
+	}
+	switch (mode) {
+	case STORE_FLAGS_REPLACE:
+		new_flags = flags & STORE_FLAGS_ALL;
+		break;
+	case STORE_FLAGS_ADD:
+		new_flags = old_flags | (flags & STORE_FLAGS_ALL);
+		break;
+	case STORE_FLAGS_REMOVE:
+	default:
+		new_flags = old_flags & ~flags;
+		break;
+	}
+	if (mode == STORE_FLAGS_REPLACE || (keywords != NULL && *keywords != '\0'))
+		new_keywords = keywords_apply(pool, old_keywords, mode, keywords);
+	else
+		new_keywords = old_keywords;
+	result_r->flags = new_flags;
+	result_r->keywords = new_keywords;
+	result_r->modseq = modseq;
+	if (new_flags == old_flags && keywords_equal(new_keywords, old_keywords)) {
+		store_rollback(store);
+		return 1;
+	}
+	if (store_next_modseq(store, mailbox_id, &modseq) < 0)
+		goto failed;
+	stmt = store_stmt(store, sql_set);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int(stmt, 1, (int)new_flags);
+	if (new_keywords != NULL)
+		sqlite3_bind_text(stmt, 2, new_keywords, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	sqlite3_bind_int64(stmt, 4, mailbox_id);
+	sqlite3_bind_int64(stmt, 5, uid);
+	if (store_step_done(store, stmt, "set flags") < 0)
+		goto failed;
+	if (store_commit(store) < 0)
+		return -1;
+	result_r->changed = true;
+	result_r->modseq = modseq;
+	return 1;
+failed:
+	store_rollback(store);
+	return -1;
+}
+
+int store_message_expunge(struct store *store, int64_t mailbox_id, uint32_t uid)
+{
+	static const char sql_del[] =
+		"DELETE FROM messages WHERE mailbox_id = ? AND uid = ?";
+	static const char sql_record[] =
+		"INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)";
+	sqlite3_stmt *stmt;
+	uint64_t modseq;
+
+	if (store_begin(store) < 0)
+		return -1;
+	stmt = store_stmt(store, sql_del);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	if (store_step_done(store, stmt, "expunge") < 0)
+		goto failed;
+	if (sqlite3_changes(store->db) == 0) {
+		store_rollback(store);
+		return 0;
+	}
+	if (store_next_modseq(store, mailbox_id, &modseq) < 0)
+		goto failed;
+	stmt = store_stmt(store, sql_record);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	if (store_step_done(store, stmt, "record expunge") < 0)
+		goto failed;
+	store->blobs_maybe_unused = true;
+	if (store_commit(store) < 0)
+		return -1;
+	return 1;
+failed:
+	store_rollback(store);
+	return -1;
+}
+
+/* Reserve the next UID and modseq of a mailbox. */
+static int store_mailbox_reserve_uid(struct store *store, int64_t mailbox_id,
+				     uint32_t *uid_r, uint64_t *modseq_r)
+{
+	static const char sql[] =
+		"UPDATE mailboxes SET uidnext = uidnext + 1,"
+		" highestmodseq = highestmodseq + 1"
+		" WHERE id = ? RETURNING uidnext - 1, highestmodseq";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	int64_t uid;
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		if (rc == SQLITE_DONE)
+			return store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox");
+		return store_fail_sqlite(store, rc, "reserve uid");
+	}
+	uid = sqlite3_column_int64(stmt, 0);
+	*modseq_r = (uint64_t)sqlite3_column_int64(stmt, 1);
+	sqlite3_reset(stmt);
+	if (uid >= (int64_t)UINT32_MAX)
+		return store_fail(store, STORE_ERROR_LIMIT, "mailbox ran out of UIDs");
+	*uid_r = (uint32_t)uid;
+	return 0;
+}
+
+int store_message_copy(struct store *store, int64_t src_mailbox_id,
+		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r)
+{
+	static const char sql[] =
+		"INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords,"
+		" internaldate, internaldate_tz, save_date, size, vsize, header_size,"
+		" crlf, blob_id, envelope, bodystructure, body, message_id, sent_date,"
+		" sent_time, parts)"
+		" SELECT ?, ?, ?, flags, keywords, internaldate, internaldate_tz, ?,"
+		" size, vsize, header_size, crlf, blob_id, envelope, bodystructure,"
+		" body, message_id, sent_date, sent_time, parts"
+		" FROM messages WHERE mailbox_id = ? AND uid = ?";
+	sqlite3_stmt *stmt;
+	uint64_t modseq;
+
+	if (store_begin(store) < 0)
+		return -1;
+	if (store_mailbox_reserve_uid(store, dst_mailbox_id, new_uid_r, &modseq) < 0)
+		goto failed;
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int64(stmt, 1, dst_mailbox_id);
+	sqlite3_bind_int64(stmt, 2, *new_uid_r);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(stmt, 5, src_mailbox_id);
+	sqlite3_bind_int64(stmt, 6, uid);
+	if (store_step_done(store, stmt, "copy message") < 0)
+		goto failed;
+	if (sqlite3_changes(store->db) == 0) {
+		store_fail(store, STORE_ERROR_NOT_FOUND, "no message %u", uid);
+		goto failed;
+	}
+	return store_commit(store);
+failed:
+	store_rollback(store);
+	return -1;
+}
+
+int store_mailbox_changes(struct store *store, int64_t mailbox_id,
+			  uint64_t since_modseq, store_change_cb *changed,
+			  store_vanished_cb *vanished, void *context)
+{
+	static const char sql_changed[] =
+		"SELECT uid, modseq, flags, keywords FROM messages"
+		" WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+	static const char sql_vanished[] =
+		"SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+	sqlite3_stmt *stmt;
+	int rc;
+
+	/* One read transaction, so both lists are of the same moment. */
+	if (store->txn_depth == 0 && store_exec(store, "BEGIN") < 0)
+		return -1;
+	if (vanished != NULL) {
+		stmt = store_stmt(store, sql_vanished);
+		if (stmt == NULL)
+			goto failed;
+		sqlite3_bind_int64(stmt, 1, mailbox_id);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since_modseq);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			vanished(context, (uint32_t)sqlite3_column_int64(stmt, 0));
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE) {
+			store_fail_sqlite(store, rc, "vanished");
+			goto failed;
+		}
+	}
+	if (changed != NULL) {
+		stmt = store_stmt(store, sql_changed);
+		if (stmt == NULL)
+			goto failed;
+		sqlite3_bind_int64(stmt, 1, mailbox_id);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since_modseq);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			struct store_message msg;
+
+			store_message_fill_state(stmt, &msg);
+			changed(context, &msg);
+		}
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE) {
+			store_fail_sqlite(store, rc, "changes");
+			goto failed;
+		}
+	}
+	if (store->txn_depth == 0)
+		store_exec(store, "COMMIT");
+	return 0;
+failed:
+	if (store->txn_depth == 0)
+		store_exec(store, "ROLLBACK");
+	return -1;
+}
+
+uint64_t store_mailbox_vanished_floor(struct store *store, int64_t mailbox_id)
+{
+	static const char sql[] = "SELECT vanished_floor FROM mailboxes WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	uint64_t floor = 0;
+
+	if (stmt == NULL)
+		return 0;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		floor = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return floor;
+}
+
+/* LIKE pattern for a substring: escape %, _ and the escape character. */
+static char *store_like_pattern(const char *needle)
+{
+	size_t len = strlen(needle);
+	char *pattern = malloc(len * 2 + 3), *w = pattern;
+
+	if (pattern == NULL)
+		fatal_oom();
+	*w++ = '%';
+	for (const char *p = needle; *p != '\0'; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w++ = '%';
+	*w = '\0';
+	return pattern;
+}
+
+int store_search_text(struct store *store, int64_t mailbox_id,
+		      const char *needle, bool include_headers,
+		      store_uid_cb *cb, void *context)
+{
+	/* The trigram index answers LIKE '%needle%' (case-insensitive for
+	   ASCII) for needles of three characters or more; shorter ones
+	   scan, which is still correct. */
+	static const char sql_body[] =
+		"SELECT m.uid FROM messages m WHERE m.mailbox_id = ? AND m.blob_id IN"
+		" (SELECT rowid FROM blob_text WHERE body LIKE ? ESCAPE '\\')"
+		" ORDER BY m.uid";
+	static const char sql_text[] =
+		"SELECT m.uid FROM messages m WHERE m.mailbox_id = ? AND m.blob_id IN"
+		" (SELECT rowid FROM blob_text WHERE body LIKE ?2 ESCAPE '\\'"
+		"  UNION SELECT rowid FROM blob_text WHERE headers LIKE ?2 ESCAPE '\\')"
+		" ORDER BY m.uid";
+	sqlite3_stmt *stmt = store_stmt(store, include_headers ? sql_text : sql_body);
+	char *pattern;
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	pattern = store_like_pattern(needle);
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_text(stmt, 2, pattern, -1, SQLITE_TRANSIENT);
+	free(pattern);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		cb(context, (uint32_t)sqlite3_column_int64(stmt, 0));
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail_sqlite(store, rc, "search text");
+	return 0;
+}
+
+int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
+		      const struct store_message_meta *meta, uint32_t flags,
+		      const char *keywords, time_t internaldate,
+		      int internaldate_tz, uint32_t *uid_r)
+{
+	static const char sql_blob_get[] = "SELECT id FROM blobs WHERE name = ?";
+	static const char sql_blob[] =
+		"INSERT INTO blobs (name, refs) VALUES (?, 0) RETURNING id";
+	static const char sql_text[] =
+		"INSERT OR IGNORE INTO blob_text (rowid, headers, body) VALUES (?, ?, ?)";
+	static const char sql_msg[] =
+		"INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords,"
+		" internaldate, internaldate_tz, save_date, size, vsize, header_size,"
+		" crlf, blob_id, envelope, bodystructure, body, message_id, sent_date,"
+		" sent_time, parts)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *stmt;
+	int64_t blob_id;
+	uint64_t modseq;
+	time_t now = time(NULL);
+	bool new_blob;
+	int rc;
+
+	if (store_begin(store) < 0)
+		return -1;
+	/* Several recipients of one LMTP transaction share one blob. */
+	stmt = store_stmt(store, sql_blob_get);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	new_blob = rc != SQLITE_ROW;
+	if (!new_blob)
+		blob_id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (new_blob) {
+		stmt = store_stmt(store, sql_blob);
+		if (stmt == NULL)
+			goto failed;
+		sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(stmt);
+			store_fail_sqlite(store, rc, "add blob");
+			goto failed;
+		}
+		blob_id = sqlite3_column_int64(stmt, 0);
+		sqlite3_reset(stmt);
+	}
+
+	if (new_blob && (meta->text != NULL || meta->headers != NULL)) {
+		stmt = store_stmt(store, sql_text);
+		if (stmt == NULL)
+			goto failed;
+		sqlite3_bind_int64(stmt, 1, blob_id);
+		sqlite3_bind_text(stmt, 2, meta->headers != NULL ? meta->headers : "",
+				  -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, meta->text != NULL ? meta->text : "",
+				  -1, SQLITE_STATIC);
+		if (store_step_done(store, stmt, "add text") < 0)
+			goto failed;
+	}
+
+	if (store_mailbox_reserve_uid(store, mailbox_id, uid_r, &modseq) < 0)
+		goto failed;
+	stmt = store_stmt(store, sql_msg);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, *uid_r);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	sqlite3_bind_int(stmt, 4, (int)(flags & STORE_FLAGS_ALL));
+	if (keywords != NULL && *keywords != '\0')
+		sqlite3_bind_text(stmt, 5, keywords, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)(internaldate != 0 ? internaldate : now));
+	sqlite3_bind_int(stmt, 7, internaldate_tz);
+	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)now);
+	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)meta->size);
+	sqlite3_bind_int64(stmt, 10, (sqlite3_int64)meta->vsize);
+	sqlite3_bind_int64(stmt, 11, meta->header_size);
+	sqlite3_bind_int(stmt, 12, meta->crlf ? 1 : 0);
+	sqlite3_bind_int64(stmt, 13, blob_id);
+	sqlite3_bind_text(stmt, 14, meta->envelope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 15, meta->bodystructure, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 16, meta->body, -1, SQLITE_STATIC);
+	if (meta->message_id != NULL)
+		sqlite3_bind_text(stmt, 17, meta->message_id, -1, SQLITE_STATIC);
+	if (meta->sent_date != NULL)
+		sqlite3_bind_text(stmt, 18, meta->sent_date, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 19, (sqlite3_int64)meta->sent_time);
+	sqlite3_bind_text(stmt, 20, meta->parts != NULL ? meta->parts : "", -1,
+			  SQLITE_STATIC);
+	if (store_step_done(store, stmt, "add message") < 0)
+		goto failed;
+	return store_commit(store);
+failed:
+	store_rollback(store);
+	return -1;
+}

@@ -1,0 +1,164 @@
+#include "store-private.h"
+#include "pool.h"
+
+#include <string.h>
+#include <time.h>
+
+#define OUTBOUND_COLUMNS \
+	"o.id, o.sender, o.recipients, b.name, o.created, o.next_attempt," \
+	" o.attempts, o.last_error"
+
+static void store_outbound_fill(sqlite3_stmt *stmt, struct pool *pool,
+				struct store_outbound *entry)
+{
+	entry->id = sqlite3_column_int64(stmt, 0);
+	entry->sender = store_col_text(stmt, 1, pool);
+	entry->recipients = store_col_text(stmt, 2, pool);
+	entry->blob = store_col_text(stmt, 3, pool);
+	entry->created = (time_t)sqlite3_column_int64(stmt, 4);
+	entry->next_attempt = (time_t)sqlite3_column_int64(stmt, 5);
+	entry->attempts = (unsigned int)sqlite3_column_int(stmt, 6);
+	entry->last_error = store_col_text(stmt, 7, pool);
+}
+
+int store_outbound_add(struct store *store, const char *sender,
+		       const char *recipients, const char *blob, int64_t *id_r)
+{
+	static const char sql_blob_get[] = "SELECT id FROM blobs WHERE name = ?";
+	static const char sql_blob[] =
+		"INSERT INTO blobs (name, refs) VALUES (?, 0) RETURNING id";
+	static const char sql[] =
+		"INSERT INTO outbound (sender, recipients, blob_id, created, next_attempt)"
+		" VALUES (?, ?, ?, ?, ?)";
+	time_t now = time(NULL);
+	sqlite3_stmt *stmt;
+	int64_t blob_id = 0;
+	int rc;
+
+	if (store_begin(store) < 0)
+		return -1;
+	stmt = store_stmt(store, sql_blob_get);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		blob_id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (blob_id == 0) {
+		stmt = store_stmt(store, sql_blob);
+		if (stmt == NULL)
+			goto failed;
+		sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(stmt);
+			store_fail_sqlite(store, rc, "add blob");
+			goto failed;
+		}
+		blob_id = sqlite3_column_int64(stmt, 0);
+		sqlite3_reset(stmt);
+	}
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_text(stmt, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, recipients, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, blob_id);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)now);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)now);
+	if (store_step_done(store, stmt, "queue outbound") < 0)
+		goto failed;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(store->db);
+	return store_commit(store);
+failed:
+	store_rollback(store);
+	return -1;
+}
+
+static int store_outbound_query(struct store *store, sqlite3_stmt *stmt,
+				struct pool *pool, store_outbound_cb *cb,
+				void *context)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_outbound entry;
+
+		store_outbound_fill(stmt, pool, &entry);
+		cb(context, &entry);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail_sqlite(store, rc, "outbound queue");
+	return 0;
+}
+
+int store_outbound_due(struct store *store, time_t now, unsigned int limit,
+		       struct pool *pool, store_outbound_cb *cb, void *context)
+{
+	static const char sql[] =
+		"SELECT " OUTBOUND_COLUMNS " FROM outbound o JOIN blobs b ON b.id = o.blob_id"
+		" WHERE o.next_attempt <= ? ORDER BY o.next_attempt, o.id LIMIT ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(stmt, 2, limit);
+	return store_outbound_query(store, stmt, pool, cb, context);
+}
+
+int store_outbound_list(struct store *store, struct pool *pool,
+			store_outbound_cb *cb, void *context)
+{
+	static const char sql[] =
+		"SELECT " OUTBOUND_COLUMNS " FROM outbound o JOIN blobs b ON b.id = o.blob_id"
+		" ORDER BY o.id";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+
+	if (stmt == NULL)
+		return -1;
+	return store_outbound_query(store, stmt, pool, cb, context);
+}
+
+int store_outbound_retry_later(struct store *store, int64_t id,
+			       time_t next_attempt, const char *error)
+{
+	static const char sql[] =
+		"UPDATE outbound SET next_attempt = ?, attempts = attempts + 1,"
+		" last_error = ? WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)next_attempt);
+	sqlite3_bind_text(stmt, 2, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, id);
+	if (store_step_done(store, stmt, "outbound retry") < 0)
+		return -1;
+	store->own_commits++;
+	return 0;
+}
+
+int store_outbound_done(struct store *store, int64_t id)
+{
+	static const char sql[] = "DELETE FROM outbound WHERE id = ?";
+	sqlite3_stmt *stmt;
+
+	if (store_begin(store) < 0)
+		return -1;
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL) {
+		store_rollback(store);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	if (store_step_done(store, stmt, "outbound done") < 0) {
+		store_rollback(store);
+		return -1;
+	}
+	store->blobs_maybe_unused = true;
+	return store_commit(store);
+}

@@ -1,0 +1,72 @@
+#ifndef INFOSTORE_STORE_PRIVATE_H
+#define INFOSTORE_STORE_PRIVATE_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+#define STORE_STMT_CACHE 96
+
+struct store_stmt_slot {
+	const char *sql; /* the static string's address is the key */
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	sqlite3 *db;
+	char *data_dir;
+	int blobs_dir_fd;
+	int tmp_dir_fd;
+
+	enum store_error error;
+	char error_detail[512];
+
+	unsigned int txn_depth;
+	bool txn_failed;
+	uint64_t own_commits;
+
+	/* blob directories (by first byte of the id) with renames not yet
+	   fsynced */
+	unsigned char dirty_dirs[256 / 8];
+	bool dirty_any;
+
+	/* set when a write may have dropped a blob's last reference */
+	bool blobs_maybe_unused;
+	/* blobs deleted from the index in the open transaction; their files
+	   go when it commits */
+	char (*doomed_blobs)[33];
+	unsigned int doomed_count, doomed_alloc;
+
+	struct store_stmt_slot stmts[STORE_STMT_CACHE];
+	unsigned int stmt_count;
+};
+
+/* A cached prepared statement for a static SQL string, reset and with its
+   bindings cleared. NULL (error set) if it does not prepare. */
+sqlite3_stmt *store_stmt(struct store *store, const char *sql);
+/* Record an error from SQLite (rc) or our own; returns -1. */
+int store_fail_sqlite(struct store *store, int rc, const char *what);
+int store_fail(struct store *store, enum store_error error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void store_clear_error(struct store *store);
+/* Run SQL with no result rows. 0 or -1. */
+int store_exec(struct store *store, const char *sql);
+/* Step a statement that returns no rows (SQLITE_DONE expected). */
+int store_step_done(struct store *store, sqlite3_stmt *stmt, const char *what);
+/* Text column copied into pool (NULL stays NULL). */
+const char *store_col_text(sqlite3_stmt *stmt, int col, struct pool *pool);
+
+/* Schema and migrations (store-schema.c). */
+int store_schema_migrate(struct store *store, const char **error_r);
+
+/* Inside the transaction about to commit: drop index rows of blobs that
+   nothing refers to any more. 0 or -1. */
+int store_blob_collect_prepare(struct store *store);
+/* After the commit (committed true) unlink their files; after a rollback
+   forget them. */
+void store_blob_collect_finish(struct store *store, bool committed);
+
+/* Path of a blob file relative to the blobs dir ("ab/abcdef..."). */
+void store_blob_relpath(const char *blob, char *out, size_t size);
+
+#endif

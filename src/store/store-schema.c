@@ -1,0 +1,211 @@
+/*
+ * The schema and its migrations. The version is kept in PRAGMA
+ * user_version; each migration runs in its own transaction and moves the
+ * schema up by one, so a store created by any earlier version opens.
+ */
+#include "store-private.h"
+
+#include <stdio.h>
+
+static const char *const store_migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  address TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  password TEXT NOT NULL,"
+	"  calendar_format TEXT,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE mailboxes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  kind INTEGER NOT NULL DEFAULT 0,"
+	"  special_use TEXT,"
+	"  subscribed INTEGER NOT NULL DEFAULT 1,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  uidnext INTEGER NOT NULL DEFAULT 1,"
+	"  highestmodseq INTEGER NOT NULL DEFAULT 1,"
+	"  vanished_floor INTEGER NOT NULL DEFAULT 0,"
+	"  messages INTEGER NOT NULL DEFAULT 0,"
+	"  unseen INTEGER NOT NULL DEFAULT 0,"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  size INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (user_id, name)"
+	");"
+	"CREATE TABLE blobs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  refs INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX blobs_unused ON blobs (refs) WHERE refs <= 0;"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
+	"  uid INTEGER NOT NULL,"
+	"  modseq INTEGER NOT NULL,"
+	"  flags INTEGER NOT NULL DEFAULT 0,"
+	"  keywords TEXT,"
+	"  internaldate INTEGER NOT NULL,"
+	"  internaldate_tz INTEGER NOT NULL DEFAULT 0,"
+	"  save_date INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  vsize INTEGER NOT NULL,"
+	"  header_size INTEGER NOT NULL,"
+	"  crlf INTEGER NOT NULL,"
+	"  blob_id INTEGER NOT NULL REFERENCES blobs(id),"
+	"  envelope TEXT NOT NULL,"
+	"  bodystructure TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  message_id TEXT,"
+	"  sent_date TEXT,"
+	"  sent_time INTEGER NOT NULL DEFAULT 0,"
+	"  parts TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (mailbox_id, uid)"
+	");"
+	"CREATE INDEX messages_modseq ON messages (mailbox_id, modseq);"
+	"CREATE INDEX messages_blob ON messages (blob_id);"
+	"CREATE TABLE expunged ("
+	"  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
+	"  uid INTEGER NOT NULL,"
+	"  modseq INTEGER NOT NULL,"
+	"  PRIMARY KEY (mailbox_id, uid)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX expunged_modseq ON expunged (mailbox_id, modseq);"
+	/* Decoded text per blob (copies share it), trigram-indexed so that
+	   SEARCH BODY/TEXT is an index lookup, not a scan. */
+	"CREATE VIRTUAL TABLE blob_text USING fts5("
+	"  headers, body, tokenize = 'trigram');"
+
+	/* Counters kept by triggers, so STATUS never counts rows. */
+	"CREATE TRIGGER messages_ins AFTER INSERT ON messages BEGIN"
+	"  UPDATE mailboxes SET messages = messages + 1,"
+	"    unseen = unseen + ((NEW.flags & 1) = 0),"
+	"    deleted = deleted + ((NEW.flags & 8) != 0),"
+	"    size = size + NEW.vsize"
+	"  WHERE id = NEW.mailbox_id;"
+	"  UPDATE blobs SET refs = refs + 1 WHERE id = NEW.blob_id;"
+	"END;"
+	"CREATE TRIGGER messages_del AFTER DELETE ON messages BEGIN"
+	"  UPDATE mailboxes SET messages = messages - 1,"
+	"    unseen = unseen - ((OLD.flags & 1) = 0),"
+	"    deleted = deleted - ((OLD.flags & 8) != 0),"
+	"    size = size - OLD.vsize"
+	"  WHERE id = OLD.mailbox_id;"
+	"  UPDATE blobs SET refs = refs - 1 WHERE id = OLD.blob_id;"
+	"END;"
+	"CREATE TRIGGER messages_flags AFTER UPDATE OF flags ON messages"
+	"  WHEN OLD.flags != NEW.flags BEGIN"
+	"  UPDATE mailboxes SET"
+	"    unseen = unseen - ((OLD.flags & 1) = 0) + ((NEW.flags & 1) = 0),"
+	"    deleted = deleted - ((OLD.flags & 8) != 0) + ((NEW.flags & 8) != 0)"
+	"  WHERE id = NEW.mailbox_id;"
+	"END;"
+
+	"CREATE TABLE cal_items ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  uid TEXT NOT NULL,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  dtstart INTEGER NOT NULL DEFAULT 0,"
+	"  dtend INTEGER NOT NULL DEFAULT 0,"
+	"  all_day INTEGER NOT NULL DEFAULT 0,"
+	"  summary TEXT,"
+	"  location TEXT,"
+	"  organizer TEXT,"
+	"  status TEXT,"
+	"  partstat TEXT,"
+	"  ical TEXT NOT NULL,"
+	"  token TEXT NOT NULL UNIQUE,"
+	"  source TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  UNIQUE (user_id, uid)"
+	");"
+	"CREATE INDEX cal_items_start ON cal_items (user_id, dtstart);"
+
+	"CREATE TABLE web_sessions ("
+	"  id_hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL"
+	");"
+
+	"CREATE TABLE outbound ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sender TEXT NOT NULL,"
+	"  recipients TEXT NOT NULL,"
+	"  blob_id INTEGER NOT NULL REFERENCES blobs(id),"
+	"  created INTEGER NOT NULL,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT"
+	");"
+	"CREATE TRIGGER outbound_ins AFTER INSERT ON outbound BEGIN"
+	"  UPDATE blobs SET refs = refs + 1 WHERE id = NEW.blob_id;"
+	"END;"
+	"CREATE TRIGGER outbound_del AFTER DELETE ON outbound BEGIN"
+	"  UPDATE blobs SET refs = refs - 1 WHERE id = OLD.blob_id;"
+	"END;",
+};
+
+#define STORE_SCHEMA_VERSION \
+	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+int store_schema_migrate(struct store *store, const char **error_r)
+{
+	static char errbuf[512];
+	sqlite3_stmt *stmt;
+	int version, rc;
+
+	/* BEGIN IMMEDIATE first, so that two processes opening a new store
+	   at once do not both try to create it. */
+	if (store_exec(store, "BEGIN IMMEDIATE") < 0) {
+		*error_r = store_last_error_detail(store);
+		return -1;
+	}
+	rc = sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt, NULL);
+	if (rc != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		store_exec(store, "ROLLBACK");
+		*error_r = "cannot read the schema version";
+		return -1;
+	}
+	version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (version > STORE_SCHEMA_VERSION) {
+		store_exec(store, "ROLLBACK");
+		snprintf(errbuf, sizeof(errbuf),
+			 "store schema version %d is newer than this infostore (%d)",
+			 version, STORE_SCHEMA_VERSION);
+		*error_r = errbuf;
+		return -1;
+	}
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		char *errmsg = NULL;
+		char pragma[64];
+
+		if (sqlite3_exec(store->db, store_migrations[version], NULL, NULL,
+				 &errmsg) != SQLITE_OK) {
+			snprintf(errbuf, sizeof(errbuf), "migration to schema %d failed: %s",
+				 version + 1, errmsg != NULL ? errmsg : "?");
+			sqlite3_free(errmsg);
+			store_exec(store, "ROLLBACK");
+			*error_r = errbuf;
+			return -1;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+		if (store_exec(store, pragma) < 0) {
+			store_exec(store, "ROLLBACK");
+			*error_r = store_last_error_detail(store);
+			return -1;
+		}
+	}
+	if (store_exec(store, "COMMIT") < 0) {
+		*error_r = store_last_error_detail(store);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,254 @@
+#include "store-private.h"
+#include "log.h"
+#include "pool.h"
+#include "secret.h"
+#include "strutil.h"
+
+#include <string.h>
+#include <time.h>
+
+static const struct {
+	const char *name;
+	const char *special_use;
+	enum store_mailbox_kind kind;
+} store_default_mailboxes[] = {
+	{ "INBOX", NULL, STORE_MAILBOX_MAIL },
+	{ "Sent", "\\Sent", STORE_MAILBOX_MAIL },
+	{ "Drafts", "\\Drafts", STORE_MAILBOX_MAIL },
+	{ "Trash", "\\Trash", STORE_MAILBOX_MAIL },
+	{ "Junk", "\\Junk", STORE_MAILBOX_MAIL },
+	{ "Calendar", NULL, STORE_MAILBOX_CALENDAR },
+};
+
+int store_mailbox_create_kind(struct store *store, int64_t user_id,
+			      const char *name, const char *special_use,
+			      enum store_mailbox_kind kind, int64_t *mailbox_id_r);
+
+static void store_user_fill(sqlite3_stmt *stmt, struct pool *pool,
+			    struct store_user *user_r)
+{
+	user_r->id = sqlite3_column_int64(stmt, 0);
+	user_r->address = store_col_text(stmt, 1, pool);
+	user_r->password_hash = store_col_text(stmt, 2, pool);
+	user_r->calendar_format = store_col_text(stmt, 3, pool);
+}
+
+int store_user_add(struct store *store, const char *address, const char *password)
+{
+	static const char sql[] =
+		"INSERT INTO users (address, password, created) VALUES (?, ?, ?)";
+	char hash[SECRET_HASH_MAX];
+	sqlite3_stmt *stmt;
+	int64_t user_id;
+
+	store_clear_error(store);
+	if (!str_is_address(address))
+		return store_fail(store, STORE_ERROR_INVALID,
+				  "not an address: %s", address);
+	if (secret_password_hash(password, hash) < 0)
+		return store_fail(store, STORE_ERROR_TEMP, "password hashing failed");
+	if (store_begin(store) < 0)
+		return -1;
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		int rc = sqlite3_reset(stmt);
+
+		store_fail_sqlite(store, rc, "add user");
+		if (store->error == STORE_ERROR_EXISTS)
+			store_fail(store, STORE_ERROR_EXISTS, "user %s exists", address);
+		goto failed;
+	}
+	sqlite3_reset(stmt);
+	user_id = sqlite3_last_insert_rowid(store->db);
+	for (size_t i = 0; i < sizeof(store_default_mailboxes) /
+			       sizeof(store_default_mailboxes[0]); i++) {
+		int64_t id;
+
+		if (store_mailbox_create_kind(store, user_id,
+					      store_default_mailboxes[i].name,
+					      store_default_mailboxes[i].special_use,
+					      store_default_mailboxes[i].kind, &id) < 0)
+			goto failed;
+	}
+	secret_wipe(hash, sizeof(hash));
+	return store_commit(store);
+failed:
+	secret_wipe(hash, sizeof(hash));
+	store_rollback(store);
+	return -1;
+}
+
+int store_user_set_password(struct store *store, const char *address,
+			    const char *password)
+{
+	static const char sql[] = "UPDATE users SET password = ? WHERE address = ?";
+	char hash[SECRET_HASH_MAX];
+	sqlite3_stmt *stmt;
+	int ret;
+
+	store_clear_error(store);
+	if (secret_password_hash(password, hash) < 0)
+		return store_fail(store, STORE_ERROR_TEMP, "password hashing failed");
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+	ret = store_step_done(store, stmt, "set password");
+	secret_wipe(hash, sizeof(hash));
+	if (ret < 0)
+		return -1;
+	if (sqlite3_changes(store->db) == 0)
+		return store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
+	store->own_commits++;
+	return 0;
+}
+
+int store_user_delete(struct store *store, const char *address)
+{
+	static const char sql[] = "DELETE FROM users WHERE address = ?";
+	sqlite3_stmt *stmt;
+
+	store_clear_error(store);
+	if (store_begin(store) < 0)
+		return -1;
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL) {
+		store_rollback(store);
+		return -1;
+	}
+	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
+	if (store_step_done(store, stmt, "delete user") < 0) {
+		store_rollback(store);
+		return -1;
+	}
+	if (sqlite3_changes(store->db) == 0) {
+		store_rollback(store);
+		return store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
+	}
+	store->blobs_maybe_unused = true;
+	return store_commit(store);
+}
+
+int store_user_lookup(struct store *store, const char *address,
+		      struct pool *pool, struct store_user *user_r)
+{
+	static const char sql[] =
+		"SELECT id, address, password, calendar_format FROM users WHERE address = ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		store_user_fill(stmt, pool, user_r);
+		sqlite3_reset(stmt);
+		return 1;
+	}
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_sqlite(store, rc, "lookup user");
+}
+
+int store_user_lookup_id(struct store *store, int64_t user_id,
+			 struct pool *pool, struct store_user *user_r)
+{
+	static const char sql[] =
+		"SELECT id, address, password, calendar_format FROM users WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, user_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		store_user_fill(stmt, pool, user_r);
+		sqlite3_reset(stmt);
+		return 1;
+	}
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_sqlite(store, rc, "lookup user");
+}
+
+int store_user_set_calendar_format(struct store *store, const char *address,
+				   const char *format)
+{
+	static const char sql[] = "UPDATE users SET calendar_format = ? WHERE address = ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+
+	if (stmt == NULL)
+		return -1;
+	if (format != NULL)
+		sqlite3_bind_text(stmt, 1, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+	if (store_step_done(store, stmt, "set calendar format") < 0)
+		return -1;
+	if (sqlite3_changes(store->db) == 0)
+		return store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
+	store->own_commits++;
+	return 0;
+}
+
+int store_user_list(struct store *store, struct pool *pool,
+		    store_user_list_cb *cb, void *context)
+{
+	static const char sql[] =
+		"SELECT id, address, password, calendar_format FROM users ORDER BY address";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_user user;
+
+		store_user_fill(stmt, pool, &user);
+		cb(context, &user);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail_sqlite(store, rc, "list users");
+	return 0;
+}
+
+int store_user_verify(struct store *store, const char *address,
+		      const char *password, struct pool *pool,
+		      struct store_user *user_r)
+{
+	/* A valid hash of a random password: unknown users cost the same
+	   time as known ones, so timing does not tell which exist. */
+	static char dummy_hash[SECRET_HASH_MAX];
+	int ret;
+
+	ret = store_user_lookup(store, address, pool, user_r);
+	if (ret < 0)
+		return -1;
+	if (ret == 0) {
+		if (dummy_hash[0] == '\0') {
+			char random_pw[33];
+
+			secret_token(random_pw, sizeof(random_pw), 16);
+			if (secret_password_hash(random_pw, dummy_hash) < 0)
+				return store_fail(store, STORE_ERROR_TEMP, "hashing failed");
+		}
+		secret_password_verify(dummy_hash, password);
+		return 0;
+	}
+	ret = secret_password_verify(user_r->password_hash, password);
+	if (ret < 0) {
+		log_error("store", "unusable password hash for %s", log_value(address));
+		return 0;
+	}
+	return ret;
+}

@@ -1,0 +1,92 @@
+#include "store-private.h"
+#include "pool.h"
+#include "secret.h"
+
+#include <string.h>
+#include <time.h>
+
+/* The index keeps SHA-256(id), not the id: a copy of index.db does not
+   let anyone take over a session. */
+static void session_hash(const char *id, char out[65])
+{
+	secret_sha256_hex(id, strlen(id), out);
+}
+
+int store_web_session_create(struct store *store, int64_t user_id,
+			     time_t expires, const char *id, const char *csrf)
+{
+	static const char sql[] =
+		"INSERT INTO web_sessions (id_hash, user_id, csrf, created, expires)"
+		" VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	char hash[65];
+
+	if (stmt == NULL)
+		return -1;
+	session_hash(id, hash);
+	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 2, user_id);
+	sqlite3_bind_text(stmt, 3, csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)expires);
+	if (store_step_done(store, stmt, "create session") < 0)
+		return -1;
+	store->own_commits++;
+	return 0;
+}
+
+int store_web_session_lookup(struct store *store, const char *id,
+			     struct pool *pool, struct store_web_session *sess_r)
+{
+	static const char sql[] =
+		"SELECT user_id, csrf, expires FROM web_sessions"
+		" WHERE id_hash = ? AND expires > ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	char hash[65];
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	session_hash(id, hash);
+	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		sess_r->user_id = sqlite3_column_int64(stmt, 0);
+		sess_r->csrf = store_col_text(stmt, 1, pool);
+		sess_r->expires = (time_t)sqlite3_column_int64(stmt, 2);
+		sqlite3_reset(stmt);
+		return 1;
+	}
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_sqlite(store, rc, "lookup session");
+}
+
+int store_web_session_delete(struct store *store, const char *id)
+{
+	static const char sql[] = "DELETE FROM web_sessions WHERE id_hash = ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	char hash[65];
+
+	if (stmt == NULL)
+		return -1;
+	session_hash(id, hash);
+	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
+	if (store_step_done(store, stmt, "delete session") < 0)
+		return -1;
+	store->own_commits++;
+	return 0;
+}
+
+int store_web_sessions_expire(struct store *store, time_t now)
+{
+	static const char sql[] = "DELETE FROM web_sessions WHERE expires <= ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
+	return store_step_done(store, stmt, "expire sessions");
+}

@@ -1,0 +1,343 @@
+/*
+ * Opening the store, errors, transactions and the statement cache.
+ */
+#include "store-private.h"
+#include "fatal.h"
+#include "log.h"
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* How long a writer waits for another process's transaction. Deliveries
+   and the CLI hold the write lock for milliseconds; 30 s is generous. */
+#define STORE_BUSY_TIMEOUT_MSECS 30000
+
+static const char *const store_error_texts[] = {
+	[STORE_ERROR_NONE] = "OK",
+	[STORE_ERROR_NOT_FOUND] = "No such item",
+	[STORE_ERROR_EXISTS] = "Already exists",
+	[STORE_ERROR_INVALID] = "Invalid name or argument",
+	[STORE_ERROR_TEMP] = "Temporary failure, try again later",
+	[STORE_ERROR_LIMIT] = "Over a limit",
+	[STORE_ERROR_PERM] = "Not allowed",
+	[STORE_ERROR_INTERNAL] = "Internal error occurred, see the server log",
+};
+
+const char *store_error_text(enum store_error error)
+{
+	if ((size_t)error >= sizeof(store_error_texts) / sizeof(*store_error_texts))
+		return "Internal error";
+	return store_error_texts[error];
+}
+
+enum store_error store_last_error(const struct store *store)
+{
+	return store->error;
+}
+
+const char *store_last_error_detail(const struct store *store)
+{
+	return store->error_detail;
+}
+
+void store_clear_error(struct store *store)
+{
+	store->error = STORE_ERROR_NONE;
+	store->error_detail[0] = '\0';
+}
+
+int store_fail(struct store *store, enum store_error error, const char *fmt, ...)
+{
+	va_list args;
+
+	store->error = error;
+	va_start(args, fmt);
+	vsnprintf(store->error_detail, sizeof(store->error_detail), fmt, args);
+	va_end(args);
+	if (error == STORE_ERROR_INTERNAL)
+		log_error("store", "%s", store->error_detail);
+	return -1;
+}
+
+int store_fail_sqlite(struct store *store, int rc, const char *what)
+{
+	enum store_error error;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+		error = STORE_ERROR_TEMP;
+		break;
+	case SQLITE_CONSTRAINT:
+		error = STORE_ERROR_EXISTS;
+		break;
+	case SQLITE_TOOBIG:
+		error = STORE_ERROR_LIMIT;
+		break;
+	default:
+		error = STORE_ERROR_INTERNAL;
+		break;
+	}
+	if (store->txn_depth > 0)
+		store->txn_failed = true;
+	store->error = error;
+	snprintf(store->error_detail, sizeof(store->error_detail), "%s: %s (%d)",
+		 what, sqlite3_errmsg(store->db), rc);
+	if (error == STORE_ERROR_INTERNAL || error == STORE_ERROR_TEMP)
+		log_warning("store", "%s", store->error_detail);
+	return -1;
+}
+
+int store_exec(struct store *store, const char *sql)
+{
+	char *errmsg = NULL;
+	int rc = sqlite3_exec(store->db, sql, NULL, NULL, &errmsg);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_free(errmsg);
+		return store_fail_sqlite(store, rc, sql);
+	}
+	return 0;
+}
+
+sqlite3_stmt *store_stmt(struct store *store, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	for (unsigned int i = 0; i < store->stmt_count; i++) {
+		if (store->stmts[i].sql == sql) {
+			stmt = store->stmts[i].stmt;
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return stmt;
+		}
+	}
+	rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				&stmt, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail_sqlite(store, rc, "prepare");
+		log_error("store", "cannot prepare: %s", sql);
+		return NULL;
+	}
+	if (store->stmt_count < STORE_STMT_CACHE) {
+		store->stmts[store->stmt_count].sql = sql;
+		store->stmts[store->stmt_count].stmt = stmt;
+		store->stmt_count++;
+	} else {
+		fatal("store statement cache is full; raise STORE_STMT_CACHE");
+	}
+	return stmt;
+}
+
+int store_step_done(struct store *store, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		return store_fail_sqlite(store, rc, what);
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+const char *store_col_text(sqlite3_stmt *stmt, int col, struct pool *pool)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, col);
+
+	if (text == NULL)
+		return NULL;
+	return p_strndup(pool, text, (size_t)sqlite3_column_bytes(stmt, col));
+}
+
+static int store_mkdir(const char *path)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int store_open(const char *data_dir, struct store **store_r, const char **error_r)
+{
+	static char errbuf[512];
+	struct store *store;
+	char path[4096];
+	int rc;
+
+	if (store_mkdir(data_dir) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "cannot create %s: %s",
+			 data_dir, strerror(errno));
+		*error_r = errbuf;
+		return -1;
+	}
+	store = calloc(1, sizeof(*store));
+	if (store == NULL)
+		fatal_oom();
+	store->data_dir = strdup(data_dir);
+	store->blobs_dir_fd = -1;
+	store->tmp_dir_fd = -1;
+
+	snprintf(path, sizeof(path), "%s/blobs", data_dir);
+	if (store_mkdir(path) < 0 ||
+	    (store->blobs_dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "cannot use %s: %s", path,
+			 strerror(errno));
+		goto failed;
+	}
+	snprintf(path, sizeof(path), "%s/tmp", data_dir);
+	if (store_mkdir(path) < 0 ||
+	    (store->tmp_dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "cannot use %s: %s", path,
+			 strerror(errno));
+		goto failed;
+	}
+
+	snprintf(path, sizeof(path), "%s/index.db", data_dir);
+	rc = sqlite3_open_v2(path, &store->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, sizeof(errbuf), "cannot open %s: %s", path,
+			 store->db != NULL ? sqlite3_errmsg(store->db) :
+			 sqlite3_errstr(rc));
+		goto failed;
+	}
+	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MSECS);
+	sqlite3_extended_result_codes(store->db, 1);
+	/* WAL: readers never block the writer. synchronous=FULL: a commit
+	   is on disk when COMMIT returns, which is when we acknowledge. */
+	if (store_exec(store, "PRAGMA journal_mode = WAL") < 0 ||
+	    store_exec(store, "PRAGMA synchronous = FULL") < 0 ||
+	    store_exec(store, "PRAGMA foreign_keys = ON") < 0 ||
+	    store_exec(store, "PRAGMA cache_size = -16384") < 0 ||
+	    store_exec(store, "PRAGMA temp_store = MEMORY") < 0) {
+		snprintf(errbuf, sizeof(errbuf), "cannot set up %s: %s", path,
+			 store->error_detail);
+		goto failed;
+	}
+	if (store_schema_migrate(store, error_r) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "%s: %s", path, *error_r);
+		goto failed;
+	}
+	*store_r = store;
+	return 0;
+failed:
+	*error_r = errbuf;
+	store_close(&store);
+	return -1;
+}
+
+void store_close(struct store **_store)
+{
+	struct store *store = *_store;
+
+	if (store == NULL)
+		return;
+	*_store = NULL;
+	for (unsigned int i = 0; i < store->stmt_count; i++)
+		sqlite3_finalize(store->stmts[i].stmt);
+	if (store->db != NULL)
+		sqlite3_close(store->db);
+	if (store->blobs_dir_fd >= 0)
+		close(store->blobs_dir_fd);
+	if (store->tmp_dir_fd >= 0)
+		close(store->tmp_dir_fd);
+	free(store->doomed_blobs);
+	free(store->data_dir);
+	free(store);
+}
+
+const char *store_data_dir(const struct store *store)
+{
+	return store->data_dir;
+}
+
+int store_begin(struct store *store)
+{
+	if (store->txn_depth++ > 0)
+		return 0;
+	store->txn_failed = false;
+	/* IMMEDIATE: take the write lock now. A deferred transaction that
+	   upgrades later can get SQLITE_BUSY without the busy handler. */
+	if (store_exec(store, "BEGIN IMMEDIATE") < 0) {
+		store->txn_depth = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_commit(struct store *store)
+{
+	if (store->txn_depth == 0)
+		return store_fail(store, STORE_ERROR_INTERNAL, "commit without begin");
+	if (--store->txn_depth > 0)
+		return 0;
+	if (!store->txn_failed && store_blob_collect_prepare(store) < 0)
+		store->txn_failed = true;
+	if (store->txn_failed) {
+		store_exec(store, "ROLLBACK");
+		store->txn_failed = false;
+		store_blob_collect_finish(store, false);
+		return -1;
+	}
+	if (store_exec(store, "COMMIT") < 0) {
+		enum store_error error = store->error;
+		char detail[sizeof(store->error_detail)];
+
+		memcpy(detail, store->error_detail, sizeof(detail));
+		if (!sqlite3_get_autocommit(store->db))
+			store_exec(store, "ROLLBACK");
+		store->error = error;
+		memcpy(store->error_detail, detail, sizeof(detail));
+		store_blob_collect_finish(store, false);
+		return -1;
+	}
+	store->own_commits++;
+	store_blob_collect_finish(store, true);
+	return 0;
+}
+
+void store_rollback(struct store *store)
+{
+	if (store->txn_depth == 0)
+		return;
+	if (--store->txn_depth > 0) {
+		store->txn_failed = true;
+		return;
+	}
+	if (!sqlite3_get_autocommit(store->db)) {
+		enum store_error error = store->error;
+		char detail[sizeof(store->error_detail)];
+
+		memcpy(detail, store->error_detail, sizeof(detail));
+		store_exec(store, "ROLLBACK");
+		store->error = error;
+		memcpy(store->error_detail, detail, sizeof(detail));
+	}
+	store->txn_failed = false;
+	store->blobs_maybe_unused = false;
+	store_blob_collect_finish(store, false);
+}
+
+uint64_t store_change_counter(struct store *store)
+{
+	sqlite3_stmt *stmt = store_stmt(store, "PRAGMA data_version");
+	uint64_t version = 0;
+
+	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
+		version = (uint64_t)sqlite3_column_int64(stmt, 0);
+	if (stmt != NULL)
+		sqlite3_reset(stmt);
+	return version + store->own_commits;
+}

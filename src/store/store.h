@@ -1,0 +1,414 @@
+#ifndef INFOSTORE_STORE_H
+#define INFOSTORE_STORE_H
+
+/*
+ * The store API: users, mailboxes, messages, calendar items, web sessions
+ * and the outbound queue of one infostore installation.
+ *
+ * Every protocol reaches the data through these functions only; the SQLite
+ * backend lives in store-*.c and <sqlite3.h> is included nowhere else, so
+ * that a second backend can replace it without touching a protocol.
+ *
+ * Layout under data_dir:
+ *   index.db (+ -wal, -shm)   SQLite in WAL mode: everything but bodies
+ *   blobs/XX/ID               message bodies, written once, never changed
+ *   tmp/                      blobs being written
+ *
+ * A struct store is one handle: one SQLite connection, used from one thread
+ * at a time. The daemon opens one for its loop and one per worker thread;
+ * the CLI opens its own, and both may run at once (WAL, busy timeout).
+ *
+ * Return values follow the project idiom: 0 on success, -1 on error (the
+ * reason from store_last_error()); lookups return 1 found, 0 not found, -1.
+ * Strings in returned structs live in the pool passed in.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct pool;
+struct store;
+
+enum store_error {
+	STORE_ERROR_NONE = 0,
+	STORE_ERROR_NOT_FOUND,  /* no such user, mailbox or message */
+	STORE_ERROR_EXISTS,     /* already exists */
+	STORE_ERROR_INVALID,    /* bad name or argument */
+	STORE_ERROR_TEMP,       /* busy or out of space: try again later */
+	STORE_ERROR_LIMIT,      /* over a size or count limit */
+	STORE_ERROR_PERM,       /* not allowed (e.g. deleting INBOX) */
+	STORE_ERROR_INTERNAL,   /* corruption, I/O error: see the log */
+};
+
+/* Open (and create or migrate) the store in data_dir. */
+int store_open(const char *data_dir, struct store **store_r, const char **error_r);
+void store_close(struct store **store);
+const char *store_data_dir(const struct store *store);
+
+/* The error of the last failed call on this handle: a code for the
+   protocol reply and a detail for the log (never shown to clients). */
+enum store_error store_last_error(const struct store *store);
+const char *store_last_error_detail(const struct store *store);
+/* A short user-facing text for a code ("Mailbox doesn't exist"). */
+const char *store_error_text(enum store_error error);
+
+/* Transactions group several writes into one durable commit. Nested
+   begins are counted; only the outermost commit commits. */
+int store_begin(struct store *store);
+int store_commit(struct store *store);
+void store_rollback(struct store *store);
+
+/*
+ * A number that changes whenever any process commits to the store (SQLite's
+ * data_version plus our own writes). Cheap; the daemon polls it to notice
+ * what the CLI delivered.
+ */
+uint64_t store_change_counter(struct store *store);
+
+/* --- users --- */
+
+struct store_user {
+	int64_t id;
+	const char *address;
+	const char *password_hash;    /* Argon2id, encoded */
+	const char *calendar_format;  /* NULL: the server default */
+};
+
+/* Create a user with the standard mailboxes. The password is hashed here
+   (Argon2id; slow on purpose). STORE_ERROR_EXISTS if taken. */
+int store_user_add(struct store *store, const char *address, const char *password);
+int store_user_set_password(struct store *store, const char *address,
+			    const char *password);
+/* Delete the user, their mailboxes, messages, calendar and sessions. */
+int store_user_delete(struct store *store, const char *address);
+/* Address matching is case-insensitive. 1 found, 0 not, -1 error. */
+int store_user_lookup(struct store *store, const char *address,
+		      struct pool *pool, struct store_user *user_r);
+int store_user_lookup_id(struct store *store, int64_t user_id,
+			 struct pool *pool, struct store_user *user_r);
+/* NULL format: back to the server default. */
+int store_user_set_calendar_format(struct store *store, const char *address,
+				   const char *format);
+typedef void store_user_list_cb(void *context, const struct store_user *user);
+int store_user_list(struct store *store, struct pool *pool,
+		    store_user_list_cb *cb, void *context);
+/* Check a password (slow: Argon2id). 1 match, 0 no such user or wrong
+   password (indistinguishable by time), -1 error. */
+int store_user_verify(struct store *store, const char *address,
+		      const char *password, struct pool *pool,
+		      struct store_user *user_r);
+
+/* --- mailboxes --- */
+
+#define STORE_MAILBOX_NAME_MAX 512
+#define STORE_HIERARCHY_SEP '/'
+
+enum store_mailbox_kind {
+	STORE_MAILBOX_MAIL,
+	STORE_MAILBOX_CALENDAR,   /* not shown to IMAP/POP3 */
+};
+
+struct store_mailbox {
+	int64_t id;
+	int64_t user_id;
+	const char *name;         /* UTF-8, '/' separated; "INBOX" */
+	const char *special_use;  /* "\\Sent" etc., or NULL */
+	enum store_mailbox_kind kind;
+	bool subscribed;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+	uint32_t messages;
+	uint32_t unseen;
+	uint32_t deleted;         /* with \Deleted */
+	uint64_t size;            /* sum of vsizes (STATUS=SIZE) */
+};
+
+/* All mailboxes of a user, sorted by name. *mailboxes_r is allocated from
+   pool. */
+int store_mailbox_list(struct store *store, int64_t user_id, struct pool *pool,
+		       struct store_mailbox **mailboxes_r, unsigned int *count_r);
+/* "INBOX" in any case is INBOX. 1 found, 0 not, -1 error. */
+int store_mailbox_lookup(struct store *store, int64_t user_id, const char *name,
+			 struct pool *pool, struct store_mailbox *mailbox_r);
+int store_mailbox_lookup_id(struct store *store, int64_t mailbox_id,
+			    struct pool *pool, struct store_mailbox *mailbox_r);
+/* Create; special_use may be NULL. Validates the name. */
+int store_mailbox_create(struct store *store, int64_t user_id, const char *name,
+			 const char *special_use, int64_t *mailbox_id_r);
+/* Delete the mailbox and its messages (not its children). INBOX cannot be
+   deleted (STORE_ERROR_PERM). */
+int store_mailbox_delete(struct store *store, int64_t user_id, const char *name);
+/* Rename with its children. Renaming INBOX moves its messages into the new
+   mailbox and leaves INBOX empty (RFC 3501 6.3.5). */
+int store_mailbox_rename(struct store *store, int64_t user_id,
+			 const char *old_name, const char *new_name);
+int store_mailbox_subscribe(struct store *store, int64_t user_id,
+			    const char *name, bool subscribe);
+/* Is this a valid mailbox name for us? (no empty levels, no control
+   characters, not too long, no leading separator) */
+bool store_mailbox_name_valid(const char *name);
+
+/* --- messages --- */
+
+enum store_flag {
+	STORE_FLAG_SEEN = 0x01,
+	STORE_FLAG_ANSWERED = 0x02,
+	STORE_FLAG_FLAGGED = 0x04,
+	STORE_FLAG_DELETED = 0x08,
+	STORE_FLAG_DRAFT = 0x10,
+};
+#define STORE_FLAGS_ALL 0x1f
+
+/* Which columns store_message_iter and store_message_get fill in. */
+enum store_fields {
+	STORE_FIELD_STATE = 0x01,         /* uid, modseq, flags, keywords */
+	STORE_FIELD_SIZES = 0x02,         /* size, vsize, header_size, internaldate */
+	STORE_FIELD_BLOB = 0x04,          /* blob id */
+	STORE_FIELD_ENVELOPE = 0x08,
+	STORE_FIELD_BODYSTRUCTURE = 0x10, /* bodystructure and body */
+	STORE_FIELD_HEADERS = 0x20,       /* cached header fields for SEARCH/SORT */
+};
+
+struct store_message {
+	uint32_t uid;
+	uint64_t modseq;
+	uint32_t flags;           /* enum store_flag */
+	const char *keywords;     /* space-separated, or NULL */
+	time_t internaldate;
+	int internaldate_tz;      /* minutes east of UTC, as given at APPEND */
+	time_t save_date;
+	uint64_t size;            /* bytes as stored */
+	uint64_t vsize;           /* bytes with bare LFs turned into CRLF */
+	uint32_t header_size;     /* stored bytes of the header incl. blank line */
+	bool crlf;                /* stored bytes have no bare LF */
+	const char *blob;
+	const char *envelope;      /* IMAP ENVELOPE, already formatted */
+	const char *bodystructure; /* IMAP BODYSTRUCTURE, extensible form */
+	const char *body;          /* IMAP BODY, non-extensible form */
+	const char *sent_date;     /* Date: header as written, for SEARCH SENT* */
+	time_t sent_time;          /* parsed Date:, 0 if none */
+	const char *message_id;
+	const char *parts;         /* part map (lib-mime's mime_parts_parse()) */
+};
+
+/*
+ * Iterate over a mailbox's messages with lo <= uid <= hi, in UID order.
+ * The iterator holds a read snapshot: finish it before returning to the
+ * event loop if a writer may wait (deinit and restart from the last UID
+ * + 1 to continue later).
+ */
+struct store_message_iter;
+struct store_message_iter *store_message_iter_init(struct store *store,
+						   int64_t mailbox_id,
+						   uint32_t lo, uint32_t hi,
+						   unsigned int fields);
+/* 1: *msg_r filled (strings valid until the next call), 0: end, -1: error */
+int store_message_iter_next(struct store_message_iter *iter,
+			    struct store_message *msg_r);
+void store_message_iter_deinit(struct store_message_iter **iter);
+
+/* One message by UID. 1 found, 0 not, -1 error. */
+int store_message_get(struct store *store, int64_t mailbox_id, uint32_t uid,
+		      unsigned int fields, struct pool *pool,
+		      struct store_message *msg_r);
+
+/* Open a blob read-only (O_CLOEXEC). Returns the fd or -1. */
+int store_blob_open(struct store *store, const char *blob);
+/* Read a whole blob into pool memory (for small messages and tests). */
+int store_blob_read(struct store *store, const char *blob, struct pool *pool,
+		    const unsigned char **data_r, size_t *size_r);
+
+enum store_flags_mode {
+	STORE_FLAGS_REPLACE,
+	STORE_FLAGS_ADD,
+	STORE_FLAGS_REMOVE,
+};
+
+/*
+ * Change a message's flags and keywords. keywords is space-separated (NULL
+ * or "" for none). With unchangedsince != 0, nothing changes if the
+ * message's modseq is higher (CONDSTORE): returns 0 and *changed_r false,
+ * *modseq_r the current modseq and *conflict_r true.
+ * On a real change the message gets a new modseq.
+ * 1: done, 0: no such message, -1: error.
+ */
+struct store_flag_change {
+	bool changed;
+	bool conflict;
+	uint32_t flags;
+	const char *keywords; /* in pool */
+	uint64_t modseq;
+};
+int store_message_set_flags(struct store *store, int64_t mailbox_id,
+			    uint32_t uid, enum store_flags_mode mode,
+			    uint32_t flags, const char *keywords,
+			    uint64_t unchangedsince, struct pool *pool,
+			    struct store_flag_change *result_r);
+
+/* Remove a message (recorded for QRESYNC VANISHED). 1, 0 (none), -1. */
+int store_message_expunge(struct store *store, int64_t mailbox_id, uint32_t uid);
+
+/*
+ * Copy a message into another mailbox (same user or not); the body is
+ * shared. The copy gets the next UID of dst and the flags given (IMAP copies
+ * flags; pass the source's). *new_uid_r is set.
+ */
+int store_message_copy(struct store *store, int64_t src_mailbox_id,
+		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r);
+
+/* Mailbox changes since modseq, for IMAP untagged updates and QRESYNC. */
+typedef void store_change_cb(void *context, const struct store_message *msg);
+typedef void store_vanished_cb(void *context, uint32_t uid);
+int store_mailbox_changes(struct store *store, int64_t mailbox_id,
+			  uint64_t since_modseq, store_change_cb *changed,
+			  store_vanished_cb *vanished, void *context);
+/* The lowest modseq for which we still know all expunges (QRESYNC). */
+uint64_t store_mailbox_vanished_floor(struct store *store, int64_t mailbox_id);
+
+/*
+ * Full-text search in the mailbox: UIDs of messages whose decoded text
+ * (body parts; with headers if include_headers) contains needle, ASCII
+ * case-insensitively. Calls cb for each, in UID order.
+ */
+typedef void store_uid_cb(void *context, uint32_t uid);
+int store_search_text(struct store *store, int64_t mailbox_id,
+		      const char *needle, bool include_headers,
+		      store_uid_cb *cb, void *context);
+
+/* --- saving new messages --- */
+
+/* Writing a new blob: to tmp/, then fsync, rename into blobs/, fsync the
+   directory. Only after store_blob_writer_finish() succeeded may the
+   message be added to the index. */
+struct store_blob_writer;
+struct store_blob_writer *store_blob_writer_create(struct store *store);
+int store_blob_writer_write(struct store_blob_writer *writer,
+			    const void *data, size_t len);
+/* Bytes written so far. */
+uint64_t store_blob_writer_size(const struct store_blob_writer *writer);
+/* The fd of the temporary file (for parsing what was written). */
+int store_blob_writer_fd(const struct store_blob_writer *writer);
+/* Make the blob durable; its id (33 bytes with NUL) into blob_r. sync:
+   false lets the caller sync several blobs together with
+   store_blob_sync_dirs() before committing the index. */
+int store_blob_writer_finish(struct store_blob_writer *writer, bool sync,
+			     char blob_r[33]);
+void store_blob_writer_abort(struct store_blob_writer **writer);
+void store_blob_writer_free(struct store_blob_writer **writer);
+/* fsync the blob directories touched since the last call. */
+int store_blob_sync_dirs(struct store *store);
+/* Remove a blob that no message uses (after a failed index commit). */
+void store_blob_unlink(struct store *store, const char *blob);
+
+/* What lib-mime computed for a message, stored with it. */
+struct store_message_meta {
+	uint64_t size;
+	uint64_t vsize;
+	uint32_t header_size;
+	bool crlf;
+	const char *envelope;
+	const char *bodystructure;
+	const char *body;
+	const char *message_id;
+	const char *sent_date;
+	time_t sent_time;
+	const char *headers;   /* searchable header fields, decoded */
+	const char *text;      /* decoded text of the body parts (for search) */
+	const char *parts;     /* part map */
+};
+
+/* Add a message whose blob is durable. flags/keywords as in set_flags;
+   internaldate 0 means now. *uid_r gets the new UID. */
+int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
+		      const struct store_message_meta *meta, uint32_t flags,
+		      const char *keywords, time_t internaldate,
+		      int internaldate_tz, uint32_t *uid_r);
+
+/* --- calendar items --- */
+
+struct store_cal_item {
+	int64_t id;
+	int64_t user_id;
+	const char *uid;          /* iCalendar UID */
+	int sequence;
+	time_t dtstart;           /* UTC, 0 unknown */
+	time_t dtend;
+	bool all_day;
+	const char *summary;
+	const char *location;
+	const char *organizer;    /* mailto: address, without "mailto:" */
+	const char *status;       /* TENTATIVE, CONFIRMED, CANCELLED */
+	const char *partstat;     /* the user's own answer, NULL if organizer */
+	const char *ical;         /* the whole VCALENDAR (all VEVENTs of UID) */
+	const char *token;        /* the link token */
+	const char *source;       /* where it came from ("imip:<message-id>", "web") */
+	time_t created;
+	time_t updated;
+};
+
+/* 1 found, 0 not, -1 error. */
+int store_cal_item_lookup(struct store *store, int64_t user_id, const char *uid,
+			  struct pool *pool, struct store_cal_item *item_r);
+int store_cal_item_lookup_token(struct store *store, const char *token,
+				struct pool *pool, struct store_cal_item *item_r);
+int store_cal_item_lookup_id(struct store *store, int64_t id,
+			     struct pool *pool, struct store_cal_item *item_r);
+/* Insert (item->id == 0: a new token is made and item->id set) or update
+   by id. token is filled in for new items (pool memory). */
+int store_cal_item_save(struct store *store, struct store_cal_item *item,
+			struct pool *pool);
+typedef void store_cal_item_cb(void *context, const struct store_cal_item *item);
+/* Items of a user overlapping [from, to) (0, 0: all), by start time. */
+int store_cal_item_list(struct store *store, int64_t user_id, time_t from,
+			time_t to, struct pool *pool, store_cal_item_cb *cb,
+			void *context);
+
+/* --- web sessions --- */
+
+struct store_web_session {
+	int64_t user_id;
+	const char *csrf;
+	time_t expires;
+};
+/* Session ids are stored hashed: a leaked index gives no sessions. */
+int store_web_session_create(struct store *store, int64_t user_id,
+			     time_t expires, const char *id, const char *csrf);
+int store_web_session_lookup(struct store *store, const char *id,
+			     struct pool *pool, struct store_web_session *sess_r);
+int store_web_session_delete(struct store *store, const char *id);
+int store_web_sessions_expire(struct store *store, time_t now);
+
+/* --- outbound queue --- */
+
+struct store_outbound {
+	int64_t id;
+	const char *sender;       /* envelope sender */
+	const char *recipients;   /* comma-separated */
+	const char *blob;
+	time_t created;
+	time_t next_attempt;
+	unsigned int attempts;
+	const char *last_error;
+};
+int store_outbound_add(struct store *store, const char *sender,
+		       const char *recipients, const char *blob, int64_t *id_r);
+/* Due entries (next_attempt <= now), oldest first, at most limit. */
+typedef void store_outbound_cb(void *context, const struct store_outbound *entry);
+int store_outbound_due(struct store *store, time_t now, unsigned int limit,
+		       struct pool *pool, store_outbound_cb *cb, void *context);
+int store_outbound_list(struct store *store, struct pool *pool,
+			store_outbound_cb *cb, void *context);
+int store_outbound_retry_later(struct store *store, int64_t id,
+			       time_t next_attempt, const char *error);
+/* Delete the entry (sent or bounced); its blob is removed if unused. */
+int store_outbound_done(struct store *store, int64_t id);
+
+/* Remove blob files no message or queue entry uses (older than
+   min_age_secs, so blobs being delivered are safe). Returns the count. */
+int store_blob_gc(struct store *store, unsigned int min_age_secs);
+
+#endif

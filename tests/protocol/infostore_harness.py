@@ -1,0 +1,276 @@
+"""Start the real infostore server for integration tests.
+
+    with InfostoreServer() as srv:          # or srv.start() / srv.stop()
+        imap = srv.imap(tls=True, login="alice@example.test")
+        srv.cli("deliver", "alice@example.test", input=b"...")
+
+Every listener gets a free loopback port; the data directory is a fresh
+temporary directory. stop() sends SIGTERM, waits, and fails the test if the
+server's log shows a sanitizer report, a crash or a non-zero exit.
+"""
+import imaplib
+import os
+import poplib
+import re
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("INFOSTORE_BIN",
+                     os.path.join(ROOT, "build-asan", "src", "cli", "infostore"))
+HOSTNAME = "mail.example.test"
+USERS = {
+    "alice@example.test": "alice-secret",
+    "bob@example.test": "bob-secret",
+}
+
+_cert_dir = None
+
+
+def cert_files():
+    """A self-signed certificate and key, made once per test run."""
+    global _cert_dir
+    if _cert_dir is None:
+        _cert_dir = tempfile.mkdtemp(prefix="infostore-cert-")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-days", "30", "-subj", "/CN=" + HOSTNAME,
+                        "-addext", "subjectAltName=DNS:%s,IP:127.0.0.1" % HOSTNAME,
+                        "-keyout", os.path.join(_cert_dir, "key.pem"),
+                        "-out", os.path.join(_cert_dir, "cert.pem")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return os.path.join(_cert_dir, "cert.pem"), os.path.join(_cert_dir, "key.pem")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def client_tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+SANITIZER_PATTERNS = re.compile(
+    r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
+    r"Segmentation fault|AddressSanitizer:DEADLYSIGNAL|\bfatal:")
+
+
+class ServerError(AssertionError):
+    pass
+
+
+class InfostoreServer:
+    """One infostore instance.
+
+    listeners: which of imap, imaps, pop3, pop3s, lmtp, https, http,
+    redirect to enable (default: all but http and redirect).
+    conf: extra settings {section: {key: value}} merged over the defaults.
+    """
+
+    DEFAULT_LISTENERS = ("imap", "imaps", "pop3", "pop3s", "lmtp", "https")
+
+    def __init__(self, listeners=DEFAULT_LISTENERS, conf=None, users=None,
+                 create_users=True):
+        self.listeners = tuple(listeners)
+        self.extra_conf = conf or {}
+        self.users = dict(USERS if users is None else users)
+        self.create_users = create_users
+        self.dir = tempfile.mkdtemp(prefix="infostore-test-")
+        self.data_dir = os.path.join(self.dir, "data")
+        self.conf_path = os.path.join(self.dir, "infostore.conf")
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.ports = {name: free_port() for name in
+                      ("imap", "imaps", "pop3", "pop3s", "lmtp", "https", "http",
+                       "redirect")}
+        self.proc = None
+        self.cert, self.key = cert_files()
+        self.write_conf()
+
+    # --- configuration ---
+
+    def settings(self):
+        def addr(name):
+            return "127.0.0.1:%d" % self.ports[name] if name in self.listeners else ""
+        s = {
+            "server": {
+                "hostname": HOSTNAME,
+                "data_dir": self.data_dir,
+                "tls_cert": self.cert,
+                "tls_key": self.key,
+                "log_level": "debug" if os.environ.get("INFOSTORE_DEBUG") else "info",
+            },
+            "limits": {"auth_failure_delay": "100ms"},
+            "imap": {"listen": addr("imap"), "tls_listen": addr("imaps")},
+            "pop3": {"listen": addr("pop3"), "tls_listen": addr("pop3s")},
+            "lmtp": {"listen": addr("lmtp")},
+            "web": {"tls_listen": addr("https"), "listen": addr("http"),
+                    "redirect_http": addr("redirect")},
+            "outbound": {"relay": ""},
+        }
+        for section, values in self.extra_conf.items():
+            s.setdefault(section, {}).update(values)
+        return s
+
+    def write_conf(self, settings=None):
+        settings = settings or self.settings()
+        with open(self.conf_path, "w") as f:
+            for section, values in settings.items():
+                f.write("[%s]\n" % section)
+                for k, v in values.items():
+                    f.write("%s = %s\n" % (k, v))
+                f.write("\n")
+
+    # --- processes ---
+
+    def cli(self, *args, input=None, check=False, timeout=120):
+        """Run an admin command on this server's config."""
+        if isinstance(input, str):
+            input = input.encode()
+        proc = subprocess.run([BIN, "-c", self.conf_path] + list(args), input=input,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=timeout)
+        self._check_sanitizer(proc.stderr.decode(errors="replace"),
+                              "infostore " + " ".join(args))
+        if check and proc.returncode != 0:
+            raise ServerError("infostore %s exited %d: %s" % (
+                " ".join(args), proc.returncode, proc.stderr.decode(errors="replace")))
+        return proc
+
+    def deliver(self, rcpt, message, sender=None):
+        if isinstance(message, str):
+            message = message.encode()
+        args = ["deliver"] + (["-f", sender] if sender else []) + [rcpt]
+        return self.cli(*args, input=message, check=True)
+
+    def start(self, timeout=30):
+        if self.create_users and not os.path.exists(self.data_dir):
+            for user, password in self.users.items():
+                self.cli("user", "add", user, input=password + "\n", check=True)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BIN, "-c", self.conf_path, "serve"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        pending = [p for p in self.listeners]
+        while pending:
+            if self.proc.poll() is not None:
+                raise ServerError("server exited %d during start:\n%s" % (
+                    self.proc.returncode, self.read_log()))
+            if time.time() > deadline:
+                raise ServerError("server did not listen on %s:\n%s" % (
+                    pending, self.read_log()))
+            name = pending[0]
+            try:
+                socket.create_connection(("127.0.0.1", self.ports[name]), 0.5).close()
+                pending.pop(0)
+            except OSError:
+                time.sleep(0.02)
+        return self
+
+    def stop(self, check=True):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                if check:
+                    raise ServerError("server did not stop on SIGTERM:\n" + self.read_log())
+        rc = self.proc.returncode
+        self.proc = None
+        self.log.close()
+        log = self.read_log()
+        if check:
+            self._check_sanitizer(log, "infostore serve")
+            if rc != 0:
+                raise ServerError("server exited %d:\n%s" % (rc, log[-5000:]))
+
+    def kill(self):
+        """SIGKILL: for crash tests. Sanitizer checks are skipped."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+            self.log.close()
+
+    def cleanup(self):
+        self.stop(check=False)
+        if not os.environ.get("INFOSTORE_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def _check_sanitizer(self, text, what):
+        m = SANITIZER_PATTERNS.search(text)
+        if m:
+            start = max(0, m.start() - 200)
+            raise ServerError("%s reported a problem:\n%s" % (what, text[start:start + 6000]))
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        try:
+            self.stop(check=exc[0] is None)
+        finally:
+            self.cleanup()
+
+    # --- clients ---
+
+    def imap(self, tls=True, starttls=False, login=None, password=None, timeout=30):
+        if tls:
+            c = imaplib.IMAP4_SSL("127.0.0.1", self.ports["imaps"],
+                                  ssl_context=client_tls_context(), timeout=timeout)
+        else:
+            c = imaplib.IMAP4("127.0.0.1", self.ports["imap"], timeout=timeout)
+            if starttls:
+                c.starttls(ssl_context=client_tls_context())
+        if login:
+            c.login(login, password or self.users[login])
+        return c
+
+    def pop3(self, tls=True, stls=False, login=None, password=None, timeout=30):
+        if tls:
+            c = poplib.POP3_SSL("127.0.0.1", self.ports["pop3s"],
+                                context=client_tls_context(), timeout=timeout)
+        else:
+            c = poplib.POP3("127.0.0.1", self.ports["pop3"], timeout=timeout)
+            if stls:
+                c.stls(context=client_tls_context())
+        if login:
+            c.user(login)
+            c.pass_(password or self.users[login])
+        return c
+
+    def lmtp(self, timeout=30):
+        c = smtplib.LMTP("127.0.0.1", self.ports["lmtp"], timeout=timeout)
+        return c
+
+    def url(self, path="/", scheme="https"):
+        port = self.ports["https" if scheme == "https" else "http"]
+        return "%s://127.0.0.1:%d%s" % (scheme, port, path)
+
+
+def make_message(subject="test", body="Hello.\r\n", sender="bob@example.test",
+                 to="alice@example.test", extra_headers="", msgid=None, eol="\r\n"):
+    msgid = msgid or "<%d.%d@example.test>" % (time.time_ns(), os.getpid())
+    text = ("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n"
+            "Message-ID: %s\r\n%s\r\n%s" % (sender, to, subject, msgid, extra_headers, body))
+    return text.replace("\r\n", eol).encode()
