@@ -3,14 +3,23 @@
 
 /*
  * Meeting requests: iMIP processing at delivery (installed as the deliver
- * hook), the calendar items, rendering for IMAP/POP3 clients, the link,
- * and iTIP replies.
+ * hook), the calendar items, rendering for IMAP/POP3 clients, the link into
+ * the web access, and iTIP replies and invitations.
+ *
+ * The web access reads items through cal_item_view() and acts through
+ * cal_respond() and cal_create_meeting(); it never parses iCalendar itself.
  */
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 struct conf;
+struct pool;
 struct store;
+struct store_cal_item;
+struct store_user;
 
 /* Install the delivery hook. */
 void cal_init(const struct conf *conf);
@@ -19,5 +28,93 @@ void cal_deinit(void);
 /* `infostore calendar list ADDRESS`: 0, or a sysexits code. */
 int cal_list_print(struct store *store, const struct conf *conf,
 		   const char *address, FILE *out);
+
+/* "https://mail.example.test:8443/item/TOKEN", or NULL when there is no
+   web access (conf->link_base is NULL). */
+const char *cal_item_link(struct pool *pool, const struct conf *conf,
+			  const char *token);
+
+enum cal_partstat {
+	CAL_PARTSTAT_NEEDS_ACTION,
+	CAL_PARTSTAT_ACCEPTED,
+	CAL_PARTSTAT_TENTATIVE,
+	CAL_PARTSTAT_DECLINED,
+	CAL_PARTSTAT_DELEGATED,
+};
+/* "ACCEPTED" etc. and back; -1 for an unknown name */
+const char *cal_partstat_name(enum cal_partstat partstat);
+int cal_partstat_parse(const char *name, enum cal_partstat *partstat_r);
+
+struct cal_attendee {
+	const char *address;      /* without mailto: */
+	const char *name;         /* CN, or NULL */
+	const char *partstat;     /* "ACCEPTED", ... */
+	const char *role;         /* "REQ-PARTICIPANT", ... */
+};
+
+/* An item as the web access shows it. Strings in pool. */
+struct cal_item_view {
+	const char *uid;
+	const char *summary;
+	const char *description;
+	const char *location;
+	const char *organizer;        /* address */
+	const char *organizer_name;   /* CN or NULL */
+	const char *tzid;             /* organizer's time zone, or NULL (UTC/floating) */
+	time_t start, end;            /* UTC */
+	bool all_day;
+	const char *status;           /* CONFIRMED, TENTATIVE, CANCELLED */
+	const char *recurrence;       /* human-readable rule ("Weekly on Monday"), or NULL */
+	int sequence;
+	const char *my_partstat;      /* the viewer's answer, NULL if organizer */
+	bool i_am_organizer;
+	struct cal_attendee *attendees;
+	unsigned int attendee_count;
+};
+
+/* Fill view from a stored item, for the user who owns it. 0 or -1. */
+int cal_item_view(struct pool *pool, const struct store_cal_item *item,
+		  const char *owner_address, struct cal_item_view *view_r);
+
+/* Start and end of this item's occurrences within [from, to), for the
+   agenda (recurrences expanded). cb is called per occurrence. */
+typedef void cal_occurrence_cb(void *context, const struct store_cal_item *item,
+			       time_t start, time_t end);
+int cal_expand(struct pool *pool, const struct store_cal_item *item, time_t from,
+	       time_t to, cal_occurrence_cb *cb, void *context);
+
+/*
+ * Answer a meeting request: set the user's PARTSTAT on their item and send
+ * an iTIP REPLY to the organizer (a local organizer's item is updated and an
+ * "Accepted: ..." message lands in their INBOX; an external organizer gets
+ * it through the outbound queue). comment may be NULL. A cancelled meeting
+ * cannot be accepted or marked tentative. 0, or -1 with a user-facing
+ * *error_r.
+ */
+int cal_respond(struct store *store, const struct conf *conf,
+		const struct store_user *user, int64_t item_id,
+		enum cal_partstat answer, const char *comment,
+		const char **error_r);
+
+struct cal_new_meeting {
+	const char *summary;
+	const char *location;     /* or NULL */
+	const char *description;  /* or NULL */
+	time_t start, end;        /* UTC */
+	const char *tzid;         /* the organizer's zone for display, or NULL */
+	const char *const *attendees; /* addresses */
+	unsigned int attendee_count;
+};
+
+/*
+ * Create a meeting organised by user, store it in their calendar, and send
+ * the REQUEST to every attendee: local ones through the same delivery path
+ * as mail from outside, others through the outbound queue. 0, or -1 with a
+ * user-facing *error_r.
+ */
+int cal_create_meeting(struct store *store, const struct conf *conf,
+		       const struct store_user *user,
+		       const struct cal_new_meeting *meeting,
+		       int64_t *item_id_r, const char **error_r);
 
 #endif
