@@ -83,8 +83,59 @@ static const char *mime_raw_header(struct pool *pool, GMimeObject *obj,
 
 /* --- ENVELOPE (RFC 9051 7.5.2) --- */
 
+/*
+ * GMime gives display names decoded. IMAP clients expect the name as
+ * written (RFC 2047 words still encoded), so find the run of encoded-words
+ * in the raw header that decodes to this name and use it; if there is
+ * none (the name was 8-bit in the raw header), encode the name ourselves.
+ */
+static const char *mime_raw_phrase(struct mime_ctx *ctx, const char *raw,
+				   const char *decoded)
+{
+	const char *p = raw;
+
+	if (raw == NULL)
+		return mime_encode_phrase(ctx->pool, decoded);
+	while ((p = strstr(p, "=?")) != NULL) {
+		const char *end = p, *q;
+
+		/* extend over encoded-words separated by whitespace */
+		for (;;) {
+			const char *close;
+
+			if (strncmp(end, "=?", 2) != 0)
+				break;
+			/* =?charset?e?text?= has three more '?' */
+			close = strchr(end + 2, '?');
+			if (close == NULL || (close = strchr(close + 1, '?')) == NULL ||
+			    (close = strstr(close + 1, "?=")) == NULL)
+				break;
+			end = close + 2;
+			q = end;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (strncmp(q, "=?", 2) != 0)
+				break;
+			end = q;
+		}
+		if (end > p) {
+			char *run = p_strndup(ctx->pool, p, (size_t)(end - p));
+			char *dec = g_mime_utils_header_decode_phrase(NULL, str_trim(run));
+			bool same = dec != NULL && strcmp(dec, decoded) == 0;
+
+			g_free(dec);
+			if (same)
+				return run;
+			p = end;
+		} else {
+			p += 2;
+		}
+	}
+	return mime_encode_phrase(ctx->pool, decoded);
+}
+
 static void mime_append_address(struct mime_ctx *ctx, struct buffer *buf,
-				InternetAddress *ia)
+				InternetAddress *ia, const char *raw)
 {
 	if (INTERNET_ADDRESS_IS_GROUP(ia)) {
 		InternetAddressList *members =
@@ -93,10 +144,10 @@ static void mime_append_address(struct mime_ctx *ctx, struct buffer *buf,
 
 		/* group start: (NIL NIL "name" NIL), members, end: (NIL NIL NIL NIL) */
 		buffer_append_str(buf, "(NIL NIL ");
-		imap_append_string(buf, mime_encode_phrase(ctx->pool, name != NULL ? name : ""));
+		imap_append_string(buf, mime_raw_phrase(ctx, raw, name != NULL ? name : ""));
 		buffer_append_str(buf, " NIL)");
 		for (int i = 0; members != NULL && i < internet_address_list_length(members); i++)
-			mime_append_address(ctx, buf, internet_address_list_get_address(members, i));
+			mime_append_address(ctx, buf, internet_address_list_get_address(members, i), raw);
 		buffer_append_str(buf, "(NIL NIL NIL NIL)");
 	} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
 		const char *name = internet_address_get_name(ia);
@@ -105,7 +156,7 @@ static void mime_append_address(struct mime_ctx *ctx, struct buffer *buf,
 
 		buffer_append_c(buf, '(');
 		if (name != NULL && *name != '\0')
-			imap_append_nstring(buf, mime_encode_phrase(ctx->pool, name));
+			imap_append_nstring(buf, mime_raw_phrase(ctx, raw, name));
 		else
 			buffer_append_str(buf, "NIL");
 		buffer_append_str(buf, " NIL ");
@@ -138,7 +189,7 @@ static void mime_append_address_list(struct mime_ctx *ctx, struct buffer *buf,
 	} else {
 		buffer_append_c(buf, '(');
 		for (int i = 0; i < n; i++)
-			mime_append_address(ctx, buf, internet_address_list_get_address(list, i));
+			mime_append_address(ctx, buf, internet_address_list_get_address(list, i), raw);
 		buffer_append_c(buf, ')');
 	}
 	if (list != NULL)

@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,15 @@ static SSL_CTX *tls_ssl_ctx_load(const char *cert_file, const char *key_file,
 	}
 	if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key_file, SSL_FILETYPE_PEM) != 1) {
 		*bad_key_r = true;
-		*error_r = tls_last_error("cannot load private key", key_file);
+		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			snprintf(tls_error_buf, sizeof(tls_error_buf),
+				 "private key %s does not match certificate %s",
+				 key_file, cert_file);
+			*error_r = tls_error_buf;
+		} else {
+			*error_r = tls_last_error("cannot load private key", key_file);
+		}
 		SSL_CTX_free(ssl_ctx);
 		return NULL;
 	}

@@ -1,7 +1,466 @@
+/*
+ * The store API on a temporary data directory: users, mailboxes, messages
+ * with modseqs, expunge tracking, copies sharing bodies, full-text search,
+ * calendar items and tokens, sessions, the outbound queue, blob cleanup,
+ * and two handles on one store (the CLI beside the daemon).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest tests[]={cmocka_unit_test(t)};return cmocka_run_group_tests(tests,NULL,NULL);}
+
+#include "log.h"
+#include "pool.h"
+#include "secret.h"
+#include "store.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char data_dir[256];
+
+static int setup(void **state)
+{
+	struct store *store;
+	const char *error;
+
+	snprintf(data_dir, sizeof(data_dir), "/tmp/test-store-XXXXXX");
+	if (mkdtemp(data_dir) == NULL)
+		return -1;
+	if (store_open(data_dir, &store, &error) < 0) {
+		fprintf(stderr, "store_open: %s\n", error);
+		return -1;
+	}
+	*state = store;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct store *store = *state;
+	char cmd[512];
+
+	store_close(&store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", data_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int64_t add_user(struct store *store, const char *address)
+{
+	struct pool *pool = pool_create(512);
+	struct store_user user;
+	int64_t id;
+
+	assert_int_equal(store_user_add(store, address, "pw-" "secret"), 0);
+	assert_int_equal(store_user_lookup(store, address, pool, &user), 1);
+	id = user.id;
+	pool_destroy(&pool);
+	return id;
+}
+
+static int64_t mailbox_id(struct store *store, int64_t user_id, const char *name)
+{
+	struct pool *pool = pool_create(512);
+	struct store_mailbox mb;
+	int64_t id;
+
+	assert_int_equal(store_mailbox_lookup(store, user_id, name, pool, &mb), 1);
+	id = mb.id;
+	pool_destroy(&pool);
+	return id;
+}
+
+/* Store a message body and index it; returns the UID. */
+static uint32_t add_message(struct store *store, int64_t mailbox, const char *text,
+			    char blob_r[33])
+{
+	struct store_blob_writer *w = store_blob_writer_create(store);
+	struct store_message_meta meta;
+	uint32_t uid;
+
+	assert_non_null(w);
+	assert_int_equal(store_blob_writer_write(w, text, strlen(text)), 0);
+	assert_int_equal(store_blob_writer_finish(w, true, blob_r), 0);
+	store_blob_writer_free(&w);
+	memset(&meta, 0, sizeof(meta));
+	meta.size = meta.vsize = strlen(text);
+	meta.envelope = "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
+	meta.bodystructure = meta.body = "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)";
+	meta.text = text;
+	meta.headers = "";
+	assert_int_equal(store_message_add(store, mailbox, blob_r, &meta, 0, NULL, 0, 0, &uid), 0);
+	return uid;
+}
+
+static void test_users(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	struct store_user user;
+	struct store_mailbox *mbs;
+	unsigned int count;
+	int64_t id;
+
+	id = add_user(store, "Alice@Example.test");
+	/* lookups are case-insensitive */
+	assert_int_equal(store_user_lookup(store, "alice@example.TEST", pool, &user), 1);
+	assert_true(user.id == id);
+	assert_true(strncmp(user.password_hash, "$argon2id$", 10) == 0);
+	assert_int_equal(store_user_add(store, "alice@example.test", "x"), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_EXISTS);
+	assert_int_equal(store_user_add(store, "not-an-address", "x"), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_INVALID);
+
+	assert_int_equal(store_user_verify(store, "alice@example.test", "pw-secret", pool, &user), 1);
+	assert_int_equal(store_user_verify(store, "alice@example.test", "wrong", pool, &user), 0);
+	assert_int_equal(store_user_verify(store, "nobody@example.test", "pw-secret", pool, &user), 0);
+	assert_int_equal(store_user_set_password(store, "alice@example.test", "new"), 0);
+	assert_int_equal(store_user_verify(store, "alice@example.test", "new", pool, &user), 1);
+	assert_int_equal(store_user_set_password(store, "nobody@example.test", "new"), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_NOT_FOUND);
+
+	/* standard mailboxes, with SPECIAL-USE and the calendar */
+	assert_int_equal(store_mailbox_list(store, id, pool, &mbs, &count), 0);
+	assert_int_equal(count, 6);
+	for (unsigned int i = 0; i < count; i++) {
+		if (strcmp(mbs[i].name, "Sent") == 0)
+			assert_string_equal(mbs[i].special_use, "\\Sent");
+		if (strcmp(mbs[i].name, "Calendar") == 0)
+			assert_int_equal(mbs[i].kind, STORE_MAILBOX_CALENDAR);
+		assert_int_equal(mbs[i].uidnext, 1);
+		assert_true(mbs[i].uidvalidity > 0);
+	}
+	/* every mailbox got a different UIDVALIDITY */
+	for (unsigned int i = 0; i < count; i++)
+		for (unsigned int j = i + 1; j < count; j++)
+			assert_true(mbs[i].uidvalidity != mbs[j].uidvalidity);
+
+	assert_int_equal(store_user_set_calendar_format(store, "alice@example.test", "url"), 0);
+	assert_int_equal(store_user_lookup(store, "alice@example.test", pool, &user), 1);
+	assert_string_equal(user.calendar_format, "url");
+	assert_int_equal(store_user_delete(store, "alice@example.test"), 0);
+	assert_int_equal(store_user_lookup(store, "alice@example.test", pool, &user), 0);
+	assert_int_equal(store_user_delete(store, "alice@example.test"), -1);
+	pool_destroy(&pool);
+}
+
+static void test_mailboxes(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	struct store_mailbox mb;
+	int64_t user = add_user(store, "bob@example.test"), id;
+	uint32_t old_validity;
+	char blob[33];
+
+	assert_int_equal(store_mailbox_create(store, user, "Work", NULL, &id), 0);
+	assert_int_equal(store_mailbox_create(store, user, "Work/2026", NULL, &id), 0);
+	assert_int_equal(store_mailbox_create(store, user, "Work", NULL, &id), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_EXISTS);
+	assert_int_equal(store_mailbox_create(store, user, "bad//name", NULL, &id), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_INVALID);
+	assert_int_equal(store_mailbox_create(store, user, "/abs", NULL, &id), -1);
+	assert_int_equal(store_mailbox_create(store, user, "a/../b", NULL, &id), -1);
+	assert_int_equal(store_mailbox_create(store, user, "star*", NULL, &id), -1);
+	/* INBOX in any case is INBOX */
+	assert_int_equal(store_mailbox_lookup(store, user, "inbox", pool, &mb), 1);
+	assert_string_equal(mb.name, "INBOX");
+
+	assert_int_equal(store_mailbox_rename(store, user, "Work", "Jobs"), 0);
+	assert_int_equal(store_mailbox_lookup(store, user, "Jobs/2026", pool, &mb), 1);
+	assert_int_equal(store_mailbox_lookup(store, user, "Work/2026", pool, &mb), 0);
+	assert_int_equal(store_mailbox_rename(store, user, "Jobs", "Jobs/sub"), -1);
+	assert_int_equal(store_mailbox_rename(store, user, "Nope", "X"), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_NOT_FOUND);
+
+	/* RENAME INBOX moves the messages and leaves INBOX empty */
+	add_message(store, mailbox_id(store, user, "INBOX"), "Subject: a\r\n\r\nx\r\n", blob);
+	assert_int_equal(store_mailbox_rename(store, user, "INBOX", "Old"), 0);
+	assert_int_equal(store_mailbox_lookup(store, user, "INBOX", pool, &mb), 1);
+	assert_int_equal(mb.messages, 0);
+	assert_int_equal(store_mailbox_lookup(store, user, "Old", pool, &mb), 1);
+	assert_int_equal(mb.messages, 1);
+
+	assert_int_equal(store_mailbox_delete(store, user, "INBOX"), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_PERM);
+	assert_int_equal(store_mailbox_delete(store, user, "Calendar"), -1);
+
+	/* deleted and created again: a new UIDVALIDITY */
+	assert_int_equal(store_mailbox_lookup(store, user, "Jobs", pool, &mb), 1);
+	old_validity = mb.uidvalidity;
+	assert_int_equal(store_mailbox_delete(store, user, "Jobs"), 0);
+	assert_int_equal(store_mailbox_create(store, user, "Jobs", NULL, &id), 0);
+	assert_int_equal(store_mailbox_lookup(store, user, "Jobs", pool, &mb), 1);
+	assert_true(mb.uidvalidity != old_validity);
+
+	assert_int_equal(store_mailbox_subscribe(store, user, "Jobs", false), 0);
+	assert_int_equal(store_mailbox_lookup(store, user, "Jobs", pool, &mb), 1);
+	assert_false(mb.subscribed);
+	pool_destroy(&pool);
+}
+
+struct changes {
+	uint32_t changed[16];
+	unsigned int nchanged;
+	uint32_t vanished[16];
+	unsigned int nvanished;
+};
+
+static void on_changed(void *context, const struct store_message *msg)
+{
+	struct changes *c = context;
+
+	c->changed[c->nchanged++] = msg->uid;
+}
+
+static void on_vanished(void *context, uint32_t uid)
+{
+	struct changes *c = context;
+
+	c->vanished[c->nvanished++] = uid;
+}
+
+static void collect_uid(void *context, uint32_t uid)
+{
+	struct changes *c = context;
+
+	c->changed[c->nchanged++] = uid;
+}
+
+static void test_messages(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "carol@example.test");
+	int64_t inbox = mailbox_id(store, user, "INBOX");
+	int64_t trash = mailbox_id(store, user, "Trash");
+	struct store_flag_change fc;
+	struct store_message msg;
+	struct store_mailbox mb;
+	struct store_message_iter *iter;
+	struct changes ch;
+	char blob1[33], blob2[33], blob3[33], path[512];
+	uint32_t uid1, uid2, uid3, copy_uid;
+	uint64_t modseq;
+	struct stat st;
+	int n;
+
+	uid1 = add_message(store, inbox, "Subject: one\r\n\r\nthe xylophone plays\r\n", blob1);
+	uid2 = add_message(store, inbox, "Subject: two\r\n\r\nnothing here\r\n", blob2);
+	uid3 = add_message(store, inbox, "Subject: three\r\n\r\nXYLOPHONE again\r\n", blob3);
+	assert_int_equal(uid1, 1);
+	assert_int_equal(uid2, 2);
+	assert_int_equal(uid3, 3);
+	assert_int_equal(store_mailbox_lookup_id(store, inbox, pool, &mb), 1);
+	assert_int_equal(mb.messages, 3);
+	assert_int_equal(mb.unseen, 3);
+	assert_int_equal(mb.uidnext, 4);
+	modseq = mb.highestmodseq;
+
+	/* flags: a change bumps the modseq, a no-op does not */
+	assert_int_equal(store_message_set_flags(store, inbox, uid1, STORE_FLAGS_ADD,
+		STORE_FLAG_SEEN, "$Important work", 0, pool, &fc), 1);
+	assert_true(fc.changed);
+	assert_true(fc.modseq > modseq);
+	assert_string_equal(fc.keywords, "$Important work");
+	assert_int_equal(store_message_set_flags(store, inbox, uid1, STORE_FLAGS_ADD,
+		STORE_FLAG_SEEN, "WORK", 0, pool, &fc), 1);
+	assert_false(fc.changed);
+	assert_int_equal(store_message_set_flags(store, inbox, uid1, STORE_FLAGS_REMOVE,
+		0, "work", 0, pool, &fc), 1);
+	assert_true(fc.changed);
+	assert_string_equal(fc.keywords, "$Important");
+	/* CONDSTORE: UNCHANGEDSINCE older than the message's modseq */
+	assert_int_equal(store_message_set_flags(store, inbox, uid1, STORE_FLAGS_ADD,
+		STORE_FLAG_FLAGGED, NULL, modseq, pool, &fc), 1);
+	assert_true(fc.conflict);
+	assert_false(fc.changed);
+	assert_int_equal(store_message_set_flags(store, inbox, 99, STORE_FLAGS_ADD,
+		STORE_FLAG_FLAGGED, NULL, 0, pool, &fc), 0);
+	assert_int_equal(store_mailbox_lookup_id(store, inbox, pool, &mb), 1);
+	assert_int_equal(mb.unseen, 2);
+
+	/* copy shares the body; the copy is a new UID in the target */
+	assert_int_equal(store_message_copy(store, inbox, uid1, trash, &copy_uid), 0);
+	assert_int_equal(copy_uid, 1);
+	assert_int_equal(store_message_get(store, trash, copy_uid, STORE_FIELD_STATE, pool, &msg), 1);
+	assert_string_equal(msg.blob, blob1);
+	assert_int_equal(msg.flags, STORE_FLAG_SEEN);
+	assert_int_equal(store_message_copy(store, inbox, 42, trash, &copy_uid), -1);
+
+	/* search finds both spellings through the trigram index */
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(store_search_text(store, inbox, "Xylophone", false, collect_uid, &ch), 0);
+	assert_int_equal(ch.nchanged, 2);
+	assert_int_equal(ch.changed[0], uid1);
+	assert_int_equal(ch.changed[1], uid3);
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(store_search_text(store, inbox, "100%_", false, collect_uid, &ch), 0);
+	assert_int_equal(ch.nchanged, 0);
+
+	/* expunge: recorded for VANISHED, the shared body survives */
+	assert_int_equal(store_mailbox_lookup_id(store, inbox, pool, &mb), 1);
+	modseq = mb.highestmodseq;
+	assert_int_equal(store_message_expunge(store, inbox, uid1), 1);
+	assert_int_equal(store_message_expunge(store, inbox, uid1), 0);
+	assert_int_equal(store_message_set_flags(store, inbox, uid2, STORE_FLAGS_ADD,
+		STORE_FLAG_DELETED, NULL, 0, pool, &fc), 1);
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(store_mailbox_changes(store, inbox, modseq, on_changed, on_vanished, &ch), 0);
+	assert_int_equal(ch.nvanished, 1);
+	assert_int_equal(ch.vanished[0], uid1);
+	assert_int_equal(ch.nchanged, 1);
+	assert_int_equal(ch.changed[0], uid2);
+	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", data_dir, blob1, blob1);
+	assert_int_equal(stat(path, &st), 0);
+	/* expunging the copy too removes the body file */
+	assert_int_equal(store_message_expunge(store, trash, 1), 1);
+	assert_int_equal(stat(path, &st), -1);
+
+	/* iterate: UID order, range */
+	iter = store_message_iter_init(store, inbox, 1, UINT32_MAX,
+				       STORE_FIELD_STATE | STORE_FIELD_SIZES);
+	n = 0;
+	while (store_message_iter_next(iter, &msg) > 0) {
+		assert_true(msg.uid == uid2 || msg.uid == uid3);
+		n++;
+	}
+	store_message_iter_deinit(&iter);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_mailbox_lookup_id(store, inbox, pool, &mb), 1);
+	assert_int_equal(mb.messages, 2);
+	assert_int_equal(mb.deleted, 1);
+	pool_destroy(&pool);
+}
+
+static void test_two_handles(void **state)
+{
+	struct store *store = *state, *other;
+	struct pool *pool = pool_create(1024);
+	struct store_mailbox mb;
+	const char *error;
+	uint64_t counter;
+	int64_t user = add_user(store, "dave@example.test");
+	char blob[33];
+
+	assert_int_equal(store_open(data_dir, &other, &error), 0);
+	counter = store_change_counter(store);
+	add_message(other, mailbox_id(other, user, "INBOX"), "Subject: x\r\n\r\ny\r\n", blob);
+	/* the first handle notices a commit made through the second */
+	assert_true(store_change_counter(store) != counter);
+	assert_int_equal(store_mailbox_lookup(store, user, "INBOX", pool, &mb), 1);
+	assert_int_equal(mb.messages, 1);
+	store_close(&other);
+	pool_destroy(&pool);
+}
+
+static void test_calendar_and_sessions(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "erin@example.test");
+	struct store_cal_item item, found;
+	struct store_web_session sess;
+	char token[64];
+
+	memset(&item, 0, sizeof(item));
+	item.user_id = user;
+	item.uid = "event-1@example.test";
+	item.summary = "Planning";
+	item.status = "TENTATIVE";
+	item.partstat = "NEEDS-ACTION";
+	item.ical = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+	item.dtstart = 1000;
+	item.dtend = 2000;
+	assert_int_equal(store_cal_item_save(store, &item, pool), 0);
+	assert_true(item.id > 0);
+	/* at least 128 bits of token, base64url */
+	assert_true(strlen(item.token) >= 22);
+	assert_int_equal(store_cal_item_lookup_token(store, item.token, pool, &found), 1);
+	assert_string_equal(found.summary, "Planning");
+	assert_int_equal(store_cal_item_lookup_token(store, "nope", pool, &found), 0);
+	item.partstat = "ACCEPTED";
+	assert_int_equal(store_cal_item_save(store, &item, pool), 0);
+	assert_int_equal(store_cal_item_lookup(store, user, "event-1@example.test", pool, &found), 1);
+	assert_string_equal(found.partstat, "ACCEPTED");
+	assert_string_equal(found.token, item.token);
+
+	secret_token(token, sizeof(token), 24);
+	assert_int_equal(store_web_session_create(store, user, time(NULL) + 60, token, "csrf1"), 0);
+	assert_int_equal(store_web_session_lookup(store, token, pool, &sess), 1);
+	assert_true(sess.user_id == user);
+	assert_string_equal(sess.csrf, "csrf1");
+	assert_int_equal(store_web_session_lookup(store, "forged", pool, &sess), 0);
+	assert_int_equal(store_web_session_delete(store, token), 0);
+	assert_int_equal(store_web_session_lookup(store, token, pool, &sess), 0);
+	pool_destroy(&pool);
+}
+
+static void count_outbound(void *context, const struct store_outbound *entry)
+{
+	(*(int *)context)++;
+	assert_string_equal(entry->sender, "erin@example.test");
+}
+
+static void test_outbound_and_gc(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	struct store_blob_writer *w = store_blob_writer_create(store);
+	char blob[33], path[512], stray[512];
+	struct stat st;
+	int64_t id;
+	int n = 0;
+	FILE *f;
+
+	assert_int_equal(store_blob_writer_write(w, "x", 1), 0);
+	assert_int_equal(store_blob_writer_finish(w, true, blob), 0);
+	store_blob_writer_free(&w);
+	assert_int_equal(store_outbound_add(store, "erin@example.test",
+					    "x@remote.test", blob, &id), 0);
+	assert_int_equal(store_outbound_due(store, time(NULL), 10, pool, count_outbound, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_outbound_retry_later(store, id, time(NULL) + 60, "451 later"), 0);
+	n = 0;
+	assert_int_equal(store_outbound_due(store, time(NULL), 10, pool, count_outbound, &n), 0);
+	assert_int_equal(n, 0);
+	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", data_dir, blob, blob);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(store_outbound_done(store, id), 0);
+	assert_int_equal(stat(path, &st), -1);
+
+	/* a blob file nothing refers to (a delivery that died) is removed
+	   by the GC, but only once it is old enough */
+	snprintf(stray, sizeof(stray), "%s/blobs/ab", data_dir);
+	mkdir(stray, 0700);
+	snprintf(stray, sizeof(stray), "%s/blobs/ab/abababababababababababababababab", data_dir);
+	f = fopen(stray, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(store_blob_gc(store, 3600), 0);
+	assert_int_equal(stat(stray, &st), 0);
+	assert_int_equal(store_blob_gc(store, 0), 1);
+	assert_int_equal(stat(stray, &st), -1);
+	pool_destroy(&pool);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mailboxes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calendar_and_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbound_and_gc, setup, teardown),
+	};
+
+	secret_init();
+	log_set_level(LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
