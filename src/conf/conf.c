@@ -45,6 +45,7 @@ struct conf_parser {
 	unsigned int errors;
 	unsigned int key_lines[64];   /* line of each conf_keys[] entry; 0 unset */
 	unsigned int section_line;
+	unsigned int header_line;  /* line of the last [section] header read */
 	char section[64];
 	bool section_known;
 };
@@ -540,6 +541,14 @@ static char *conf_reader(char *str, int num, void *stream)
 		return NULL;
 	parser->line++;
 	len = strlen(str);
+	{
+		const char *p = str;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[')
+			parser->header_line = parser->line;
+	}
 	if (len > 0 && str[len - 1] != '\n' && !feof(parser->file)) {
 		/* inih's line buffer is smaller than this line: throw the
 		   rest away and report it, instead of letting the tail be
@@ -563,14 +572,15 @@ static int conf_handler(void *user, const char *section, const char *name,
 
 	if (strcmp(section, parser->section) != 0) {
 		snprintf(parser->section, sizeof(parser->section), "%s", section);
-		parser->section_line = parser->line;
+		parser->section_line = parser->header_line != 0 ?
+			parser->header_line : parser->line;
 		parser->section_known = false;
 		for (size_t i = 0; i < sizeof(conf_sections) / sizeof(*conf_sections); i++) {
 			if (strcmp(section, conf_sections[i]) == 0)
 				parser->section_known = true;
 		}
 		if (!parser->section_known)
-			conf_error(parser, parser->line, section[0] == '\0' ?
+			conf_error(parser, parser->section_line, section[0] == '\0' ?
 				   "(no section)" : section,
 				   section[0] == '\0' ?
 				   "keys must be inside a [section]" :

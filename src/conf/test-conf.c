@@ -149,7 +149,7 @@ static void test_unknown_and_malformed(void **state)
 	assert_error("8: bogus: ", "unknown key in [imap]");
 
 	assert_null(load(with_tls("[nosuch]\nkey = 1\n"), true));
-	assert_error("7: nosuch: ", "unknown section");
+	assert_error("6: nosuch: ", "unknown section");
 
 	assert_null(load(with_tls("[imap]\nlisten = 127.0.0.1\n"), true));
 	assert_error("7: listen: ", "expected host:port");

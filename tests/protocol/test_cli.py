@@ -1,0 +1,143 @@
+"""The admin commands: users, deliver, mailbox list, fetch; their output
+and sysexits exit codes."""
+import os
+import sqlite3
+import unittest
+
+from infostore_harness import InfostoreServer, make_message
+
+EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_NOUSER = 64, 65, 66, 67
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = InfostoreServer(listeners=())
+        # no server process: the CLI works on the store directly
+        for user, pw in cls.srv.users.items():
+            cls.srv.cli("user", "add", user, input=pw + "\n", check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def test_help_everywhere(self):
+        for args in (["--help"], ["serve", "--help"], ["config", "check", "--help"],
+                     ["user", "add", "--help"], ["deliver", "--help"],
+                     ["mailbox", "list", "--help"], ["fetch", "--help"],
+                     ["calendar", "list", "--help"]):
+            proc = self.srv.cli(*args)
+            self.assertEqual(proc.returncode, 0, args)
+            self.assertIn(b"usage: infostore", proc.stdout, args)
+
+    def test_usage_errors(self):
+        for args in ([], ["frobnicate"], ["user"], ["user", "add"],
+                     ["fetch", "alice@example.test", "INBOX"],
+                     ["fetch", "alice@example.test", "INBOX", "x"],
+                     ["user", "add", "no-at-sign"]):
+            proc = self.srv.cli(*args)
+            self.assertEqual(proc.returncode, EX_USAGE, (args, proc.stderr))
+
+    def test_user_lifecycle(self):
+        srv = self.srv
+        self.assertEqual(srv.cli("user", "add", "dora@example.test", input="pw1\n").returncode, 0)
+        proc = srv.cli("user", "add", "dora@example.test", input="pw1\n")
+        self.assertEqual(proc.returncode, EX_DATAERR)
+        self.assertIn(b"exists", proc.stderr)
+        self.assertEqual(srv.cli("user", "add", "empty@example.test", input="\n").returncode,
+                         EX_USAGE)
+        users = srv.cli("user", "list", check=True).stdout.decode().split()
+        self.assertIn("dora@example.test", users)
+        self.assertIn("alice@example.test", users)
+        db = sqlite3.connect(os.path.join(srv.data_dir, "index.db"))
+        pw = db.execute("select password from users where address='dora@example.test'").fetchone()[0]
+        self.assertTrue(pw.startswith("$argon2id$"), pw)
+        self.assertNotIn("pw1", pw)
+        self.assertEqual(srv.cli("user", "passwd", "dora@example.test", input="pw2\n").returncode, 0)
+        pw2 = db.execute("select password from users where address='dora@example.test'").fetchone()[0]
+        self.assertNotEqual(pw, pw2)
+        db.close()
+        self.assertEqual(srv.cli("user", "passwd", "nobody@example.test", input="x\n").returncode,
+                         EX_NOUSER)
+        self.assertEqual(srv.cli("user", "set", "dora@example.test",
+                                 "calendar_format=url").returncode, 0)
+        self.assertIn("dora@example.test\tcalendar_format=url",
+                      srv.cli("user", "list", check=True).stdout.decode())
+        self.assertEqual(srv.cli("user", "set", "dora@example.test",
+                                 "calendar_format=pdf").returncode, EX_USAGE)
+        self.assertEqual(srv.cli("user", "set", "dora@example.test",
+                                 "calendar_format=default").returncode, 0)
+        self.assertEqual(srv.cli("user", "del", "dora@example.test").returncode, 0)
+        self.assertEqual(srv.cli("user", "del", "dora@example.test").returncode, EX_NOUSER)
+        self.assertNotIn("dora@example.test", srv.cli("user", "list").stdout.decode())
+
+    def test_deliver_and_fetch_byte_exact(self):
+        srv = self.srv
+        before = self.mailboxes("bob@example.test")["INBOX"]
+        msg = make_message(subject="exact", body="line\r\n.dot\r\n\r\nend\r\n")
+        srv.deliver("bob@example.test", msg)
+        after = self.mailboxes("bob@example.test")["INBOX"]
+        self.assertEqual(after["messages"], before["messages"] + 1)
+        self.assertEqual(after["unseen"], before["unseen"] + 1)
+        self.assertEqual(after["uidnext"], before["uidnext"] + 1)
+        self.assertEqual(after["uidvalidity"], before["uidvalidity"])
+        uid = before["uidnext"]
+        got = srv.cli("fetch", "bob@example.test", "INBOX", str(uid), check=True).stdout
+        self.assertEqual(got, msg)
+        # with a sender, Return-Path is the one header added
+        srv.deliver("bob@example.test", msg, sender="carol@remote.test")
+        got = srv.cli("fetch", "bob@example.test", "inbox", str(uid + 1), check=True).stdout
+        self.assertEqual(got, b"Return-Path: <carol@remote.test>\r\n" + msg)
+        # bare-LF messages keep their bytes, and the trace header follows suit
+        lf = make_message(subject="lf", eol="\n")
+        srv.deliver("bob@example.test", lf, sender="x@remote.test")
+        got = srv.cli("fetch", "bob@example.test", "INBOX", str(uid + 2), check=True).stdout
+        self.assertEqual(got, b"Return-Path: <x@remote.test>\n" + lf)
+
+    def test_deliver_errors(self):
+        srv = self.srv
+        proc = srv.cli("deliver", "nobody@example.test", input=make_message())
+        self.assertEqual(proc.returncode, EX_NOUSER)
+        self.assertIn(b"unknown user", proc.stderr)
+        self.assertEqual(srv.cli("deliver", "alice@example.test", input=b"").returncode,
+                         EX_DATAERR)
+
+    def test_deliver_too_big(self):
+        srv = InfostoreServer(listeners=(), conf={"limits": {"max_message_size": "2K"}})
+        self.addCleanup(srv.cleanup)
+        srv.cli("user", "add", "alice@example.test", input="pw\n", check=True)
+        proc = srv.cli("deliver", "alice@example.test",
+                       input=make_message(body="x" * 4000 + "\r\n"))
+        self.assertEqual(proc.returncode, EX_DATAERR)
+        self.assertIn(b"max_message_size", proc.stderr)
+        self.assertEqual(srv.cli("deliver", "alice@example.test",
+                                 input=make_message()).returncode, 0)
+
+    def test_fetch_missing(self):
+        srv = self.srv
+        self.assertEqual(srv.cli("fetch", "alice@example.test", "INBOX", "9999").returncode,
+                         EX_NOINPUT)
+        self.assertEqual(srv.cli("fetch", "alice@example.test", "NoSuchBox", "1").returncode,
+                         EX_NOINPUT)
+        self.assertEqual(srv.cli("fetch", "nobody@example.test", "INBOX", "1").returncode,
+                         EX_NOUSER)
+
+    def test_mailbox_list(self):
+        boxes = self.mailboxes("alice@example.test")
+        self.assertEqual(sorted(boxes), ["Drafts", "INBOX", "Junk", "Sent", "Trash"])
+        self.assertEqual(len({b["uidvalidity"] for b in boxes.values()}), 5)
+        self.assertEqual(self.srv.cli("mailbox", "list", "nobody@example.test").returncode,
+                         EX_NOUSER)
+
+    def mailboxes(self, user):
+        out = self.srv.cli("mailbox", "list", user, check=True).stdout.decode()
+        boxes = {}
+        for line in out.splitlines():
+            name, messages, unseen, uidvalidity, uidnext = line.split("\t")
+            boxes[name] = dict(messages=int(messages), unseen=int(unseen),
+                               uidvalidity=int(uidvalidity), uidnext=int(uidnext))
+        return boxes
+
+
+if __name__ == "__main__":
+    unittest.main()
