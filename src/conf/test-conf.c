@@ -121,6 +121,8 @@ static void test_link_port_and_protocols(void **state)
 
 static void test_url_protocol_errors(void **state)
 {
+	struct conf *conf;
+
 	(void)state;
 	/* line 7: the [web] header is line 6 after the 5 [server] lines */
 	assert_null(load(with_tls("[web]\nurl_protocol = ftp:\n"), true));
@@ -133,7 +135,9 @@ static void test_url_protocol_errors(void **state)
 	assert_error("9: url_protocol: ", "meeting-request links would not open");
 
 	/* a proxy answers: fine */
-	assert_non_null(load(with_tls("[web]\ntls_listen =\nurl_protocol = http:\npublic_url = http://proxy.example.test\n"), true));
+	conf = load(with_tls("[web]\ntls_listen =\nurl_protocol = http:\npublic_url = http://proxy.example.test\n"), true);
+	assert_non_null(conf);
+	conf_free(&conf);
 	/* but not one that disagrees */
 	assert_null(load(with_tls("[web]\nurl_protocol = https:\npublic_url = http://proxy.example.test\n"), true));
 	assert_error("7: url_protocol: ", "disagrees with public_url");
@@ -177,6 +181,7 @@ static void test_unknown_and_malformed(void **state)
 
 static void test_tls_files(void **state)
 {
+	struct conf *conf;
 	char text[4096];
 
 	(void)state;
@@ -204,7 +209,9 @@ static void test_tls_files(void **state)
 	assert_error("0: tls_cert: ", "required");
 
 	/* without check_files (user add etc.), the files are not read */
-	assert_non_null(load(text, false));
+	conf = load(text, false);
+	assert_non_null(conf);
+	conf_free(&conf);
 }
 
 static void test_relative_paths(void **state)
