@@ -164,6 +164,25 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(proc.returncode, EX_CONFIG)
         self.assertIn("/nonexistent.conf:0: file: cannot open", proc.stderr)
 
+    def test_example_config_is_valid(self):
+        """doc/infostore.conf.example documents every key; it must parse."""
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(os.path.join(root, "doc", "infostore.conf.example")) as f:
+            text = f.read()
+        text = (text.replace("/etc/infostore/cert.pem", self.srv.cert)
+                .replace("/etc/infostore/key.pem", self.srv.key)
+                .replace("/var/lib/infostore", self.srv.data_dir))
+        with open(self.srv.conf_path, "w") as f:
+            f.write(text)
+        proc = self.check("config", "check")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("meeting-request links: https://mail.example.test/item/…", proc.stdout)
+        # every key of the example appears in the effective settings
+        for line in text.splitlines():
+            if "=" in line and not line.lstrip().startswith(";"):
+                key = line.split("=")[0].strip()
+                self.assertIn("\n%s = " % key, proc.stdout, key)
+
     def test_env_config_path(self):
         self.write(self.web(tls=True))
         proc = subprocess.run([BIN, "config", "check"], stdout=subprocess.PIPE,
