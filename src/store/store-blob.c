@@ -299,7 +299,7 @@ int store_blob_collect_prepare(struct store *store)
 {
 	static const char sql[] =
 		"DELETE FROM blobs WHERE refs <= 0 RETURNING id, name";
-	static const char sql_text[] = "DELETE FROM blob_text WHERE rowid = ?";
+	static const char sql_text[] = "DELETE FROM blob_text WHERE id = ?";
 	sqlite3_stmt *stmt, *text_stmt;
 	int64_t *ids = NULL;
 	unsigned int count = 0, alloc = 0;

@@ -572,18 +572,17 @@ int store_search_text(struct store *store, int64_t mailbox_id,
 		      const char *needle, bool include_headers,
 		      store_uid_cb *cb, void *context)
 {
-	/* The trigram index answers LIKE '%needle%' (case-insensitive for
-	   ASCII) for needles of three characters or more; shorter ones
-	   scan, which is still correct. */
+	/* LIKE is ASCII case-insensitive, which is what IMAP SEARCH asks
+	   for (RFC 9051 6.4.4); the scan walks this mailbox's messages in UID
+	   order and looks at each one's text once. */
 	static const char sql_body[] =
-		"SELECT m.uid FROM messages m WHERE m.mailbox_id = ? AND m.blob_id IN"
-		" (SELECT rowid FROM blob_text WHERE body LIKE ? ESCAPE '\\')"
+		"SELECT m.uid FROM messages m JOIN blob_text t ON t.id = m.blob_id"
+		" WHERE m.mailbox_id = ? AND t.body LIKE ? ESCAPE '\\'"
 		" ORDER BY m.uid";
 	static const char sql_text[] =
-		"SELECT m.uid FROM messages m WHERE m.mailbox_id = ? AND m.blob_id IN"
-		" (SELECT rowid FROM blob_text WHERE body LIKE ?2 ESCAPE '\\'"
-		"  UNION SELECT rowid FROM blob_text WHERE headers LIKE ?2 ESCAPE '\\')"
-		" ORDER BY m.uid";
+		"SELECT m.uid FROM messages m JOIN blob_text t ON t.id = m.blob_id"
+		" WHERE m.mailbox_id = ?1 AND (t.body LIKE ?2 ESCAPE '\\'"
+		" OR t.headers LIKE ?2 ESCAPE '\\') ORDER BY m.uid";
 	sqlite3_stmt *stmt = store_stmt(store, include_headers ? sql_text : sql_body);
 	char *pattern;
 	int rc;
@@ -611,7 +610,7 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 	static const char sql_blob[] =
 		"INSERT INTO blobs (name, refs) VALUES (?, 0) RETURNING id";
 	static const char sql_text[] =
-		"INSERT OR IGNORE INTO blob_text (rowid, headers, body) VALUES (?, ?, ?)";
+		"INSERT OR IGNORE INTO blob_text (id, headers, body) VALUES (?, ?, ?)";
 	static const char sql_msg[] =
 		"INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords,"
 		" internaldate, internaldate_tz, save_date, size, vsize, header_size,"

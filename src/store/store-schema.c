@@ -73,10 +73,17 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (mailbox_id, uid)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX expunged_modseq ON expunged (mailbox_id, modseq);"
-	/* Decoded text per blob (copies share it), trigram-indexed so that
-	   SEARCH BODY/TEXT is an index lookup, not a scan. */
-	"CREATE VIRTUAL TABLE blob_text USING fts5("
-	"  headers, body, tokenize = 'trigram');"
+	/* Decoded text per blob (copies share it), so that SEARCH BODY/TEXT
+	   scans plain UTF-8 instead of parsing MIME. A trigram FTS5 index
+	   answers in a millisecond but costs 2-4 times the text in space and
+	   about 1 ms of CPU per 8 KB message at delivery; a scan of this
+	   table is already an order of magnitude faster than decoding every
+	   message, at the cost of one copy of the text. */
+	"CREATE TABLE blob_text ("
+	"  id INTEGER PRIMARY KEY,"
+	"  headers TEXT NOT NULL,"
+	"  body TEXT NOT NULL"
+	");"
 
 	/* Counters kept by triggers, so STATUS never counts rows. */
 	"CREATE TRIGGER messages_ins AFTER INSERT ON messages BEGIN"
