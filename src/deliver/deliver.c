@@ -31,7 +31,8 @@ struct deliver_item {
 	char blob[33];
 	struct mime_summary sum;
 	struct deliver_hook_result hook;
-	bool ready;
+	bool ready;        /* body durable, summary computed */
+	bool blob_owner;   /* this item wrote the blob (others may share it) */
 };
 
 /* Does the message use CRLF line endings? Trace headers follow suit. */
@@ -181,12 +182,13 @@ int deliver_batch(struct store *store, const struct conf *conf,
 					continue;
 				}
 				item->ready = true;
+				item->blob_owner = true;
 			}
 		}
 	}
 	if (store_blob_sync_dirs(store) < 0) {
-		for (unsigned int i = 0; i < nitems; i++)
-			items[i].ready = false;
+		log_error("deliver", "cannot make messages durable: %s",
+			  store_last_error_detail(store));
 		ret = -1;
 	}
 
@@ -231,20 +233,20 @@ int deliver_batch(struct store *store, const struct conf *conf,
 
 		if (!item->ready)
 			continue;
-		if (ret == 0) {
-			item->req->status[item->rcpt_idx] = DELIVER_OK;
-			log_info("deliver", "delivered user=%s uid=%u size=%llu msgid=%s",
-				 log_value(item->user.address),
-				 item->req->uids[item->rcpt_idx],
-				 (unsigned long long)item->sum.size,
-				 log_value(item->sum.message_id));
-		} else {
+		if (ret < 0) {
 			item->req->status[item->rcpt_idx] = DELIVER_TEMPFAIL;
 			item->req->uids[item->rcpt_idx] = 0;
-			/* the blob is unreferenced; GC would find it, but
-			   say goodbye now */
-			store_blob_unlink(store, item->blob);
+			/* no index row refers to it: remove it now rather than
+			   leave it to the start-up GC */
+			if (item->blob_owner)
+				store_blob_unlink(store, item->blob);
+			continue;
 		}
+		item->req->status[item->rcpt_idx] = DELIVER_OK;
+		log_info("deliver", "delivered user=%s uid=%u size=%llu msgid=%s",
+			 log_value(item->user.address), item->req->uids[item->rcpt_idx],
+			 (unsigned long long)item->sum.size,
+			 log_value(item->sum.message_id));
 	}
 	pool_destroy(&pool);
 	return ret;

@@ -6,6 +6,7 @@
  */
 #include "store-private.h"
 #include "fatal.h"
+#include "fault.h"
 #include "log.h"
 #include "pool.h"
 #include "secret.h"
@@ -76,7 +77,14 @@ int store_blob_writer_write(struct store_blob_writer *writer,
 	if (writer->failed)
 		return -1;
 	while (len > 0) {
-		ssize_t ret = write(writer->fd, p, len);
+		ssize_t ret;
+
+		if (fault_hit("write")) {
+			errno = EIO;
+			ret = -1;
+		} else {
+			ret = write(writer->fd, p, len);
+		}
 
 		if (ret < 0) {
 			if (errno == EINTR)
@@ -144,7 +152,7 @@ int store_blob_writer_finish(struct store_blob_writer *writer, bool sync,
 
 	if (writer->failed)
 		return -1;
-	if (fdatasync(writer->fd) < 0) {
+	if (fault_hit("fsync") || fdatasync(writer->fd) < 0) {
 		writer->failed = true;
 		return store_fail(store, STORE_ERROR_TEMP, "fsync %s/tmp/%s: %s",
 				  store->data_dir, writer->id, strerror(errno));
@@ -157,14 +165,15 @@ int store_blob_writer_finish(struct store_blob_writer *writer, bool sync,
 				  writer->id, strerror(errno));
 	}
 	store_blob_relpath(writer->id, rel, sizeof(rel));
-	if (renameat(store->tmp_dir_fd, writer->id, store->blobs_dir_fd, rel) < 0) {
+	if (fault_hit("rename") ||
+	    renameat(store->tmp_dir_fd, writer->id, store->blobs_dir_fd, rel) < 0) {
 		writer->failed = true;
 		close(dir_fd);
 		return store_fail(store, STORE_ERROR_INTERNAL, "rename %s: %s",
 				  writer->id, strerror(errno));
 	}
 	if (sync) {
-		if (fsync(dir_fd) < 0) {
+		if (fault_hit("fsync") || fsync(dir_fd) < 0) {
 			writer->failed = true;
 			close(dir_fd);
 			return store_fail(store, STORE_ERROR_TEMP,
@@ -196,7 +205,7 @@ int store_blob_sync_dirs(struct store *store)
 			continue;
 		snprintf(name, sizeof(name), "%02x", idx);
 		fd = openat(store->blobs_dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0) {
+		if (fd < 0 || fault_hit("fsync") || fsync(fd) < 0) {
 			ret = store_fail(store, STORE_ERROR_TEMP,
 					 "fsync blob directory %s: %s", name,
 					 strerror(errno));

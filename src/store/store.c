@@ -3,6 +3,7 @@
  */
 #include "store-private.h"
 #include "fatal.h"
+#include "fault.h"
 #include "log.h"
 #include "pool.h"
 
@@ -289,6 +290,10 @@ int store_commit(struct store *store)
 		return 0;
 	if (!store->txn_failed && store_blob_collect_prepare(store) < 0)
 		store->txn_failed = true;
+	if (!store->txn_failed && fault_hit("commit")) {
+		store_fail(store, STORE_ERROR_TEMP, "injected commit failure");
+		store->txn_failed = true;
+	}
 	if (store->txn_failed) {
 		store_exec(store, "ROLLBACK");
 		store->txn_failed = false;
