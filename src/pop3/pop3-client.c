@@ -1,0 +1,389 @@
+/*
+ * POP3 sessions: accepting, the input loop, replies, login and logout.
+ * What each command does is in pop3-commands.c.
+ */
+#include "pop3-client.h"
+#include "auth.h"
+#include "conf.h"
+#include "connection.h"
+#include "fatal.h"
+#include "log.h"
+#include "mailbox-watch.h"
+#include "pop3-maildrop.h"
+#include "secret.h"
+#include "server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Pipelined commands waiting unread: enough for a client that sends a
+   RETR for every message at once to keep the pipe full; beyond it the
+   connection stops reading until we catch up. */
+#define POP3_MAX_INPUT_BUFFER (64 * 1024)
+
+static struct pop3_client *pop3_clients;
+
+static void pop3_client_run(struct pop3_client *client);
+
+static const char *pop3_close_reason(enum connection_close_reason reason)
+{
+	switch (reason) {
+	case CONNECTION_CLOSED_EOF:
+		return "eof";
+	case CONNECTION_CLOSED_ERROR:
+		return "error";
+	case CONNECTION_CLOSED_TIMEOUT:
+		return "idle timeout";
+	case CONNECTION_CLOSED_BY_US:
+		return "closed";
+	case CONNECTION_CLOSED_INPUT_FULL:
+		return "input full";
+	}
+	return "unknown";
+}
+
+static void pop3_client_destroy(struct pop3_client *client)
+{
+	if (client->prev != NULL)
+		client->prev->next = client->next;
+	else
+		pop3_clients = client->next;
+	if (client->next != NULL)
+		client->next->prev = client->prev;
+
+	auth_request_cancel(&client->auth_request);
+	if (client->stream.fd >= 0)
+		close(client->stream.fd);
+	mailbox_watch_remove(&client->watcher);
+	/* A session that ends without QUIT changes nothing (RFC 1939 6). */
+	pop3_maildrop_close(&client->maildrop);
+	if (client->counted)
+		server_connection_closed(client->srv, connection_peer(client->conn));
+	connection_destroy(&client->conn);
+	pop3_command_wipe(&client->cmd);
+	free(client->address);
+	free(client);
+}
+
+static void pop3_client_input(void *context)
+{
+	pop3_client_run(context);
+}
+
+static void pop3_client_output_drained(void *context)
+{
+	pop3_client_run(context);
+}
+
+static void pop3_client_closed(void *context, enum connection_close_reason reason,
+			       const char *detail)
+{
+	struct pop3_client *client = context;
+
+	client->disconnected = true;
+	if (client->address != NULL || log_enabled(LOG_LEVEL_DEBUG)) {
+		log_info("pop3", "disconnect user=%s ip=%s reason=%s%s%s retr=%u "
+			 "bytes=%llu top=%u",
+			 client->address != NULL ? log_value(client->address) : "-",
+			 connection_peer_ip(client->conn), pop3_close_reason(reason),
+			 detail != NULL ? " detail=" : "",
+			 detail != NULL ? log_value(detail) : "",
+			 client->retr_count, (unsigned long long)client->retr_bytes,
+			 client->top_count);
+	}
+	if (client->running == 0)
+		pop3_client_destroy(client);
+}
+
+static void pop3_client_tls_ready(void *context)
+{
+	struct pop3_client *client = context;
+
+	/* RFC 2595 4: nothing learnt before STLS carries over. */
+	client->user[0] = '\0';
+}
+
+static const struct connection_callbacks pop3_client_callbacks = {
+	.input = pop3_client_input,
+	.output_drained = pop3_client_output_drained,
+	.closed = pop3_client_closed,
+	.tls_ready = pop3_client_tls_ready,
+};
+
+void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
+			bool tls)
+{
+	const struct conf *conf = srv->conf;
+	struct connection_settings set;
+	struct pop3_client *client;
+
+	if (tls && srv->tls == NULL) {
+		close(fd);
+		return;
+	}
+	memset(&set, 0, sizeof(set));
+	set.max_line = conf->max_line_length;
+	set.max_input_buffer = POP3_MAX_INPUT_BUFFER;
+	set.idle_timeout_secs = conf->pop3_idle_timeout_secs;
+
+	client = calloc(1, sizeof(*client));
+	if (client == NULL)
+		fatal_oom();
+	client->srv = srv;
+	client->state = POP3_STATE_AUTHORIZATION;
+	client->stream.fd = -1;
+	client->conn = connection_create(srv->ioloop, fd, peer,
+					 tls ? srv->tls : NULL, &set,
+					 &pop3_client_callbacks, client);
+	if (client->conn == NULL) {
+		free(client);
+		return;
+	}
+	client->next = pop3_clients;
+	if (pop3_clients != NULL)
+		pop3_clients->prev = client;
+	pop3_clients = client;
+
+	if (!server_connection_opened(srv, peer)) {
+		pop3_client_err(client, "[SYS/TEMP] Too many connections, try again later.");
+		pop3_client_close(client);
+		return;
+	}
+	client->counted = true;
+	log_debug("pop3", "connect ip=%s%s", connection_peer_ip(client->conn),
+		  tls ? " tls" : "");
+	/* RFC 1939 4: the greeting */
+	pop3_client_ok(client, "%s POP3 ready.", conf->hostname);
+}
+
+static void pop3_client_vreply(struct pop3_client *client, const char *prefix,
+			       const char *fmt, va_list args)
+{
+	char text[480];
+
+	/* RFC 2449 4: a response line is at most 512 octets. */
+	vsnprintf(text, sizeof(text), fmt, args);
+	if (text[0] == '\0')
+		connection_printf(client->conn, "%s\r\n", prefix);
+	else
+		connection_printf(client->conn, "%s %s\r\n", prefix, text);
+}
+
+void pop3_client_ok(struct pop3_client *client, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	pop3_client_vreply(client, "+OK", fmt, args);
+	va_end(args);
+}
+
+void pop3_client_err(struct pop3_client *client, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	pop3_client_vreply(client, "-ERR", fmt, args);
+	va_end(args);
+}
+
+void pop3_client_close(struct pop3_client *client)
+{
+	if (client->closing)
+		return;
+	client->closing = true;
+	connection_close_after_output(client->conn);
+}
+
+void pop3_client_bad(struct pop3_client *client, const char *text)
+{
+	unsigned int max = client->srv->conf->max_bad_commands;
+
+	client->bad_commands++;
+	if (max > 0 && client->bad_commands >= max) {
+		pop3_client_err(client, "%s Too many bad commands, closing.", text);
+		log_info("pop3", "too many bad commands ip=%s",
+			 connection_peer_ip(client->conn));
+		pop3_client_close(client);
+		return;
+	}
+	pop3_client_err(client, "%s", text);
+}
+
+bool pop3_client_auth_allowed(struct pop3_client *client)
+{
+	return server_plaintext_auth_allowed(client->srv, client->conn);
+}
+
+static void pop3_client_inbox_changed(void *context)
+{
+	struct pop3_client *client = context;
+
+	client->inbox_changed = true;
+}
+
+static void pop3_client_auth_done(void *context, const struct auth_result *result)
+{
+	struct pop3_client *client = context;
+	enum pop3_maildrop_open_result ret;
+
+	client->auth_request = NULL;
+	connection_input_pause(client->conn, false);
+	if (result->temp_failure) {
+		pop3_client_err(client, "[SYS/TEMP] Temporary authentication failure, "
+				"try again later.");
+	} else if (!result->success) {
+		client->auth_failures++;
+		log_info("pop3", "login failed user=%s ip=%s", log_value(client->user),
+			 connection_peer_ip(client->conn));
+		pop3_client_err(client, "[AUTH] Authentication failed.");
+		if (client->auth_failures >= POP3_MAX_AUTH_FAILURES)
+			pop3_client_close(client);
+	} else {
+		ret = pop3_maildrop_open(client->srv->store, result->user_id,
+					 &client->maildrop);
+		if (ret == POP3_MAILDROP_IN_USE) {
+			log_info("pop3", "maildrop in use user=%s ip=%s",
+				 log_value(result->address),
+				 connection_peer_ip(client->conn));
+			/* RFC 2449 8.1.1 */
+			pop3_client_err(client, "[IN-USE] Mailbox is locked by "
+					"another POP3 session.");
+		} else if (ret == POP3_MAILDROP_FAILED) {
+			pop3_client_err(client, "[SYS/TEMP] Mailbox unavailable, "
+					"try again later.");
+		} else {
+			client->address = strdup(result->address);
+			if (client->address == NULL)
+				fatal_oom();
+			client->state = POP3_STATE_TRANSACTION;
+			client->watcher = mailbox_watch_add(client->srv->watch,
+							    client->maildrop->mailbox_id,
+							    pop3_client_inbox_changed,
+							    client);
+			log_info("pop3", "login user=%s ip=%s messages=%u%s",
+				 log_value(client->address),
+				 connection_peer_ip(client->conn),
+				 client->maildrop->count,
+				 connection_is_tls(client->conn) ? " tls" : "");
+			pop3_client_ok(client, "Logged in.");
+		}
+	}
+	client->user[0] = '\0';
+	pop3_client_run(client);
+}
+
+void pop3_client_login(struct pop3_client *client, const char *address,
+		       const char *password)
+{
+	if (address != client->user)
+		snprintf(client->user, sizeof(client->user), "%s", address);
+	/* Commands pipelined behind the password wait in the buffer. */
+	connection_input_pause(client->conn, true);
+	client->auth_request = auth_verify(client->srv->auth, address, password,
+					   pop3_client_auth_done, client);
+}
+
+/* The command has written its whole reply. */
+static void pop3_client_command_done(struct pop3_client *client)
+{
+	if (strcmp(client->cmd.verb, "PASS") == 0 ||
+	    strcmp(client->cmd.verb, "AUTH") == 0)
+		pop3_command_wipe(&client->cmd);
+}
+
+/* Read and handle one line. false: no complete line buffered. */
+static bool pop3_client_read_line(struct pop3_client *client)
+{
+	const char *line, *error;
+	size_t len;
+	int ret;
+
+	if (client->skipping_line) {
+		if (!connection_input_skip_line(client->conn))
+			return false;
+		client->skipping_line = false;
+		client->sasl_pending = false;
+		pop3_client_bad(client, "Line too long.");
+		return true;
+	}
+	ret = connection_input_line(client->conn, &line, &len);
+	if (ret == 0)
+		return false;
+	if (ret < 0) {
+		client->skipping_line = true;
+		return true;
+	}
+	if (client->sasl_pending) {
+		client->sasl_pending = false;
+		pop3_commands_sasl_response(client, line, len);
+		connection_input_line_consume(client->conn);
+		return true;
+	}
+	ret = pop3_command_parse(&client->cmd, line, len, &error);
+	connection_input_line_consume(client->conn);
+	if (ret < 0) {
+		pop3_client_bad(client, error);
+		return true;
+	}
+	pop3_commands_dispatch(client);
+	if (client->cont == NULL)
+		pop3_client_command_done(client);
+	return true;
+}
+
+static void pop3_client_run(struct pop3_client *client)
+{
+	client->running++;
+	while (!client->disconnected && !client->closing &&
+	       client->auth_request == NULL) {
+		if (client->cont != NULL) {
+			if (!client->cont(client)) {
+				connection_want_drain(client->conn);
+				break;
+			}
+			client->cont = NULL;
+			pop3_client_command_done(client);
+			continue;
+		}
+		if (client->draining) {
+			pop3_client_err(client, "[SYS/TEMP] Server shutting down.");
+			pop3_client_close(client);
+			break;
+		}
+		if (connection_output_full(client->conn)) {
+			connection_want_drain(client->conn);
+			break;
+		}
+		if (!pop3_client_read_line(client))
+			break;
+	}
+	client->running--;
+	if (client->running == 0 && client->disconnected)
+		pop3_client_destroy(client);
+}
+
+void pop3_client_drain_all(void)
+{
+	struct pop3_client *client, *next;
+
+	for (client = pop3_clients; client != NULL; client = next) {
+		next = client->next;
+		client->draining = true;
+		/* Busy sessions notice when their command ends. */
+		if (client->cont == NULL && client->auth_request == NULL &&
+		    !client->closing && !client->disconnected) {
+			pop3_client_err(client, "[SYS/TEMP] Server shutting down.");
+			pop3_client_close(client);
+		}
+	}
+}
+
+void pop3_client_destroy_all(void)
+{
+	while (pop3_clients != NULL)
+		pop3_client_destroy(pop3_clients);
+}
