@@ -1,4 +1,4 @@
-/* Placeholder until the outbound queue lands: queued mail waits. */
+/* The outbound queue; the runner lands next, queueing works already. */
 #include "outbound.h"
 
 int outbound_init(struct server *srv, const char **error_r)
