@@ -22,11 +22,11 @@ int pop3_command_parse(struct pop3_command *cmd, const void *line, size_t len,
 	cmd->argc = 0;
 	cmd->rest = "";
 	if (len > POP3_MAX_COMMAND_LINE) {
-		*error_r = "Command line too long";
+		*error_r = "Command line too long.";
 		return -1;
 	}
 	if (len == 0) {
-		*error_r = "Empty command";
+		*error_r = "Empty command.";
 		return -1;
 	}
 	for (i = 0; i < len; i++) {
@@ -34,20 +34,20 @@ int pop3_command_parse(struct pop3_command *cmd, const void *line, size_t len,
 		   an argument short behind our back. 8-bit bytes are allowed
 		   (UTF-8 passwords). */
 		if (p[i] < 0x20 || p[i] == 0x7f) {
-			*error_r = "Invalid characters in command";
+			*error_r = "Invalid characters in command.";
 			return -1;
 		}
 	}
 	while (verb_len < len && p[verb_len] != ' ') {
 		if (verb_len == POP3_MAX_VERB || !pop3_is_alpha(p[verb_len])) {
-			*error_r = "Unknown command";
+			*error_r = "Unknown command.";
 			return -1;
 		}
 		cmd->verb[verb_len] = (char)(p[verb_len] & ~0x20);
 		verb_len++;
 	}
 	if (verb_len == 0) {
-		*error_r = "Unknown command";
+		*error_r = "Unknown command.";
 		return -1;
 	}
 	cmd->verb[verb_len] = '\0';

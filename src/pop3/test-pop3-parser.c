@@ -71,13 +71,13 @@ static void test_parse_errors(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&cmd, "", &error), -1);
-	assert_string_equal(error, "Empty command");
+	assert_string_equal(error, "Empty command.");
 	assert_int_equal(parse(&cmd, " STAT", &error), -1);
 	assert_int_equal(parse(&cmd, "STATS", &error), -1);
-	assert_string_equal(error, "Unknown command");
+	assert_string_equal(error, "Unknown command.");
 	assert_int_equal(parse(&cmd, "ST4T", &error), -1);
 	assert_int_equal(parse(&cmd, "LIST\t1", &error), -1);
-	assert_string_equal(error, "Invalid characters in command");
+	assert_string_equal(error, "Invalid characters in command.");
 	assert_int_equal(pop3_command_parse(&cmd, "LIST\0001", 6, &error), -1);
 	assert_int_equal(parse(&cmd, "NOOP\x7f", &error), -1);
 
@@ -86,7 +86,7 @@ static void test_parse_errors(void **state)
 	assert_int_equal(pop3_command_parse(&cmd, line, POP3_MAX_COMMAND_LINE, &error), 0);
 	assert_int_equal(strlen(cmd.rest), POP3_MAX_COMMAND_LINE - 5);
 	assert_int_equal(pop3_command_parse(&cmd, line, POP3_MAX_COMMAND_LINE + 1, &error), -1);
-	assert_string_equal(error, "Command line too long");
+	assert_string_equal(error, "Command line too long.");
 
 	/* 8-bit bytes are fine (UTF-8 passwords) */
 	assert_int_equal(parse(&cmd, "PASS p\xc3\xa4ss", &error), 0);
