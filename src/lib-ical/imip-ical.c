@@ -1,0 +1,497 @@
+/*
+ * The libical plumbing the rest of src/lib-ical shares: parsing with
+ * limits, serialising into pools, time zones, and finding things in a
+ * VCALENDAR.
+ */
+#include "imip-private.h"
+#include "pool.h"
+#include "strutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* BEGIN: nesting we accept. A VCALENDAR holds VEVENTs, which hold VALARMs;
+   VTIMEZONE holds STANDARD/DAYLIGHT. libical frees and prints components
+   recursively, so a deep nest from outside must not reach it. */
+#define IMIP_MAX_NESTING 8
+
+static icalcomponent *imip_find_vtimezone(icalcomponent *vcal, const char *tzid);
+
+void imip_init(void)
+{
+	/* libical's default may abort() on bad input */
+	icalerror_set_errors_are_fatal(0);
+}
+
+void imip_deinit(void)
+{
+	icaltimezone_free_builtin_timezones();
+}
+
+static void imip_component_free(void *context)
+{
+	icalcomponent_free(context);
+}
+
+void imip_ical_pool_own(struct pool *pool, icalcomponent *comp)
+{
+	pool_add_cleanup(pool, imip_component_free, comp);
+}
+
+/* How deep do BEGIN: lines nest? Counts at line starts only, as the
+   parser sees them (after unfolding a BEGIN: cannot start a line). */
+static unsigned int imip_nesting(const char *text)
+{
+	unsigned int depth = 0, max = 0;
+	const char *p = text;
+
+	while (*p != '\0') {
+		if (str_begins_icase(p, "BEGIN:")) {
+			if (++depth > max)
+				max = depth;
+		} else if (str_begins_icase(p, "END:")) {
+			if (depth > 0)
+				depth--;
+		}
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	return max;
+}
+
+/*
+ * A TZID with no VTIMEZONE is looked up by libical as a file under the
+ * system's zoneinfo directory, the name appended as it is: only plain zone
+ * names may go there, never "..", an absolute path or a device.
+ */
+static bool imip_tzid_name_safe(const char *tzid)
+{
+	const char *segment = tzid;
+	size_t len = strlen(tzid);
+
+	if (str_begins(tzid, "/freeassociation.sourceforge.net/"))
+		segment = tzid = tzid + 33;
+	if (len == 0 || len > 64 || *tzid == '/' || *tzid == '\0')
+		return false;
+	for (const char *p = tzid;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t n = (size_t)(p - segment);
+
+			if (n == 0 || (n == 1 && segment[0] == '.') ||
+			    (n == 2 && segment[0] == '.' && segment[1] == '.'))
+				return false;
+			if (*p == '\0')
+				return true;
+			segment = p + 1;
+		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+			     *p == '+' || *p == '.' || *p == ' ')) {
+			return false;
+		}
+	}
+}
+
+/* Drop TZID parameters that name no VTIMEZONE of vcal and are no safe
+   zone name, in comp and below (nesting is limited at parse). */
+static void imip_drop_unsafe_tzids(icalcomponent *vcal, icalcomponent *comp)
+{
+	icalcomponent *child;
+
+	for (icalproperty *prop = icalcomponent_get_first_property(comp, ICAL_ANY_PROPERTY);
+	     prop != NULL; prop = icalcomponent_get_next_property(comp, ICAL_ANY_PROPERTY)) {
+		icalparameter *param = icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER);
+		const char *tzid = param != NULL ? icalparameter_get_tzid(param) : NULL;
+
+		if (param == NULL)
+			continue;
+		if (tzid != NULL && (imip_find_vtimezone(vcal, tzid) != NULL ||
+				     imip_tzid_name_safe(tzid)))
+			continue;
+		icalproperty_remove_parameter_by_kind(prop, ICAL_TZID_PARAMETER);
+	}
+	IMIP_FOREACH_COMPONENT(comp, ICAL_ANY_COMPONENT, child)
+		imip_drop_unsafe_tzids(vcal, child);
+}
+
+/*
+ * Make the time zones of a calendar from outside safe to use: libical
+ * expands a VTIMEZONE's observances year by year when converting times, so
+ * an observance may only recur yearly (as every real zone does) and a zone
+ * may only have so many; TZIDs that would reach the file system with an
+ * unsafe name lose their TZID (the time becomes floating).
+ */
+static void imip_sanitize_timezones(icalcomponent *vcal)
+{
+	icalcomponent *tz, *obs;
+	unsigned int zones = 0;
+
+	for (tz = icalcomponent_get_first_component(vcal, ICAL_VTIMEZONE_COMPONENT);
+	     tz != NULL;) {
+		icalcomponent *next = icalcomponent_get_next_component(vcal, ICAL_VTIMEZONE_COMPONENT);
+		bool drop = ++zones > IMIP_MAX_TIMEZONES ||
+			icalcomponent_count_components(tz, ICAL_ANY_COMPONENT) > IMIP_MAX_OBSERVANCES;
+
+		for (obs = icalcomponent_get_first_component(tz, ICAL_ANY_COMPONENT);
+		     obs != NULL && !drop;
+		     obs = icalcomponent_get_next_component(tz, ICAL_ANY_COMPONENT)) {
+			icalproperty *rrule, *next_rrule;
+
+			if (icalcomponent_count_properties(obs, ICAL_RDATE_PROPERTY) > IMIP_MAX_OBSERVANCES) {
+				drop = true;
+				break;
+			}
+			for (rrule = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY);
+			     rrule != NULL; rrule = next_rrule) {
+				struct icalrecurrencetype recur = icalproperty_get_rrule(rrule);
+
+				next_rrule = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY);
+				if (recur.freq != ICAL_YEARLY_RECURRENCE) {
+					icalcomponent_remove_property(obs, rrule);
+					icalproperty_free(rrule);
+				}
+			}
+		}
+		if (drop) {
+			icalcomponent_remove_component(vcal, tz);
+			icalcomponent_free(tz);
+		}
+		tz = next;
+	}
+	imip_drop_unsafe_tzids(vcal, vcal);
+}
+
+int imip_ical_parse(struct pool *pool, const void *data, size_t size,
+		    icalcomponent **vcal_r, const char **error_r)
+{
+	icalcomponent *root, *vcal;
+	char *text;
+
+	*vcal_r = NULL;
+	if (size > IMIP_MAX_SIZE) {
+		*error_r = "iCalendar object too big";
+		return -1;
+	}
+	/* libical wants a C string; a NUL inside ends the object there */
+	text = p_strndup(pool, data, size);
+	if (imip_nesting(text) > IMIP_MAX_NESTING) {
+		*error_r = "components nested too deeply";
+		return -1;
+	}
+	root = icalparser_parse_string(text);
+	if (root == NULL) {
+		*error_r = "not iCalendar";
+		return -1;
+	}
+	if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT) {
+		vcal = root;
+	} else {
+		/* several objects come wrapped in an XROOT: take the first
+		   calendar */
+		vcal = icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT);
+		if (vcal == NULL) {
+			icalcomponent_free(root);
+			*error_r = "no VCALENDAR";
+			return -1;
+		}
+		icalcomponent_remove_component(root, vcal);
+		icalcomponent_free(root);
+	}
+	imip_ical_pool_own(pool, vcal);
+	imip_sanitize_timezones(vcal);
+	*vcal_r = vcal;
+	return 0;
+}
+
+const char *imip_ical_to_string(struct pool *pool, icalcomponent *comp)
+{
+	char *str = icalcomponent_as_ical_string_r(comp);
+	const char *ret;
+
+	if (str == NULL)
+		return p_strdup(pool, "");
+	ret = p_strdup(pool, str);
+	free(str);
+	return ret;
+}
+
+icalcomponent *imip_ical_new_vcalendar(enum imip_method method)
+{
+	icalcomponent *vcal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+
+	icalcomponent_add_property(vcal, icalproperty_new_prodid(IMIP_PRODID));
+	icalcomponent_add_property(vcal, icalproperty_new_version("2.0"));
+	if (method != IMIP_METHOD_NONE && method != IMIP_METHOD_OTHER)
+		icalcomponent_add_property(vcal, icalproperty_new_method(
+			icalproperty_string_to_method(imip_method_name(method))));
+	return vcal;
+}
+
+/* --- time zones --- */
+
+struct imip_tzid_list {
+	const char *tzids[32];
+	unsigned int count;
+};
+
+static void imip_tzid_collect(icalparameter *param, void *data)
+{
+	struct imip_tzid_list *list = data;
+	const char *tzid = icalparameter_get_tzid(param);
+
+	if (tzid == NULL)
+		return;
+	for (unsigned int i = 0; i < list->count; i++) {
+		if (strcmp(list->tzids[i], tzid) == 0)
+			return;
+	}
+	if (list->count < sizeof(list->tzids) / sizeof(list->tzids[0]))
+		list->tzids[list->count++] = tzid;
+}
+
+static icalcomponent *imip_find_vtimezone(icalcomponent *vcal, const char *tzid)
+{
+	icalcomponent *tz;
+
+	IMIP_FOREACH_COMPONENT(vcal, ICAL_VTIMEZONE_COMPONENT, tz) {
+		icalproperty *prop = icalcomponent_get_first_property(tz, ICAL_TZID_PROPERTY);
+		const char *id = prop != NULL ? icalproperty_get_tzid(prop) : NULL;
+
+		if (id != NULL && strcmp(id, tzid) == 0)
+			return tz;
+	}
+	return NULL;
+}
+
+void imip_ical_copy_timezones(icalcomponent *dst, icalcomponent *src,
+			      icalcomponent *comp)
+{
+	struct imip_tzid_list list = { .count = 0 };
+
+	icalcomponent_foreach_tzid(comp, imip_tzid_collect, &list);
+	for (unsigned int i = 0; i < list.count; i++) {
+		icalcomponent *tz, *copy;
+		icaltimezone *builtin;
+
+		if (imip_find_vtimezone(dst, list.tzids[i]) != NULL)
+			continue;
+		tz = src != NULL ? imip_find_vtimezone(src, list.tzids[i]) : NULL;
+		if (tz != NULL) {
+			copy = icalcomponent_new_clone(tz);
+		} else {
+			/* referenced without a definition: the system's, if it
+			   knows the name (Google and Apple use Olson names) */
+			builtin = icaltimezone_get_builtin_timezone(list.tzids[i]);
+			if (builtin == NULL || icaltimezone_get_component(builtin) == NULL)
+				continue;
+			copy = icalcomponent_new_clone(icaltimezone_get_component(builtin));
+			icalproperty *prop = icalcomponent_get_first_property(copy, ICAL_TZID_PROPERTY);
+
+			if (prop != NULL)
+				icalproperty_set_tzid(prop, list.tzids[i]);
+		}
+		/* callers add the zones before the events that use them,
+		   the order clients read them in */
+		icalcomponent_add_component(dst, copy);
+	}
+}
+
+/* --- times --- */
+
+time_t imip_ical_timet(struct icaltimetype it)
+{
+	/* the zone argument is the zone the time is in (despite its
+	   documentation); NULL, a date or UTC: no conversion */
+	if (it.zone == NULL || it.is_date)
+		return icaltime_as_timet(it);
+	return icaltime_as_timet_with_zone(it, it.zone);
+}
+
+struct icaltimetype imip_ical_time_in(time_t t, bool is_date, const icaltimezone *zone)
+{
+	struct icaltimetype it = icaltime_from_timet_with_zone(t, is_date ? 1 : 0, zone);
+
+	/* libical 3.0 leaves the result marked as UTC */
+	if (!is_date)
+		it.zone = zone;
+	else
+		it.zone = NULL;
+	return it;
+}
+
+void imip_time_from_ical(struct pool *pool, struct icaltimetype it,
+			 const char *tzid, struct imip_time *t_r)
+{
+	memset(t_r, 0, sizeof(*t_r));
+	/* Years outside this range are nonsense for a meeting and would make
+	   recurrence expansion run long. */
+	if (icaltime_is_null_time(it) || it.year < 1900 || it.year > 2500 ||
+	    it.month < 1 || it.month > 12 || it.day < 1 || it.day > 31 ||
+	    it.hour < 0 || it.hour > 23 || it.minute < 0 || it.minute > 59 ||
+	    it.second < 0 || it.second > 60)
+		return;
+	t_r->set = true;
+	t_r->all_day = it.is_date != 0;
+	t_r->year = it.year;
+	t_r->month = it.month;
+	t_r->day = it.day;
+	if (!t_r->all_day) {
+		t_r->hour = it.hour;
+		t_r->minute = it.minute;
+		t_r->second = it.second;
+		if (icaltime_is_utc(it)) {
+			/* UTC */
+		} else if (it.zone != NULL) {
+			t_r->tz_known = true;
+			t_r->tzid = p_strdup(pool, tzid != NULL ? tzid :
+					     icaltimezone_get_tzid((icaltimezone *)it.zone));
+		} else {
+			t_r->floating = true;
+			if (tzid != NULL)
+				t_r->tzid = p_strdup(pool, tzid);
+		}
+	}
+	t_r->utc = imip_ical_timet(it);
+}
+
+void imip_time_from_prop(struct pool *pool, icalproperty *prop,
+			 icalcomponent *comp, struct imip_time *t_r)
+{
+	icalparameter *param;
+	icalvalue *value = icalproperty_get_value(prop);
+
+	memset(t_r, 0, sizeof(*t_r));
+	if (value == NULL || (icalvalue_isa(value) != ICAL_DATETIME_VALUE &&
+			      icalvalue_isa(value) != ICAL_DATE_VALUE))
+		return;
+	param = icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER);
+	imip_time_from_ical(pool, icalproperty_get_datetime_with_component(prop, comp),
+			    param != NULL ? icalparameter_get_tzid(param) : NULL, t_r);
+}
+
+bool imip_ical_rid(icalcomponent *vevent, time_t *rid_r)
+{
+	icalproperty *prop = icalcomponent_get_first_property(vevent,
+							       ICAL_RECURRENCEID_PROPERTY);
+	icalvalue *value;
+	struct icaltimetype it;
+
+	if (prop == NULL)
+		return false;
+	value = icalproperty_get_value(prop);
+	if (value == NULL || (icalvalue_isa(value) != ICAL_DATETIME_VALUE &&
+			      icalvalue_isa(value) != ICAL_DATE_VALUE))
+		return false;
+	it = icalproperty_get_datetime_with_component(prop, vevent);
+	if (icaltime_is_null_time(it))
+		return false;
+	*rid_r = imip_ical_timet(it);
+	return true;
+}
+
+icalcomponent *imip_ical_find_vevent(icalcomponent *vcal, const time_t *rid)
+{
+	icalcomponent *ev;
+
+	IMIP_FOREACH_COMPONENT(vcal, ICAL_VEVENT_COMPONENT, ev) {
+		time_t ev_rid;
+		bool has_rid = imip_ical_rid(ev, &ev_rid);
+
+		if (rid == NULL ? !has_rid : (has_rid && ev_rid == *rid))
+			return ev;
+	}
+	return NULL;
+}
+
+bool imip_ical_address_equal(const char *uri, const char *address)
+{
+	if (uri == NULL || address == NULL)
+		return false;
+	while (*uri == ' ' || *uri == '\t')
+		uri++;
+	if (str_begins_icase(uri, "mailto:"))
+		uri += 7;
+	return str_iequal(uri, address);
+}
+
+icalproperty *imip_ical_find_attendee(icalcomponent *vevent, const char *address)
+{
+	for (icalproperty *prop = icalcomponent_get_first_property(vevent, ICAL_ATTENDEE_PROPERTY);
+	     prop != NULL;
+	     prop = icalcomponent_get_next_property(vevent, ICAL_ATTENDEE_PROPERTY)) {
+		if (imip_ical_address_equal(icalproperty_get_attendee(prop), address))
+			return prop;
+	}
+	return NULL;
+}
+
+/* --- text --- */
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629), 0 if invalid. */
+static size_t imip_utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+const char *imip_clean_text(struct pool *pool, const char *text, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len, out_len = 0;
+	char *out;
+
+	if (text == NULL)
+		return NULL;
+	len = strlen(text);
+	/* U+FFFD takes 3 bytes where one invalid byte was */
+	out = p_malloc(pool, (len < max ? len : max) * 3 + 4);
+	while (*p != '\0') {
+		size_t n = imip_utf8_len(p);
+
+		if (n == 0) {
+			if (out_len + 3 > max)
+				break;
+			memcpy(out + out_len, "\xef\xbf\xbd", 3);
+			out_len += 3;
+			p++;
+			continue;
+		}
+		if (out_len + n > max)
+			break;
+		if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+			if (*p == '\r') {
+				/* CRLF and lone CR are line breaks */
+				if (p[1] != '\n')
+					out[out_len++] = '\n';
+			} else if (*p == '\n' || *p == '\t') {
+				out[out_len++] = (char)*p;
+			}
+			p++;
+			continue;
+		}
+		memcpy(out + out_len, p, n);
+		out_len += n;
+		p += n;
+	}
+	out[out_len] = '\0';
+	return out;
+}
