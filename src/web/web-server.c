@@ -1,13 +1,347 @@
-/* Placeholder until the web front-end lands: binds nothing. */
+/*
+ * The web access: listeners ([web] tls_listen, listen, redirect_http),
+ * request dispatch and the session check in front of every page.
+ */
 #include "web-server.h"
+#include "web-private.h"
+#include "web-html.h"
+#include "web-tz.h"
+#include "conf.h"
+#include "ioloop.h"
+#include "log.h"
+#include "pool.h"
+#include "server.h"
+#include "strutil.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WEB_MAX_HEADERS_SIZE (16 * 1024)
+#define WEB_MAX_BODY_SIZE (256 * 1024)
+#define WEB_TIMEOUT_SECS 60
+#define WEB_SESSION_EXPIRE_MSECS (10 * 60 * 1000)
+
+enum web_kind {
+	WEB_KIND_HTTPS,
+	WEB_KIND_HTTP,
+	WEB_KIND_REDIRECT,
+	WEB_KIND_COUNT
+};
+
+static struct {
+	struct server *srv;
+	struct web_http *http[WEB_KIND_COUNT];
+	enum web_kind kinds[WEB_KIND_COUNT];
+	struct timer *expire_timer;
+	const struct web_tz *server_tz;
+} web;
+
+struct server *web_server(void)
+{
+	return web.srv;
+}
+
+const struct web_tz *web_server_tz(void)
+{
+	return web.server_tz != NULL ? web.server_tz : web_tz_utc();
+}
+
+static const struct web_tz *web_find_server_tz(void)
+{
+	const char *env = getenv("TZ");
+	char link[PATH_MAX];
+	ssize_t n;
+
+	if (env != NULL && *env != '\0')
+		return web_tz_get(env[0] == ':' ? env + 1 : env);
+	n = readlink("/etc/localtime", link, sizeof(link) - 1);
+	if (n > 0) {
+		const char *p;
+
+		link[n] = '\0';
+		p = strstr(link, "zoneinfo/");
+		if (p != NULL)
+			return web_tz_get(p + strlen("zoneinfo/"));
+	}
+	return NULL;
+}
+
+/* redirect_http: every request gets 301 to the same path on https */
+static void web_redirect(struct web_request *req)
+{
+	const struct conf *conf = web.srv->conf;
+	struct web_target target;
+	const char *location;
+
+	if (web_target_parse(req->pool, req->target, &target) == 0)
+		location = p_printf(req->pool, "%s%s%s%s", conf->https_base,
+				    target.path, target.query != NULL ? "?" : "",
+				    target.query != NULL ? target.query : "");
+	else
+		location = p_printf(req->pool, "%s/", conf->https_base);
+	req->status = 301;
+	req->content_type = "text/html; charset=utf-8";
+	web_response_header(req, "Location", location);
+	web_security_headers(req, NULL);
+	html_printf(&req->body, "<!doctype html><title>Moved</title>"
+		    "<p>This page is at <a href=\"%s\">its https: address</a>.</p>\n",
+		    location);
+	web_response_send(req);
+}
+
+/* A POST must come from our own pages: the Origin header, when the
+   browser sends one, names this host (defence in depth next to the CSRF
+   token and SameSite=Lax). */
+static bool web_origin_ok(struct web_ctx *ctx)
+{
+	const char *origin = web_request_header(ctx->req, "Origin");
+	const char *host = web_request_header(ctx->req, "Host");
+	const char *expect;
+
+	if (origin == NULL || host == NULL)
+		return true;
+	expect = p_printf(ctx->pool, "%s://%s", ctx->req->https ? "https" : "http",
+			  host);
+	return str_iequal(origin, expect);
+}
+
+static bool web_parse_post(struct web_ctx *ctx)
+{
+	const char *type = web_request_header(ctx->req, "Content-Type");
+	const char *body;
+	size_t size;
+
+	if (type == NULL ||
+	    !str_begins_icase(type, "application/x-www-form-urlencoded"))
+		return false;
+	body = web_request_body(ctx->req, &size);
+	return web_form_parse(ctx->pool, body, size, &ctx->form) == 0;
+}
+
+static void web_dispatch(struct web_ctx *ctx)
+{
+	bool post = ctx->req->method == WEB_METHOD_POST;
+
+	switch (ctx->route.id) {
+	case WEB_ROUTE_STATIC_CSS:
+	case WEB_ROUTE_STATIC_JS:
+	case WEB_ROUTE_FAVICON:
+		web_asset_send(ctx);
+		return;
+	case WEB_ROUTE_LOGIN:
+		if (post)
+			web_login_post(ctx);
+		else if (ctx->logged_in)
+			web_send_redirect(ctx, 302, "/mail");
+		else
+			web_login_form(ctx, 200, web_form_get(&ctx->query, "next"), NULL);
+		return;
+	case WEB_ROUTE_ITEM:
+		/* not logged in: the login form right here, back here after */
+		if (!ctx->logged_in)
+			web_login_form(ctx, 200, ctx->target.path, NULL);
+		else if (post)
+			web_item_post(ctx);
+		else
+			web_item_page(ctx);
+		return;
+	default:
+		break;
+	}
+	if (!ctx->logged_in) {
+		if (post) {
+			web_send_message(ctx, 403, "Session expired",
+					 "Your session has ended. Please log in again.");
+			return;
+		}
+		web_login_form(ctx, 200, ctx->route.id == WEB_ROUTE_ROOT ?
+			       NULL : ctx->req->target, NULL);
+		return;
+	}
+	switch (ctx->route.id) {
+	case WEB_ROUTE_ROOT:
+		web_send_redirect(ctx, 302, "/mail");
+		break;
+	case WEB_ROUTE_LOGOUT:
+		web_logout_post(ctx);
+		break;
+	case WEB_ROUTE_FOLDERS:
+		web_folders_page(ctx);
+		break;
+	case WEB_ROUTE_MAILBOX:
+		web_mailbox_page(ctx);
+		break;
+	case WEB_ROUTE_MESSAGE:
+		web_message_page(ctx);
+		break;
+	case WEB_ROUTE_MESSAGE_BODY:
+		web_message_body(ctx);
+		break;
+	case WEB_ROUTE_MESSAGE_PART:
+		web_message_part(ctx);
+		break;
+	case WEB_ROUTE_MESSAGE_UNREAD:
+		web_message_unread(ctx);
+		break;
+	case WEB_ROUTE_AGENDA:
+		web_agenda_page(ctx);
+		break;
+	case WEB_ROUTE_WEEK:
+		web_week_page(ctx);
+		break;
+	case WEB_ROUTE_NEW_MEETING:
+		if (post)
+			web_new_meeting_post(ctx);
+		else
+			web_new_meeting_page(ctx);
+		break;
+	default:
+		web_send_not_found(ctx);
+		break;
+	}
+}
+
+static void web_handle(void *context, struct web_request *req)
+{
+	enum web_kind kind = *(const enum web_kind *)context;
+	struct web_ctx *ctx;
+	const char *tz_name;
+
+	if (kind == WEB_KIND_REDIRECT) {
+		web_redirect(req);
+		return;
+	}
+	ctx = p_new(req->pool, struct web_ctx, 1);
+	ctx->srv = web.srv;
+	ctx->req = req;
+	ctx->pool = req->pool;
+	ctx->out = &req->body;
+	ctx->tz = web_server_tz();
+
+	if (web_target_parse(ctx->pool, req->target, &ctx->target) < 0) {
+		web_send_message(ctx, 400, "Bad request", "That address is not valid.");
+		return;
+	}
+	if (web_route_find(&ctx->target, &ctx->route) < 0) {
+		web_send_not_found(ctx);
+		return;
+	}
+	if ((req->method == WEB_METHOD_POST && (ctx->route.methods & WEB_ROUTE_POST) == 0) ||
+	    (req->method != WEB_METHOD_POST && (ctx->route.methods & WEB_ROUTE_GET) == 0)) {
+		web_response_header(req, "Allow", (ctx->route.methods & WEB_ROUTE_GET) != 0 ?
+				    "GET, HEAD, POST" : "POST");
+		web_send_message(ctx, 405, "Method not allowed",
+				 "This page cannot be used that way.");
+		return;
+	}
+	if (ctx->target.query != NULL &&
+	    web_form_parse(ctx->pool, ctx->target.query, strlen(ctx->target.query),
+			   &ctx->query) < 0) {
+		web_send_message(ctx, 400, "Bad request", "That address is not valid.");
+		return;
+	}
+	if (req->method == WEB_METHOD_POST) {
+		if (!web_origin_ok(ctx)) {
+			web_send_message(ctx, 403, "Forbidden",
+					 "This form was sent from another site.");
+			return;
+		}
+		if (!web_parse_post(ctx)) {
+			web_send_message(ctx, 400, "Bad request",
+					 "The form could not be read.");
+			return;
+		}
+	}
+	tz_name = web_cookie_get(ctx->pool, web_request_header(req, "Cookie"),
+				 WEB_TZ_COOKIE);
+	if (tz_name != NULL) {
+		const struct web_tz *tz;
+		const char *decoded;
+
+		if (web_url_decode(ctx->pool, tz_name, strlen(tz_name), false, false,
+				   &decoded) == 0 && (tz = web_tz_get(decoded)) != NULL)
+			ctx->tz = tz;
+	}
+	if (ctx->route.id != WEB_ROUTE_STATIC_CSS &&
+	    ctx->route.id != WEB_ROUTE_STATIC_JS && ctx->route.id != WEB_ROUTE_FAVICON)
+		web_session_load(ctx);
+	web_dispatch(ctx);
+}
+
+static void web_expire_cb(void *context)
+{
+	(void)context;
+	web_sessions_expire();
+}
+
+static void web_drain(void *context)
+{
+	(void)context;
+	for (int k = 0; k < WEB_KIND_COUNT; k++) {
+		if (web.http[k] != NULL)
+			web_http_drain(web.http[k]);
+	}
+}
+
+static int web_listen_all(enum web_kind kind, struct tls_context *tls,
+			  const struct conf_addresses *addrs, const char *name,
+			  const char **error_r)
+{
+	static const struct web_http_settings set = {
+		.max_headers_size = WEB_MAX_HEADERS_SIZE,
+		.max_body_size = WEB_MAX_BODY_SIZE,
+		.timeout_secs = WEB_TIMEOUT_SECS,
+	};
+
+	if (addrs->count == 0)
+		return 0;
+	web.kinds[kind] = kind;
+	web.http[kind] = web_http_create(web.srv, tls, &set, web_handle,
+					 &web.kinds[kind]);
+	for (unsigned int i = 0; i < addrs->count; i++) {
+		if (web_http_listen(web.http[kind], &addrs->addr[i], name, error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 int web_server_init(struct server *srv, const char **error_r)
 {
-	(void)srv;
-	(void)error_r;
+	const struct conf *conf = srv->conf;
+
+	memset(&web, 0, sizeof(web));
+	web.srv = srv;
+	web.server_tz = web_find_server_tz();
+	if (conf->web_tls_listen.count > 0 && srv->tls == NULL) {
+		*error_r = "[web] tls_listen needs [server] tls_cert and tls_key";
+		return -1;
+	}
+	if (web_listen_all(WEB_KIND_HTTPS, srv->tls, &conf->web_tls_listen,
+			   "web-https", error_r) < 0 ||
+	    web_listen_all(WEB_KIND_HTTP, NULL, &conf->web_listen, "web-http",
+			   error_r) < 0)
+		return -1;
+	if (conf->web_redirect_http.count > 0 && conf->https_base == NULL) {
+		*error_r = "[web] redirect_http has no https address to redirect to";
+		return -1;
+	}
+	if (web_listen_all(WEB_KIND_REDIRECT, NULL, &conf->web_redirect_http,
+			   "web-redirect", error_r) < 0)
+		return -1;
+	if (web.http[WEB_KIND_HTTPS] != NULL || web.http[WEB_KIND_HTTP] != NULL) {
+		web.expire_timer = timer_add(srv->ioloop, WEB_SESSION_EXPIRE_MSECS,
+					     true, web_expire_cb, NULL);
+	}
+	server_add_drain_hook(srv, web_drain, NULL);
 	return 0;
 }
 
 void web_server_deinit(void)
 {
+	web_login_cancel_all();
+	timer_remove(&web.expire_timer);
+	for (int k = 0; k < WEB_KIND_COUNT; k++)
+		web_http_destroy(&web.http[k]);
 }

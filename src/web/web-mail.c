@@ -1,0 +1,198 @@
+/*
+ * The folder list and a folder's messages, newest first, a page at a time
+ * (keyset paging on UIDs: store-web-list.h).
+ */
+#include "web-private.h"
+#include "web-mail.h"
+#include "web-envelope.h"
+#include "web-html.h"
+#include "log.h"
+#include "mime.h"
+#include "pool.h"
+#include "server.h"
+#include "store-web-list.h"
+
+#include <string.h>
+#include <time.h>
+
+#define WEB_PAGE_SIZE 50
+
+const char *web_mailbox_label(const struct store_mailbox *mb)
+{
+	if (strcmp(mb->name, "INBOX") == 0)
+		return "Inbox";
+	return mb->name;
+}
+
+int web_mailbox_get(struct web_ctx *ctx, int64_t mailbox_id,
+		    struct store_mailbox *mb_r)
+{
+	int ret = store_mailbox_lookup_id(ctx->srv->store, mailbox_id, ctx->pool, mb_r);
+
+	if (ret < 0) {
+		log_error("web", "mailbox lookup failed: %s",
+			  store_last_error_detail(ctx->srv->store));
+		web_send_message(ctx, 503, "Try again later", "Your mail cannot be read right now.");
+		return -1;
+	}
+	if (ret == 0 || mb_r->user_id != ctx->user.id ||
+	    mb_r->kind != STORE_MAILBOX_MAIL) {
+		web_send_not_found(ctx);
+		return 0;
+	}
+	return 1;
+}
+
+void web_folder_nav(struct web_ctx *ctx, int64_t current_id)
+{
+	struct store_mailbox *mbs;
+	unsigned int count;
+
+	if (store_mailbox_list(ctx->srv->store, ctx->user.id, ctx->pool, &mbs, &count) < 0)
+		count = 0;
+	html_printf(ctx->out, "<nav class=\"folders card\" aria-label=\"Folders\">\n"
+		    "<h2 class=\"sr-only\">Folders</h2>\n<ul>\n");
+	for (unsigned int i = 0; i < count; i++) {
+		if (mbs[i].kind == STORE_MAILBOX_CALENDAR)
+			continue;
+		html_printf(ctx->out, "<li><a href=\"/mail/%L\"%S><span>%s</span>",
+			    (int64_t)mbs[i].id,
+			    mbs[i].id == current_id ? " aria-current=\"page\"" : "",
+			    web_mailbox_label(&mbs[i]));
+		if (mbs[i].unseen > 0)
+			html_printf(ctx->out, "<span class=\"count\"><span class=\"sr-only\">unread: </span>%u</span>",
+				    mbs[i].unseen);
+		html_printf(ctx->out, "</a></li>\n");
+	}
+	html_printf(ctx->out, "</ul>\n</nav>\n");
+}
+
+const char *web_display_address(struct pool *pool, const char *name,
+				const char *addr)
+{
+	if (name != NULL && *name != '\0')
+		return mime_decode_header(pool, name);
+	return addr != NULL ? addr : "(unknown sender)";
+}
+
+static const char *web_list_date(struct web_ctx *ctx, time_t t)
+{
+	time_t now = time(NULL);
+
+	if (t > now - 20 * 3600 && t <= now + 3600)
+		return web_format_time(ctx->pool, ctx->tz, t);
+	return web_format_date(ctx->pool, ctx->tz, t);
+}
+
+static void web_mailbox_render(struct web_ctx *ctx, const struct store_mailbox *mb)
+{
+	struct buffer *out = ctx->out;
+	const char *before_s = web_form_get(&ctx->query, "before");
+	const char *after_s = web_form_get(&ctx->query, "after");
+	uint64_t before = 0, after = 0;
+	struct store_web_message *msgs;
+	unsigned int count;
+	uint32_t newer = 0;
+	bool more_older, more_newer;
+
+	if ((before_s != NULL && web_parse_id(before_s, UINT32_MAX, &before) < 0) ||
+	    (after_s != NULL && web_parse_id(after_s, UINT32_MAX, &after) < 0)) {
+		web_send_message(ctx, 400, "Bad request", "That page does not exist.");
+		return;
+	}
+	/* one more than a page tells whether there is a next one */
+	if (store_web_message_page(ctx->srv->store, mb->id, (uint32_t)before,
+				   (uint32_t)after, WEB_PAGE_SIZE + 1, ctx->pool,
+				   &msgs, &count) < 0) {
+		log_error("web", "message list failed: %s",
+			  store_last_error_detail(ctx->srv->store));
+		web_send_message(ctx, 503, "Try again later", "Your mail cannot be read right now.");
+		return;
+	}
+	if (after != 0) {
+		/* newest first, the extra one (if any) is the newest */
+		more_newer = count > WEB_PAGE_SIZE;
+		if (more_newer) {
+			msgs++;
+			count--;
+		}
+		more_older = true;
+	} else {
+		more_older = count > WEB_PAGE_SIZE;
+		if (more_older)
+			count--;
+		more_newer = false;
+	}
+	if (count > 0 && store_web_message_count_above(ctx->srv->store, mb->id,
+							 msgs[0].uid, &newer) == 0)
+		more_newer = newer > 0;
+	if (count == 0 && after != 0)
+		more_older = mb->messages > 0;
+
+	web_page_begin(ctx, web_mailbox_label(mb), WEB_NAV_MAIL);
+	html_printf(out, "<div class=\"layout\">\n");
+	web_folder_nav(ctx, mb->id);
+	html_printf(out, "<section class=\"card\" aria-labelledby=\"list-title\">\n"
+		    "<h1 id=\"list-title\">%s</h1>\n", web_mailbox_label(mb));
+	if (count == 0) {
+		html_printf(out, "<p class=\"empty\">No messages here.</p>\n");
+	} else {
+		html_printf(out, "<p class=\"hint\">%u–%u of %u</p>\n<ul class=\"msglist\">\n",
+			    newer + 1, newer + count, mb->messages);
+		for (unsigned int i = 0; i < count; i++) {
+			struct web_envelope env;
+			const char *subject;
+
+			(void)web_envelope_parse(ctx->pool, msgs[i].envelope, &env);
+			subject = env.subject != NULL && *env.subject != '\0' ?
+				mime_decode_header(ctx->pool, env.subject) : "(no subject)";
+			html_printf(out, "<li><a href=\"/mail/%L/%u\"%S>"
+				    "<span class=\"from\">%s</span>"
+				    "<span class=\"date\">%s</span>"
+				    "<span class=\"subj\">%S%s</span></a></li>\n",
+				    (int64_t)mb->id, msgs[i].uid,
+				    (msgs[i].flags & STORE_FLAG_SEEN) == 0 ? " class=\"unseen\"" : "",
+				    web_display_address(ctx->pool, env.from_name, env.from_addr),
+				    web_list_date(ctx, msgs[i].sent_time != 0 ?
+						  msgs[i].sent_time : msgs[i].internaldate),
+				    (msgs[i].flags & STORE_FLAG_SEEN) == 0 ?
+				    "<span class=\"sr-only\">Unread: </span>" : "",
+				    subject);
+		}
+		html_printf(out, "</ul>\n");
+	}
+	html_printf(out, "<nav class=\"pager\" aria-label=\"Pages\">\n");
+	if (more_newer && count > 0)
+		html_printf(out, "<a class=\"button\" rel=\"prev\" href=\"/mail/%L?after=%u\">← Newer</a>\n",
+			    (int64_t)mb->id, msgs[0].uid);
+	else
+		html_printf(out, "<span></span>\n");
+	if (more_older && count > 0)
+		html_printf(out, "<a class=\"button\" rel=\"next\" href=\"/mail/%L?before=%u\">Older →</a>\n",
+			    (int64_t)mb->id, msgs[count - 1].uid);
+	html_printf(out, "</nav>\n</section>\n</div>\n");
+	web_page_end(ctx);
+	web_send_html(ctx, 200);
+}
+
+void web_mailbox_page(struct web_ctx *ctx)
+{
+	struct store_mailbox mb;
+
+	if (web_mailbox_get(ctx, (int64_t)ctx->route.mailbox_id, &mb) <= 0)
+		return;
+	web_mailbox_render(ctx, &mb);
+}
+
+void web_folders_page(struct web_ctx *ctx)
+{
+	struct store_mailbox mb;
+	int ret = store_mailbox_lookup(ctx->srv->store, ctx->user.id, "INBOX",
+				       ctx->pool, &mb);
+
+	if (ret <= 0) {
+		web_send_message(ctx, 503, "Try again later", "Your mail cannot be read right now.");
+		return;
+	}
+	web_mailbox_render(ctx, &mb);
+}

@@ -1,0 +1,423 @@
+/*
+ * Reading a message: headers, the text (plain text escaped; HTML
+ * sanitised and shown in a sandboxed iframe with its own CSP), the
+ * attachments as downloads. Opening a message marks it \Seen.
+ */
+#include "web-private.h"
+#include "web-html.h"
+#include "web-mail.h"
+#include "web-sanitize.h"
+#include "log.h"
+#include "mailbox-watch.h"
+#include "mime.h"
+#include "pool.h"
+#include "server.h"
+
+#include <string.h>
+
+/* Inline images up to this size become data: URIs in the HTML body (the
+   sandboxed frame has an opaque origin and gets no cookies). */
+#define WEB_INLINE_IMAGE_MAX (2 * 1024 * 1024)
+
+/* The body document: inline style for the mail's own looks, images only
+   from data: (and http(s) when asked), nothing else, no scripts at all
+   (CSP sandbox without allow-scripts). */
+#define WEB_BODY_CSP \
+	"default-src 'none'; style-src 'unsafe-inline'; img-src data:%s;" \
+	" frame-ancestors 'self'; base-uri 'none'; form-action 'none';" \
+	" sandbox allow-popups allow-popups-to-escape-sandbox"
+
+struct web_message {
+	struct store_mailbox mb;
+	struct store_message msg;
+	const unsigned char *data;
+	size_t size;
+	struct mime_leaf *leaves;
+	unsigned int count, alloc;
+	struct pool *pool;
+};
+
+static void web_message_leaf(void *context, const struct mime_leaf *leaf)
+{
+	struct web_message *m = context;
+
+	if (m->count == m->alloc) {
+		unsigned int n = m->alloc == 0 ? 8 : m->alloc * 2;
+
+		m->leaves = p_realloc(m->pool, m->leaves, m->alloc * sizeof(*m->leaves),
+				      n * sizeof(*m->leaves));
+		m->alloc = n;
+	}
+	m->leaves[m->count++] = *leaf;
+}
+
+/* 1 loaded, 0/-1 page sent */
+static int web_message_load(struct web_ctx *ctx, struct web_message *m)
+{
+	struct store *store = ctx->srv->store;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->pool = ctx->pool;
+	if ((ret = web_mailbox_get(ctx, (int64_t)ctx->route.mailbox_id, &m->mb)) <= 0)
+		return ret;
+	ret = store_message_get(store, m->mb.id, ctx->route.uid, STORE_FIELD_STATE |
+				STORE_FIELD_BLOB, ctx->pool, &m->msg);
+	if (ret == 0) {
+		web_send_not_found(ctx);
+		return 0;
+	}
+	if (ret < 0 || store_blob_read(store, m->msg.blob, ctx->pool, &m->data,
+				       &m->size) < 0) {
+		log_error("web", "cannot read message: %s", store_last_error_detail(store));
+		web_send_message(ctx, 503, "Try again later", "This message cannot be read right now.");
+		return -1;
+	}
+	mime_foreach_leaf(ctx->pool, m->data, m->size, web_message_leaf, m);
+	return 1;
+}
+
+static bool leaf_is(const struct mime_leaf *leaf, const char *type, const char *subtype)
+{
+	return strcmp(leaf->type, type) == 0 &&
+		(subtype == NULL || strcmp(leaf->subtype, subtype) == 0);
+}
+
+static bool leaf_is_body_text(const struct mime_leaf *leaf)
+{
+	return !leaf->attachment && leaf->filename == NULL &&
+		(leaf_is(leaf, "text", "plain") || leaf_is(leaf, "text", "html"));
+}
+
+/* The parent section: "1.2" -> "1", "1" -> "" */
+static size_t section_parent_len(const char *section)
+{
+	const char *dot = strrchr(section, '.');
+
+	return dot != NULL ? (size_t)(dot - section) : 0;
+}
+
+/* A text/plain part that has an HTML sibling is its multipart/alternative
+   twin: show the HTML instead. */
+static bool leaf_has_html_twin(const struct web_message *m, const struct mime_leaf *leaf)
+{
+	size_t plen = section_parent_len(leaf->section);
+
+	for (unsigned int i = 0; i < m->count; i++) {
+		const struct mime_leaf *o = &m->leaves[i];
+
+		if (o != leaf && leaf_is_body_text(o) && leaf_is(o, "text", "html") &&
+		    section_parent_len(o->section) == plen &&
+		    strncmp(o->section, leaf->section, plen) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool leaf_is_safe_image(const struct mime_leaf *leaf)
+{
+	return leaf_is(leaf, "image", "png") || leaf_is(leaf, "image", "jpeg") ||
+		leaf_is(leaf, "image", "gif") || leaf_is(leaf, "image", "webp");
+}
+
+static void base64_append(struct buffer *out, const unsigned char *data, size_t len)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned int v = (unsigned int)data[i] << 16;
+		char q[4];
+
+		if (i + 1 < len)
+			v |= (unsigned int)data[i + 1] << 8;
+		if (i + 2 < len)
+			v |= data[i + 2];
+		q[0] = b64[(v >> 18) & 63];
+		q[1] = b64[(v >> 12) & 63];
+		q[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < len ? b64[v & 63] : '=';
+		buffer_append(out, q, 4);
+	}
+}
+
+static const char *web_message_cid(void *context, const char *cid)
+{
+	struct web_message *m = context;
+
+	for (unsigned int i = 0; i < m->count; i++) {
+		const struct mime_leaf *leaf = &m->leaves[i];
+		struct buffer b;
+
+		if (leaf->content_id == NULL || strcmp(leaf->content_id, cid) != 0 ||
+		    !leaf_is_safe_image(leaf) || leaf->size > WEB_INLINE_IMAGE_MAX)
+			continue;
+		buffer_init_pool(&b, m->pool, 0);
+		buffer_printf(&b, "data:image/%s;base64,", leaf->subtype);
+		base64_append(&b, leaf->data, leaf->size);
+		return b.data;
+	}
+	return NULL;
+}
+
+static unsigned int web_message_sanitize(struct web_ctx *ctx, struct web_message *m,
+					 bool remote, struct buffer *out)
+{
+	struct web_sanitize_settings set = {
+		.allow_remote = remote, .cid = web_message_cid, .context = m,
+	};
+	unsigned int blocked = 0;
+
+	for (unsigned int i = 0; i < m->count; i++) {
+		struct web_sanitize_result result;
+
+		if (!leaf_is_body_text(&m->leaves[i]) ||
+		    !leaf_is(&m->leaves[i], "text", "html"))
+			continue;
+		web_sanitize_html(ctx->pool, (const char *)m->leaves[i].data,
+				  m->leaves[i].size, &set, out, &result);
+		blocked += result.remote_blocked;
+	}
+	return blocked;
+}
+
+static const char *web_size_text(struct pool *pool, size_t size)
+{
+	if (size < 1024)
+		return p_printf(pool, "%zu bytes", size);
+	if (size < 1024 * 1024)
+		return p_printf(pool, "%zu KB", (size + 1023) / 1024);
+	return p_printf(pool, "%.1f MB", (double)size / (1024 * 1024));
+}
+
+static const char *web_leaf_name(struct pool *pool, const struct mime_leaf *leaf)
+{
+	if (leaf->filename != NULL && *leaf->filename != '\0')
+		return leaf->filename;
+	return p_printf(pool, "part-%s.%s", leaf->section,
+			leaf_is(leaf, "text", NULL) ? "txt" : "bin");
+}
+
+static void web_mark_seen(struct web_ctx *ctx, struct web_message *m)
+{
+	struct store_flag_change change;
+
+	if ((m->msg.flags & STORE_FLAG_SEEN) != 0)
+		return;
+	if (store_message_set_flags(ctx->srv->store, m->mb.id, m->msg.uid,
+				    STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, 0,
+				    ctx->pool, &change) < 0) {
+		log_error("web", "cannot mark a message seen: %s",
+			  store_last_error_detail(ctx->srv->store));
+		return;
+	}
+	if (change.changed)
+		mailbox_watch_changed(ctx->srv->watch, m->mb.id);
+}
+
+void web_message_page(struct web_ctx *ctx)
+{
+	struct buffer *out = ctx->out;
+	struct web_message m;
+	const char *subject, *from, *to, *cc, *date;
+	bool remote = web_form_get(&ctx->query, "remote") != NULL;
+	bool have_html = false, shown_text = false;
+	unsigned int attachments = 0;
+
+	if (web_message_load(ctx, &m) <= 0)
+		return;
+	web_mark_seen(ctx, &m);
+	subject = mime_get_header(ctx->pool, m.data, m.size, "Subject");
+	from = mime_get_header(ctx->pool, m.data, m.size, "From");
+	to = mime_get_header(ctx->pool, m.data, m.size, "To");
+	cc = mime_get_header(ctx->pool, m.data, m.size, "Cc");
+	date = mime_get_header(ctx->pool, m.data, m.size, "Date");
+	if (subject == NULL || *subject == '\0')
+		subject = "(no subject)";
+
+	web_page_begin(ctx, subject, WEB_NAV_MAIL);
+	html_printf(out, "<div class=\"layout\">\n");
+	web_folder_nav(ctx, m.mb.id);
+	html_printf(out, "<article class=\"card\" aria-labelledby=\"msg-title\">\n"
+		    "<div class=\"toolbar\"><a href=\"/mail/%L\">← %s</a>\n"
+		    "<form method=\"post\" action=\"/mail/%L/%u/unread\">\n",
+		    (int64_t)m.mb.id, web_mailbox_label(&m.mb), (int64_t)m.mb.id, m.msg.uid);
+	web_page_csrf_field(ctx);
+	html_printf(out, "<button type=\"submit\">Mark unread</button>\n</form></div>\n"
+		    "<h1 id=\"msg-title\">%s</h1>\n<dl class=\"headers\">\n", subject);
+	if (from != NULL)
+		html_printf(out, "<dt>From</dt><dd>%s</dd>\n", from);
+	if (to != NULL)
+		html_printf(out, "<dt>To</dt><dd>%s</dd>\n", to);
+	if (cc != NULL)
+		html_printf(out, "<dt>Cc</dt><dd>%s</dd>\n", cc);
+	if (date != NULL)
+		html_printf(out, "<dt>Date</dt><dd>%s</dd>\n", date);
+	html_printf(out, "</dl>\n");
+
+	for (unsigned int i = 0; i < m.count; i++)
+		have_html = have_html || (leaf_is_body_text(&m.leaves[i]) &&
+					  leaf_is(&m.leaves[i], "text", "html"));
+	if (have_html) {
+		struct buffer scratch;
+		unsigned int blocked;
+
+		buffer_init_pool(&scratch, ctx->pool, 0);
+		blocked = web_message_sanitize(ctx, &m, remote, &scratch);
+		if (blocked > 0 && !remote)
+			html_printf(out, "<p class=\"notice\">Remote images in this message were"
+				    " not loaded, so the sender cannot tell when you read it."
+				    " <a href=\"/mail/%L/%u?remote=1\">Show remote images</a></p>\n",
+				    (int64_t)m.mb.id, m.msg.uid);
+		html_printf(out, "<iframe class=\"htmlbody\" title=\"Message text\""
+			    " sandbox=\"allow-popups allow-popups-to-escape-sandbox\""
+			    " src=\"/mail/%L/%u/body%S\"></iframe>\n",
+			    (int64_t)m.mb.id, m.msg.uid, remote ? "?remote=1" : "");
+	}
+	for (unsigned int i = 0; i < m.count; i++) {
+		const struct mime_leaf *leaf = &m.leaves[i];
+
+		if (!leaf_is_body_text(leaf) || !leaf_is(leaf, "text", "plain") ||
+		    leaf_has_html_twin(&m, leaf))
+			continue;
+		html_printf(out, "<pre class=\"plain\">");
+		html_escape(out, (const char *)leaf->data, leaf->size);
+		html_printf(out, "</pre>\n");
+		shown_text = true;
+	}
+	if (!have_html && !shown_text)
+		html_printf(out, "<p class=\"empty\">This message has no text.</p>\n");
+	for (unsigned int i = 0; i < m.count; i++) {
+		const struct mime_leaf *leaf = &m.leaves[i];
+
+		if (leaf_is_body_text(leaf))
+			continue;
+		if (attachments++ == 0)
+			html_printf(out, "<h2>Attachments</h2>\n<ul class=\"attachments\">\n");
+		html_printf(out, "<li><a href=\"/mail/%L/%u/part/%s\" download>%s</a>"
+			    " <span class=\"hint\">%s</span></li>\n",
+			    (int64_t)m.mb.id, m.msg.uid, leaf->section,
+			    web_leaf_name(ctx->pool, leaf), web_size_text(ctx->pool, leaf->size));
+	}
+	if (attachments > 0)
+		html_printf(out, "</ul>\n");
+	html_printf(out, "</article>\n</div>\n");
+	web_page_end(ctx);
+	web_send_html(ctx, 200);
+}
+
+void web_message_body(struct web_ctx *ctx)
+{
+	struct web_message m;
+	bool remote = web_form_get(&ctx->query, "remote") != NULL;
+	struct web_request *req = ctx->req;
+
+	if (web_message_load(ctx, &m) <= 0)
+		return;
+	html_printf(ctx->out, "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<style>body{font:15px/1.5 system-ui,sans-serif;color:#1b1f24;"
+		    "background:#fff;margin:12px;overflow-wrap:anywhere}"
+		    "img{max-width:100%%;height:auto}img[data-blocked]{display:none}</style>\n"
+		    "</head>\n<body>\n");
+	web_message_sanitize(ctx, &m, remote, ctx->out);
+	html_printf(ctx->out, "\n</body>\n</html>\n");
+	req->status = 200;
+	req->content_type = "text/html; charset=utf-8";
+	web_security_headers(req, p_printf(ctx->pool, WEB_BODY_CSP,
+					   remote ? " https: http:" : ""));
+	web_response_header(req, "Cache-Control", "no-store");
+	web_response_send(req);
+}
+
+/* A filename for Content-Disposition (RFC 6266): no path, no quotes or
+   controls; an ASCII fallback plus the UTF-8 name in filename* (RFC 8187). */
+static void web_content_disposition(struct web_ctx *ctx, const struct mime_leaf *leaf,
+				    bool inline_image)
+{
+	const char *name = web_leaf_name(ctx->pool, leaf);
+	const char *base = name;
+	struct buffer ascii, enc;
+
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	}
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		base = p_printf(ctx->pool, "part-%s.bin", leaf->section);
+	buffer_init_pool(&ascii, ctx->pool, 0);
+	buffer_init_pool(&enc, ctx->pool, 0);
+	for (const unsigned char *p = (const unsigned char *)base;
+	     *p != '\0' && ascii.used < 120; p++) {
+		unsigned char c = *p;
+
+		buffer_append_c(&ascii, c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ||
+				c == ';' || c == '%' ? '_' : (char)c);
+	}
+	if (ascii.used > 0 && ascii.data[0] == '.')
+		ascii.data[0] = '_';
+	url_encode_component(&enc, base);
+	web_response_header(ctx->req, "Content-Disposition",
+			    p_printf(ctx->pool, "%s; filename=\"%s\"; filename*=UTF-8''%s",
+				     inline_image ? "inline" : "attachment",
+				     ascii.data, enc.data));
+}
+
+void web_message_part(struct web_ctx *ctx)
+{
+	struct web_message m;
+	const struct mime_leaf *leaf = NULL;
+	struct web_request *req = ctx->req;
+	bool inline_image;
+
+	if (web_message_load(ctx, &m) <= 0)
+		return;
+	for (unsigned int i = 0; i < m.count && leaf == NULL; i++) {
+		if (strcmp(m.leaves[i].section, ctx->route.section) == 0)
+			leaf = &m.leaves[i];
+	}
+	if (leaf == NULL) {
+		web_send_not_found(ctx);
+		return;
+	}
+	inline_image = web_form_get(&ctx->query, "inline") != NULL &&
+		leaf_is_safe_image(leaf);
+	buffer_append(ctx->out, leaf->data, leaf->size);
+	req->status = 200;
+	/* never let a browser render an attachment as our page: octet-stream,
+	   nosniff and a sandboxing CSP */
+	req->content_type = inline_image ?
+		p_printf(ctx->pool, "image/%s", leaf->subtype) : "application/octet-stream";
+	web_content_disposition(ctx, leaf, inline_image);
+	web_security_headers(req, "default-src 'none'; sandbox");
+	web_response_header(req, "Cache-Control", "private, no-store");
+	web_response_send(req);
+}
+
+void web_message_unread(struct web_ctx *ctx)
+{
+	struct store_mailbox mb;
+	struct store_flag_change change;
+	int ret;
+
+	if (!web_csrf_ok(ctx)) {
+		web_send_message(ctx, 403, "Forbidden",
+				 "This form has expired. Please go back, reload the page and try again.");
+		return;
+	}
+	if (web_mailbox_get(ctx, (int64_t)ctx->route.mailbox_id, &mb) <= 0)
+		return;
+	ret = store_message_set_flags(ctx->srv->store, mb.id, ctx->route.uid,
+				      STORE_FLAGS_REMOVE, STORE_FLAG_SEEN, NULL, 0,
+				      ctx->pool, &change);
+	if (ret == 0) {
+		web_send_not_found(ctx);
+		return;
+	}
+	if (ret < 0) {
+		web_send_message(ctx, 503, "Try again later", "The message could not be changed.");
+		return;
+	}
+	if (change.changed)
+		mailbox_watch_changed(ctx->srv->watch, mb.id);
+	web_send_redirect(ctx, 303, p_printf(ctx->pool, "/mail/%lld", (long long)mb.id));
+}

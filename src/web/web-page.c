@@ -1,0 +1,181 @@
+/*
+ * The frame of every page (head, navigation, footer), the response
+ * headers every answer carries, and dates for people.
+ */
+#include "web-private.h"
+#include "web-html.h"
+#include "web-tz.h"
+#include "conf.h"
+#include "pool.h"
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One policy for every page: nothing from elsewhere, no inline script or
+   style, no framing by others (CSP Level 3). */
+#define WEB_CSP_DEFAULT \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';" \
+	" frame-src 'self'; form-action 'self'; frame-ancestors 'none';" \
+	" base-uri 'none'"
+
+void web_security_headers(struct web_request *req, const char *csp)
+{
+	const struct conf *conf = web_server()->conf;
+	bool framable = csp != NULL && strstr(csp, "frame-ancestors 'self'") != NULL;
+
+	web_response_header(req, "Content-Security-Policy",
+			    csp != NULL ? csp : WEB_CSP_DEFAULT);
+	web_response_header(req, "X-Content-Type-Options", "nosniff");
+	web_response_header(req, "X-Frame-Options", framable ? "SAMEORIGIN" : "DENY");
+	/* item links carry their token in the path: never let it leak into
+	   another site's logs through Referer */
+	web_response_header(req, "Referrer-Policy", "no-referrer");
+	web_response_header(req, "Cross-Origin-Opener-Policy", "same-origin");
+	/* RFC 6797: only over HTTPS, and only when the web access is
+	   SSL-only (a plain listener means http: must keep working) */
+	if (req->https && conf->web_listen.count == 0)
+		web_response_header(req, "Strict-Transport-Security",
+				    "max-age=31536000");
+}
+
+static const char *web_nav_current(enum web_nav nav, enum web_nav item)
+{
+	return nav == item ? " aria-current=\"page\"" : "";
+}
+
+void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav)
+{
+	struct buffer *out = ctx->out;
+
+	html_printf(out,
+		"<!doctype html>\n<html lang=\"en\">\n<head>\n"
+		"<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<meta name=\"color-scheme\" content=\"light dark\">\n"
+		"<title>%s · infostore</title>\n"
+		"<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+		"<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n"
+		"<script src=\"/static/app.js\" defer></script>\n"
+		"</head>\n<body>\n"
+		"<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
+		"<header class=\"top\">\n"
+		"<a class=\"brand\" href=\"/\"><span class=\"logo\" aria-hidden=\"true\">✉</span> infostore</a>\n",
+		title);
+	if (ctx->logged_in) {
+		html_printf(out,
+			"<nav aria-label=\"Main\"><ul>\n"
+			"<li><a href=\"/mail\"%S>Mail</a></li>\n"
+			"<li><a href=\"/calendar\"%S>Calendar</a></li>\n"
+			"<li><a href=\"/calendar/new\"%S>New meeting</a></li>\n"
+			"</ul></nav>\n"
+			"<form class=\"logout\" method=\"post\" action=\"/logout\">\n"
+			"<span class=\"who\">%s</span>\n",
+			web_nav_current(nav, WEB_NAV_MAIL),
+			web_nav_current(nav, WEB_NAV_CALENDAR),
+			web_nav_current(nav, WEB_NAV_NEW_MEETING),
+			ctx->user.address);
+		web_page_csrf_field(ctx);
+		html_printf(out, "<button type=\"submit\" class=\"link\">Log out</button>\n"
+			    "</form>\n");
+	}
+	html_printf(out, "</header>\n<main id=\"main\" tabindex=\"-1\">\n");
+}
+
+void web_page_end(struct web_ctx *ctx)
+{
+	html_printf(ctx->out, "</main>\n<footer class=\"foot\">infostore web access</footer>\n"
+		    "</body>\n</html>\n");
+}
+
+void web_page_csrf_field(struct web_ctx *ctx)
+{
+	html_printf(ctx->out, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
+		    ctx->csrf);
+}
+
+void web_send_html(struct web_ctx *ctx, int status)
+{
+	struct web_request *req = ctx->req;
+
+	req->status = status;
+	req->content_type = "text/html; charset=utf-8";
+	web_security_headers(req, NULL);
+	/* every page but the assets is private: RFC 9111 5.2.2.5 */
+	web_response_header(req, "Cache-Control", "no-store");
+	web_response_send(req);
+}
+
+void web_send_redirect(struct web_ctx *ctx, int status, const char *location)
+{
+	buffer_reset(ctx->out);
+	html_printf(ctx->out, "<!doctype html><title>Redirect</title>"
+		    "<p><a href=\"%s\">Continue</a></p>\n", location);
+	web_response_header(ctx->req, "Location", location);
+	web_send_html(ctx, status);
+}
+
+void web_send_message(struct web_ctx *ctx, int status, const char *title,
+		      const char *message)
+{
+	buffer_reset(ctx->out);
+	web_page_begin(ctx, title, WEB_NAV_NONE);
+	html_printf(ctx->out, "<section class=\"card narrow\">\n<h1>%s</h1>\n<p>%s</p>\n"
+		    "<p><a href=\"/\">Go to your mail</a></p>\n</section>\n",
+		    title, message);
+	web_page_end(ctx);
+	web_send_html(ctx, status);
+}
+
+void web_send_not_found(struct web_ctx *ctx)
+{
+	/* No navigation, no user name: byte for byte the same page for an
+	   unknown token, another user's token and a page that never was. */
+	buffer_reset(ctx->out);
+	ctx->req->header_count = 0;
+	html_printf(ctx->out,
+		"<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<title>Not found · infostore</title>\n"
+		"<link rel=\"stylesheet\" href=\"/static/style.css\">\n</head>\n<body>\n"
+		"<main id=\"main\">\n<section class=\"card narrow\">\n"
+		"<h1>Not found</h1>\n<p>There is nothing here. If you followed a link"
+		" from a message, check that you are logged in as the person it was"
+		" sent to.</p>\n<p><a href=\"/\">Go to your mail</a></p>\n"
+		"</section>\n</main>\n</body>\n</html>\n");
+	web_send_html(ctx, 404);
+}
+
+static const char *const web_wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+static const char *const web_months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+const char *web_format_date(struct pool *pool, const struct web_tz *tz, time_t t)
+{
+	struct tm tm;
+	const char *abbr;
+
+	web_tz_localtime(tz, t, &tm, &abbr);
+	return p_printf(pool, "%s %d %s %d", web_wdays[tm.tm_wday], tm.tm_mday,
+			web_months[tm.tm_mon], tm.tm_year + 1900);
+}
+
+const char *web_format_time(struct pool *pool, const struct web_tz *tz, time_t t)
+{
+	struct tm tm;
+	const char *abbr;
+
+	web_tz_localtime(tz, t, &tm, &abbr);
+	return p_printf(pool, "%02d:%02d", tm.tm_hour, tm.tm_min);
+}
+
+const char *web_format_datetime(struct pool *pool, const struct web_tz *tz, time_t t)
+{
+	struct tm tm;
+	const char *abbr;
+
+	web_tz_localtime(tz, t, &tm, &abbr);
+	return p_printf(pool, "%s %d %s %d, %02d:%02d %s", web_wdays[tm.tm_wday],
+			tm.tm_mday, web_months[tm.tm_mon], tm.tm_year + 1900,
+			tm.tm_hour, tm.tm_min, abbr);
+}

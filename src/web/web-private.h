@@ -1,0 +1,120 @@
+#ifndef INFOSTORE_WEB_PRIVATE_H
+#define INFOSTORE_WEB_PRIVATE_H
+
+/*
+ * What the pages of the web access share: the request context, the
+ * session, and the helpers that write a page's frame and send it. Pages
+ * (web-login.c, web-item.c, web-mail.c, ...) never see libevent.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "store.h"
+#include "web-http.h"
+#include "web-parse.h"
+#include "web-route.h"
+
+struct server;
+struct web_tz;
+
+/* Session cookie names: __Host- binds the cookie to this host, Secure and
+   Path=/ (RFC 6265bis 4.1.3.2); plain HTTP cannot use the prefix. */
+#define WEB_SESSION_COOKIE_HTTPS "__Host-infostore"
+#define WEB_SESSION_COOKIE_HTTP "infostore"
+#define WEB_TZ_COOKIE "infostore-tz"
+#define WEB_SESSION_ID_BYTES 32
+#define WEB_CSRF_BYTES 32
+
+enum web_nav {
+	WEB_NAV_NONE,
+	WEB_NAV_MAIL,
+	WEB_NAV_CALENDAR,
+	WEB_NAV_NEW_MEETING,
+};
+
+struct web_ctx {
+	struct server *srv;
+	struct web_request *req;
+	struct pool *pool;
+	struct buffer *out;           /* = &req->body */
+	struct web_target target;
+	struct web_route_match route;
+	struct web_form query;
+	struct web_form form;         /* POST body */
+
+	/* the session, if the request carries a valid one */
+	bool logged_in;
+	struct store_user user;
+	const char *session_id;
+	const char *csrf;
+	/* the viewer's time zone (cookie set by the page's script, else the
+	   server's) */
+	const struct web_tz *tz;
+};
+
+/* --- web-server.c --- */
+struct server *web_server(void);
+/* The zone of the server process (TZ or /etc/localtime), else UTC. */
+const struct web_tz *web_server_tz(void);
+
+/* --- web-session.c --- */
+/* Look up the session cookie; fills ctx->logged_in, user, csrf. */
+void web_session_load(struct web_ctx *ctx);
+/* Create a session for user_id and set its cookie. 0 or -1. */
+int web_session_start(struct web_request *req, int64_t user_id);
+/* Delete the session and clear the cookie. */
+void web_session_end(struct web_ctx *ctx);
+/* Is the form's "csrf" field this session's token? (constant time) */
+bool web_csrf_ok(const struct web_ctx *ctx);
+/* Delete expired sessions (timer). */
+void web_sessions_expire(void);
+
+/* --- web-page.c --- */
+void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav);
+void web_page_end(struct web_ctx *ctx);
+/* The hidden CSRF field for this session's forms. */
+void web_page_csrf_field(struct web_ctx *ctx);
+/* Send ctx->out as text/html with the security headers; private pages
+   get Cache-Control: no-store. */
+void web_send_html(struct web_ctx *ctx, int status);
+/* 303 See Other (after a POST) or 302 to a local path. */
+void web_send_redirect(struct web_ctx *ctx, int status, const char *location);
+/* A short page with a title and a message. */
+void web_send_message(struct web_ctx *ctx, int status, const char *title,
+		      const char *message);
+/* THE 404 page: the same status and bytes for every page that does not
+   exist or is not the viewer's (unknown and foreign item tokens alike). */
+void web_send_not_found(struct web_ctx *ctx);
+/* Headers every response carries (CSP, nosniff, referrer, HSTS). csp NULL:
+   the default policy. */
+void web_security_headers(struct web_request *req, const char *csp);
+/* "Tue 24 Nov 2026" / "09:30" / both, in a zone */
+const char *web_format_date(struct pool *pool, const struct web_tz *tz, time_t t);
+const char *web_format_time(struct pool *pool, const struct web_tz *tz, time_t t);
+const char *web_format_datetime(struct pool *pool, const struct web_tz *tz, time_t t);
+
+/* --- pages --- */
+void web_login_form(struct web_ctx *ctx, int status, const char *next,
+		    const char *error);
+void web_login_post(struct web_ctx *ctx);
+void web_logout_post(struct web_ctx *ctx);
+void web_item_page(struct web_ctx *ctx);
+void web_item_post(struct web_ctx *ctx);
+void web_folders_page(struct web_ctx *ctx);
+void web_mailbox_page(struct web_ctx *ctx);
+void web_message_page(struct web_ctx *ctx);
+void web_message_body(struct web_ctx *ctx);
+void web_message_part(struct web_ctx *ctx);
+void web_message_unread(struct web_ctx *ctx);
+void web_agenda_page(struct web_ctx *ctx);
+void web_week_page(struct web_ctx *ctx);
+void web_new_meeting_page(struct web_ctx *ctx);
+void web_new_meeting_post(struct web_ctx *ctx);
+void web_asset_send(struct web_ctx *ctx);
+
+/* Pending logins, so that shutdown can answer them (web-login.c). */
+void web_login_cancel_all(void);
+
+#endif

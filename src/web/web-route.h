@@ -1,0 +1,62 @@
+#ifndef INFOSTORE_WEB_ROUTE_H
+#define INFOSTORE_WEB_ROUTE_H
+
+/*
+ * The URL map of the web access, matched without I/O (fuzzed):
+ *
+ *   /                               -> /mail or the login form
+ *   /login  /logout                 login form and its POST; logout (POST)
+ *   /item/TOKEN                     a meeting request's link (GET, POST)
+ *   /mail                           the folder list
+ *   /mail/MBOX                      a folder's messages (?before=UID, ?after=UID)
+ *   /mail/MBOX/UID                  one message
+ *   /mail/MBOX/UID/body             its HTML body, sanitised (for the iframe)
+ *   /mail/MBOX/UID/part/SECTION     an attachment (download) or inline image
+ *   /mail/MBOX/UID/unread           mark unread again (POST)
+ *   /calendar  /calendar/week       agenda and week view
+ *   /calendar/new                   the new-meeting form (GET, POST)
+ *   /static/style.css /static/app.js /favicon.svg
+ */
+
+#include <stdint.h>
+
+struct web_target;
+
+enum web_route_id {
+	WEB_ROUTE_NONE = 0,
+	WEB_ROUTE_ROOT,
+	WEB_ROUTE_LOGIN,
+	WEB_ROUTE_LOGOUT,
+	WEB_ROUTE_ITEM,
+	WEB_ROUTE_FOLDERS,
+	WEB_ROUTE_MAILBOX,
+	WEB_ROUTE_MESSAGE,
+	WEB_ROUTE_MESSAGE_BODY,
+	WEB_ROUTE_MESSAGE_PART,
+	WEB_ROUTE_MESSAGE_UNREAD,
+	WEB_ROUTE_AGENDA,
+	WEB_ROUTE_WEEK,
+	WEB_ROUTE_NEW_MEETING,
+	WEB_ROUTE_STATIC_CSS,
+	WEB_ROUTE_STATIC_JS,
+	WEB_ROUTE_FAVICON,
+};
+
+/* Which methods a route takes (besides HEAD with GET). */
+#define WEB_ROUTE_GET 0x1
+#define WEB_ROUTE_POST 0x2
+
+struct web_route_match {
+	enum web_route_id id;
+	unsigned int methods;
+	uint64_t mailbox_id;     /* MBOX */
+	uint32_t uid;            /* UID */
+	const char *token;       /* TOKEN */
+	const char *section;     /* SECTION */
+};
+
+/* Match a parsed target. 0 with *match_r set, or -1 (no such page). */
+int web_route_find(const struct web_target *target,
+		   struct web_route_match *match_r);
+
+#endif
