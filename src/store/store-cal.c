@@ -116,8 +116,12 @@ int store_cal_item_save(struct store *store, struct store_cal_item *item,
 	if (stmt == NULL)
 		return -1;
 	if (insert) {
-		secret_token(token, sizeof(token), STORE_CAL_TOKEN_BYTES);
-		item->token = p_strdup(pool, token);
+		/* the caller may have made the token already (the calendar
+		   stamps it into the message before the item is saved) */
+		if (item->token == NULL) {
+			secret_token(token, sizeof(token), STORE_CAL_TOKEN_BYTES);
+			item->token = p_strdup(pool, token);
+		}
 		item->created = now;
 		sqlite3_bind_int64(stmt, 1, item->user_id);
 		sqlite3_bind_text(stmt, 2, item->uid, -1, SQLITE_STATIC);

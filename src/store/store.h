@@ -357,8 +357,10 @@ int store_cal_item_lookup_token(struct store *store, const char *token,
 				struct pool *pool, struct store_cal_item *item_r);
 int store_cal_item_lookup_id(struct store *store, int64_t id,
 			     struct pool *pool, struct store_cal_item *item_r);
-/* Insert (item->id == 0: a new token is made and item->id set) or update
-   by id. token is filled in for new items (pool memory). */
+/* Insert (item->id == 0: item->id set; a new token is made unless
+   item->token is already set, by a caller that made it with secret_token()
+   of at least 128 bits) or update by id (the token never changes). token is
+   filled in for new items (pool memory). */
 int store_cal_item_save(struct store *store, struct store_cal_item *item,
 			struct pool *pool);
 typedef void store_cal_item_cb(void *context, const struct store_cal_item *item);
