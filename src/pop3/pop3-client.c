@@ -161,6 +161,9 @@ void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 
 static void pop3_client_vreply(struct pop3_client *client, const char *prefix,
 			       const char *fmt, va_list args)
+	__attribute__((format(printf, 3, 0)));
+static void pop3_client_vreply(struct pop3_client *client, const char *prefix,
+			       const char *fmt, va_list args)
 {
 	char text[480];
 
