@@ -29,8 +29,9 @@ void web_security_headers(struct web_request *req, const char *csp)
 	web_response_header(req, "X-Content-Type-Options", "nosniff");
 	web_response_header(req, "X-Frame-Options", framable ? "SAMEORIGIN" : "DENY");
 	/* item links carry their token in the path: never let it leak into
-	   another site's logs through Referer */
-	web_response_header(req, "Referrer-Policy", "no-referrer");
+	   another site's logs through Referer. (same-origin, not no-referrer:
+	   with no-referrer browsers send "Origin: null" on our own forms.) */
+	web_response_header(req, "Referrer-Policy", "same-origin");
 	web_response_header(req, "Cross-Origin-Opener-Policy", "same-origin");
 	/* RFC 6797: only over HTTPS, and only when the web access is
 	   SSL-only (a plain listener means http: must keep working) */

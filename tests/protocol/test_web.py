@@ -182,7 +182,7 @@ class WebTest(unittest.TestCase):
         self.assertIn("frame-ancestors 'none'", csp)
         self.assertEqual(r.header("X-Content-Type-Options"), "nosniff")
         self.assertEqual(r.header("Cache-Control"), "no-store")
-        self.assertEqual(r.header("Referrer-Policy"), "no-referrer")
+        self.assertEqual(r.header("Referrer-Policy"), "same-origin")
 
     def test_login_sets_flagged_cookie(self):
         c = self.client()
