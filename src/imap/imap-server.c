@@ -1,13 +1,45 @@
-/* Placeholder until the IMAP front-end lands: binds nothing. */
+/*
+ * The [imap] listeners: listen (STARTTLS, LOGINDISABLED until TLS) and
+ * tls_listen (implicit TLS, RFC 8314). Sessions are in imap-client.c.
+ */
 #include "imap-server.h"
+#include "conf.h"
+#include "imap-client.h"
+#include "server.h"
+
+static void imap_server_accept(void *context, int fd, const struct sockaddr *peer,
+			       socklen_t peer_len, bool tls)
+{
+	(void)peer_len;
+	imap_client_create(context, fd, peer, tls);
+}
+
+static void imap_server_drain(void *context)
+{
+	(void)context;
+	imap_client_drain_all();
+}
 
 int imap_server_init(struct server *srv, const char **error_r)
 {
-	(void)srv;
-	(void)error_r;
+	const struct conf *conf = srv->conf;
+
+	if (conf->imap_listen.count == 0 && conf->imap_tls_listen.count == 0)
+		return 0;
+	if (srv->tls == NULL && conf->imap_tls_listen.count > 0) {
+		*error_r = "imap: tls_listen needs [server] tls_cert and tls_key";
+		return -1;
+	}
+	if (server_listen(srv, &conf->imap_listen, false, "imap",
+			  imap_server_accept, srv, error_r) < 0 ||
+	    server_listen(srv, &conf->imap_tls_listen, true, "imaps",
+			  imap_server_accept, srv, error_r) < 0)
+		return -1;
+	server_add_drain_hook(srv, imap_server_drain, NULL);
 	return 0;
 }
 
 void imap_server_deinit(void)
 {
+	imap_client_destroy_all();
 }

@@ -60,6 +60,10 @@ struct imap_search_key {
 	time_t day;
 	uint64_t num;
 	struct imap_seqset set;
+	/* filled by the evaluator: UIDs (ascending) matching a HEADER, BODY
+	   or TEXT key, found through the store's text index */
+	uint32_t *matches;
+	unsigned int match_count;
 };
 
 struct imap_search_context {

@@ -1,0 +1,320 @@
+/*
+ * APPEND (RFC 9051 6.3.12, RFC 4315 APPENDUID, RFC 7888 LITERAL+, RFC
+ * 7889 APPENDLIMIT): messages are streamed from the literal into a blob,
+ * summarised (envelope, body structure, part map, text for search) and
+ * made durable; the index gets them in one transaction when the command
+ * line is complete. What IMAP APPEND stores is byte-exact.
+ */
+#include "buffer.h"
+#include "conf.h"
+#include "imap-append.h"
+#include "imap-client.h"
+#include "imap-commands.h"
+#include "imap-date.h"
+#include "imap-flags.h"
+#include "imap-mailbox.h"
+#include "imap-seqset.h"
+#include "imap-view.h"
+#include "log.h"
+#include "mime.h"
+#include "pool.h"
+#include "server.h"
+#include "store.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+struct imap_append_msg {
+	char blob[33];
+	struct mime_summary sum;
+	bool ok;
+};
+
+struct imap_append {
+	int64_t mailbox_id;
+	uint32_t uidvalidity;
+	struct store_blob_writer *writer;
+	struct imap_append_msg *msgs;
+	unsigned int count, alloc;
+	bool committed;
+};
+
+static void append_reject(struct imap_client *client, const char *tag,
+			  const char *code, const char *text)
+{
+	if (code != NULL)
+		imap_client_send(client, "%s NO [%s] %s", tag, code, text);
+	else
+		imap_client_send(client, "%s NO %s", tag, text);
+	imap_parser_literal_reject(client->parser);
+}
+
+int imap_append_literal(struct imap_client *client, const struct imap_arg *args,
+			unsigned int count, uint64_t size, bool sync, bool binary)
+{
+	struct store *store = client->srv->store;
+	struct imap_append *append = client->append;
+	const char *tag = args[0].u.str, *wire, *name, *error;
+	struct store_mailbox mb;
+	int ret;
+
+	(void)sync;
+	(void)binary;
+	if (count < 3) {
+		/* the mailbox name itself is a literal: keep it */
+		if (imap_parser_literal_buffer(client->parser) < 0) {
+			append_reject(client, tag, NULL, "Literal too large.");
+			return -1;
+		}
+		return 0;
+	}
+	if (append == NULL) {
+		if (!imap_arg_get_astring(&args[2], &wire) ||
+		    imap_mailbox_name_decode(client, client->cmd_pool, wire,
+					     &name, &error) < 0) {
+			append_reject(client, tag, "CANNOT", "Invalid mailbox name.");
+			return -1;
+		}
+		ret = imap_mailbox_lookup(client, client->cmd_pool, name, &mb);
+		if (ret <= 0) {
+			/* RFC 9051 6.3.12: before the client sends the message */
+			if (ret == 0)
+				append_reject(client, tag, "TRYCREATE", "Mailbox doesn't exist.");
+			else
+				append_reject(client, tag, "UNAVAILABLE",
+					      "Temporary failure, try again later.");
+			return -1;
+		}
+		append = p_new(client->cmd_pool, struct imap_append, 1);
+		append->mailbox_id = mb.id;
+		append->uidvalidity = mb.uidvalidity;
+		client->append = append;
+	}
+	if (size > client->srv->conf->max_message_size) {
+		append_reject(client, tag, "TOOBIG", "Message too large.");
+		return -1;
+	}
+	if (size == 0) {
+		append_reject(client, tag, NULL, "Can't save a zero byte message.");
+		return -1;
+	}
+	append->writer = store_blob_writer_create(store);
+	if (append->writer == NULL) {
+		log_error("imap", "APPEND cannot create a blob: %s",
+			  store_last_error_detail(store));
+		append_reject(client, tag, "UNAVAILABLE", "Temporary failure, try again later.");
+		return -1;
+	}
+	imap_parser_literal_stream(client->parser);
+	return 0;
+}
+
+void imap_append_literal_data(struct imap_client *client,
+			      const unsigned char *data, size_t len)
+{
+	struct imap_append *append = client->append;
+
+	/* a failed write is remembered by the writer and reported at the end */
+	if (append != NULL && append->writer != NULL)
+		(void)store_blob_writer_write(append->writer, data, len);
+}
+
+void imap_append_literal_end(struct imap_client *client)
+{
+	struct store *store = client->srv->store;
+	struct imap_append *append = client->append;
+	struct imap_append_msg *msg;
+	uint64_t size;
+	void *map;
+
+	if (append == NULL)
+		return;
+	if (append->count == append->alloc) {
+		unsigned int na = append->alloc == 0 ? 4 : append->alloc * 2;
+
+		append->msgs = p_realloc(client->cmd_pool, append->msgs,
+					 sizeof(*append->msgs) * append->alloc,
+					 sizeof(*append->msgs) * na);
+		append->alloc = na;
+	}
+	msg = &append->msgs[append->count++];
+	memset(msg, 0, sizeof(*msg));
+	if (append->writer == NULL)
+		return;
+	size = store_blob_writer_size(append->writer);
+	map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE,
+		   store_blob_writer_fd(append->writer), 0);
+	if (map == MAP_FAILED) {
+		log_error("imap", "APPEND cannot map the new blob");
+		store_blob_writer_abort(&append->writer);
+		return;
+	}
+	/* the summary is what FETCH ENVELOPE, BODYSTRUCTURE and SEARCH use */
+	mime_summarize(client->cmd_pool, map, (size_t)size, &msg->sum);
+	munmap(map, (size_t)size);
+	if (store_blob_writer_finish(append->writer, false, msg->blob) < 0) {
+		log_error("imap", "APPEND cannot store the message: %s",
+			  store_last_error_detail(store));
+		store_blob_writer_abort(&append->writer);
+		return;
+	}
+	store_blob_writer_free(&append->writer);
+	msg->ok = true;
+}
+
+void imap_append_abort(struct imap_client *client)
+{
+	struct imap_append *append = client->append;
+
+	if (append == NULL)
+		return;
+	client->append = NULL;
+	if (append->writer != NULL)
+		store_blob_writer_abort(&append->writer);
+	if (append->committed)
+		return;
+	for (unsigned int i = 0; i < append->count; i++) {
+		if (append->msgs[i].ok)
+			store_blob_unlink(client->srv->store, append->msgs[i].blob);
+	}
+}
+
+struct append_item {
+	uint32_t flags;
+	const char *keywords;
+	time_t date;
+	int tz;
+	unsigned int msg;
+};
+
+/* append-opts: [SP flag-list] [SP date-time], then the literal */
+static int append_parse_items(struct imap_command *cmd, const struct imap_arg *args,
+			      struct append_item **items_r, unsigned int *count_r,
+			      const char **error_r)
+{
+	unsigned int n = 0, max = 0;
+	struct append_item *items;
+
+	for (const struct imap_arg *a = args; a->type != IMAP_ARG_EOL; a++) {
+		if (a->type == IMAP_ARG_LITERAL)
+			max++;
+	}
+	if (max == 0) {
+		*error_r = "Missing message literal";
+		return -1;
+	}
+	items = p_new(cmd->pool, struct append_item, max);
+	while (args->type != IMAP_ARG_EOL) {
+		struct append_item *item = &items[n];
+		const struct imap_arg *list;
+		unsigned int list_count;
+		const char *date;
+
+		if (imap_arg_get_list(args, &list, &list_count)) {
+			if (imap_flags_parse(cmd->pool, list, &item->flags,
+					     &item->keywords, error_r) < 0)
+				return -1;
+			args++;
+		}
+		if (args->type == IMAP_ARG_STRING) {
+			date = args->u.str;
+			if (!imap_date_parse_datetime(date, &item->date, &item->tz)) {
+				*error_r = "Invalid date-time";
+				return -1;
+			}
+			args++;
+		}
+		if (args->type != IMAP_ARG_LITERAL || !args->streamed) {
+			*error_r = "Missing message literal";
+			return -1;
+		}
+		item->msg = n++;
+		args++;
+	}
+	*items_r = items;
+	*count_r = n;
+	return 0;
+}
+
+static void append_meta(const struct mime_summary *sum, struct store_message_meta *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->size = sum->size;
+	meta->vsize = sum->vsize;
+	meta->header_size = sum->header_size;
+	meta->crlf = sum->crlf;
+	meta->envelope = sum->envelope;
+	meta->bodystructure = sum->bodystructure;
+	meta->body = sum->body;
+	meta->message_id = sum->message_id;
+	meta->sent_date = sum->sent_date;
+	meta->sent_time = sum->sent_time;
+	meta->headers = sum->headers;
+	meta->text = sum->text;
+	meta->parts = sum->parts;
+}
+
+bool cmd_append(struct imap_command *cmd)
+{
+	struct imap_client *client = cmd->client;
+	struct store *store = client->srv->store;
+	struct imap_append *append = client->append;
+	struct append_item *items;
+	unsigned int count;
+	const char *wire, *error;
+	uint32_t *uids;
+	struct buffer code;
+
+	if (!imap_arg_get_astring(&cmd->args[0], &wire)) {
+		imap_command_bad(cmd, "Missing mailbox name.");
+		return true;
+	}
+	if (append_parse_items(cmd, cmd->args + 1, &items, &count, &error) < 0) {
+		imap_command_bad(cmd, "%s.", error);
+		return true;
+	}
+	if (append == NULL || append->count != count) {
+		imap_command_bad(cmd, "Invalid APPEND arguments.");
+		return true;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		if (!append->msgs[i].ok) {
+			imap_command_reply(cmd, "NO", "UNAVAILABLE",
+					   "Temporary failure, try again later.");
+			return true;
+		}
+	}
+	uids = p_new(cmd->pool, uint32_t, count);
+	if (store_blob_sync_dirs(store) < 0 || store_begin(store) < 0) {
+		imap_command_store_error(cmd, "APPEND");
+		return true;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		struct store_message_meta meta;
+
+		append_meta(&append->msgs[items[i].msg].sum, &meta);
+		if (store_message_add(store, append->mailbox_id,
+				      append->msgs[items[i].msg].blob, &meta,
+				      items[i].flags, items[i].keywords, items[i].date,
+				      items[i].tz, &uids[i]) < 0) {
+			store_rollback(store);
+			if (store_last_error(store) == STORE_ERROR_NOT_FOUND)
+				imap_command_reply(cmd, "NO", "TRYCREATE", "Mailbox doesn't exist.");
+			else
+				imap_command_store_error(cmd, "APPEND");
+			return true;
+		}
+	}
+	if (store_commit(store) < 0) {
+		imap_command_store_error(cmd, "APPEND");
+		return true;
+	}
+	append->committed = true;
+	imap_view_notify_changed(client, append->mailbox_id);
+	/* RFC 4315 3: APPENDUID uidvalidity uid-set */
+	buffer_init_pool(&code, cmd->pool, 0);
+	buffer_printf(&code, "APPENDUID %u ", append->uidvalidity);
+	imap_seqset_write_array(&code, uids, count);
+	imap_command_reply(cmd, "OK", code.data, "Append completed.");
+	return true;
+}

@@ -1,0 +1,209 @@
+/*
+ * SEARCH and UID SEARCH (RFC 9051 6.4.4), with ESEARCH result options
+ * (RFC 4731: MIN MAX ALL COUNT), SAVE (RFC 5182) and MODSEQ (RFC 7162
+ * 3.1.5). IMAP4rev2 sessions always get ESEARCH responses.
+ */
+#include "buffer.h"
+#include "fatal.h"
+#include "imap-client.h"
+#include "imap-commands.h"
+#include "imap-search.h"
+#include "imap-search-args.h"
+#include "imap-seqset.h"
+#include "imap-view.h"
+#include "pool.h"
+#include "strutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum search_return {
+	SEARCH_RETURN_MIN = 0x01,
+	SEARCH_RETURN_MAX = 0x02,
+	SEARCH_RETURN_ALL = 0x04,
+	SEARCH_RETURN_COUNT = 0x08,
+	SEARCH_RETURN_SAVE = 0x10,
+};
+
+struct search_cmd {
+	struct imap_search search;
+	unsigned int ret;
+	bool esearch;
+};
+
+static int search_parse_return(const struct imap_arg *list, unsigned int *ret_r)
+{
+	static const struct {
+		const char *name;
+		unsigned int flag;
+	} opts[] = {
+		{ "MIN", SEARCH_RETURN_MIN }, { "MAX", SEARCH_RETURN_MAX },
+		{ "ALL", SEARCH_RETURN_ALL }, { "COUNT", SEARCH_RETURN_COUNT },
+		{ "SAVE", SEARCH_RETURN_SAVE },
+	};
+	unsigned int ret = 0;
+
+	for (; list->type != IMAP_ARG_EOL; list++) {
+		const char *name;
+		bool found = false;
+
+		if (!imap_arg_get_atom(list, &name))
+			return -1;
+		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			if (str_iequal(name, opts[i].name)) {
+				ret |= opts[i].flag;
+				found = true;
+			}
+		}
+		if (!found)
+			return -1;
+	}
+	/* RFC 4731 3.1: "RETURN ()" means ALL */
+	*ret_r = ret != 0 ? ret : SEARCH_RETURN_ALL;
+	return 0;
+}
+
+static void search_save(struct imap_client *client, const uint32_t *uids,
+			unsigned int count)
+{
+	free(client->saved_uids);
+	client->saved_uids = NULL;
+	client->saved_count = 0;
+	if (count == 0)
+		return;
+	client->saved_uids = malloc(sizeof(uint32_t) * count);
+	if (client->saved_uids == NULL)
+		fatal_oom();
+	memcpy(client->saved_uids, uids, sizeof(uint32_t) * count);
+	client->saved_count = count;
+}
+
+static uint32_t search_number(struct imap_command *cmd, uint32_t uid)
+{
+	return cmd->uid ? uid : imap_view_seq(cmd->client->view, uid);
+}
+
+static void search_send(struct imap_command *cmd, struct search_cmd *sc)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_search *search = &sc->search;
+	struct buffer out;
+
+	buffer_init(&out, 0);
+	if (!sc->esearch) {
+		buffer_append_str(&out, "* SEARCH");
+		for (unsigned int i = 0; i < search->result.count; i++) {
+			buffer_printf(&out, " %u", search_number(cmd, search->result.uids[i]));
+			if (out.used > 16384)
+				imap_client_send_buffer(client, &out);
+		}
+		if (search->uses_modseq && search->result.count > 0)
+			buffer_printf(&out, " (MODSEQ %llu)",
+				      (unsigned long long)search->highest_modseq);
+	} else {
+		/* RFC 5182 2.4: SAVE alone gives no ESEARCH response */
+		if (sc->ret == SEARCH_RETURN_SAVE) {
+			buffer_free(&out);
+			return;
+		}
+		buffer_printf(&out, "* ESEARCH (TAG \"%s\")", cmd->tag);
+		if (cmd->uid)
+			buffer_append_str(&out, " UID");
+		if ((sc->ret & SEARCH_RETURN_MIN) != 0 && search->result.count > 0)
+			buffer_printf(&out, " MIN %u", search_number(cmd, search->result.uids[0]));
+		if ((sc->ret & SEARCH_RETURN_MAX) != 0 && search->result.count > 0)
+			buffer_printf(&out, " MAX %u",
+				      search_number(cmd, search->result.uids[search->result.count - 1]));
+		if ((sc->ret & SEARCH_RETURN_COUNT) != 0)
+			buffer_printf(&out, " COUNT %u", search->result.count);
+		if ((sc->ret & SEARCH_RETURN_ALL) != 0 && search->result.count > 0) {
+			uint32_t *nums = p_new(cmd->pool, uint32_t, search->result.count);
+
+			for (unsigned int i = 0; i < search->result.count; i++)
+				nums[i] = search_number(cmd, search->result.uids[i]);
+			buffer_append_str(&out, " ALL ");
+			imap_seqset_write_array(&out, nums, search->result.count);
+		}
+		if (search->uses_modseq && search->result.count > 0)
+			buffer_printf(&out, " MODSEQ %llu",
+				      (unsigned long long)search->highest_modseq);
+	}
+	buffer_append_str(&out, "\r\n");
+	imap_client_send_buffer(client, &out);
+	buffer_free(&out);
+}
+
+static bool cmd_search_continue(struct imap_command *cmd)
+{
+	struct search_cmd *sc = cmd->context;
+	bool failed;
+
+	if (!imap_search_run(cmd, &sc->search, &failed))
+		return false;
+	if (failed) {
+		if ((sc->ret & SEARCH_RETURN_SAVE) != 0)
+			search_save(cmd->client, NULL, 0);
+		imap_command_store_error(cmd, "SEARCH");
+		return true;
+	}
+	if ((sc->ret & SEARCH_RETURN_SAVE) != 0)
+		search_save(cmd->client, sc->search.result.uids, sc->search.result.count);
+	search_send(cmd, sc);
+	imap_command_ok(cmd, "Search completed.");
+	return true;
+}
+
+bool cmd_search(struct imap_command *cmd)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	const struct imap_arg *args = cmd->args, *list;
+	struct imap_search_context ctx;
+	struct imap_search_key *root;
+	struct search_cmd *sc;
+	const char *charset, *error;
+	unsigned int count;
+
+	sc = p_new(cmd->pool, struct search_cmd, 1);
+	sc->esearch = client->imap4rev2;
+	if (imap_arg_atom_equals(args, "RETURN")) {
+		if (!imap_arg_get_list(&args[1], &list, &count) ||
+		    search_parse_return(list, &sc->ret) < 0) {
+			imap_command_bad(cmd, "Invalid RETURN options.");
+			return true;
+		}
+		sc->esearch = true;
+		args += 2;
+	} else if (sc->esearch) {
+		sc->ret = SEARCH_RETURN_ALL;
+	}
+	if (imap_arg_atom_equals(args, "CHARSET")) {
+		if (!imap_arg_get_astring(&args[1], &charset)) {
+			imap_command_bad(cmd, "Missing charset.");
+			return true;
+		}
+		/* text is kept as UTF-8; ASCII is a subset */
+		if (!str_iequal(charset, "UTF-8") && !str_iequal(charset, "US-ASCII")) {
+			imap_command_reply(cmd, "NO", "BADCHARSET (UTF-8 US-ASCII)",
+					   "Unsupported charset.");
+			return true;
+		}
+		args += 2;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.seq_star = view->count;
+	ctx.seq_star_valid = view->count > 0;
+	ctx.uid_star = view->count > 0 ? view->uids[view->count - 1] : 0;
+	if (imap_search_args_parse(cmd->pool, args, &ctx, &root, &error) < 0) {
+		if ((sc->ret & SEARCH_RETURN_SAVE) != 0)
+			search_save(client, NULL, 0);
+		imap_command_bad(cmd, "%s.", error);
+		return true;
+	}
+	if (imap_search_uses(root, IMAP_SEARCH_MODSEQ))
+		client->condstore = true;
+	imap_search_init(&sc->search, root);
+	cmd->context = sc;
+	cmd->func = cmd_search_continue;
+	return cmd_search_continue(cmd);
+}

@@ -1,0 +1,655 @@
+/*
+ * The FETCH engine. Parsing follows RFC 9051 9 (fetch-att); output follows
+ * 7.5.2. Messages are read in UID order from the store, one batch per turn
+ * of the loop, walking the session's view alongside to get sequence
+ * numbers and to notice messages that vanished under us.
+ */
+#include "imap-fetch.h"
+#include "buffer.h"
+#include "connection.h"
+#include "imap-client.h"
+#include "imap-date.h"
+#include "imap-flags.h"
+#include "imap-parser.h"
+#include "imap-quote.h"
+#include "imap-view.h"
+#include "log.h"
+#include "mime.h"
+#include "pool.h"
+#include "server.h"
+#include "store.h"
+#include "strutil.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Messages per turn of the loop, even when the client reads fast. */
+#define FETCH_BATCH 5000
+/* Output kept before it is handed to the connection. */
+#define FETCH_FLUSH_SIZE (64 * 1024)
+
+/* --- parsing --- */
+
+static struct imap_fetch_body *fetch_add_body(struct imap_command *cmd,
+					      struct imap_fetch *fetch)
+{
+	struct imap_fetch_body *body;
+
+	fetch->bodies = p_realloc(cmd->pool, fetch->bodies,
+				  sizeof(*fetch->bodies) * fetch->body_count,
+				  sizeof(*fetch->bodies) * (fetch->body_count + 1));
+	body = &fetch->bodies[fetch->body_count++];
+	memset(body, 0, sizeof(*body));
+	return body;
+}
+
+/* "<start.len>" after a section; *p past it. */
+static int fetch_parse_partial(const char **p, struct imap_fetch_body *body,
+			       const char **error_r)
+{
+	const char *s = *p + 1, *dot, *end;
+
+	dot = strchr(s, '.');
+	end = strchr(s, '>');
+	if (dot == NULL || end == NULL || dot > end ||
+	    mem_to_u64(s, (size_t)(dot - s), UINT64_MAX, &body->start) < 0 ||
+	    mem_to_u64(dot + 1, (size_t)(end - dot - 1), UINT64_MAX, &body->len) < 0 ||
+	    body->len == 0) {
+		*error_r = "Invalid partial range";
+		return -1;
+	}
+	body->partial = true;
+	*p = end + 1;
+	return 0;
+}
+
+static int fetch_parse_body(struct imap_command *cmd, struct imap_fetch *fetch,
+			    const char *atom, const char **error_r)
+{
+	const char *open = strchr(atom, '['), *close, *p;
+	struct imap_fetch_body *body;
+	const char *spec;
+	size_t prefix_len = (size_t)(open - atom);
+
+	body = fetch_add_body(cmd, fetch);
+	if (prefix_len == 4 && mem_iequal(atom, "BODY", 4)) {
+		body->peek = false;
+	} else if (prefix_len == 9 && mem_iequal(atom, "BODY.PEEK", 9)) {
+		body->peek = true;
+	} else {
+		*error_r = "Unknown FETCH item";
+		return -1;
+	}
+	close = strrchr(open, ']');
+	if (close == NULL) {
+		*error_r = "Missing ']'";
+		return -1;
+	}
+	spec = p_strndup(cmd->pool, open + 1, (size_t)(close - open - 1));
+	if (imap_section_parse(cmd->pool, spec, &body->sect, error_r) < 0)
+		return -1;
+	p = close + 1;
+	if (*p == '<' && fetch_parse_partial(&p, body, error_r) < 0)
+		return -1;
+	if (*p != '\0') {
+		*error_r = "Garbage after FETCH item";
+		return -1;
+	}
+	/* the reply names the section as asked, and the partial's origin */
+	if (body->partial)
+		body->name = p_printf(cmd->pool, "BODY[%s]<%llu>", spec,
+				      (unsigned long long)body->start);
+	else
+		body->name = p_printf(cmd->pool, "BODY[%s]", spec);
+	if (!body->peek)
+		fetch->set_seen = true;
+	return 0;
+}
+
+static int fetch_parse_item(struct imap_command *cmd, struct imap_fetch *fetch,
+			    const char *atom, const char **error_r)
+{
+	static const struct {
+		const char *name;
+		unsigned int items;
+	} simple[] = {
+		{ "FLAGS", IMAP_FETCH_FLAGS },
+		{ "UID", IMAP_FETCH_UID },
+		{ "INTERNALDATE", IMAP_FETCH_INTERNALDATE },
+		{ "RFC822.SIZE", IMAP_FETCH_RFC822_SIZE },
+		{ "ENVELOPE", IMAP_FETCH_ENVELOPE },
+		{ "BODY", IMAP_FETCH_BODY },
+		{ "BODYSTRUCTURE", IMAP_FETCH_BODYSTRUCTURE },
+		{ "MODSEQ", IMAP_FETCH_MODSEQ },
+	};
+	struct imap_fetch_body *body;
+
+	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		if (str_iequal(atom, simple[i].name)) {
+			fetch->items |= simple[i].items;
+			return 0;
+		}
+	}
+	if (strchr(atom, '[') != NULL)
+		return fetch_parse_body(cmd, fetch, atom, error_r);
+	/* RFC 3501 6.4.5 RFC822 forms: BODY[] and its parts under old names */
+	if (str_iequal(atom, "RFC822") || str_iequal(atom, "RFC822.HEADER") ||
+	    str_iequal(atom, "RFC822.TEXT")) {
+		body = fetch_add_body(cmd, fetch);
+		body->name = str_iequal(atom, "RFC822") ? "RFC822" :
+			str_iequal(atom, "RFC822.HEADER") ? "RFC822.HEADER" : "RFC822.TEXT";
+		body->sect.kind = str_iequal(atom, "RFC822") ? IMAP_SECTION_ALL :
+			str_iequal(atom, "RFC822.HEADER") ? IMAP_SECTION_HEADER :
+			IMAP_SECTION_TEXT;
+		body->peek = str_iequal(atom, "RFC822.HEADER");
+		if (!body->peek)
+			fetch->set_seen = true;
+		return 0;
+	}
+	*error_r = "Unknown FETCH item";
+	return -1;
+}
+
+static int fetch_parse_modifiers(struct imap_command *cmd, struct imap_fetch *fetch,
+				 const struct imap_arg *args, const char **error_r)
+{
+	const struct imap_arg *list;
+	unsigned int count;
+	const char *str;
+
+	if (args->type == IMAP_ARG_EOL)
+		return 0;
+	if (!imap_arg_get_list(args, &list, &count) || args[1].type != IMAP_ARG_EOL) {
+		*error_r = "Invalid FETCH modifiers";
+		return -1;
+	}
+	for (; list->type != IMAP_ARG_EOL; list++) {
+		if (imap_arg_atom_equals(list, "CHANGEDSINCE")) {
+			/* RFC 7162 3.1.4.1 */
+			if (!imap_arg_get_atom(&list[1], &str) ||
+			    str_to_u64(str, UINT64_MAX, &fetch->changedsince) < 0) {
+				*error_r = "Invalid CHANGEDSINCE value";
+				return -1;
+			}
+			list++;
+		} else if (imap_arg_atom_equals(list, "VANISHED")) {
+			/* RFC 7162 3.2.6 */
+			if (!cmd->uid || !cmd->client->qresync) {
+				*error_r = "VANISHED needs UID FETCH and QRESYNC";
+				return -1;
+			}
+			fetch->vanished = true;
+		} else {
+			*error_r = "Unknown FETCH modifier";
+			return -1;
+		}
+	}
+	if (fetch->vanished && fetch->changedsince == 0) {
+		*error_r = "VANISHED needs CHANGEDSINCE";
+		return -1;
+	}
+	if (fetch->changedsince != 0) {
+		fetch->items |= IMAP_FETCH_MODSEQ;
+		cmd->client->condstore = true;
+	}
+	return 0;
+}
+
+int imap_fetch_parse(struct imap_command *cmd, struct imap_fetch *fetch,
+		     const char **error_r)
+{
+	const struct imap_arg *args = cmd->args, *list;
+	const char *set, *atom;
+	unsigned int count;
+
+	memset(fetch, 0, sizeof(*fetch));
+	if (!imap_arg_get_atom(&args[0], &set)) {
+		*error_r = "Missing message set";
+		return -1;
+	}
+	if (imap_view_parse_set(cmd, set, &fetch->uids, error_r) < 0)
+		return -1;
+	if (imap_arg_get_atom(&args[1], &atom)) {
+		/* macros stand alone (RFC 9051 6.4.5) */
+		if (str_iequal(atom, "ALL") || str_iequal(atom, "FAST") ||
+		    str_iequal(atom, "FULL")) {
+			fetch->items |= IMAP_FETCH_FLAGS | IMAP_FETCH_INTERNALDATE |
+				IMAP_FETCH_RFC822_SIZE;
+			if (!str_iequal(atom, "FAST"))
+				fetch->items |= IMAP_FETCH_ENVELOPE;
+			if (str_iequal(atom, "FULL"))
+				fetch->items |= IMAP_FETCH_BODY;
+		} else if (fetch_parse_item(cmd, fetch, atom, error_r) < 0) {
+			return -1;
+		}
+	} else if (imap_arg_get_list(&args[1], &list, &count) && count > 0) {
+		for (unsigned int i = 0; i < count; i++) {
+			if (!imap_arg_get_atom(&list[i], &atom)) {
+				*error_r = "Invalid FETCH item";
+				return -1;
+			}
+			if (fetch_parse_item(cmd, fetch, atom, error_r) < 0)
+				return -1;
+		}
+	} else {
+		*error_r = "Missing FETCH items";
+		return -1;
+	}
+	if (fetch_parse_modifiers(cmd, fetch, &args[2], error_r) < 0)
+		return -1;
+	if ((fetch->items & IMAP_FETCH_MODSEQ) != 0)
+		cmd->client->condstore = true;
+	if (cmd->client->view->readonly)
+		fetch->set_seen = false;
+	return 0;
+}
+
+/* --- \Seen before fetching (RFC 9051 6.4.5: BODY[] sets it) --- */
+
+static bool fetch_unseen_filter(void *context, const struct store_message *msg)
+{
+	const struct imap_fetch *fetch = context;
+
+	return (msg->flags & STORE_FLAG_SEEN) == 0 &&
+		(fetch->changedsince == 0 || msg->modseq > fetch->changedsince);
+}
+
+static int fetch_set_seen(struct imap_command *cmd, struct imap_fetch *fetch)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	struct store *store = client->srv->store;
+	struct imap_uid_array uids;
+
+	if (imap_view_collect(cmd, &fetch->uids, fetch_unseen_filter, fetch,
+			      &uids, NULL) < 0)
+		return -1;
+	if (uids.count == 0)
+		return 0;
+	if (store_begin(store) < 0)
+		return -1;
+	for (unsigned int i = 0; i < uids.count; i++) {
+		struct store_flag_change change;
+
+		if (store_message_set_flags(store, view->mailbox_id, uids.uids[i],
+					    STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, 0,
+					    fetch->msg_pool, &change) < 0) {
+			store_rollback(store);
+			return -1;
+		}
+		if (change.changed)
+			imap_view_reported(view, uids.uids[i], change.modseq);
+	}
+	pool_clear(fetch->msg_pool);
+	if (store_commit(store) < 0)
+		return -1;
+	fetch->seen_set = uids.uids;
+	fetch->seen_count = uids.count;
+	imap_view_notify_changed(client, view->mailbox_id);
+	return 0;
+}
+
+static bool fetch_seen_was_set(const struct imap_fetch *fetch, uint32_t uid)
+{
+	unsigned int lo = 0, hi = fetch->seen_count;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (fetch->seen_set[mid] < uid)
+			lo = mid + 1;
+		else if (fetch->seen_set[mid] > uid)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* --- RFC 7162 3.2.6: VANISHED (EARLIER) before the results --- */
+
+struct fetch_vanished_ctx {
+	struct imap_fetch *fetch;
+	struct pool *pool;
+	struct imap_uid_array uids;
+};
+
+static void fetch_vanished_cb(void *context, uint32_t uid)
+{
+	struct fetch_vanished_ctx *ctx = context;
+
+	if (imap_seqset_contains(&ctx->fetch->uids, uid))
+		imap_uid_array_add(ctx->pool, &ctx->uids, uid);
+}
+
+static void fetch_send_vanished(struct imap_command *cmd, struct imap_fetch *fetch)
+{
+	struct imap_client *client = cmd->client;
+	struct fetch_vanished_ctx ctx = { .fetch = fetch, .pool = cmd->pool };
+	struct buffer buf;
+
+	if (store_mailbox_changes(client->srv->store, client->view->mailbox_id,
+				  fetch->changedsince, NULL, fetch_vanished_cb, &ctx) < 0 ||
+	    ctx.uids.count == 0)
+		return;
+	buffer_init_pool(&buf, cmd->pool, 0);
+	buffer_append_str(&buf, "* VANISHED (EARLIER) ");
+	imap_seqset_write_array(&buf, ctx.uids.uids, ctx.uids.count);
+	buffer_append_str(&buf, "\r\n");
+	imap_client_send_buffer(client, &buf);
+}
+
+/* --- body sections --- */
+
+static int fetch_pread(int fd, uint64_t start, uint64_t len, struct pool *pool,
+		       unsigned char **data_r)
+{
+	unsigned char *data = p_malloc(pool, (size_t)len + 1);
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t ret = pread(fd, data + done, (size_t)len - done,
+				    (off_t)(start + done));
+
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0)
+			return -1;
+		done += (size_t)ret;
+	}
+	*data_r = data;
+	return 0;
+}
+
+/* Where the section is when the part map cannot tell (an old or broken
+   map): the whole message, its header or its text. */
+static int fetch_region_fallback(const struct imap_fetch_body *body,
+				 const struct store_message *msg,
+				 struct imap_section_region *region)
+{
+	memset(region, 0, sizeof(*region));
+	if (body->sect.path_len > 0)
+		return 0;
+	switch (body->sect.kind) {
+	case IMAP_SECTION_ALL:
+		region->end = msg->size;
+		return 1;
+	case IMAP_SECTION_TEXT:
+		region->start = msg->header_size;
+		region->end = msg->size;
+		return 1;
+	case IMAP_SECTION_HEADER:
+	case IMAP_SECTION_HEADER_FIELDS:
+	case IMAP_SECTION_HEADER_FIELDS_NOT:
+		region->end = msg->header_size;
+		region->filter = body->sect.kind != IMAP_SECTION_HEADER;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+struct fetch_message {
+	const struct store_message *msg;
+	int fd;
+	struct mime_part_pos *parts;
+	unsigned int part_count;
+	bool parts_parsed;
+};
+
+static void fetch_body(struct imap_command *cmd, struct imap_fetch *fetch,
+		       const struct imap_fetch_body *body, struct fetch_message *fm,
+		       const char *sep, struct buffer *out)
+{
+	struct imap_client *client = cmd->client;
+	const struct store_message *msg = fm->msg;
+	struct imap_section_region region;
+	const unsigned char *content = NULL;
+	unsigned char *raw;
+	uint64_t total, start, len;
+	bool from_file = false;
+	int found;
+
+	buffer_printf(out, "%s%s ", sep, body->name);
+	if (!fm->parts_parsed) {
+		fm->parts_parsed = true;
+		if (msg->parts == NULL || *msg->parts == '\0' ||
+		    mime_parts_parse(fetch->msg_pool, msg->parts, &fm->parts,
+				     &fm->part_count) < 0)
+			fm->part_count = 0;
+	}
+	if (fm->part_count > 0)
+		found = imap_section_resolve(&body->sect, fm->parts, fm->part_count,
+					     msg->size, &region);
+	else
+		found = fetch_region_fallback(body, msg, &region);
+	if (found <= 0 || fm->fd < 0 || region.end > msg->size || region.start > region.end) {
+		buffer_append_str(out, "NIL");
+		return;
+	}
+	if (!region.filter && msg->crlf) {
+		/* stored with CRLF: the bytes go out as they are, from the
+		   file, without passing through memory */
+		total = region.end - region.start;
+		from_file = true;
+	} else {
+		struct buffer conv;
+
+		if (fetch_pread(fm->fd, region.start, region.end - region.start,
+				fetch->msg_pool, &raw) < 0) {
+			log_error("imap", "cannot read message uid=%u blob=%s", msg->uid,
+				  msg->blob);
+			buffer_append_str(out, "NIL");
+			return;
+		}
+		buffer_init_pool(&conv, fetch->msg_pool, 0);
+		if (region.filter)
+			imap_header_filter(raw, (size_t)(region.end - region.start),
+					   body->sect.fields, body->sect.field_count,
+					   body->sect.kind == IMAP_SECTION_HEADER_FIELDS_NOT,
+					   &conv);
+		else
+			imap_append_crlf(&conv, raw, (size_t)(region.end - region.start));
+		content = (const unsigned char *)(conv.data != NULL ? conv.data : "");
+		total = conv.used;
+	}
+	start = body->partial ? (body->start < total ? body->start : total) : 0;
+	len = total - start;
+	if (body->partial && body->len < len)
+		len = body->len;
+	buffer_printf(out, "{%llu}\r\n", (unsigned long long)len);
+	if (from_file) {
+		imap_client_send_buffer(client, out);
+		if (len > 0 && connection_write_file(client->conn, fm->fd,
+						     (off_t)(region.start + start),
+						     (size_t)len) < 0) {
+			/* the literal's length is promised: nothing to do
+			   but end the session */
+			log_error("imap", "cannot send message uid=%u", msg->uid);
+			imap_client_disconnect(client, "Internal error.");
+		}
+	} else {
+		buffer_append(out, content + start, (size_t)len);
+	}
+}
+
+static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
+			  const struct store_message *msg, uint32_t seq,
+			  struct buffer *out)
+{
+	struct imap_client *client = cmd->client;
+	struct fetch_message fm = { .msg = msg, .fd = -1 };
+	bool seen_set = fetch->seen_count > 0 && fetch_seen_was_set(fetch, msg->uid);
+	const char *sep = "";
+
+	if (((fetch->items & IMAP_FETCH_FLAGS) != 0 || seen_set) &&
+	    msg->keywords != NULL && *msg->keywords != '\0') {
+		/* a keyword the client has not been told of yet: FLAGS first */
+		imap_client_send_buffer(client, out);
+		imap_view_announce_keywords(client, msg->keywords);
+	}
+	buffer_printf(out, "* %u FETCH (", seq);
+	if ((fetch->items & IMAP_FETCH_UID) != 0 || cmd->uid) {
+		buffer_printf(out, "UID %u", msg->uid);
+		sep = " ";
+	}
+	if ((fetch->items & IMAP_FETCH_FLAGS) != 0 || seen_set) {
+		buffer_printf(out, "%sFLAGS ", sep);
+		imap_flags_write(out, msg->flags, msg->keywords);
+		sep = " ";
+	}
+	if ((fetch->items & IMAP_FETCH_INTERNALDATE) != 0) {
+		buffer_printf(out, "%sINTERNALDATE \"", sep);
+		imap_date_append_datetime(out, msg->internaldate, msg->internaldate_tz);
+		buffer_append_c(out, '"');
+		sep = " ";
+	}
+	if ((fetch->items & IMAP_FETCH_RFC822_SIZE) != 0) {
+		buffer_printf(out, "%sRFC822.SIZE %llu", sep, (unsigned long long)msg->vsize);
+		sep = " ";
+	}
+	if ((fetch->items & IMAP_FETCH_ENVELOPE) != 0) {
+		buffer_printf(out, "%sENVELOPE %s", sep, msg->envelope);
+		sep = " ";
+	}
+	if ((fetch->items & IMAP_FETCH_BODY) != 0) {
+		buffer_printf(out, "%sBODY %s", sep, msg->body);
+		sep = " ";
+	}
+	if ((fetch->items & IMAP_FETCH_BODYSTRUCTURE) != 0) {
+		buffer_printf(out, "%sBODYSTRUCTURE %s", sep, msg->bodystructure);
+		sep = " ";
+	}
+	if ((fetch->items & IMAP_FETCH_MODSEQ) != 0 || (seen_set && client->condstore)) {
+		buffer_printf(out, "%sMODSEQ (%llu)", sep, (unsigned long long)msg->modseq);
+		sep = " ";
+	}
+	if (fetch->body_count > 0) {
+		fm.fd = store_blob_open(client->srv->store, msg->blob);
+		if (fm.fd < 0)
+			log_error("imap", "cannot open message uid=%u blob=%s: %s",
+				  msg->uid, msg->blob,
+				  store_last_error_detail(client->srv->store));
+		for (unsigned int i = 0; i < fetch->body_count; i++) {
+			fetch_body(cmd, fetch, &fetch->bodies[i], &fm, sep, out);
+			sep = " ";
+		}
+		if (fm.fd >= 0)
+			close(fm.fd);
+	}
+	buffer_append_str(out, ")\r\n");
+	pool_clear(fetch->msg_pool);
+}
+
+static void fetch_pool_cleanup(void *context)
+{
+	struct imap_fetch *fetch = context;
+
+	pool_destroy(&fetch->msg_pool);
+}
+
+bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
+		    bool *failed_r)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	struct store *store = client->srv->store;
+	unsigned int fields = STORE_FIELD_STATE, processed = 0;
+	struct buffer out;
+	bool stop = false;
+
+	*failed_r = false;
+	if (fetch->msg_pool == NULL) {
+		fetch->msg_pool = pool_create(4096);
+		/* the command's pool ends with the command, however it ends */
+		pool_add_cleanup(cmd->pool, fetch_pool_cleanup, fetch);
+	}
+	if (!fetch->started) {
+		fetch->started = true;
+		if (fetch->set_seen && fetch_set_seen(cmd, fetch) < 0) {
+			*failed_r = true;
+			return true;
+		}
+		if (fetch->vanished)
+			fetch_send_vanished(cmd, fetch);
+	}
+	if ((fetch->items & ~(unsigned int)(IMAP_FETCH_FLAGS | IMAP_FETCH_UID |
+					    IMAP_FETCH_MODSEQ)) != 0 ||
+	    fetch->body_count > 0)
+		fields = STORE_FIELD_STATE | STORE_FIELD_SIZES | STORE_FIELD_BLOB |
+			STORE_FIELD_ENVELOPE | STORE_FIELD_BODYSTRUCTURE;
+
+	buffer_init(&out, 0);
+	while (fetch->range < fetch->uids.count && !stop && view->count > 0) {
+		const struct imap_seq_range *r = &fetch->uids.ranges[fetch->range];
+		uint32_t lo = r->lo > fetch->next_uid ? r->lo : fetch->next_uid;
+		uint32_t hi = r->hi < view->uids[view->count - 1] ? r->hi :
+			view->uids[view->count - 1];
+		struct store_message_iter *iter;
+		struct store_message msg;
+		unsigned int idx;
+		int ret;
+
+		if (lo > hi) {
+			fetch->range++;
+			fetch->next_uid = 0;
+			continue;
+		}
+		idx = imap_view_lower_bound(view, lo);
+		iter = store_message_iter_init(store, view->mailbox_id, lo, hi, fields);
+		while ((ret = store_message_iter_next(iter, &msg)) > 0) {
+			while (idx < view->count && view->uids[idx] < msg.uid) {
+				fetch->expunged = true;
+				idx++;
+			}
+			if (idx >= view->count || view->uids[idx] != msg.uid)
+				continue;
+			idx++;
+			if (fetch->changedsince != 0 && msg.modseq <= fetch->changedsince)
+				continue;
+			fetch_message(cmd, fetch, &msg, idx, &out);
+			if (out.used >= FETCH_FLUSH_SIZE)
+				imap_client_send_buffer(client, &out);
+			if (client->closing) {
+				stop = true;
+				break;
+			}
+			if (++processed >= FETCH_BATCH || connection_output_full(client->conn)) {
+				if (msg.uid == UINT32_MAX || msg.uid >= hi) {
+					fetch->range++;
+					fetch->next_uid = 0;
+				} else {
+					fetch->next_uid = msg.uid + 1;
+				}
+				stop = true;
+				break;
+			}
+		}
+		store_message_iter_deinit(&iter);
+		if (ret < 0) {
+			*failed_r = true;
+			break;
+		}
+		if (stop)
+			break;
+		/* what the view has in the range and the store has not */
+		while (idx < view->count && view->uids[idx] <= hi) {
+			fetch->expunged = true;
+			idx++;
+		}
+		fetch->range++;
+		fetch->next_uid = 0;
+	}
+	imap_client_send_buffer(client, &out);
+	buffer_free(&out);
+	if (*failed_r || client->closing)
+		return true;
+	if (stop && fetch->range < fetch->uids.count) {
+		/* give the loop a turn; the output drain also wakes us */
+		if (!connection_output_full(client->conn))
+			imap_client_continue_later(client);
+		return false;
+	}
+	return true;
+}

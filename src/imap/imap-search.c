@@ -1,0 +1,351 @@
+/*
+ * SEARCH evaluation (RFC 9051 6.4.4). Strings match as case-insensitive
+ * substrings; dates compare days, disregarding time and zone; sizes are
+ * RFC822.SIZE.
+ */
+#include "imap-search.h"
+#include "imap-client.h"
+#include "imap-date.h"
+#include "imap-flags.h"
+#include "imap-search-args.h"
+#include "imap-view.h"
+#include "pool.h"
+#include "server.h"
+#include "store.h"
+#include "store-imap.h"
+#include "strutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Messages looked at per turn of the loop. */
+#define SEARCH_BATCH 20000
+
+struct search_match_ctx {
+	struct pool *pool;
+	struct imap_search_key *key;
+	unsigned int alloc;
+};
+
+static void search_add_match(struct search_match_ctx *ctx, uint32_t uid)
+{
+	struct imap_search_key *key = ctx->key;
+
+	if (key->match_count > 0 && key->matches[key->match_count - 1] == uid)
+		return;
+	if (key->match_count == ctx->alloc) {
+		unsigned int na = ctx->alloc == 0 ? 64 : ctx->alloc * 2;
+
+		key->matches = p_realloc(ctx->pool, key->matches,
+					 sizeof(uint32_t) * ctx->alloc,
+					 sizeof(uint32_t) * na);
+		ctx->alloc = na;
+	}
+	key->matches[key->match_count++] = uid;
+}
+
+static void search_text_cb(void *context, uint32_t uid)
+{
+	search_add_match(context, uid);
+}
+
+/* Does a "Name: value\n" header text have field containing value? */
+static bool search_header_has(const char *headers, const char *field,
+			      const char *value)
+{
+	size_t flen = strlen(field), vlen = strlen(value);
+	const char *p = headers;
+
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, '\n');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len > flen && p[flen] == ':' && mem_iequal(p, field, flen)) {
+			const char *v = p + flen + 1;
+			size_t rest = len - flen - 1;
+
+			if (vlen == 0 || mem_imem(v, rest, value, vlen) != NULL)
+				return true;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void search_header_cb(void *context, uint32_t uid, const char *headers)
+{
+	struct search_match_ctx *ctx = context;
+
+	if (headers != NULL &&
+	    search_header_has(headers, ctx->key->field, ctx->key->value))
+		search_add_match(ctx, uid);
+}
+
+/* Answer the text keys from the index before looking at messages. */
+static int search_prepare(struct imap_command *cmd, struct imap_search_key *key)
+{
+	struct imap_client *client = cmd->client;
+	struct store *store = client->srv->store;
+	int64_t mailbox_id = client->view->mailbox_id;
+
+	for (; key != NULL; key = key->next) {
+		struct search_match_ctx ctx = { .pool = cmd->pool, .key = key };
+		int ret = 0;
+
+		switch (key->type) {
+		case IMAP_SEARCH_BODY:
+		case IMAP_SEARCH_TEXT:
+			ret = store_search_text(store, mailbox_id, key->value,
+						key->type == IMAP_SEARCH_TEXT,
+						search_text_cb, &ctx);
+			break;
+		case IMAP_SEARCH_HEADER:
+			ret = store_imap_search_headers(store, mailbox_id, key->value,
+							search_header_cb, &ctx);
+			break;
+		case IMAP_SEARCH_AND:
+		case IMAP_SEARCH_OR:
+			ret = search_prepare(cmd, key->children);
+			break;
+		default:
+			break;
+		}
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool search_needs_row(const struct imap_search_key *key)
+{
+	for (; key != NULL; key = key->next) {
+		switch (key->type) {
+		case IMAP_SEARCH_FLAG:
+		case IMAP_SEARCH_KEYWORD:
+		case IMAP_SEARCH_BEFORE:
+		case IMAP_SEARCH_ON:
+		case IMAP_SEARCH_SINCE:
+		case IMAP_SEARCH_SENTBEFORE:
+		case IMAP_SEARCH_SENTON:
+		case IMAP_SEARCH_SENTSINCE:
+		case IMAP_SEARCH_LARGER:
+		case IMAP_SEARCH_SMALLER:
+		case IMAP_SEARCH_MODSEQ:
+			return true;
+		case IMAP_SEARCH_AND:
+		case IMAP_SEARCH_OR:
+			if (search_needs_row(key->children))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static bool search_uid_in(const uint32_t *uids, unsigned int count, uint32_t uid)
+{
+	unsigned int lo = 0, hi = count;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else if (uids[mid] > uid)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* The zone of a Date: header value ("... +0200"), in minutes. */
+static int search_sent_zone(const char *date)
+{
+	const char *p;
+	int tz;
+
+	if (date == NULL || (p = strrchr(date, ' ')) == NULL)
+		return 0;
+	p++;
+	if ((p[0] != '+' && p[0] != '-') || strlen(p) != 5)
+		return 0;
+	for (int i = 1; i < 5; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	}
+	tz = ((p[1] - '0') * 10 + (p[2] - '0')) * 60 + (p[3] - '0') * 10 + (p[4] - '0');
+	return p[0] == '-' ? -tz : tz;
+}
+
+struct search_eval {
+	struct imap_client *client;
+	uint32_t seq, uid;
+	const struct store_imap_search_row *row;
+};
+
+static bool search_eval_key(const struct search_eval *ev, const struct imap_search_key *key);
+
+static bool search_eval_list(const struct search_eval *ev, const struct imap_search_key *key,
+			     bool any)
+{
+	for (; key != NULL; key = key->next) {
+		bool r = search_eval_key(ev, key);
+
+		if (any && r)
+			return true;
+		if (!any && !r)
+			return false;
+	}
+	return !any;
+}
+
+static bool search_eval_key(const struct search_eval *ev, const struct imap_search_key *key)
+{
+	const struct store_imap_search_row *row = ev->row;
+	struct imap_client *client = ev->client;
+	time_t day;
+	bool r;
+
+	switch (key->type) {
+	case IMAP_SEARCH_ALL:
+		r = true;
+		break;
+	case IMAP_SEARCH_AND:
+		r = search_eval_list(ev, key->children, false);
+		break;
+	case IMAP_SEARCH_OR:
+		r = search_eval_list(ev, key->children, true);
+		break;
+	case IMAP_SEARCH_SEQSET:
+		r = imap_seqset_contains(&key->set, ev->seq);
+		break;
+	case IMAP_SEARCH_UIDSET:
+		r = imap_seqset_contains(&key->set, ev->uid);
+		break;
+	case IMAP_SEARCH_SAVED:
+		r = search_uid_in(client->saved_uids, client->saved_count, ev->uid);
+		break;
+	case IMAP_SEARCH_FLAG:
+		r = (row->flags & key->flag) != 0;
+		break;
+	case IMAP_SEARCH_KEYWORD:
+		r = imap_keyword_in(row->keywords, key->value, strlen(key->value));
+		break;
+	case IMAP_SEARCH_RECENT:
+		/* \Recent is not kept: nothing is recent */
+		r = false;
+		break;
+	case IMAP_SEARCH_BEFORE:
+	case IMAP_SEARCH_ON:
+	case IMAP_SEARCH_SINCE:
+		day = imap_date_day(row->internaldate, row->internaldate_tz);
+		r = key->type == IMAP_SEARCH_BEFORE ? day < key->day :
+			key->type == IMAP_SEARCH_ON ? day == key->day : day >= key->day;
+		break;
+	case IMAP_SEARCH_SENTBEFORE:
+	case IMAP_SEARCH_SENTON:
+	case IMAP_SEARCH_SENTSINCE:
+		if (row->sent_time == 0) {
+			r = false;
+			break;
+		}
+		day = imap_date_day(row->sent_time, search_sent_zone(row->sent_date));
+		r = key->type == IMAP_SEARCH_SENTBEFORE ? day < key->day :
+			key->type == IMAP_SEARCH_SENTON ? day == key->day : day >= key->day;
+		break;
+	case IMAP_SEARCH_LARGER:
+		r = row->vsize > key->num;
+		break;
+	case IMAP_SEARCH_SMALLER:
+		r = row->vsize < key->num;
+		break;
+	case IMAP_SEARCH_HEADER:
+	case IMAP_SEARCH_BODY:
+	case IMAP_SEARCH_TEXT:
+		r = search_uid_in(key->matches, key->match_count, ev->uid);
+		break;
+	case IMAP_SEARCH_MODSEQ:
+		r = row->modseq >= key->num;
+		break;
+	default:
+		r = false;
+		break;
+	}
+	return key->not ? !r : r;
+}
+
+void imap_search_init(struct imap_search *search, struct imap_search_key *root)
+{
+	memset(search, 0, sizeof(*search));
+	search->root = root;
+	search->need_row = search_needs_row(root);
+	search->uses_modseq = imap_search_uses(root, IMAP_SEARCH_MODSEQ);
+}
+
+
+bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
+		     bool *failed_r)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	struct search_eval ev = { .client = client };
+	unsigned int end;
+
+	*failed_r = false;
+	if (!search->prepared) {
+		search->prepared = true;
+		if (search_prepare(cmd, search->root) < 0) {
+			*failed_r = true;
+			return true;
+		}
+	}
+	end = search->pos + SEARCH_BATCH;
+	if (end > view->count)
+		end = view->count;
+	if (!search->need_row) {
+		/* nothing per message to read: the view and the index do */
+		for (unsigned int i = search->pos; i < end; i++) {
+			ev.seq = i + 1;
+			ev.uid = view->uids[i];
+			if (search_eval_key(&ev, search->root))
+				imap_uid_array_add(cmd->pool, &search->result, ev.uid);
+		}
+	} else if (search->pos < end) {
+		struct store_imap_iter *iter;
+		struct store_imap_search_row row;
+		unsigned int idx = search->pos;
+		int ret;
+
+		iter = store_imap_search_iter_init(client->srv->store, view->mailbox_id,
+						   view->uids[search->pos],
+						   view->uids[end - 1]);
+		ev.row = &row;
+		while ((ret = store_imap_search_iter_next(iter, &row)) > 0) {
+			while (idx < end && view->uids[idx] < row.uid)
+				idx++;
+			if (idx >= end || view->uids[idx] != row.uid)
+				continue;
+			ev.seq = idx + 1;
+			ev.uid = row.uid;
+			if (search_eval_key(&ev, search->root)) {
+				imap_uid_array_add(cmd->pool, &search->result, row.uid);
+				if (row.modseq > search->highest_modseq)
+					search->highest_modseq = row.modseq;
+			}
+		}
+		store_imap_search_iter_deinit(&iter);
+		if (ret < 0) {
+			*failed_r = true;
+			return true;
+		}
+	}
+	search->pos = end;
+	if (search->pos < view->count) {
+		imap_client_continue_later(client);
+		return false;
+	}
+	return true;
+}

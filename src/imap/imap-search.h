@@ -1,0 +1,36 @@
+#ifndef INFOSTORE_IMAP_SEARCH_H
+#define INFOSTORE_IMAP_SEARCH_H
+
+/*
+ * Evaluating SEARCH keys (parsed by lib-imap's imap-search-args) over the
+ * selected mailbox. Text keys (BODY, TEXT, HEADER, FROM...) are answered
+ * first through the store's trigram index, so "SEARCH BODY word" never
+ * reads a message; the other keys are checked message by message, a batch
+ * per turn of the loop.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "imap-view.h"
+
+struct imap_command;
+struct imap_search_key;
+
+struct imap_search {
+	struct imap_search_key *root;
+	bool need_row;            /* keys that look at flags, dates, sizes */
+	bool uses_modseq;
+	bool prepared;
+	unsigned int pos;         /* next view index */
+	struct imap_uid_array result; /* matching UIDs, ascending */
+	uint64_t highest_modseq;  /* of the matches (for MODSEQ searches) */
+};
+
+/* Start a search over the client's view. */
+void imap_search_init(struct imap_search *search, struct imap_search_key *root);
+/* true: done (*failed_r on a store error); false: call again. */
+bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
+		     bool *failed_r);
+
+#endif

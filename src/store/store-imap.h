@@ -1,0 +1,47 @@
+#ifndef INFOSTORE_STORE_IMAP_H
+#define INFOSTORE_STORE_IMAP_H
+
+/*
+ * Store queries that only IMAP SEARCH needs: a narrow iterator over the
+ * columns search keys look at (not the envelope and body structure), and
+ * header search through the trigram-indexed decoded headers.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct store;
+
+struct store_imap_search_row {
+	uint32_t uid;
+	uint64_t modseq;
+	uint32_t flags;
+	const char *keywords;      /* valid until the next call */
+	time_t internaldate;
+	int internaldate_tz;
+	uint64_t vsize;
+	time_t sent_time;
+	const char *sent_date;     /* valid until the next call */
+};
+
+/* Messages with lo <= uid <= hi in UID order. Finish before returning to
+   the loop (it holds a read snapshot). */
+struct store_imap_iter;
+struct store_imap_iter *store_imap_search_iter_init(struct store *store,
+						    int64_t mailbox_id,
+						    uint32_t lo, uint32_t hi);
+/* 1: *row_r filled, 0: end, -1: error */
+int store_imap_search_iter_next(struct store_imap_iter *iter,
+				struct store_imap_search_row *row_r);
+void store_imap_search_iter_deinit(struct store_imap_iter **iter);
+
+/* Messages whose decoded headers contain needle (ASCII case-insensitive),
+   in UID order, with those headers ("Name: value\n" lines) for the caller
+   to check the field. 0 or -1. */
+typedef void store_imap_header_cb(void *context, uint32_t uid, const char *headers);
+int store_imap_search_headers(struct store *store, int64_t mailbox_id,
+			      const char *needle, store_imap_header_cb *cb,
+			      void *context);
+
+#endif
