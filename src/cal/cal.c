@@ -1,8 +1,14 @@
-/* Placeholder until the meeting-request work lands. */
-#include "cal.h"
-#include "conf.h"
+/*
+ * The calendar: set-up, the link into the web access, the columns the
+ * store keeps for an item, and `infostore calendar list`.
+ */
+#include "cal-private.h"
+#include "deliver.h"
+#include "imip.h"
+#include "imip-item.h"
 #include "pool.h"
 #include "store.h"
+#include "strutil.h"
 
 #include <string.h>
 #include <sysexits.h>
@@ -10,45 +16,22 @@
 void cal_init(const struct conf *conf)
 {
 	(void)conf;
+	imip_init();
+	deliver_set_hook(cal_deliver_hook, NULL);
 }
 
 void cal_deinit(void)
 {
-}
-
-static void cal_list_item(void *context, const struct store_cal_item *item)
-{
-	FILE *out = context;
-
-	fprintf(out, "%s\t%lld\t%s\t%s\t%s\t%s\n", item->uid,
-		(long long)item->dtstart, item->summary != NULL ? item->summary : "",
-		item->status != NULL ? item->status : "",
-		item->partstat != NULL ? item->partstat : "",
-		item->source != NULL ? item->source : "");
-}
-
-int cal_list_print(struct store *store, const struct conf *conf,
-		   const char *address, FILE *out)
-{
-	struct pool *pool = pool_create(4096);
-	struct store_user user;
-	int ret;
-
-	(void)conf;
-	ret = store_user_lookup(store, address, pool, &user);
-	if (ret <= 0) {
-		pool_destroy(&pool);
-		return ret == 0 ? EX_NOUSER : EX_TEMPFAIL;
-	}
-	ret = store_cal_item_list(store, user.id, 0, 0, pool, cal_list_item, out);
-	pool_destroy(&pool);
-	return ret < 0 ? EX_TEMPFAIL : 0;
+	deliver_set_hook(NULL, NULL);
+	imip_deinit();
 }
 
 const char *cal_item_link(struct pool *pool, const struct conf *conf,
 			  const char *token)
 {
-	if (conf->link_base == NULL)
+	/* link_base is PROTOCOL//HOST[:PORT] as conf_load() validated it
+	   against the listeners: never a protocol nobody answers on */
+	if (conf->link_base == NULL || token == NULL)
 		return NULL;
 	return p_printf(pool, "%s/item/%s", conf->link_base, token);
 }
@@ -69,7 +52,7 @@ const char *cal_partstat_name(enum cal_partstat partstat)
 int cal_partstat_parse(const char *name, enum cal_partstat *partstat_r)
 {
 	for (size_t i = 0; i < sizeof(cal_partstat_names) / sizeof(*cal_partstat_names); i++) {
-		if (strcmp(name, cal_partstat_names[i]) == 0) {
+		if (name != NULL && strcmp(name, cal_partstat_names[i]) == 0) {
 			*partstat_r = (enum cal_partstat)i;
 			return 0;
 		}
@@ -77,48 +60,139 @@ int cal_partstat_parse(const char *name, enum cal_partstat *partstat_r)
 	return -1;
 }
 
-int cal_item_view(struct pool *pool, const struct store_cal_item *item,
-		  const char *owner_address, struct cal_item_view *view_r)
+enum conf_calendar_format cal_user_format(const struct conf *conf,
+					  const struct store_user *user)
 {
-	(void)owner_address;
-	memset(view_r, 0, sizeof(*view_r));
-	view_r->uid = item->uid;
-	view_r->summary = item->summary;
-	view_r->location = item->location;
-	view_r->organizer = item->organizer;
-	view_r->start = item->dtstart;
-	view_r->end = item->dtend;
-	view_r->status = item->status;
-	view_r->my_partstat = item->partstat;
-	(void)pool;
+	enum conf_calendar_format format;
+
+	if (user->calendar_format != NULL &&
+	    conf_calendar_format_parse(user->calendar_format, &format) == 0)
+		return format;
+	return conf != NULL ? conf->imap_pop3_format : CONF_CALENDAR_FORMAT_BOTH;
+}
+
+bool cal_is_organizer(const struct store_cal_item *item, const char *address)
+{
+	return item->organizer != NULL && address != NULL &&
+		str_iequal(item->organizer, address);
+}
+
+const char *cal_header_text(struct pool *pool, const char *text, size_t max)
+{
+	size_t len = text != NULL ? strlen(text) : 0;
+	char *out;
+
+	if (len > max) {
+		len = max;
+		/* do not cut a UTF-8 sequence */
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
+	out = p_strndup(pool, text != NULL ? text : "", len);
+	for (char *p = out; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	return out;
+}
+
+int cal_item_fill(struct pool *pool, struct store_cal_item *item,
+		  const char *ical, const char *owner, const char **error_r)
+{
+	struct imip_item_info info;
+
+	if (imip_item_info(pool, ical, owner, &info, error_r) < 0)
+		return -1;
+	item->ical = ical;
+	item->uid = info.uid;
+	item->sequence = info.sequence;
+	item->dtstart = info.dtstart;
+	item->dtend = info.dtend;
+	item->all_day = info.all_day;
+	item->summary = info.summary;
+	item->location = info.location;
+	item->organizer = info.organizer;
+	if (cal_is_organizer(item, owner)) {
+		item->partstat = NULL;
+		item->status = info.status;
+		return 0;
+	}
+	item->partstat = info.partstat != NULL ? info.partstat : "NEEDS-ACTION";
+	/* an invitation not yet accepted shows as tentative (as Outlook
+	   puts it in the calendar) */
+	if (strcmp(info.status, "CANCELLED") == 0)
+		item->status = "CANCELLED";
+	else if (strcmp(item->partstat, "NEEDS-ACTION") == 0 ||
+		 strcmp(item->partstat, "TENTATIVE") == 0 ||
+		 strcmp(info.status, "TENTATIVE") == 0)
+		item->status = "TENTATIVE";
+	else
+		item->status = "CONFIRMED";
 	return 0;
 }
 
-int cal_expand(struct pool *pool, const struct store_cal_item *item, time_t from,
-	       time_t to, cal_occurrence_cb *cb, void *context)
+/* --- calendar list --- */
+
+struct cal_list_ctx {
+	const struct conf *conf;
+	const char *owner;
+	struct pool *pool;
+	FILE *out;
+};
+
+/* "bob@example.test=ACCEPTED,carol@...=NEEDS-ACTION" for the series */
+static const char *cal_list_attendees(struct pool *pool, const struct store_cal_item *item)
 {
-	(void)pool;
-	if (item->dtstart < to && (item->dtend > from || item->dtend == 0))
-		cb(context, item, item->dtstart, item->dtend);
-	return 0;
+	struct imip_calendar *cal;
+	const struct imip_event *ev;
+	const char *error, *out = "";
+
+	if (imip_parse(pool, item->ical, strlen(item->ical), &cal, &error) < 0)
+		return "-";
+	ev = cal->master != NULL ? cal->master : &cal->events[0];
+	for (unsigned int i = 0; i < ev->attendee_count; i++) {
+		const struct imip_attendee *a = &ev->attendees[i];
+
+		if (str_iequal(a->address, item->organizer != NULL ? item->organizer : ""))
+			continue;
+		out = p_printf(pool, "%s%s%s=%s", out, *out == '\0' ? "" : ",",
+			       cal_header_text(pool, a->address, 320), a->partstat);
+	}
+	return *out == '\0' ? "-" : out;
 }
 
-int cal_respond(struct store *store, const struct conf *conf,
-		const struct store_user *user, int64_t item_id,
-		enum cal_partstat answer, const char *comment,
-		const char **error_r)
+static void cal_list_item(void *context, const struct store_cal_item *item)
 {
-	(void)store; (void)conf; (void)user; (void)item_id; (void)answer; (void)comment;
-	*error_r = "Answering meetings is not available yet";
-	return -1;
+	struct cal_list_ctx *ctx = context;
+	bool organizer = cal_is_organizer(item, ctx->owner);
+	const char *link = cal_item_link(ctx->pool, ctx->conf, item->token);
+
+	fprintf(ctx->out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		cal_header_text(ctx->pool, item->uid, 1024),
+		imip_time_format_iso(ctx->pool, item->dtstart, item->all_day),
+		cal_header_text(ctx->pool, item->summary != NULL ? item->summary : "", 1024),
+		item->status != NULL ? item->status : "-",
+		organizer ? "organizer" : item->partstat != NULL ? item->partstat : "-",
+		organizer ? cal_list_attendees(ctx->pool, item) : "-",
+		cal_header_text(ctx->pool, item->source != NULL ? item->source : "-", 1024),
+		link != NULL ? link : "-");
 }
 
-int cal_create_meeting(struct store *store, const struct conf *conf,
-		       const struct store_user *user,
-		       const struct cal_new_meeting *meeting,
-		       int64_t *item_id_r, const char **error_r)
+int cal_list_print(struct store *store, const struct conf *conf,
+		   const char *address, FILE *out)
 {
-	(void)store; (void)conf; (void)user; (void)meeting; (void)item_id_r;
-	*error_r = "Creating meetings is not available yet";
-	return -1;
+	struct pool *pool = pool_create(4096);
+	struct store_user user;
+	struct cal_list_ctx ctx = { .conf = conf, .pool = pool, .out = out };
+	int ret;
+
+	ret = store_user_lookup(store, address, pool, &user);
+	if (ret <= 0) {
+		pool_destroy(&pool);
+		return ret == 0 ? EX_NOUSER : EX_TEMPFAIL;
+	}
+	ctx.owner = user.address;
+	ret = store_cal_item_list(store, user.id, 0, 0, pool, cal_list_item, &ctx);
+	pool_destroy(&pool);
+	return ret < 0 ? EX_TEMPFAIL : 0;
 }

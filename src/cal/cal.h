@@ -70,6 +70,13 @@ struct cal_item_view {
 	bool i_am_organizer;
 	struct cal_attendee *attendees;
 	unsigned int attendee_count;
+	/* "Tuesday, 15 December 2026, 10:00 – 11:00 (Europe/Berlin)": the
+	   series' (or first) time as the organizer wrote it */
+	const char *when_local;
+	/* the same in UTC, NULL when the organizer's time is UTC already */
+	const char *when_utc;
+	unsigned int exception_count;  /* occurrences that differ */
+	const char *token;            /* the item's link token */
 };
 
 /* Fill view from a stored item, for the user who owns it. 0 or -1. */
@@ -77,7 +84,10 @@ int cal_item_view(struct pool *pool, const struct store_cal_item *item,
 		  const char *owner_address, struct cal_item_view *view_r);
 
 /* Start and end of this item's occurrences within [from, to), for the
-   agenda (recurrences expanded). cb is called per occurrence. */
+   agenda (recurrences expanded with libical, at most 1000, in order of
+   start; a cancelled occurrence of a series that goes on is left out).
+   cb is called per occurrence. 0, or -1 if the item cannot be read (then
+   cb got the stored span once). */
 typedef void cal_occurrence_cb(void *context, const struct store_cal_item *item,
 			       time_t start, time_t end);
 int cal_expand(struct pool *pool, const struct store_cal_item *item, time_t from,
@@ -95,6 +105,12 @@ int cal_respond(struct store *store, const struct conf *conf,
 		const struct store_user *user, int64_t item_id,
 		enum cal_partstat answer, const char *comment,
 		const char **error_r);
+/* The same for one occurrence of a series: recurrence_id is the
+   occurrence's original start (UTC), 0 for the whole series. */
+int cal_respond_occurrence(struct store *store, const struct conf *conf,
+			   const struct store_user *user, int64_t item_id,
+			   time_t recurrence_id, enum cal_partstat answer,
+			   const char *comment, const char **error_r);
 
 struct cal_new_meeting {
 	const char *summary;

@@ -1,0 +1,103 @@
+#ifndef INFOSTORE_CAL_PRIVATE_H
+#define INFOSTORE_CAL_PRIVATE_H
+
+/* Shared by the files of src/cal only. */
+
+#include "cal.h"
+#include "conf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct deliver_hook_result;
+struct deliver_request;
+struct imip_calendar;
+struct imip_event;
+struct imip_time;
+
+/* Link tokens: 24 random bytes (192 bits), as the store makes them. */
+#define CAL_TOKEN_BYTES 24
+/* Attendees of a meeting created in the web access. */
+#define CAL_MAX_NEW_ATTENDEES 100
+/* Attendees listed by name in a rendered request. */
+#define CAL_RENDER_MAX_ATTENDEES 50
+
+/*
+ * Fill the derived columns of item (uid, sequence, span, summary,
+ * location, organizer, status, the owner's partstat) from its ical text,
+ * which becomes item->ical. The status is what the owner sees: CANCELLED,
+ * TENTATIVE while they have not answered (or answered tentatively), else
+ * the meeting's own. 0, or -1 with *error_r.
+ */
+int cal_item_fill(struct pool *pool, struct store_cal_item *item,
+		  const char *ical, const char *owner, const char **error_r);
+
+/* Is address (ASCII case-insensitive) the organizer of the item? */
+bool cal_is_organizer(const struct store_cal_item *item, const char *address);
+
+/* The format IMAP/POP3 clients of this user get. */
+enum conf_calendar_format cal_user_format(const struct conf *conf,
+					  const struct store_user *user);
+
+/* A header-safe one-line version of text (no control characters), cut at
+   max bytes. */
+const char *cal_header_text(struct pool *pool, const char *text, size_t max);
+
+/* --- rendering (cal-render.c) --- */
+
+struct cal_render {
+	enum conf_calendar_format format;  /* url or both */
+	const char *link;                  /* the item's link */
+	bool update;                       /* an update of a known meeting */
+	const struct imip_calendar *cal;   /* the request */
+	const char *ics;                   /* its iCalendar text, UTF-8 */
+};
+
+/*
+ * The meeting request as IMAP/POP3 clients get it: a new message with
+ * the original's From, To, Cc, Date, Subject, Message-ID (and trace and
+ * threading headers), a readable text/plain and text/html part with the
+ * link, the text/calendar part for `both`, and the original's other
+ * attachments. Same line endings as the original.
+ */
+void cal_render_request(struct pool *pool, const unsigned char *orig, size_t size,
+			const struct cal_render *render,
+			const unsigned char **data_r, size_t *size_r);
+
+/* A text/SUBTYPE leaf with text (UTF-8). A calendar part (params, e.g.
+   method=REQUEST) goes in base64 when it is not ASCII, as Outlook sends
+   it; 7bit otherwise, which keeps it readable. */
+struct mime_build_part;
+void cal_text_part(struct mime_build_part *part, const char *subtype,
+		   const char *const *params, const char *text);
+
+/* The readable description of a meeting: plain text and HTML (escaped).
+   intro is the first line ("Meeting request", ...). link may be NULL. */
+void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
+		       const char *intro, const char *link,
+		       const char **text_r, const char **html_r);
+
+/* "Tuesday, 15 December 2026, 10:00 – 11:00 (Europe/Berlin)" and the same
+   in UTC (NULL when the organizer's time is UTC already). */
+void cal_render_when(struct pool *pool, const struct imip_event *event,
+		     const char **local_r, const char **utc_r);
+
+/* --- sending (cal-send.c) --- */
+
+/*
+ * Send an iMIP message from a local user: local recipients get it through
+ * deliver_batch() (so the calendar hook processes it for them), the others
+ * through the outbound queue. data has CRLF line ends. 0, or -1 with a
+ * user-facing *error_r when any part could not be done.
+ */
+int cal_send(struct store *store, const struct conf *conf, const char *sender,
+	     const char *const *recipients, unsigned int count,
+	     const unsigned char *data, size_t size, const char **error_r);
+
+/* The delivery hook (cal-deliver.c). */
+void cal_deliver_hook(void *hook_context, struct pool *pool, struct store *store,
+		      const struct conf *conf, const struct store_user *user,
+		      const struct deliver_request *request,
+		      struct deliver_hook_result *result);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * Reading items for the web access: the view of one item and its
+ * occurrences for the agenda.
+ */
+#include "cal-private.h"
+#include "imip.h"
+#include "imip-item.h"
+#include "pool.h"
+#include "store.h"
+
+#include <string.h>
+
+/* Occurrences reported for one item and one window. */
+#define CAL_EXPAND_MAX 1000
+
+int cal_item_view(struct pool *pool, const struct store_cal_item *item,
+		  const char *owner_address, struct cal_item_view *view_r)
+{
+	struct imip_calendar *cal;
+	const struct imip_event *ev;
+	const char *error;
+
+	memset(view_r, 0, sizeof(*view_r));
+	if (item->ical == NULL ||
+	    imip_parse(pool, item->ical, strlen(item->ical), &cal, &error) < 0)
+		return -1;
+	ev = cal->master != NULL ? cal->master : &cal->events[0];
+	view_r->uid = cal->uid;
+	view_r->summary = ev->summary;
+	view_r->description = ev->description;
+	view_r->location = ev->location;
+	view_r->organizer = ev->organizer;
+	view_r->organizer_name = ev->organizer_name;
+	view_r->tzid = ev->start.tz_known ? ev->start.tzid : NULL;
+	view_r->start = ev->start.utc;
+	view_r->end = ev->end.utc;
+	view_r->all_day = ev->start.all_day;
+	view_r->status = item->status != NULL ? item->status : "CONFIRMED";
+	if (ev->rrule != NULL)
+		view_r->recurrence = ev->recurrence_text != NULL ? ev->recurrence_text :
+			p_printf(pool, "Repeats (%s)", ev->rrule);
+	view_r->sequence = ev->sequence;
+	view_r->i_am_organizer = cal_is_organizer(item, owner_address);
+	view_r->my_partstat = view_r->i_am_organizer ? NULL :
+		item->partstat != NULL ? item->partstat : "NEEDS-ACTION";
+	view_r->attendees = p_new(pool, struct cal_attendee,
+				  ev->attendee_count > 0 ? ev->attendee_count : 1);
+	for (unsigned int i = 0; i < ev->attendee_count; i++) {
+		view_r->attendees[i].address = ev->attendees[i].address;
+		view_r->attendees[i].name = ev->attendees[i].name;
+		view_r->attendees[i].partstat = ev->attendees[i].partstat;
+		view_r->attendees[i].role = ev->attendees[i].role;
+	}
+	view_r->attendee_count = ev->attendee_count;
+	cal_render_when(pool, ev, &view_r->when_local, &view_r->when_utc);
+	view_r->exception_count = cal->event_count - (cal->master != NULL ? 1 : 0);
+	view_r->token = item->token;
+	return 0;
+}
+
+struct cal_expand_ctx {
+	const struct store_cal_item *item;
+	cal_occurrence_cb *cb;
+	void *context;
+	bool series_cancelled;
+};
+
+static void cal_expand_cb(void *context, const struct imip_occurrence *occ)
+{
+	struct cal_expand_ctx *ctx = context;
+
+	/* RFC 5546 3.2.5: a cancelled occurrence of a series that goes on is
+	   gone from the calendar; a cancelled series stays, shown as such */
+	if (occ->cancelled && !ctx->series_cancelled)
+		return;
+	ctx->cb(ctx->context, ctx->item, occ->start, occ->end);
+}
+
+int cal_expand(struct pool *pool, const struct store_cal_item *item, time_t from,
+	       time_t to, cal_occurrence_cb *cb, void *context)
+{
+	struct cal_expand_ctx ctx = {
+		.item = item, .cb = cb, .context = context,
+		.series_cancelled = item->status != NULL && strcmp(item->status, "CANCELLED") == 0,
+	};
+	const char *error;
+
+	if (item->ical == NULL ||
+	    imip_item_expand(pool, item->ical, from, to, CAL_EXPAND_MAX, cal_expand_cb,
+			     &ctx, &error) < 0) {
+		/* unreadable: at least where the store says it is */
+		if (item->dtstart < to && (item->dtend > from || item->dtend == 0))
+			cb(context, item, item->dtstart, item->dtend);
+		return -1;
+	}
+	return 0;
+}
