@@ -49,6 +49,36 @@ static void append_reject(struct imap_client *client, const char *tag,
 	imap_parser_literal_reject(client->parser);
 }
 
+/* The flags and date before this literal, checked before the client is
+   asked for the message (RFC 9051 6.3.12 append-opts). */
+static int append_check_opts(struct imap_client *client, const struct imap_arg *args,
+			     unsigned int count)
+{
+	unsigned int start = 3;
+	const struct imap_arg *list;
+	unsigned int list_count;
+	uint32_t flags;
+	const char *keywords, *error;
+	time_t date;
+	int tz;
+
+	for (unsigned int i = 3; i < count; i++) {
+		if (args[i].type == IMAP_ARG_LITERAL)
+			start = i + 1;
+	}
+	if (start < count && imap_arg_get_list(&args[start], &list, &list_count)) {
+		if (imap_flags_parse(client->cmd_pool, list, &flags, &keywords, &error) < 0)
+			return -1;
+		start++;
+	}
+	if (start < count && args[start].type == IMAP_ARG_STRING) {
+		if (!imap_date_parse_datetime(args[start].u.str, &date, &tz))
+			return -1;
+		start++;
+	}
+	return start == count ? 0 : -1;
+}
+
 int imap_append_literal(struct imap_client *client, const struct imap_arg *args,
 			unsigned int count, uint64_t size, bool sync, bool binary)
 {
@@ -89,6 +119,12 @@ int imap_append_literal(struct imap_client *client, const struct imap_arg *args,
 		append->mailbox_id = mb.id;
 		append->uidvalidity = mb.uidvalidity;
 		client->append = append;
+	}
+	if (append_check_opts(client, args, count) < 0) {
+		imap_client_send(client, "%s BAD Invalid APPEND flags or date.", tag);
+		imap_client_bad_command(client);
+		imap_parser_literal_reject(client->parser);
+		return -1;
 	}
 	if (size > client->srv->conf->max_message_size) {
 		append_reject(client, tag, "TOOBIG", "Message too large.");

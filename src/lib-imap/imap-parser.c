@@ -322,20 +322,14 @@ static int parser_literal_ready(struct imap_parser *parser)
 		imap_parser_reset(parser, parser->args_pool);
 		return 1;
 	}
-	if (parser->lit_size > parser->set.max_literal) {
-		if (!parser->lit_sync) {
-			/* the bytes are on their way and there is no
-			   agreeing on where they end: give up */
-			parser->error = "Literal too large";
-			parser->fatal = true;
-			parser->state = STATE_FATAL;
-			return -1;
-		}
-		/* nothing is sent before "+": the next line is a new command */
+	if (parser->lit_size > parser->set.max_literal && !parser->lit_sync) {
+		/* the bytes are on their way and reading that many to throw
+		   them away is not worth it: give up. (A synchronising one
+		   goes to the caller, who refuses it before it is sent.) */
 		parser->error = "Literal too large";
-		parser->state = STATE_ARG;
-		parser->discard = false;
-		return -2;
+		parser->fatal = true;
+		parser->state = STATE_FATAL;
+		return -1;
 	}
 	parser->lit_left = parser->lit_size;
 	if (parser->discard) {
@@ -690,11 +684,6 @@ enum imap_parse_result imap_parser_parse(struct imap_parser *parser,
 			}
 			ret = parser_literal_ready(parser);
 			if (ret == -1) {
-				*consumed_r = i;
-				return IMAP_PARSE_ERROR;
-			}
-			if (ret == -2) {
-				/* the tag is still known for the reply */
 				*consumed_r = i;
 				return IMAP_PARSE_ERROR;
 			}

@@ -68,7 +68,8 @@ struct imap_arg {
 
 struct imap_parser_settings {
 	size_t max_line;          /* command bytes outside literals */
-	uint64_t max_literal;     /* hard cap of one literal's size */
+	uint64_t max_literal;     /* non-synchronising literals past this end
+				     the connection (imap_parser_is_fatal) */
 	size_t max_buffered;      /* literal bytes kept per command */
 	unsigned int max_depth;   /* list nesting */
 	unsigned int max_args;    /* arguments per command, nested included */

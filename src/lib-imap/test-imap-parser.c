@@ -298,7 +298,7 @@ static void test_parser_literals(void **state)
 	/* a synchronising literal over the hard cap: the client never sends
 	   it, so the next line is a new command */
 	check_parse("a x {1001}\r\nb NOOP\r\n", LIT_BUFFER,
-		    "ERR:Literal too large tag=a\nLINE:A:b A:NOOP\n");
+		    "OVERBUDGET\nLINE:A:b A:NOOP\n");
 	/* over the per-command budget */
 	check_parse("a x {60}\r\n{60}\r\nb NOOP\r\n", LIT_REJECT_BIG,
 		    "REJECT:60\nREJECT:60\nLINE:A:b A:NOOP\n");

@@ -299,7 +299,9 @@ int store_message_set_flags(struct store *store, int64_t mailbox_id,
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(stmt);
 		if (rc == SQLITE_DONE) {
-			store_rollback(store);
+			/* nothing written: end the (maybe nested)
+			   transaction without failing the caller's */
+			store_commit(store);
 			return 0;
 		}
 		store_fail_sqlite(store, rc, "get flags");
@@ -317,7 +319,7 @@ int store_message_set_flags(struct store *store, int64_t mailbox_id,
 		result_r->flags = old_flags;
 		result_r->keywords = old_keywords;
 		result_r->modseq = modseq;
-		store_rollback(store);
+		store_commit(store);
 		return 1;
 	}
 	switch (mode) {
@@ -340,7 +342,7 @@ int store_message_set_flags(struct store *store, int64_t mailbox_id,
 	result_r->keywords = new_keywords;
 	result_r->modseq = modseq;
 	if (new_flags == old_flags && keywords_equal(new_keywords, old_keywords)) {
-		store_rollback(store);
+		store_commit(store);
 		return 1;
 	}
 	if (store_next_modseq(store, mailbox_id, &modseq) < 0)
@@ -385,7 +387,7 @@ int store_message_expunge(struct store *store, int64_t mailbox_id, uint32_t uid)
 	if (store_step_done(store, stmt, "expunge") < 0)
 		goto failed;
 	if (sqlite3_changes(store->db) == 0) {
-		store_rollback(store);
+		store_commit(store);
 		return 0;
 	}
 	if (store_next_modseq(store, mailbox_id, &modseq) < 0)
