@@ -12,6 +12,7 @@
 #include "pop3-maildrop.h"
 #include "secret.h"
 #include "server.h"
+#include "store.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -216,6 +217,23 @@ void pop3_client_bad(struct pop3_client *client, const char *text)
 	pop3_client_err(client, "%s", text);
 }
 
+const char *pop3_client_store_code(struct pop3_client *client)
+{
+	switch (store_last_error(client->srv->store)) {
+	case STORE_ERROR_TEMP:
+	case STORE_ERROR_LIMIT:
+		return "SYS/TEMP";
+	case STORE_ERROR_NONE:
+	case STORE_ERROR_NOT_FOUND:
+	case STORE_ERROR_EXISTS:
+	case STORE_ERROR_INVALID:
+	case STORE_ERROR_PERM:
+	case STORE_ERROR_INTERNAL:
+		break;
+	}
+	return "SYS/PERM";
+}
+
 bool pop3_client_auth_allowed(struct pop3_client *client)
 {
 	return server_plaintext_auth_allowed(client->srv, client->conn);
@@ -256,8 +274,8 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 			pop3_client_err(client, "[IN-USE] Mailbox is locked by "
 					"another POP3 session.");
 		} else if (ret == POP3_MAILDROP_FAILED) {
-			pop3_client_err(client, "[SYS/TEMP] Mailbox unavailable, "
-					"try again later.");
+			pop3_client_err(client, "[%s] Mailbox unavailable.",
+					pop3_client_store_code(client));
 		} else {
 			client->address = strdup(result->address);
 			if (client->address == NULL)

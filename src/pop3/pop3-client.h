@@ -108,6 +108,12 @@ void pop3_client_bad(struct pop3_client *client, const char *text);
 /* Send what is queued, then close (no UPDATE unless the caller did it). */
 void pop3_client_close(struct pop3_client *client);
 
+/* The RFC 3206 response code for the store's last error: "SYS/TEMP" when
+   trying again may help (busy, out of space), else "SYS/PERM". The one
+   place where store errors become POP3 replies; the detail goes to the
+   log, never to the client. */
+const char *pop3_client_store_code(struct pop3_client *client);
+
 /* Is the client allowed to send a password here (TLS or a trusted net)? */
 bool pop3_client_auth_allowed(struct pop3_client *client);
 /* Verify a password (async); the session pauses until the answer.

@@ -206,8 +206,8 @@ static void cmd_quit(struct pop3_client *client, const struct pop3_command *cmd)
 	client->state = POP3_STATE_UPDATE;
 	if (pop3_maildrop_update(md, client->srv->store, client->srv->watch,
 				 &expunged) < 0) {
-		pop3_client_err(client, "[SYS/TEMP] Deleted messages could not be "
-				"removed, try again later.");
+		pop3_client_err(client, "[%s] Deleted messages could not be removed.",
+				pop3_client_store_code(client));
 	} else {
 		unsigned int left = md->count - md->deleted_count;
 
@@ -397,8 +397,8 @@ static int pop3_open_msg(struct pop3_client *client, struct pop3_msg *msg)
 		pop3_client_err(client, "Message %u was expunged by another session.",
 				msg_number(client, msg));
 	} else {
-		pop3_client_err(client, "[SYS/TEMP] Cannot read the message, "
-				"try again later.");
+		pop3_client_err(client, "[%s] Cannot read the message.",
+				pop3_client_store_code(client));
 	}
 	return -1;
 }
