@@ -66,18 +66,19 @@ int store_web_message_page(struct store *store, int64_t mailbox_id,
 	return 0;
 }
 
-int store_web_message_count_above(struct store *store, int64_t mailbox_id,
-				  uint32_t uid, uint32_t *count_r)
+int store_web_message_count(struct store *store, int64_t mailbox_id,
+			    uint32_t lo, uint32_t hi, uint32_t *count_r)
 {
 	static const char sql[] =
-		"SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid > ?";
+		"SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?";
 	sqlite3_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, uid);
+	sqlite3_bind_int64(stmt, 2, lo);
+	sqlite3_bind_int64(stmt, 3, hi);
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(stmt);

@@ -35,8 +35,9 @@ int store_web_message_page(struct store *store, int64_t mailbox_id,
 			   unsigned int limit, struct pool *pool,
 			   struct store_web_message **msgs_r,
 			   unsigned int *count_r);
-/* How many messages of the mailbox have a UID above uid. 0 or -1. */
-int store_web_message_count_above(struct store *store, int64_t mailbox_id,
-				  uint32_t uid, uint32_t *count_r);
+/* How many messages of the mailbox have lo <= UID <= hi (an index range
+   count: cost grows with the count, so callers count the smaller side). */
+int store_web_message_count(struct store *store, int64_t mailbox_id,
+			    uint32_t lo, uint32_t hi, uint32_t *count_r);
 
 #endif

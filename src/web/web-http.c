@@ -30,6 +30,8 @@
 #include <event2/listener.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 /* Bodies at least this large are handed to libevent by reference (freed
@@ -334,6 +336,14 @@ int web_http_listen(struct web_http *http, const struct net_address *addr,
 			 addr_str, step, strerror(errno));
 		*error_r = errbuf;
 		return -1;
+	}
+	if (!addr->is_unix) {
+		/* Responses go out as header and body writes (TLS records):
+		   without TCP_NODELAY, Nagle holds the second until the client's
+		   delayed ACK, 40 ms per request. Accepted sockets inherit it. */
+		int one = 1;
+
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)

@@ -114,6 +114,8 @@ static void web_item_when(struct web_ctx *ctx, const struct cal_item_view *view,
 			  const struct web_tz *tz, const char *whose)
 {
 	struct buffer *out = ctx->out;
+	struct tm st, et;
+	const char *sabbr, *eabbr;
 
 	if (view->all_day) {
 		html_printf(out, "%s", web_format_date(ctx->pool, web_tz_utc(), view->start));
@@ -123,10 +125,20 @@ static void web_item_when(struct web_ctx *ctx, const struct cal_item_view *view,
 		html_printf(out, " (all day)");
 		return;
 	}
-	html_printf(out, "<span class=\"time\">%s – %s</span> <span class=\"hint\">(%s, %s)</span>",
-		    web_format_datetime(ctx->pool, tz, view->start),
-		    view->end > view->start ? web_format_time(ctx->pool, tz, view->end) : "",
-		    whose, web_tz_name(tz));
+	web_tz_localtime(tz, view->start, &st, &sabbr);
+	web_tz_localtime(tz, view->end > view->start ? view->end : view->start, &et, &eabbr);
+	if (st.tm_year == et.tm_year && st.tm_yday == et.tm_yday) {
+		/* "Tue 3 Dec 2030, 09:00–10:00 CET" */
+		html_printf(out, "<span class=\"time\">%s, %s–%s %s</span>",
+			    web_format_date(ctx->pool, tz, view->start),
+			    web_format_time(ctx->pool, tz, view->start),
+			    web_format_time(ctx->pool, tz, view->end), eabbr);
+	} else {
+		html_printf(out, "<span class=\"time\">%s – %s</span>",
+			    web_format_datetime(ctx->pool, tz, view->start),
+			    web_format_datetime(ctx->pool, tz, view->end));
+	}
+	html_printf(out, " <span class=\"hint\">(%s, %s)</span>", whose, web_tz_name(tz));
 }
 
 static void web_item_render(struct web_ctx *ctx, const struct store_cal_item *item,
@@ -202,12 +214,12 @@ static void web_item_render(struct web_ctx *ctx, const struct store_cal_item *it
 		html_printf(out, "<dt>Your calendar</dt><dd>No conflicts</dd>\n");
 	html_printf(out, "</dl>\n");
 	if (view->description != NULL && *view->description != '\0')
-		html_printf(out, "<h2>Description</h2>\n<p class=\"plain\">%s</p>\n",
+		html_printf(out, "<h2>Description</h2>\n<p class=\"prose\">%s</p>\n",
 			    view->description);
 
 	if (!cancelled && !view->i_am_organizer) {
 		html_printf(out, "<form method=\"post\" action=\"/item/%q\" class=\"stack respond\">\n"
-			    "<h2 id=\"answer-title\">Your answer</h2>\n", ctx->route.token);
+			    "<h2 id=\"answer-title\">Answer</h2>\n", ctx->route.token);
 		web_page_csrf_field(ctx);
 		html_printf(out,
 			"<label for=\"comment\">Comment for the organizer (optional)</label>\n"

@@ -43,6 +43,18 @@ int web_mailbox_get(struct web_ctx *ctx, int64_t mailbox_id,
 	return 1;
 }
 
+static void web_folder_nav_item(struct web_ctx *ctx, const struct store_mailbox *mb,
+				int64_t current_id)
+{
+	html_printf(ctx->out, "<li><a href=\"/mail/%L\"%S><span>%s</span>",
+		    (int64_t)mb->id, mb->id == current_id ? " aria-current=\"page\"" : "",
+		    web_mailbox_label(mb));
+	if (mb->unseen > 0)
+		html_printf(ctx->out, "<span class=\"count\"><span class=\"sr-only\">unread: </span>%u</span>",
+			    mb->unseen);
+	html_printf(ctx->out, "</a></li>\n");
+}
+
 void web_folder_nav(struct web_ctx *ctx, int64_t current_id)
 {
 	struct store_mailbox *mbs;
@@ -52,17 +64,14 @@ void web_folder_nav(struct web_ctx *ctx, int64_t current_id)
 		count = 0;
 	html_printf(ctx->out, "<nav class=\"folders card\" aria-label=\"Folders\">\n"
 		    "<h2 class=\"sr-only\">Folders</h2>\n<ul>\n");
+	/* INBOX first, then the rest in the store's order (by name) */
 	for (unsigned int i = 0; i < count; i++) {
-		if (mbs[i].kind == STORE_MAILBOX_CALENDAR)
-			continue;
-		html_printf(ctx->out, "<li><a href=\"/mail/%L\"%S><span>%s</span>",
-			    (int64_t)mbs[i].id,
-			    mbs[i].id == current_id ? " aria-current=\"page\"" : "",
-			    web_mailbox_label(&mbs[i]));
-		if (mbs[i].unseen > 0)
-			html_printf(ctx->out, "<span class=\"count\"><span class=\"sr-only\">unread: </span>%u</span>",
-				    mbs[i].unseen);
-		html_printf(ctx->out, "</a></li>\n");
+		if (strcmp(mbs[i].name, "INBOX") == 0)
+			web_folder_nav_item(ctx, &mbs[i], current_id);
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		if (mbs[i].kind != STORE_MAILBOX_CALENDAR && strcmp(mbs[i].name, "INBOX") != 0)
+			web_folder_nav_item(ctx, &mbs[i], current_id);
 	}
 	html_printf(ctx->out, "</ul>\n</nav>\n");
 }
@@ -82,6 +91,22 @@ static const char *web_list_date(struct web_ctx *ctx, time_t t)
 	if (t > now - 20 * 3600 && t <= now + 3600)
 		return web_format_time(ctx->pool, ctx->tz, t);
 	return web_format_date(ctx->pool, ctx->tz, t);
+}
+
+/* Messages above uid ("51–100 of 10,000"): count whichever side of uid
+   is smaller. */
+static int web_count_newer(struct web_ctx *ctx, const struct store_mailbox *mb,
+			   uint32_t uid, uint32_t *newer_r)
+{
+	uint32_t below;
+
+	if (uid >= mb->uidnext / 2)
+		return store_web_message_count(ctx->srv->store, mb->id, uid + 1,
+					       UINT32_MAX, newer_r);
+	if (store_web_message_count(ctx->srv->store, mb->id, 1, uid, &below) < 0)
+		return -1;
+	*newer_r = mb->messages > below ? mb->messages - below : 0;
+	return 0;
 }
 
 static void web_mailbox_render(struct web_ctx *ctx, const struct store_mailbox *mb)
@@ -123,8 +148,7 @@ static void web_mailbox_render(struct web_ctx *ctx, const struct store_mailbox *
 			count--;
 		more_newer = false;
 	}
-	if (count > 0 && store_web_message_count_above(ctx->srv->store, mb->id,
-							 msgs[0].uid, &newer) == 0)
+	if (count > 0 && web_count_newer(ctx, mb, msgs[0].uid, &newer) == 0)
 		more_newer = newer > 0;
 	if (count == 0 && after != 0)
 		more_older = mb->messages > 0;
