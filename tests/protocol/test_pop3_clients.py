@@ -208,6 +208,27 @@ class Pop3ImapTest(unittest.TestCase):
         self.assertEqual(p.uidl()[1], before)
         p.quit()
 
+    def test_retr_sets_seen_at_quit(self):
+        self.srv.deliver(ALICE, make_message(subject="seen-a", to=ALICE))
+        self.srv.deliver(ALICE, make_message(subject="seen-b", to=ALICE))
+        imap = self.srv.imap(login=ALICE)
+
+        def seen(subject):
+            imap.select("INBOX")
+            typ, data = imap.search(None, "SUBJECT", subject)
+            typ, data = imap.fetch(data[0].split()[-1], "(FLAGS)")
+            return b"\\Seen" in data[0]
+        self.assertFalse(seen("seen-a"))
+        p = wait_for_login(self.srv, ALICE, ALICE_PW)
+        n = p.stat()[0]
+        p.top(n - 1, 0)  # TOP is not reading the message
+        p.retr(n)
+        self.assertFalse(seen("seen-b"))  # nothing changes before UPDATE
+        p.quit()
+        self.assertFalse(seen("seen-a"))
+        self.assertTrue(seen("seen-b"))
+        imap.logout()
+
     def test_imap_expunge_during_session_and_pop3_dele(self):
         self.srv.deliver(ALICE, make_message(subject="victim", to=ALICE))
         p = wait_for_login(self.srv, ALICE, ALICE_PW)
