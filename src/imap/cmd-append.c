@@ -1,6 +1,6 @@
 /*
- * APPEND (RFC 9051 6.3.12, RFC 4315 APPENDUID, RFC 7888 LITERAL+, RFC
- * 7889 APPENDLIMIT): messages are streamed from the literal into a blob,
+ * APPEND (RFC 9051 6.3.12, RFC 4315 APPENDUID, RFC 3502 MULTIAPPEND,
+ * RFC 7888 LITERAL+, RFC 7889 APPENDLIMIT): messages are streamed from the literal into a blob,
  * summarised (envelope, body structure, part map, text for search) and
  * made durable; the index gets them in one transaction when the command
  * line is complete. What IMAP APPEND stores is byte-exact.

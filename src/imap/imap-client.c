@@ -245,7 +245,7 @@ const char *imap_client_capability(struct imap_client *client)
 		return caps;
 	}
 	snprintf(caps, sizeof(caps),
-		 "%s NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED "
+		 "%s MULTIAPPEND NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED "
 		 "LIST-STATUS UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC "
 		 "STATUS=SIZE APPENDLIMIT=%llu",
 		 base, (unsigned long long)client->srv->conf->max_message_size);

@@ -14,7 +14,7 @@ LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r\n$")
 
 
 class RawImap:
-    def __init__(self, srv, tls=True, login=None, password=None, timeout=15):
+    def __init__(self, srv, tls=True, login=None, password=None, timeout=30):
         port = srv.ports["imaps" if tls else "imap"]
         sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         if tls:
@@ -93,7 +93,7 @@ class RawImap:
                 if re.search(pattern, line):
                     return line
         finally:
-            self.sock.settimeout(15)
+            self.sock.settimeout(30)
         raise AssertionError("no line matching %r within %.1fs" % (pattern, timeout))
 
     def append_many(self, mailbox, messages, flags=None):
@@ -116,3 +116,13 @@ class RawImap:
             _, tagged = self.read_until_tagged(tag)
             results.append(tagged)
         return results
+
+    def append_multi(self, mailbox, messages):
+        """One MULTIAPPEND (RFC 3502) command: one index commit for all."""
+        tag = self.next_tag()
+        parts = [b"%s APPEND %s" % (tag.encode(), mailbox.encode())]
+        for msg in messages:
+            parts.append(b" {%d+}\r\n%s" % (len(msg), msg))
+        parts.append(b"\r\n")
+        self.send(b"".join(parts))
+        return self.read_until_tagged(tag)[1]
