@@ -520,3 +520,57 @@ class WebCurlTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WebLimitsTest(unittest.TestCase):
+    """Connection accounting and shutdown of the HTTP listeners."""
+
+    def test_connections_per_ip_limit(self):
+        srv = InfostoreServer(listeners=("https",),
+                              conf={"limits": {"max_connections_per_ip": "3"}})
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        clients = [WebClient(srv.ports["https"]) for _ in range(3)]
+        for c in clients:
+            self.addCleanup(c.close)
+            self.assertEqual(c.get("/login").status, 200)
+        extra = http.client.HTTPSConnection("127.0.0.1", srv.ports["https"], timeout=10,
+                                            context=client_tls_context())
+        refused = False
+        try:
+            extra.request("GET", "/login")
+            r = extra.getresponse()
+            refused = r.status == 503
+        except (OSError, http.client.HTTPException):
+            refused = True  # closed before answering
+        finally:
+            extra.close()
+        self.assertTrue(refused, "a fourth connection from the same IP was served")
+        self.assertIn("too many connections", srv.read_log())
+        # one closes: room for another (the close is noticed on the loop)
+        clients[0].close()
+        clients[0].conn = None
+        deadline = time.time() + 10
+        while True:
+            c = WebClient(srv.ports["https"])
+            try:
+                if c.get("/login").status == 200:
+                    break
+            except (OSError, http.client.HTTPException):
+                pass
+            finally:
+                c.close()
+            self.assertLess(time.time(), deadline, "no room after a close")
+            time.sleep(0.1)
+        srv.stop()
+
+    def test_sigterm_closes_idle_keepalive(self):
+        srv = InfostoreServer(listeners=("https",))
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        c = WebClient(srv.ports["https"])
+        self.addCleanup(c.close)
+        self.assertEqual(c.get("/login").status, 200)  # keep-alive, left open
+        start = time.monotonic()
+        srv.stop()
+        self.assertLess(time.monotonic() - start, 5, "an idle connection held up shutdown")
