@@ -350,7 +350,6 @@ static void cal_decide_request(struct cal_msg *m, struct pool *pool,
 		   meeting request for this item */
 		v->what = "unchanged: same sequence and DTSTAMP";
 		v->render = !organizer;
-		v->update = true;
 		return;
 	}
 	if (imip_item_from_request(pool, m->ics, m->ics_size, old->ical, &ical, &error) < 0) {
