@@ -574,3 +574,85 @@ class WebLimitsTest(unittest.TestCase):
         start = time.monotonic()
         srv.stop()
         self.assertLess(time.monotonic() - start, 5, "an idle connection held up shutdown")
+
+
+class WebBadInputTest(unittest.TestCase):
+    """Hostile HTTP: the server answers or closes, and stays up."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = InfostoreServer(listeners=("https", "http"))
+        cls.srv.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def raw(self, data, tls=False, port=None):
+        import socket
+        sock = socket.create_connection(("127.0.0.1", port or self.srv.ports["http"]), 10)
+        if tls:
+            sock = client_tls_context().wrap_socket(sock)
+        try:
+            sock.sendall(data)
+            out = b""
+            while True:
+                try:
+                    chunk = sock.recv(65536)
+                except (ConnectionResetError, OSError):
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out
+        finally:
+            sock.close()
+
+    def alive(self):
+        c = WebClient(self.srv.ports["https"])
+        try:
+            self.assertEqual(c.get("/login").status, 200)
+        finally:
+            c.close()
+
+    def test_plaintext_on_tls_port(self):
+        out = self.raw(b"GET / HTTP/1.0\r\n\r\n", port=self.srv.ports["https"])
+        self.assertNotIn(b"200 OK", out)
+        self.alive()
+
+    def test_garbage_request_line(self):
+        out = self.raw(b"\x00\x01garbage\r\n\r\n")
+        self.assertTrue(out == b"" or out.startswith(b"HTTP/1.1 400"), out[:100])
+        self.alive()
+
+    def test_huge_header(self):
+        out = self.raw(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 +
+                       b"\r\n\r\n", tls=True, port=self.srv.ports["https"])
+        self.assertFalse(out.startswith(b"HTTP/1.1 200"), out[:100])
+        self.alive()
+
+    def test_huge_body(self):
+        body = b"username=" + b"a" * (300 * 1024)
+        out = self.raw(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                       b"application/x-www-form-urlencoded\r\nContent-Length: %d\r\n"
+                       b"Connection: close\r\n\r\n" % len(body) + body)
+        self.assertTrue(out == b"" or out.startswith(b"HTTP/1.1 413"), out[:100])
+        self.alive()
+
+    def test_bad_form_encoding(self):
+        out = self.raw(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                       b"application/x-www-form-urlencoded\r\nContent-Length: 14\r\n"
+                       b"Connection: close\r\n\r\nusername=%00%2")
+        self.assertTrue(out.startswith(b"HTTP/1.1 400"), out[:100])
+        out = self.raw(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                       b"Content-Length: 3\r\nConnection: close\r\n\r\nabc")
+        self.assertTrue(out.startswith(b"HTTP/1.1 400"), out[:100])
+        self.alive()
+
+    def test_pipelined_requests(self):
+        out = self.raw(b"GET /static/app.js HTTP/1.1\r\nHost: x\r\n\r\n"
+                       b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(out.count(b"HTTP/1.1 200"), 2, out[:300])
