@@ -45,6 +45,7 @@ async function withBrowser(fn) {
     executablePath: CHROMIUM,
     headless: true,
     ignoreHTTPSErrors: true,          // the test certificate is self-signed
+    timezoneId: 'Europe/Berlin',      // the viewer's zone, told by app.js
     viewport: { width: 1100, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -115,6 +116,9 @@ async function meetingFlow(name, listeners, conf, expectScheme) {
       assert(text.includes('Room 4'), 'location shown');
       assert(/bob@example\.test/.test(text), 'organizer shown');
       assert(/alice@example\.test/.test(text), 'attendees shown');
+      // 09:00Z in the viewer's zone (the browser's, Europe/Berlin) and the organizer's (UTC)
+      assert(text.includes('10:00–11:00 CET') && text.includes('Europe/Berlin'), `viewer's time: ${text}`);
+      assert(text.includes('09:00–10:00 UTC'), "organizer's time");
       await page.screenshot({ path: path.join(ARTIFACTS, `${name}-item.png`), fullPage: true });
       await page.getByLabel(/Comment/).fill('Looking forward to it');
       await Promise.all([page.waitForURL(/answered=1/),
