@@ -227,7 +227,11 @@ void imap_client_send_buffer(struct imap_client *client, struct buffer *buf)
 
 bool imap_client_auth_allowed(struct imap_client *client)
 {
-	return server_plaintext_auth_allowed(client->srv, client->conn);
+	/* On a TLS connection whose handshake is still running (the
+	   greeting of implicit TLS is queued before it ends) nothing can
+	   arrive before the handshake is done. */
+	return connection_is_tls(client->conn) ||
+		server_plaintext_auth_allowed(client->srv, client->conn);
 }
 
 const char *imap_client_capability(struct imap_client *client)

@@ -102,6 +102,15 @@ class TestTlsAndLogin(unittest.TestCase):
         self.assertEqual(typ, "NO")
         c.logout()
 
+    def test_imaps_greeting_capabilities(self):
+        # the greeting is queued before the handshake ends; it must
+        # already offer authentication
+        r = RawImap(srv, tls=True)
+        self.assertIn(b"AUTH=PLAIN", r.greeting)
+        self.assertNotIn(b"LOGINDISABLED", r.greeting)
+        self.assertNotIn(b"STARTTLS", r.greeting)
+        r.close()
+
     def test_starttls_then_login(self):
         c = srv.imap(tls=False, starttls=True)
         self.assertIn("AUTH=PLAIN", c.capabilities)
