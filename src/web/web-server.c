@@ -91,20 +91,38 @@ static void web_redirect(struct web_request *req)
 	web_response_send(req);
 }
 
+/* Does origin name the site of a configured base URL ("https://h:p")? */
+static bool web_origin_is_base(const char *origin, const char *base)
+{
+	const char *host;
+	size_t len;
+
+	if (base == NULL || (host = strstr(base, "://")) == NULL)
+		return false;
+	host += 3;
+	len = (size_t)(host - base) + strcspn(host, "/");
+	return strlen(origin) == len && mem_iequal(origin, base, len);
+}
+
 /* A POST must come from our own pages: the Origin header, when the
-   browser sends one, names this host (defence in depth next to the CSRF
-   token and SameSite=Lax). */
+   browser sends one, names this host as the browser reached it, or one of
+   the configured link bases (a reverse proxy may rewrite Host). Defence in
+   depth next to the CSRF token and SameSite=Lax. */
 static bool web_origin_ok(struct web_ctx *ctx)
 {
+	const struct conf *conf = ctx->srv->conf;
 	const char *origin = web_request_header(ctx->req, "Origin");
 	const char *host = web_request_header(ctx->req, "Host");
-	const char *expect;
 
-	if (origin == NULL || host == NULL)
+	if (origin == NULL)
 		return true;
-	expect = p_printf(ctx->pool, "%s://%s", ctx->req->https ? "https" : "http",
-			  host);
-	return str_iequal(origin, expect);
+	if (host != NULL &&
+	    str_iequal(origin, p_printf(ctx->pool, "%s://%s",
+					ctx->req->https ? "https" : "http", host)))
+		return true;
+	return web_origin_is_base(origin, conf->link_base) ||
+		web_origin_is_base(origin, conf->https_base) ||
+		web_origin_is_base(origin, conf->public_url);
 }
 
 static bool web_parse_post(struct web_ctx *ctx)

@@ -247,7 +247,11 @@ class WebTest(unittest.TestCase):
         # another site's Origin is refused even with the token
         r = c.post("/logout", {"csrf": token}, headers={"Origin": "https://evil.test"})
         self.assertEqual(r.status, 403)
-        r = c.post("/logout", {"csrf": token})
+        r = c.post("/logout", {"csrf": "x"}, headers={"Origin": "null"})
+        self.assertEqual(r.status, 403)
+        # the link base's origin is ours (a proxy may rewrite Host)
+        r = c.post("/logout", {"csrf": token},
+                   headers={"Origin": "https://mail.example.test:%d" % self.port})
         self.assertEqual(r.status, 303)
         self.assertIn('name="password"', c.get("/mail").text)
 
