@@ -290,6 +290,19 @@ void imip_ical_copy_timezones(icalcomponent *dst, icalcomponent *src,
 
 			if (prop != NULL)
 				icalproperty_set_tzid(prop, list.tzids[i]);
+			/* the system's zone goes back to the 19th century: keep
+			   what applies from the event's year on */
+			prop = icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY);
+			if (prop != NULL) {
+				struct icaltimetype from = icalproperty_get_dtstart(prop);
+
+				if (!icaltime_is_null_time(from) && from.year > 1900 && from.year < 2500) {
+					from = icaltime_from_day_of_year(1, from.year - 1);
+					from.is_date = 0;
+					from.zone = icaltimezone_get_utc_timezone();
+					icaltimezone_truncate_vtimezone(copy, from, icaltime_null_time(), 0);
+				}
+			}
 		}
 		/* callers add the zones before the events that use them,
 		   the order clients read them in */

@@ -1,0 +1,245 @@
+"""What iMIP messages do to calendars over time, seen through
+`infostore calendar list` and the server's log: SEQUENCE and DTSTAMP
+updates, CANCEL of a series and of one occurrence, REPLY to a local
+organizer (only from the attendee), a series with an exception, and a
+REPLY from the web access that matches the golden file."""
+import os
+import re
+import sqlite3
+import time
+import unittest
+
+from infostore_harness import InfostoreServer
+from test_imip_util import (DATA, calendar_list, ics, imip_message, last_uid, parse, parts,
+                            sample, sample_uid, stored, wait_for)
+
+ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.test"
+USERS = {ALICE: "alice-secret", BOB: "bob-secret", CAROL: "carol-secret"}
+
+
+def unique(name):
+    return "%s-%d@example.test" % (name, time.time_ns())
+
+
+class CalendarTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = InfostoreServer(listeners=("https",), users=USERS)
+        cls.srv.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+    def deliver(self, user, data, sender=None):
+        return self.srv.deliver(user, data, sender=sender).stderr.decode()
+
+    def stored_ical(self, user, uid):
+        db = sqlite3.connect(os.path.join(self.srv.data_dir, "index.db"), timeout=30)
+        try:
+            row = db.execute("SELECT c.ical FROM cal_items c JOIN users u ON u.id = c.user_id"
+                             " WHERE u.address = ? AND c.uid = ?", (user, uid)).fetchone()
+        finally:
+            db.close()
+        return row[0].replace("\r\n ", "") if row else None
+
+    def test_sequence_updates(self):
+        uid = unique("seq")
+        log = self.deliver(ALICE, imip_message(ics(uid, summary="Planning")))
+        self.assertRegex(log, r"imip added method=REQUEST user=alice@example\.test uid=%s "
+                              r"msgid=\d+\.\d+@partner\.test" % re.escape(uid))
+        link = calendar_list(self.srv, ALICE)[uid]["link"]
+
+        # a newer SEQUENCE moves the meeting
+        log = self.deliver(ALICE, imip_message(ics(uid, sequence=1, summary="Planning (moved)",
+                                                   start="20261204T090000Z",
+                                                   end="20261204T100000Z",
+                                                   dtstamp="20261125T090000Z")))
+        self.assertIn("imip updated method=REQUEST", log)
+        item = calendar_list(self.srv, ALICE)[uid]
+        self.assertEqual(item["summary"], "Planning (moved)")
+        self.assertEqual(item["start"], "2026-12-04T09:00:00Z")
+        self.assertEqual(item["link"], link)  # the same item
+        msg = parts(parse(stored(self.srv, ALICE, last_uid(self.srv, ALICE))))
+        self.assertIn("Updated meeting request: Planning (moved)", msg["text/plain"][0])
+
+        # an older SEQUENCE changes nothing but is still delivered
+        old = imip_message(ics(uid, sequence=0, summary="Planning (stale)",
+                               dtstamp="20261126T090000Z"))
+        log = self.deliver(ALICE, old)
+        self.assertRegex(log, r"imip ignored: older sequence method=REQUEST "
+                              r"user=alice@example\.test uid=%s msgid=\S+ sequence=0 stored=1"
+                         % re.escape(uid))
+        self.assertEqual(calendar_list(self.srv, ALICE)[uid]["summary"], "Planning (moved)")
+        self.assertEqual(stored(self.srv, ALICE, last_uid(self.srv, ALICE)), old)
+
+        # same SEQUENCE, newer DTSTAMP: an update; older DTSTAMP: ignored
+        log = self.deliver(ALICE, imip_message(ics(uid, sequence=1, summary="Planning (room)",
+                                                   start="20261204T090000Z",
+                                                   end="20261204T100000Z",
+                                                   dtstamp="20261126T090000Z")))
+        self.assertIn("imip updated", log)
+        self.assertEqual(calendar_list(self.srv, ALICE)[uid]["summary"], "Planning (room)")
+        log = self.deliver(ALICE, imip_message(ics(uid, sequence=1, summary="Planning (old)",
+                                                   dtstamp="20261124T090000Z")))
+        self.assertIn("imip ignored: older sequence", log)
+
+    def test_update_only_from_the_organizer(self):
+        uid = unique("hijack")
+        self.deliver(ALICE, imip_message(ics(uid)))
+        log = self.deliver(ALICE, imip_message(ics(uid, sequence=5, summary="Free beer",
+                                                   organizer="mallory@evil.test"),
+                                               sender="mallory@evil.test"))
+        self.assertIn("imip ignored: not from the meeting's organizer", log)
+        self.assertEqual(calendar_list(self.srv, ALICE)[uid]["summary"], "Planning")
+
+    def test_cancel_series(self):
+        uid = unique("cancel")
+        self.deliver(ALICE, imip_message(ics(uid)))
+        data = imip_message(ics(uid, method="CANCEL", sequence=1, status="CANCELLED"),
+                            method="CANCEL", subject="Canceled: Planning")
+        log = self.deliver(ALICE, data)
+        self.assertRegex(log, r"imip cancelled method=CANCEL user=alice@example\.test "
+                              r"uid=%s msgid=\S+ series" % re.escape(uid))
+        self.assertEqual(calendar_list(self.srv, ALICE)[uid]["status"], "CANCELLED")
+        self.assertEqual(stored(self.srv, ALICE, last_uid(self.srv, ALICE)), data)
+        # a cancel for a meeting nobody knows is delivered and logged
+        log = self.deliver(ALICE, imip_message(ics(unique("unknown"), method="CANCEL"),
+                                               method="CANCEL"))
+        self.assertIn("imip ignored: cancel for an unknown meeting", log)
+
+    def test_series_with_exception_and_cancelled_occurrence(self):
+        uid = sample_uid("series-exception")
+        log = self.deliver(CAROL, sample("series-exception.eml").replace(
+            b"alice@example.test", CAROL.encode()))
+        # the .ics is base64 in that sample: carol is not in it
+        self.assertIn("imip not an attendee", log)
+        log = self.deliver(ALICE, sample("series-exception.eml"))
+        self.assertRegex(log, r"imip (added|unchanged)")
+        item = calendar_list(self.srv, ALICE)[uid]
+        self.assertEqual(item["start"], "2026-12-07T08:30:00Z")
+        text = parts(parse(stored(self.srv, ALICE, last_uid(self.srv, ALICE))))["text/plain"][0]
+        self.assertIn("Repeats:   Weekly on Monday, 4 times", text)
+        self.assertIn("Changes:   1 occurrence differs from the series", text)
+        ical = self.stored_ical(ALICE, uid)
+        self.assertEqual(ical.count("BEGIN:VEVENT"), 2)
+        self.assertIn("RECURRENCE-ID:20261214T083000Z", ical)
+        self.assertIn("EXDATE:20261221T083000Z", ical)
+        self.assertNotIn("METHOD:", ical)
+
+        # cancel the last occurrence only (RFC 5546 3.2.5)
+        cancel = ics(uid, method="CANCEL", sequence=3, rid="20261228T083000Z",
+                     start="20261228T083000Z", end="20261228T084500Z",
+                     organizer="bob@example.test", organizer_cn="Bob Example")
+        log = self.deliver(ALICE, imip_message(cancel, method="CANCEL",
+                                               sender="bob@example.test"))
+        self.assertIn("imip cancelled method=CANCEL", log)
+        self.assertIn("occurrence=2026-12-28T08:30:00Z", log)
+        item = calendar_list(self.srv, ALICE)[uid]
+        self.assertNotEqual(item["status"], "CANCELLED")  # the series goes on
+        ical = self.stored_ical(ALICE, uid)
+        self.assertEqual(ical.count("BEGIN:VEVENT"), 3)
+        block = ical[ical.index("RECURRENCE-ID:20261228T083000Z") - 400:]
+        self.assertIn("STATUS:CANCELLED", block[block.index("BEGIN:VEVENT"):])
+
+    def test_time_zone_request(self):
+        uid = unique("tz")
+        data = imip_message(ics(uid, tzid="Europe/Berlin", start="20270112T100000",
+                                end="20270112T113000"))
+        self.deliver(ALICE, data)
+        self.assertEqual(calendar_list(self.srv, ALICE)[uid]["start"], "2027-01-12T09:00:00Z")
+        text = parts(parse(stored(self.srv, ALICE, last_uid(self.srv, ALICE))))["text/plain"][0]
+        self.assertIn("Tuesday, 12 January 2027, 10:00 \u2013 11:30 (Europe/Berlin)", text)
+        self.assertIn("Tuesday, 12 January 2027, 09:00 \u2013 10:30 UTC", text)
+
+    def test_reply_to_local_organizer(self):
+        uid = unique("reply")
+        request = ics(uid, organizer=BOB, organizer_cn="Bob Example",
+                      attendees=((ALICE, "NEEDS-ACTION"), (CAROL, "NEEDS-ACTION")))
+        # bob sends from his mail client: alice's delivery keeps his copy
+        log = self.deliver(ALICE, imip_message(request, sender=BOB), sender=BOB)
+        self.assertIn("imip added (organizer's copy) method=REQUEST user=bob@example.test", log)
+        bob = calendar_list(self.srv, BOB)[uid]
+        self.assertEqual(bob["answer"], "organizer")
+        self.assertEqual(bob["attendees"], "alice@example.test=NEEDS-ACTION,"
+                                           "carol@example.test=NEEDS-ACTION")
+
+        reply = ics(uid, method="REPLY", organizer=BOB, organizer_cn="Bob Example",
+                    attendees=((ALICE, "ACCEPTED"),), dtstamp="20261124T100000Z")
+        data = imip_message(reply, method="REPLY", sender=ALICE, to=BOB,
+                            subject="Accepted: Planning")
+        log = self.deliver(BOB, data, sender=ALICE)
+        self.assertRegex(log, r"imip reply applied method=REPLY user=bob@example\.test "
+                              r"uid=%s msgid=\S+ attendee=alice@example\.test "
+                              r"partstat=ACCEPTED" % re.escape(uid))
+        self.assertEqual(stored(self.srv, BOB, last_uid(self.srv, BOB)).split(b"\r\n", 1)[1],
+                         data)  # delivered as it came, after Return-Path
+        self.assertEqual(calendar_list(self.srv, BOB)[uid]["attendees"],
+                         "alice@example.test=ACCEPTED,carol@example.test=NEEDS-ACTION")
+
+        # a REPLY for carol sent by alice is not carol's answer
+        forged = ics(uid, method="REPLY", organizer=BOB, attendees=((CAROL, "DECLINED"),))
+        log = self.deliver(BOB, imip_message(forged, method="REPLY", sender=ALICE, to=BOB),
+                           sender=ALICE)
+        self.assertIn("imip ignored: reply not sent by the attendee", log)
+        self.assertIn("carol@example.test=NEEDS-ACTION",
+                      calendar_list(self.srv, BOB)[uid]["attendees"])
+
+        # and a reply to a meeting bob does not organize changes nothing
+        log = self.deliver(CAROL, imip_message(reply, method="REPLY", sender=ALICE),
+                           sender=ALICE)
+        self.assertIn("imip ignored: reply for an unknown meeting", log)
+
+    def test_reply_golden_from_web(self):
+        """Alice accepts in the web access; bob (local organizer) gets the
+        REPLY, which matches tests/data/imip/reply-accepted.ref."""
+        from test_web import WebClient
+        uid = "golden-reply@example.test"
+        # with its VTIMEZONE, as clients send it (the reply copies it)
+        vtimezone = "\r\n".join(l for l in sample("thunderbird-request.ics").decode()
+                                 .split("\r\n")[4:] if l)
+        vtimezone = vtimezone[:vtimezone.index("END:VTIMEZONE")] + "END:VTIMEZONE\r\n"
+        request = ics(uid, organizer=BOB, organizer_cn="Bob Example", summary="Budget review",
+                      attendees=((ALICE, "NEEDS-ACTION"),), tzid="Europe/Berlin",
+                      start="20270112T100000", end="20270112T110000")
+        request = request.replace("BEGIN:VEVENT", vtimezone + "BEGIN:VEVENT", 1)
+        self.deliver(ALICE, imip_message(request, sender=BOB), sender=BOB)
+        token = calendar_list(self.srv, ALICE)[uid]["link"].rsplit("/", 1)[1]
+        c = WebClient(self.srv.ports["https"])
+        try:
+            self.assertEqual(c.login(ALICE, "alice-secret").status, 303)
+            page = c.get("/item/" + token)
+            self.assertEqual(page.status, 200)
+            r = c.post("/item/" + token, {"csrf": c.csrf(page), "answer": "accept",
+                                          "comment": "Fine with me"})
+            self.assertEqual(r.status, 303, r.text)
+        finally:
+            c.close()
+        self.assertEqual(calendar_list(self.srv, ALICE)[uid]["answer"], "ACCEPTED")
+        self.assertEqual(calendar_list(self.srv, BOB)[uid]["attendees"],
+                         "alice@example.test=ACCEPTED")
+        raw = stored(self.srv, BOB, last_uid(self.srv, BOB))
+        msg = parse(raw)
+        self.assertEqual(msg["Subject"], "Accepted: Budget review")
+        self.assertEqual(msg["Auto-Submitted"], "auto-replied")
+        for b in re.findall(rb'boundary="([^"]+)"', raw):
+            raw = raw.replace(b, b"BOUNDARY")
+        raw = re.sub(rb"Date: [^\r]+", b"Date: DATE", raw)
+        raw = re.sub(rb"Message-ID: <[^>]+>", b"Message-ID: <ID>", raw)
+        raw = re.sub(rb"DTSTAMP:\d{8}T\d{6}Z", b"DTSTAMP:STAMP", raw)
+        raw = re.sub(rb"PRODID:-//infostore//infostore [^/]+//EN", b"PRODID:-//infostore//VERSION//EN",
+                     raw)
+        ref = os.path.join(DATA, "reply-accepted.ref")
+        if os.environ.get("INFOSTORE_UPDATE_GOLDEN"):
+            with open(ref, "wb") as f:
+                f.write(raw)
+        with open(ref, "rb") as f:
+            self.assertEqual(raw.decode(), f.read().decode())
+
+
+if __name__ == "__main__":
+    unittest.main()
