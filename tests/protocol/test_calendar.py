@@ -9,9 +9,8 @@ import sqlite3
 import time
 import unittest
 
-from infostore_harness import InfostoreServer
-from test_imip_util import (DATA, calendar_list, ics, imip_message, last_uid, parse, parts,
-                            sample, sample_uid, stored, wait_for)
+from test_imip_util import (DATA, SharedServerTest, calendar_list, ics, imip_message,
+                            last_uid, parse, parts, sample, sample_uid, stored)
 
 ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.test"
 USERS = {ALICE: "alice-secret", BOB: "bob-secret", CAROL: "carol-secret"}
@@ -21,19 +20,8 @@ def unique(name):
     return "%s-%d@example.test" % (name, time.time_ns())
 
 
-class CalendarTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = InfostoreServer(listeners=("https",), users=USERS)
-        cls.srv.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
+class CalendarTest(SharedServerTest):
+    SERVER_ARGS = {"listeners": ("https",), "users": USERS}
 
     def deliver(self, user, data, sender=None):
         return self.srv.deliver(user, data, sender=sender).stderr.decode()

@@ -9,8 +9,9 @@ import subprocess
 import unittest
 
 from infostore_harness import BIN, InfostoreServer
-from test_imip_util import (DATA, LINK_RE, SAMPLES, calendar_list, ics, imip_message,
-                            last_uid, parse, parts, sample, sample_uid, stored, wait_for)
+from test_imip_util import (DATA, LINK_RE, SAMPLES, SharedServerTest, calendar_list, ics,
+                            imip_message, last_uid, parse, parts, sample, sample_uid, stored,
+                            wait_for)
 
 USERS = {
     "alice@example.test": "alice-secret",
@@ -28,20 +29,9 @@ def unfold(data):
     return data.replace(b"\r\n ", b"").replace(b"\n ", b"")
 
 
-class ImipRenderTest(unittest.TestCase):
+class ImipRenderTest(SharedServerTest):
     """One server, web access SSL-only (tls_listen, url_protocol auto)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = InfostoreServer(users=USERS)
-        cls.srv.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
+    SERVER_ARGS = {"users": USERS}
 
     def lmtp_deliver(self, rcpt, data, sender="organizer@partner.test"):
         c = self.srv.lmtp()

@@ -6,6 +6,9 @@ import email.policy
 import os
 import re
 import time
+import unittest
+
+from infostore_harness import InfostoreServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(os.path.dirname(HERE), "data", "imip")
@@ -131,3 +134,24 @@ def wait_for(predicate, timeout=20):
             return value
         time.sleep(0.05)
     return predicate()
+
+
+class SharedServerTest(unittest.TestCase):
+    """One server for all tests of a class: SERVER_ARGS for InfostoreServer."""
+    SERVER_ARGS = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = InfostoreServer(**cls.SERVER_ARGS)
+        try:
+            cls.srv.start()
+        except BaseException:
+            cls.srv.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
