@@ -447,6 +447,15 @@ class WebTest(unittest.TestCase):
         self.assertIn("Agenda item", r.text)
         r = c.get("/calendar/week")
         self.assertEqual(r.status, 200)
+        # Wed 2030-12-04 09:00 UTC: in the week of Mon 2 Dec, on its Wednesday
+        add_cal_item(self.srv, ALICE, summary="Week item", start=1922605200)
+        r = c.get("/calendar/week?date=2030-12-06")
+        self.assertIn("Week of Mon 2 Dec 2030", r.text)
+        wed = r.text.index("Wed 4 Dec 2030")
+        self.assertGreater(r.text.index("Week item"), wed)
+        self.assertLess(r.text.index("Week item"), r.text.index("Thu 5 Dec 2030"))
+        self.assertIn("09:00–10:00", r.text)
+        self.assertEqual(c.get("/calendar/week?date=2030-02-30").status, 200)  # ignored
         r = c.get("/calendar/new")
         self.assertEqual(r.status, 200)
         for field in ("summary", "attendees", "date", "start", "end", "tz"):
