@@ -71,6 +71,12 @@ static void connection_setup_bev(struct connection *conn)
 			  connection_event_cb, conn);
 	/* libevent stops reading when this much input waits unconsumed. */
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, conn->set.max_input_buffer);
+	/* libevent writes at most 16 KiB per call by default: a 200 KiB
+	   reply would take a dozen writev()s and loop iterations. Not over
+	   TLS, where a write is one 16 KiB record anyway and libevent's
+	   OpenSSL retry logic corrupts the stream with larger writes. */
+	if (!conn->tls)
+		bufferevent_set_max_single_write(conn->bev, conn->set.output_high_water);
 	if (conn->set.idle_timeout_secs > 0) {
 		tv.tv_sec = conn->set.idle_timeout_secs;
 		tv.tv_usec = 0;
@@ -329,6 +335,28 @@ void connection_write(struct connection *conn, const void *data, size_t len)
 {
 	if (conn->closed_reported)
 		return;
+	bufferevent_write(conn->bev, data, len);
+}
+
+void connection_write_now(struct connection *conn, const void *data, size_t len)
+{
+	ssize_t ret;
+
+	if (len == 0 || conn->closed_reported)
+		return;
+	if (!conn->tls && !conn->closing && conn->starttls_ctx == NULL &&
+	    evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0) {
+		ret = send(bufferevent_getfd(conn->bev), data, len,
+			   MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (ret > 0) {
+			data = (const char *)data + ret;
+			len -= (size_t)ret;
+		}
+		/* on an error the rest is queued and the bufferevent reports
+		   it as usual */
+		if (len == 0)
+			return;
+	}
 	bufferevent_write(conn->bev, data, len);
 }
 

@@ -102,6 +102,12 @@ void connection_printf(struct connection *conn, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void connection_vprintf(struct connection *conn, const char *fmt, va_list args)
 	__attribute__((format(printf, 2, 0)));
+/* Like connection_write(), but when nothing is queued on a plain (not TLS)
+   connection, send at once with one send() instead of on the next loop
+   iteration; what the socket does not take is queued. For a reply built
+   whole in one buffer (a POP3 RETR): it saves a loop iteration and the
+   write event's two epoll_ctl() calls. */
+void connection_write_now(struct connection *conn, const void *data, size_t len);
 /* Queue len bytes of a file from offset without copying them into memory
    for plain connections (sendfile); the fd is dup()ed. 0 or -1. */
 int connection_write_file(struct connection *conn, int fd, off_t offset,
