@@ -48,10 +48,15 @@ struct pop3_client;
 typedef bool pop3_continue_fn(struct pop3_client *client);
 
 /* RETR/TOP streaming a blob. */
+#define POP3_STREAM_HEAD_MAX 64
 struct pop3_stream {
 	int fd;
 	uint64_t left;           /* stored bytes still to read */
 	struct pop3_stuff stuff;
+	/* The "+OK" line, sent in one piece with the first chunk; until then
+	   a read error can still be answered with -ERR. */
+	char head[POP3_STREAM_HEAD_MAX];
+	size_t head_len;
 };
 
 struct pop3_client {

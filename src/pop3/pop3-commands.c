@@ -17,7 +17,9 @@
 #include "store.h"
 #include "strutil.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -321,51 +323,76 @@ static void cmd_uidl(struct pop3_client *client, const struct pop3_command *cmd)
  * session (one thread, and nothing is kept in them across returns to the
  * loop), so a session streaming a 50 MB message holds only its output
  * queue (connection_output_full()) and a file descriptor.
+ *
+ * The "+OK" line goes out with the first chunk, and a message that fits
+ * in one chunk goes out whole, terminator included, in one
+ * connection_write_now(): one send() per RETR on plain connections.
  */
 static bool pop3_stream_continue(struct pop3_client *client)
 {
 	static unsigned char in[POP3_READ_CHUNK];
-	static unsigned char out[POP3_STUFF_OUT_MAX(POP3_READ_CHUNK) +
+	static unsigned char out[POP3_STREAM_HEAD_MAX +
+				 POP3_STUFF_OUT_MAX(POP3_READ_CHUNK) +
 				 POP3_STUFF_FINISH_MAX];
 	struct pop3_stream *st = &client->stream;
 
 	for (;;) {
-		size_t want, n;
-		ssize_t ret;
+		size_t want, n = 0;
+		ssize_t ret = 0;
 
-		if (st->left == 0 || st->stuff.done) {
-			n = pop3_stuff_finish(&st->stuff, out);
-			connection_write(client->conn, out, n);
-			break;
-		}
 		if (connection_output_full(client->conn))
 			return false;
-		want = st->left < sizeof(in) ? (size_t)st->left : sizeof(in);
-		ret = read(st->fd, in, want);
-		if (ret < 0 && errno == EINTR)
-			continue;
-		if (ret <= 0) {
-			/* The "+OK" is out: the only honest end is to close
-			   without the terminating ".", so the client cannot
-			   take a partial message for a whole one. */
-			log_error("pop3", "reading a message failed user=%s: %s",
-				  log_value(client->address),
-				  ret < 0 ? strerror(errno) : "file shorter than indexed");
-			pop3_client_close(client);
-			break;
+		memcpy(out, st->head, st->head_len);
+		n = st->head_len;
+		if (st->left > 0 && !st->stuff.done) {
+			want = st->left < sizeof(in) ? (size_t)st->left : sizeof(in);
+			ret = read(st->fd, in, want);
+			if (ret < 0 && errno == EINTR)
+				continue;
+			if (ret <= 0) {
+				log_error("pop3", "reading a message failed user=%s: %s",
+					  log_value(client->address),
+					  ret < 0 ? strerror(errno) :
+					  "file shorter than indexed");
+				if (st->head_len > 0) {
+					pop3_client_err(client, "[SYS/PERM] Cannot read "
+							"the message.");
+				} else {
+					/* The "+OK" is out: the only honest end is
+					   to close without the terminating ".", so
+					   the client cannot take a partial message
+					   for a whole one. */
+					pop3_client_close(client);
+				}
+				break;
+			}
+			st->left -= (uint64_t)ret;
+			n += pop3_stuff_feed(&st->stuff, in, (size_t)ret, out + n);
 		}
-		st->left -= (uint64_t)ret;
-		n = pop3_stuff_feed(&st->stuff, in, (size_t)ret, out);
+		st->head_len = 0;
 		if (st->left == 0 || st->stuff.done) {
 			n += pop3_stuff_finish(&st->stuff, out + n);
-			connection_write(client->conn, out, n);
+			connection_write_now(client->conn, out, n);
 			break;
 		}
-		connection_write(client->conn, out, n);
+		connection_write_now(client->conn, out, n);
 	}
 	close(st->fd);
 	st->fd = -1;
 	return true;
+}
+
+static void pop3_stream_start(struct pop3_client *client, int fd,
+			      struct pop3_msg *msg, const char *head)
+{
+	struct pop3_stream *st = &client->stream;
+
+	st->fd = fd;
+	st->left = msg->size;
+	st->head_len = strlen(head);
+	assert(st->head_len < sizeof(st->head));
+	memcpy(st->head, head, st->head_len);
+	client->cont = pop3_stream_continue;
 }
 
 /* Open msg's blob for RETR/TOP; -1 after answering -ERR. */
@@ -407,15 +434,15 @@ static int pop3_open_msg(struct pop3_client *client, struct pop3_msg *msg)
 static void cmd_retr(struct pop3_client *client, const struct pop3_command *cmd)
 {
 	struct pop3_msg *msg = pop3_msg_arg(client, cmd->args[0]);
+	char head[POP3_STREAM_HEAD_MAX];
 	int fd;
 
 	if (msg == NULL || (fd = pop3_open_msg(client, msg)) < 0)
 		return;
-	pop3_client_ok(client, "%llu octets", (unsigned long long)msg->vsize);
-	client->stream.fd = fd;
-	client->stream.left = msg->size;
+	snprintf(head, sizeof(head), "+OK %llu octets\r\n",
+		 (unsigned long long)msg->vsize);
 	pop3_stuff_init(&client->stream.stuff);
-	client->cont = pop3_stream_continue;
+	pop3_stream_start(client, fd, msg, head);
 	msg->flags |= POP3_MSG_RETRIEVED;
 	client->retr_count++;
 	client->retr_bytes += msg->vsize;
@@ -435,11 +462,8 @@ static void cmd_top(struct pop3_client *client, const struct pop3_command *cmd)
 	msg = pop3_msg_arg(client, cmd->args[0]);
 	if (msg == NULL || (fd = pop3_open_msg(client, msg)) < 0)
 		return;
-	pop3_client_ok(client, "Top of message follows.");
-	client->stream.fd = fd;
-	client->stream.left = msg->size;
 	pop3_stuff_init_top(&client->stream.stuff, msg->header_size, lines);
-	client->cont = pop3_stream_continue;
+	pop3_stream_start(client, fd, msg, "+OK Top of message follows.\r\n");
 	client->top_count++;
 }
 

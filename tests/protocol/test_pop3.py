@@ -500,6 +500,45 @@ class Pop3Test(unittest.TestCase):
         c.cmd("quit")
 
 
+class Pop3PlaintextTest(unittest.TestCase):
+    """[server] plaintext_auth_from lets loopback log in without TLS; the
+    plain path sends replies straight from the command (no TLS layer)."""
+
+    def test_login_and_large_retr_in_plaintext(self):
+        srv = InfostoreServer(listeners=("pop3",),
+                              conf={"server": {"plaintext_auth_from": "127.0.0.0/8"}})
+        srv.start()
+        try:
+            line = b"abcdefghij" * 9 + b"\n"
+            big = make_message(subject="big plain", eol="\n",
+                               body=(line * 30000 + b"..x\n" * 500).decode())
+            small = make_message(subject="small", body=".\r\n")
+            srv.deliver(ALICE, big)
+            srv.deliver(ALICE, small)
+            c = RawPop3(srv.ports["pop3"], tls=False)
+            self.assertEqual(c.cmd("CAPA"), b"+OK Capability list follows.")
+            caps = c.multi().split(b"\r\n")
+            self.assertIn(b"USER", caps)
+            self.assertIn(b"STLS", caps)
+            c.login(ALICE, ALICE_PW)
+            for _ in range(3):
+                self.assertEqual(c.cmd("RETR 1"), b"+OK %d octets" % len(as_sent(big)))
+                self.assertEqual(unstuff(c.multi()), as_sent(big))
+                self.assertEqual(c.cmd("RETR 2"), b"+OK %d octets" % len(small))
+                self.assertEqual(c.multi(), small.replace(b"\r\n.\r\n", b"\r\n..\r\n"))
+            # pipelined: replies queue behind each other in order
+            c.send("RETR 2\r\nRETR 1\r\nRETR 2\r\nNOOP\r\n")
+            for msg in (small, big, small):
+                self.assertTrue(c.line().startswith(b"+OK"))
+                self.assertEqual(unstuff(c.multi()), as_sent(msg))
+            self.assertEqual(c.line(), b"+OK")
+            c.cmd("QUIT")
+            c.close()
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
 class Pop3LimitsTest(unittest.TestCase):
     """A server with a connection limit and no TLS listener for STLS."""
 
