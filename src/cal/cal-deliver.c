@@ -25,6 +25,7 @@
 #include "imip-item.h"
 #include "log.h"
 #include "mime.h"
+#include "mime-build.h"
 #include "pool.h"
 #include "secret.h"
 #include "store.h"
@@ -656,20 +657,34 @@ static int cal_commit(void *context, struct store *store, int64_t mailbox_id, ui
 	return cal_organizer_copy(m, store);
 }
 
-static const char *cal_message_id(struct pool *pool, const unsigned char *data, size_t size)
+/* Message-ID (without <>) and the From addresses, from one look at the
+   header block. */
+static void cal_message_headers(struct pool *pool, const unsigned char *data, size_t size,
+				const char **msgid_r, const char **from_r)
 {
-	const char *id = mime_get_header(pool, data, size, "Message-ID");
-	size_t len;
+	static const char *const names[] = { "Message-ID", "From", NULL };
+	struct mime_build_header *headers;
+	unsigned int count = mime_build_copy_headers(pool, data,
+						     cal_header_block_size(data, size),
+						     names, &headers);
 
-	if (id == NULL)
-		return NULL;
-	while (*id == ' ' || *id == '\t' || *id == '<')
-		id++;
-	len = strlen(id);
-	while (len > 0 && (id[len - 1] == '>' || id[len - 1] == ' ' ||
-			   id[len - 1] == '\r' || id[len - 1] == '\n'))
-		len--;
-	return cal_header_text(pool, p_strndup(pool, id, len), 512);
+	*msgid_r = *from_r = NULL;
+	for (unsigned int i = count; i-- > 0;) {
+		if (str_iequal(headers[i].name, "From")) {
+			*from_r = mime_address_list_addrs(pool, headers[i].value);
+		} else {
+			const char *id = headers[i].value;
+			size_t len;
+
+			while (*id == ' ' || *id == '\t' || *id == '\r' || *id == '\n' || *id == '<')
+				id++;
+			len = strlen(id);
+			while (len > 0 && (id[len - 1] == '>' || id[len - 1] == ' ' ||
+					   id[len - 1] == '\r' || id[len - 1] == '\n'))
+				len--;
+			*msgid_r = cal_header_text(pool, p_strndup(pool, id, len), 512);
+		}
+	}
 }
 
 void cal_deliver_hook(void *hook_context, struct pool *pool, struct store *store,
@@ -691,7 +706,7 @@ void cal_deliver_hook(void *hook_context, struct pool *pool, struct store *store
 	m->pool = pool;
 	m->conf = conf;
 	m->user = *user;
-	m->msgid = cal_message_id(pool, data, size);
+	cal_message_headers(pool, data, size, &m->msgid, &m->from);
 	ret = cal_find(pool, m, data, size, &error);
 	if (ret == 0)
 		return;
@@ -707,7 +722,6 @@ void cal_deliver_hook(void *hook_context, struct pool *pool, struct store *store
 		return;
 	}
 	m->source = m->msgid != NULL ? p_printf(pool, "imip:<%s>", m->msgid) : "imip";
-	m->from = mime_address_list_addrs(pool, mime_get_header(pool, data, size, "From"));
 	m->envelope_sender = request->sender != NULL && *request->sender != '\0' ?
 		request->sender : NULL;
 

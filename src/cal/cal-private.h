@@ -43,6 +43,11 @@ enum conf_calendar_format cal_user_format(const struct conf *conf,
    max bytes. */
 const char *cal_header_text(struct pool *pool, const char *text, size_t max);
 
+/* The length of a message's header block (with the blank line after it),
+   so that header lookups need not parse the body: GMime reads a whole
+   message, attachments and all. */
+size_t cal_header_block_size(const unsigned char *data, size_t size);
+
 /* --- rendering (cal-render.c) --- */
 
 struct cal_render {

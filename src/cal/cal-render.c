@@ -337,7 +337,8 @@ void cal_render_request(struct pool *pool, const unsigned char *orig, size_t siz
 		root.part_count = att.count + 1;
 	}
 
-	nkept = mime_build_copy_headers(pool, orig, size, cal_render_keep_headers, &kept);
+	nkept = mime_build_copy_headers(pool, orig, cal_header_block_size(orig, size),
+					cal_render_keep_headers, &kept);
 	headers = p_new(pool, struct mime_build_header, nkept + 1);
 	memcpy(headers, kept, sizeof(*headers) * nkept);
 	/* so that people (and tests) can tell what the server did */

@@ -96,6 +96,19 @@ const char *cal_header_text(struct pool *pool, const char *text, size_t max)
 	return out;
 }
 
+size_t cal_header_block_size(const unsigned char *data, size_t size)
+{
+	for (size_t i = 0; i + 1 < size; i++) {
+		if (data[i] != '\n')
+			continue;
+		if (data[i + 1] == '\n')
+			return i + 2;
+		if (data[i + 1] == '\r' && i + 2 < size && data[i + 2] == '\n')
+			return i + 3;
+	}
+	return size;
+}
+
 int cal_item_fill(struct pool *pool, struct store_cal_item *item,
 		  const char *ical, const char *owner, const char **error_r)
 {

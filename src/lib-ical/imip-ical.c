@@ -21,6 +21,8 @@ void imip_init(void)
 {
 	/* libical's default may abort() on bad input */
 	icalerror_set_errors_are_fatal(0);
+	/* read the system's zone list now, before threads share it */
+	(void)icaltimezone_get_builtin_timezones();
 }
 
 void imip_deinit(void)
@@ -62,35 +64,31 @@ static unsigned int imip_nesting(const char *text)
 }
 
 /*
- * A TZID with no VTIMEZONE is looked up by libical as a file under the
- * system's zoneinfo directory, the name appended as it is: only plain zone
- * names may go there, never "..", an absolute path or a device.
+ * A TZID with no VTIMEZONE is looked up by libical in the system's zone
+ * list, and when it is not there, as a file under the zoneinfo directory
+ * with the name appended as it is ("../../dev/zero"), which it then keeps
+ * for the life of the process. Only names in the system's zone list may
+ * reach it; others lose their TZID.
  */
-static bool imip_tzid_name_safe(const char *tzid)
+bool imip_tzid_known(const char *tzid)
 {
-	const char *segment = tzid;
+	icalarray *zones;
 	size_t len = strlen(tzid);
 
 	if (str_begins(tzid, "/freeassociation.sourceforge.net/"))
-		segment = tzid = tzid + 33;
-	if (len == 0 || len > 64 || *tzid == '/' || *tzid == '\0')
+		tzid += 33;
+	if (len == 0 || len > 64 || strstr(tzid, "..") != NULL || *tzid == '/')
 		return false;
-	for (const char *p = tzid;; p++) {
-		if (*p == '/' || *p == '\0') {
-			size_t n = (size_t)(p - segment);
+	if (strcmp(tzid, "UTC") == 0 || strcmp(tzid, "GMT") == 0)
+		return true;
+	zones = icaltimezone_get_builtin_timezones();
+	for (size_t i = 0; zones != NULL && i < zones->num_elements; i++) {
+		const char *location = icaltimezone_get_location(icalarray_element_at(zones, i));
 
-			if (n == 0 || (n == 1 && segment[0] == '.') ||
-			    (n == 2 && segment[0] == '.' && segment[1] == '.'))
-				return false;
-			if (*p == '\0')
-				return true;
-			segment = p + 1;
-		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-			     *p == '+' || *p == '.' || *p == ' ')) {
-			return false;
-		}
+		if (location != NULL && strcmp(location, tzid) == 0)
+			return true;
 	}
+	return false;
 }
 
 /* Drop TZID parameters that name no VTIMEZONE of vcal and are no safe
@@ -107,7 +105,7 @@ static void imip_drop_unsafe_tzids(icalcomponent *vcal, icalcomponent *comp)
 		if (param == NULL)
 			continue;
 		if (tzid != NULL && (imip_find_vtimezone(vcal, tzid) != NULL ||
-				     imip_tzid_name_safe(tzid)))
+				     imip_tzid_known(tzid)))
 			continue;
 		icalproperty_remove_parameter_by_kind(prop, ICAL_TZID_PARAMETER);
 	}

@@ -135,8 +135,7 @@ int imip_request_build(struct pool *pool, const struct imip_request_params *para
 	if (params->tzid != NULL && *params->tzid != '\0' &&
 	    strcmp(params->tzid, "UTC") != 0) {
 		/* only names the system knows; never a path */
-		if (strstr(params->tzid, "..") == NULL && params->tzid[0] != '/' &&
-		    strlen(params->tzid) < 64)
+		if (imip_tzid_known(params->tzid))
 			zone = icaltimezone_get_builtin_timezone(params->tzid);
 	}
 

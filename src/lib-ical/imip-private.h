@@ -48,6 +48,9 @@ icalcomponent *imip_ical_new_vcalendar(enum imip_method method);
 void imip_ical_copy_timezones(icalcomponent *dst, icalcomponent *src,
 			      icalcomponent *comp);
 
+/* Is tzid a zone the system knows (its zone list, not any file)? */
+bool imip_tzid_known(const char *tzid);
+
 /* Fill t from a DTSTART/DTEND/RECURRENCE-ID-like property of comp. */
 void imip_time_from_prop(struct pool *pool, icalproperty *prop,
 			 icalcomponent *comp, struct imip_time *t_r);
