@@ -30,10 +30,8 @@ def main():
     result = runner.run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
-    for test, _ in result.failures:
-        print(f"FAIL: {test.id()}")
-    for test, _ in result.errors:
-        print(f"ERROR: {test.id()}")
+    for test, _ in result.failures + result.errors:
+        print(f"FAILED-TEST: {test.id()}")
     for test, reason in result.skipped:
         print(f"SKIP: {test.id()}: {reason}")
     sys.stdout.flush()
