@@ -129,6 +129,8 @@ int smtp_data_stuff(struct buffer *out, const void *data, size_t size)
 	size_t start = 0, i = 0;
 	bool line_start = true;
 
+	if (size == 0)
+		return buffer_append(out, ".\r\n", 3);
 	while (i < size) {
 		unsigned char c = p[i];
 
