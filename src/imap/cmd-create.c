@@ -57,13 +57,20 @@ bool cmd_create(struct imap_command *cmd)
 		struct store_mailbox mb;
 
 		if (store_mailbox_lookup(store, client->user_id, parent, cmd->pool, &mb) == 0 &&
-		    store_mailbox_create(store, client->user_id, parent, NULL, &id) < 0 &&
+		    (store_mailbox_create(store, client->user_id, parent, NULL, &id) < 0 ||
+		     store_mailbox_subscribe(store, client->user_id, parent, false) < 0) &&
 		    store_last_error(store) != STORE_ERROR_EXISTS) {
 			imap_command_store_error(cmd, "CREATE");
 			return true;
 		}
 	}
-	if (store_mailbox_create(store, client->user_id, name, NULL, &id) < 0) {
+	/* a new mailbox is not subscribed (RFC 9051 6.3.4 does not say
+	   it is, and clients subscribe themselves) */
+	if (store_begin(store) < 0 ||
+	    store_mailbox_create(store, client->user_id, name, NULL, &id) < 0 ||
+	    store_mailbox_subscribe(store, client->user_id, name, false) < 0 ||
+	    store_commit(store) < 0) {
+		store_rollback(store);
 		imap_command_store_error(cmd, "CREATE");
 		return true;
 	}

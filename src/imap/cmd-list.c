@@ -54,6 +54,7 @@ struct list_ctx {
 	unsigned int status_items;
 	const char **patterns;
 	unsigned int pattern_count;
+	bool root_only;          /* LIST "" "" */
 };
 
 /* Hierarchy order: "/" sorts before every other character, so that a
@@ -264,6 +265,26 @@ static void list_write_entry(struct list_ctx *ctx, struct buffer *buf,
 		imap_status_write(client, buf, e->mb, ctx->status_items);
 }
 
+/* RFC 5258 3.5: CHILDINFO for a parent whose subscribed descendant is not
+   itself listed (matched by no pattern). */
+static bool list_subscribed_child_unmatched(const struct list_ctx *ctx,
+					    const struct list_entry *entries,
+					    unsigned int count, unsigned int idx)
+{
+	size_t len = strlen(entries[idx].name);
+
+	for (unsigned int j = idx + 1; j < count; j++) {
+		const struct list_entry *c = &entries[j];
+
+		if (strncmp(c->name, entries[idx].name, len) != 0 ||
+		    c->name[len] != STORE_HIERARCHY_SEP)
+			break;
+		if (c->mb != NULL && c->mb->subscribed && !list_matches(ctx, c->name))
+			return true;
+	}
+	return false;
+}
+
 static void list_run(struct list_ctx *ctx, struct list_entry *entries, unsigned int count)
 {
 	struct imap_client *client = ctx->cmd->client;
@@ -286,7 +307,7 @@ static void list_run(struct list_ctx *ctx, struct list_entry *entries, unsigned 
 		} else if ((ctx->select & LIST_SELECT_SUBSCRIBED) != 0) {
 			if (!subscribed) {
 				if ((ctx->select & LIST_SELECT_RECURSIVEMATCH) == 0 ||
-				    !e->child_subscribed)
+				    !list_subscribed_child_unmatched(ctx, entries, count, i))
 					continue;
 				childinfo = true;
 			}
@@ -341,18 +362,8 @@ bool imap_list_run(struct imap_command *cmd, bool lsub)
 			ctx.patterns[ctx.pattern_count++] = list_pattern(&ctx, ref, pat);
 		}
 	} else if (imap_arg_get_astring(args, &pat)) {
-		if (*pat == '\0' && !lsub) {
-			/* RFC 9051 6.3.9: the delimiter and the root */
-			if (args[1].type != IMAP_ARG_EOL &&
-			    !imap_arg_atom_equals(&args[1], "RETURN")) {
-				imap_command_bad(cmd, "Invalid LIST arguments.");
-				return true;
-			}
-			imap_client_send(cmd->client, "* LIST (\\Noselect) \""
-					 IMAP_HIERARCHY_SEP "\" \"\"");
-			imap_command_ok(cmd, "List completed.");
-			return true;
-		}
+		if (*pat == '\0' && !lsub)
+			ctx.root_only = true;
 		ctx.patterns = p_new(cmd->pool, const char *, 1);
 		ctx.patterns[ctx.pattern_count++] = list_pattern(&ctx, ref, pat);
 	} else {
@@ -372,6 +383,13 @@ bool imap_list_run(struct imap_command *cmd, bool lsub)
 	}
 	if (args->type != IMAP_ARG_EOL) {
 		imap_command_bad(cmd, "Invalid %s arguments.", lsub ? "LSUB" : "LIST");
+		return true;
+	}
+	if (ctx.root_only) {
+		/* RFC 9051 6.3.9: the delimiter and the root */
+		imap_client_send(cmd->client, "* LIST (\\Noselect) \""
+				 IMAP_HIERARCHY_SEP "\" \"\"");
+		imap_command_ok(cmd, "List completed.");
 		return true;
 	}
 	if (list_entries(&ctx, &entries, &count) < 0) {

@@ -83,6 +83,27 @@ static uint32_t search_number(struct imap_command *cmd, uint32_t uid)
 	return cmd->uid ? uid : imap_view_seq(cmd->client->view, uid);
 }
 
+/* RFC 7162 3.1.5: the highest MODSEQ of the messages the reply returns */
+static uint64_t search_modseq(const struct search_cmd *sc, bool esearch)
+{
+	const struct imap_search *search = &sc->search;
+	unsigned int n = search->result.count;
+	uint64_t max = 0;
+
+	if (esearch && (sc->ret & (SEARCH_RETURN_ALL | SEARCH_RETURN_COUNT)) == 0) {
+		if ((sc->ret & SEARCH_RETURN_MIN) != 0)
+			max = search->modseqs[0];
+		if ((sc->ret & SEARCH_RETURN_MAX) != 0 && search->modseqs[n - 1] > max)
+			max = search->modseqs[n - 1];
+		return max;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (search->modseqs[i] > max)
+			max = search->modseqs[i];
+	}
+	return max;
+}
+
 static void search_send(struct imap_command *cmd, struct search_cmd *sc)
 {
 	struct imap_client *client = cmd->client;
@@ -99,7 +120,7 @@ static void search_send(struct imap_command *cmd, struct search_cmd *sc)
 		}
 		if (search->uses_modseq && search->result.count > 0)
 			buffer_printf(&out, " (MODSEQ %llu)",
-				      (unsigned long long)search->highest_modseq);
+				      (unsigned long long)search_modseq(sc, false));
 	} else {
 		/* RFC 5182 2.4: SAVE alone gives no ESEARCH response */
 		if (sc->ret == SEARCH_RETURN_SAVE) {
@@ -126,7 +147,7 @@ static void search_send(struct imap_command *cmd, struct search_cmd *sc)
 		}
 		if (search->uses_modseq && search->result.count > 0)
 			buffer_printf(&out, " MODSEQ %llu",
-				      (unsigned long long)search->highest_modseq);
+				      (unsigned long long)search_modseq(sc, true));
 	}
 	buffer_append_str(&out, "\r\n");
 	imap_client_send_buffer(client, &out);
@@ -201,7 +222,7 @@ bool cmd_search(struct imap_command *cmd)
 		return true;
 	}
 	if (imap_search_uses(root, IMAP_SEARCH_MODSEQ))
-		client->condstore = true;
+		imap_client_enable_condstore(client);
 	imap_search_init(&sc->search, root);
 	cmd->context = sc;
 	cmd->func = cmd_search_continue;

@@ -123,7 +123,9 @@ static void qresync_changed(void *context, const struct store_message *msg)
 		return;
 	imap_view_announce_keywords(ctx->client, msg->keywords);
 	buffer_printf(ctx->out, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
-	imap_flags_write(ctx->out, msg->flags, msg->keywords);
+	imap_flags_write(ctx->out, msg->flags, msg->keywords,
+			 !ctx->client->imap4rev2 &&
+			 imap_view_is_recent(ctx->client->view, msg->uid));
 	buffer_printf(ctx->out, " MODSEQ (%llu))\r\n", (unsigned long long)msg->modseq);
 	if (ctx->out->used > 16384)
 		imap_client_send_buffer(ctx->client, ctx->out);
@@ -222,7 +224,7 @@ static bool select_open(struct imap_command *cmd, bool readonly)
 	imap_view_send_flags(client);
 	imap_client_send(client, "* %u EXISTS", client->view->count);
 	if (!client->imap4rev2) {
-		imap_client_send(client, "* 0 RECENT");
+		imap_client_send(client, "* %u RECENT", info.recent);
 		if (info.first_unseen != 0)
 			imap_client_send(client, "* OK [UNSEEN %u] First unseen.",
 					 info.first_unseen);

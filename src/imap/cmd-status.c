@@ -8,6 +8,8 @@
 #include "pool.h"
 #include "server.h"
 #include "store.h"
+#include "store-imap.h"
+#include "imap-recent.h"
 #include "strutil.h"
 
 static const struct {
@@ -72,7 +74,16 @@ void imap_status_write(struct imap_client *client, struct buffer *buf,
 			continue;
 		switch (status_items[i].item) {
 		case IMAP_STATUS_MESSAGES: value = mb->messages; break;
-		case IMAP_STATUS_RECENT: value = 0; break;
+		case IMAP_STATUS_RECENT: {
+			/* what no session has been told about yet */
+			uint32_t count = 0;
+
+			(void)store_imap_count_above(client->srv->store, mb->id,
+						     imap_recent_claimed(mb->id, mb->uidvalidity),
+						     &count);
+			value = count;
+			break;
+		}
 		case IMAP_STATUS_UIDNEXT: value = mb->uidnext; break;
 		case IMAP_STATUS_UIDVALIDITY: value = mb->uidvalidity; break;
 		case IMAP_STATUS_UNSEEN: value = mb->unseen; break;
@@ -112,7 +123,7 @@ bool cmd_status(struct imap_command *cmd)
 	if (!imap_mailbox_arg_lookup(cmd, wire, &name, &mb))
 		return true;
 	if ((items & IMAP_STATUS_HIGHESTMODSEQ) != 0)
-		client->condstore = true;
+		imap_client_enable_condstore(client);
 	buffer_init_pool(&buf, cmd->pool, 0);
 	imap_status_write(client, &buf, &mb, items);
 	imap_client_send_buffer(client, &buf);

@@ -80,7 +80,7 @@ bool cmd_store(struct imap_command *cmd)
 			imap_command_bad(cmd, "Invalid STORE modifiers.");
 			return true;
 		}
-		client->condstore = true;
+		imap_client_enable_condstore(client);
 		args++;
 	}
 	if (!imap_arg_get_atom(args, &item) || store_parse_item(item, &mode, &silent) < 0) {
@@ -181,7 +181,8 @@ bool cmd_store(struct imap_command *cmd)
 			buffer_printf(&out, "UID %u ", r->uid);
 		if (!silent) {
 			buffer_append_str(&out, "FLAGS ");
-			imap_flags_write(&out, r->flags, r->keywords);
+			imap_flags_write(&out, r->flags, r->keywords,
+					 !client->imap4rev2 && imap_view_is_recent(view, r->uid));
 			if (client->condstore)
 				buffer_append_c(&out, ' ');
 		}

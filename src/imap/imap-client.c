@@ -29,7 +29,8 @@
 #define IMAP_MAX_INPUT_BUFFER (256 * 1024)
 /* Before login everything is smaller: nobody needs long lines or big
    literals to log in, and an anonymous peer gets little memory. */
-#define IMAP_PRELOGIN_MAX_LINE 8192
+/* RFC 2971 ID: 30 pairs of values up to 1024 octets */
+#define IMAP_PRELOGIN_MAX_LINE 40960
 #define IMAP_PRELOGIN_MAX_LITERAL 8192
 #define IMAP_PRELOGIN_TIMEOUT_SECS 180
 #define IMAP_PRELOGIN_MAX_ARGS 64
@@ -294,6 +295,9 @@ void imap_command_reply(struct imap_command *cmd, const char *status,
 		cmd->sync_done = true;
 		imap_view_sync(client, allow_expunges, false);
 	}
+	/* max_bad_commands counts bad commands in a row */
+	if (strcmp(status, "OK") == 0)
+		client->bad_commands = 0;
 	if (code != NULL)
 		imap_client_send(client, "%s %s [%s] %s", cmd->tag, status, code, text);
 	else
@@ -325,6 +329,16 @@ void imap_command_store_error(struct imap_command *cmd, const char *what)
 			  log_value(cmd->client->address != NULL ? cmd->client->address : "-"),
 			  store_last_error_detail(store));
 	imap_command_reply(cmd, "NO", reply->code, "%s.", reply->text);
+}
+
+void imap_client_enable_condstore(struct imap_client *client)
+{
+	if (client->condstore)
+		return;
+	client->condstore = true;
+	if (client->view != NULL)
+		imap_client_send(client, "* OK [HIGHESTMODSEQ %llu] Highest.",
+				 (unsigned long long)client->view->modseq);
 }
 
 /* --- login --- */

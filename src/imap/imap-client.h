@@ -123,6 +123,10 @@ void imap_client_disconnect(struct imap_client *client, const char *text);
 /* Count a bad command; past the limit the session ends. */
 void imap_client_bad_command(struct imap_client *client);
 
+/* A CONDSTORE enabling command (RFC 7162 3.1) ran: turn it on, and if a
+   mailbox is selected tell its HIGHESTMODSEQ. */
+void imap_client_enable_condstore(struct imap_client *client);
+
 /* Login succeeded: switch to the authenticated state. */
 void imap_client_logged_in(struct imap_client *client, int64_t user_id,
 			   const char *address);

@@ -191,7 +191,7 @@ static int fetch_parse_modifiers(struct imap_command *cmd, struct imap_fetch *fe
 	}
 	if (fetch->changedsince != 0) {
 		fetch->items |= IMAP_FETCH_MODSEQ;
-		cmd->client->condstore = true;
+		imap_client_enable_condstore(cmd->client);
 	}
 	return 0;
 }
@@ -239,7 +239,7 @@ int imap_fetch_parse(struct imap_command *cmd, struct imap_fetch *fetch,
 	if (fetch_parse_modifiers(cmd, fetch, &args[2], error_r) < 0)
 		return -1;
 	if ((fetch->items & IMAP_FETCH_MODSEQ) != 0)
-		cmd->client->condstore = true;
+		imap_client_enable_condstore(cmd->client);
 	if (cmd->client->view->readonly)
 		fetch->set_seen = false;
 	return 0;
@@ -496,7 +496,8 @@ static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
 	}
 	if ((fetch->items & IMAP_FETCH_FLAGS) != 0 || seen_set) {
 		buffer_printf(out, "%sFLAGS ", sep);
-		imap_flags_write(out, msg->flags, msg->keywords);
+		imap_flags_write(out, msg->flags, msg->keywords,
+				 !client->imap4rev2 && imap_view_is_recent(client->view, msg->uid));
 		sep = " ";
 	}
 	if ((fetch->items & IMAP_FETCH_INTERNALDATE) != 0) {

@@ -47,8 +47,9 @@ int imap_flags_parse(struct pool *pool, const struct imap_arg *args,
 		const char *name;
 		bool found = false;
 
-		/* flag-keyword is an atom; flag-extension is "\" atom */
-		if (!imap_arg_get_atom(args, &name) || args->type == IMAP_ARG_NIL) {
+		/* flag-keyword is an atom; flag-extension is "\" atom. NIL
+		   is an atom here like any other keyword. */
+		if (!imap_arg_get_atom(args, &name)) {
 			*error_r = "Flags must be atoms";
 			return -1;
 		}
@@ -86,11 +87,16 @@ int imap_flags_parse(struct pool *pool, const struct imap_arg *args,
 	return 0;
 }
 
-void imap_flags_write(struct buffer *buf, uint32_t flags, const char *keywords)
+void imap_flags_write(struct buffer *buf, uint32_t flags, const char *keywords,
+		      bool recent)
 {
 	bool first = true;
 
 	buffer_append_c(buf, '(');
+	if (recent) {
+		buffer_append_str(buf, "\\Recent");
+		first = false;
+	}
 	for (size_t i = 0; i < sizeof(system_flags) / sizeof(system_flags[0]); i++) {
 		if ((flags & system_flags[i].flag) == 0)
 			continue;

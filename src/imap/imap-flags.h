@@ -26,8 +26,9 @@ struct pool;
 int imap_flags_parse(struct pool *pool, const struct imap_arg *args,
 		     uint32_t *flags_r, const char **keywords_r,
 		     const char **error_r);
-/* Append "(\Seen $Label1)". */
-void imap_flags_write(struct buffer *buf, uint32_t flags, const char *keywords);
+/* Append "(\Seen $Label1)", with \Recent first if recent. */
+void imap_flags_write(struct buffer *buf, uint32_t flags, const char *keywords,
+		      bool recent);
 /* Is kw (len bytes) one of the space-separated keywords in list? */
 bool imap_keyword_in(const char *list, const char *kw, size_t len);
 

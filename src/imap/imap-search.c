@@ -235,8 +235,7 @@ static bool search_eval_key(const struct search_eval *ev, const struct imap_sear
 		r = imap_keyword_in(row->keywords, key->value, strlen(key->value));
 		break;
 	case IMAP_SEARCH_RECENT:
-		/* \Recent is not kept: nothing is recent */
-		r = false;
+		r = imap_view_is_recent(client->view, ev->uid);
 		break;
 	case IMAP_SEARCH_BEFORE:
 	case IMAP_SEARCH_ON:
@@ -330,10 +329,17 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 				continue;
 			ev.seq = idx + 1;
 			ev.uid = row.uid;
-			if (search_eval_key(&ev, search->root)) {
-				imap_uid_array_add(cmd->pool, &search->result, row.uid);
-				if (row.modseq > search->highest_modseq)
-					search->highest_modseq = row.modseq;
+			if (!search_eval_key(&ev, search->root))
+				continue;
+			imap_uid_array_add(cmd->pool, &search->result, row.uid);
+			if (search->uses_modseq) {
+				if (search->modseq_alloc < search->result.alloc) {
+					search->modseqs = p_realloc(cmd->pool, search->modseqs,
+								    sizeof(uint64_t) * search->modseq_alloc,
+								    sizeof(uint64_t) * search->result.alloc);
+					search->modseq_alloc = search->result.alloc;
+				}
+				search->modseqs[search->result.count - 1] = row.modseq;
 			}
 		}
 		store_imap_search_iter_deinit(&iter);

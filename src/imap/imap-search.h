@@ -24,7 +24,9 @@ struct imap_search {
 	bool prepared;
 	unsigned int pos;         /* next view index */
 	struct imap_uid_array result; /* matching UIDs, ascending */
-	uint64_t highest_modseq;  /* of the matches (for MODSEQ searches) */
+	/* with uses_modseq: the MODSEQ of each match (RFC 7162 3.1.5) */
+	uint64_t *modseqs;
+	unsigned int modseq_alloc;
 };
 
 /* Start a search over the client's view. */

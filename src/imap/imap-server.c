@@ -5,6 +5,7 @@
 #include "imap-server.h"
 #include "conf.h"
 #include "imap-client.h"
+#include "imap-recent.h"
 #include "server.h"
 
 static void imap_server_accept(void *context, int fd, const struct sockaddr *peer,
@@ -42,4 +43,5 @@ int imap_server_init(struct server *srv, const char **error_r)
 void imap_server_deinit(void)
 {
 	imap_client_destroy_all();
+	imap_recent_deinit();
 }

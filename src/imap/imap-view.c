@@ -9,6 +9,7 @@
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-flags.h"
+#include "imap-recent.h"
 #include "imap-seqset.h"
 #include "log.h"
 #include "mailbox-watch.h"
@@ -58,6 +59,43 @@ unsigned int imap_view_lower_bound(const struct imap_view *view, uint32_t uid)
 			hi = mid;
 	}
 	return lo;
+}
+
+static bool view_uid_in(const uint32_t *uids, unsigned int count, uint32_t uid)
+{
+	unsigned int lo = 0, hi = count;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else if (uids[mid] > uid)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+bool imap_view_is_recent(const struct imap_view *view, uint32_t uid)
+{
+	return (uid > view->recent_floor && uid <= view->recent_top) ||
+		view_uid_in(view->recent_extra, view->recent_extra_count, uid);
+}
+
+unsigned int imap_view_recent_count(const struct imap_view *view)
+{
+	unsigned int count = 0;
+
+	if (view->recent_top > view->recent_floor)
+		count = imap_view_lower_bound(view, view->recent_top + 1) -
+			imap_view_lower_bound(view, view->recent_floor + 1);
+	for (unsigned int i = 0; i < view->recent_extra_count; i++) {
+		if (imap_view_seq(view, view->recent_extra[i]) != 0)
+			count++;
+	}
+	return count;
 }
 
 uint32_t imap_view_seq(const struct imap_view *view, uint32_t uid)
@@ -199,6 +237,12 @@ int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 	if (view->count > 0 && view->uids[view->count - 1] >= view->uidnext)
 		view->uidnext = view->uids[view->count - 1] + 1;
 	info_r->highestmodseq = view->modseq;
+	/* this session is the first to see what nobody claimed yet; EXAMINE
+	   sees them as recent without taking them (RFC 3501 6.3.2) */
+	view->recent_top = view->count > 0 ? view->uids[view->count - 1] : 0;
+	view->recent_floor = readonly ? imap_recent_claimed(mb->id, mb->uidvalidity) :
+		imap_recent_claim(mb->id, mb->uidvalidity, view->recent_top);
+	info_r->recent = imap_view_recent_count(view);
 	view->watcher = mailbox_watch_add(client->srv->watch, mb->id,
 					  imap_view_watch_cb, client);
 	client->view = view;
@@ -217,6 +261,7 @@ void imap_view_close(struct imap_client *client)
 		free(view->keywords[i]);
 	free(view->keywords);
 	free(view->uids);
+	free(view->recent_extra);
 	free(view->expunged);
 	free(view->reported);
 	free(view->name);
@@ -532,15 +577,27 @@ void imap_view_sync(struct imap_client *client, bool allow_expunges, bool force)
 
 	buffer_init(&buf, 0);
 	if (ctx.new_count > 0) {
+		uint32_t top = ctx.new_uids[ctx.new_count - 1];
+		uint32_t claimed = view->readonly ?
+			imap_recent_claimed(view->mailbox_id, view->uidvalidity) :
+			imap_recent_claim(view->mailbox_id, view->uidvalidity, top);
+
 		for (unsigned int i = 0; i < ctx.new_count; i++) {
-			if (ctx.new_uids[i] >= view->uidnext) {
-				view_add_uid(view, ctx.new_uids[i]);
-				view->uidnext = ctx.new_uids[i] + 1;
+			if (ctx.new_uids[i] < view->uidnext)
+				continue;
+			view_add_uid(view, ctx.new_uids[i]);
+			view->uidnext = ctx.new_uids[i] + 1;
+			if (ctx.new_uids[i] > claimed) {
+				view->recent_extra = view_grow(view->recent_extra,
+							       &view->recent_extra_alloc,
+							       view->recent_extra_count + 1,
+							       sizeof(uint32_t));
+				view->recent_extra[view->recent_extra_count++] = ctx.new_uids[i];
 			}
 		}
 		buffer_printf(&buf, "* %u EXISTS\r\n", view->count);
 		if (!client->imap4rev2)
-			buffer_append_str(&buf, "* 0 RECENT\r\n");
+			buffer_printf(&buf, "* %u RECENT\r\n", imap_view_recent_count(view));
 	}
 	for (unsigned int i = 0; i < ctx.update_count; i++) {
 		struct view_update *up = &ctx.updates[i];
@@ -557,7 +614,8 @@ void imap_view_sync(struct imap_client *client, bool allow_expunges, bool force)
 		if (client->qresync)
 			buffer_printf(&buf, "UID %u ", up->uid);
 		buffer_append_str(&buf, "FLAGS ");
-		imap_flags_write(&buf, up->flags, up->keywords);
+		imap_flags_write(&buf, up->flags, up->keywords,
+				 !client->imap4rev2 && imap_view_is_recent(view, up->uid));
 		if (client->condstore)
 			buffer_printf(&buf, " MODSEQ (%llu)", (unsigned long long)up->modseq);
 		buffer_append_str(&buf, ")\r\n");

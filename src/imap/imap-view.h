@@ -51,6 +51,11 @@ struct imap_view {
 	char **keywords;             /* announced in FLAGS */
 	unsigned int keyword_count;
 
+	/* \Recent here: (recent_floor, recent_top] and recent_extra */
+	uint32_t recent_floor, recent_top;
+	uint32_t *recent_extra;
+	unsigned int recent_extra_count, recent_extra_alloc;
+
 	uint32_t *expunged;          /* gone from the store, not yet told */
 	unsigned int expunged_count, expunged_alloc;
 
@@ -65,6 +70,7 @@ struct imap_view {
 
 struct imap_view_open_info {
 	uint32_t first_unseen;       /* sequence number, 0: none */
+	uint32_t recent;             /* messages recent in this session */
 	uint64_t highestmodseq;
 };
 
@@ -75,6 +81,10 @@ struct imap_view_open_info {
 int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 		   bool readonly, struct imap_view_open_info *info_r);
 void imap_view_close(struct imap_client *client);
+
+/* Is uid \Recent in this session? */
+bool imap_view_is_recent(const struct imap_view *view, uint32_t uid);
+unsigned int imap_view_recent_count(const struct imap_view *view);
 
 /* Sequence number of uid, 0 if not in the view. */
 uint32_t imap_view_seq(const struct imap_view *view, uint32_t uid);

@@ -124,3 +124,25 @@ int store_imap_search_headers(struct store *store, int64_t mailbox_id,
 		return store_fail_sqlite(store, rc, "search headers");
 	return 0;
 }
+
+int store_imap_count_above(struct store *store, int64_t mailbox_id, uint32_t uid,
+			   uint32_t *count_r)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid > ?";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	*count_r = 0;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, mailbox_id);
+	sqlite3_bind_int64(stmt, 2, uid);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*count_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW)
+		return store_fail_sqlite(store, rc, "count messages");
+	return 0;
+}

@@ -36,6 +36,10 @@ int store_imap_search_iter_next(struct store_imap_iter *iter,
 				struct store_imap_search_row *row_r);
 void store_imap_search_iter_deinit(struct store_imap_iter **iter);
 
+/* How many messages of the mailbox have a UID above uid. 0 or -1. */
+int store_imap_count_above(struct store *store, int64_t mailbox_id, uint32_t uid,
+			   uint32_t *count_r);
+
 /* Messages whose decoded headers contain needle (ASCII case-insensitive),
    in UID order, with those headers ("Name: value\n" lines) for the caller
    to check the field. 0 or -1. */

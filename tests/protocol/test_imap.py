@@ -256,8 +256,13 @@ class TestMailboxes(unittest.TestCase):
         c = login("bob@example.test")
         c.create("Lists/a")
         c.create("Lists/b")
+        # CREATE does not subscribe
+        typ, data = c.lsub('""', "Lists*")
+        self.assertEqual(data, [None])
+        self.assertEqual(c.subscribe("Lists/a")[0], "OK")
+        self.assertEqual(c.subscribe("Lists/b")[0], "OK")
         self.assertEqual(c.unsubscribe("Lists/b")[0], "OK")
-        self.assertEqual(c.unsubscribe("Lists")[0], "OK")
+        self.assertEqual(c.subscribe("NoSuchList")[0], "NO")
         typ, data = c.lsub('""', "Lists/*")
         self.assertEqual(data, [b'() "/" Lists/a'])
         typ, data = c.lsub('""', "Lists")
@@ -531,7 +536,7 @@ class TestSearchStore(unittest.TestCase):
         c.untagged_responses.clear()
         typ, data = c.fetch("1:*", "(FLAGS) (CHANGEDSINCE %d)" % modseq)
         self.assertEqual(len(data), 1, data)
-        self.assertRegex(data[0], rb"^3 \(FLAGS \(\\Answered \\Flagged\) MODSEQ \(\d+\)\)$")
+        self.assertRegex(data[0], rb"^3 \(FLAGS \((\\Recent )?\\Answered \\Flagged\) MODSEQ \(\d+\)\)$")
 
 
 class TestCopyMoveExpunge(unittest.TestCase):
