@@ -4,6 +4,7 @@
  * VCALENDAR.
  */
 #include "imip-private.h"
+#include "fatal.h"
 #include "pool.h"
 #include "strutil.h"
 
@@ -91,24 +92,45 @@ bool imip_tzid_known(const char *tzid)
 	return false;
 }
 
-/* Drop TZID parameters that name no VTIMEZONE of vcal and are no safe
-   zone name, in comp and below (nesting is limited at parse). */
+/*
+ * Drop TZID parameters that name no VTIMEZONE of vcal and no zone the
+ * system knows, in comp and below (nesting is limited at parse).
+ *
+ * The properties are collected first: looking for a VTIMEZONE reads
+ * properties with libical's per-component cursor, which would restart a
+ * walk over the same component's properties (a VTIMEZONE's own) for ever.
+ */
 static void imip_drop_unsafe_tzids(icalcomponent *vcal, icalcomponent *comp)
 {
+	icalproperty **props = NULL;
+	size_t count = 0, alloc = 0;
 	icalcomponent *child;
 
 	for (icalproperty *prop = icalcomponent_get_first_property(comp, ICAL_ANY_PROPERTY);
 	     prop != NULL; prop = icalcomponent_get_next_property(comp, ICAL_ANY_PROPERTY)) {
-		icalparameter *param = icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER);
-		const char *tzid = param != NULL ? icalparameter_get_tzid(param) : NULL;
-
-		if (param == NULL)
+		if (icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER) == NULL)
 			continue;
+		if (count == alloc) {
+			icalproperty **bigger;
+
+			alloc = alloc == 0 ? 16 : alloc * 2;
+			bigger = realloc(props, alloc * sizeof(*props));
+			if (bigger == NULL)
+				fatal_oom();
+			props = bigger;
+		}
+		props[count++] = prop;
+	}
+	for (size_t i = 0; i < count; i++) {
+		icalparameter *param = icalproperty_get_first_parameter(props[i], ICAL_TZID_PARAMETER);
+		const char *tzid = icalparameter_get_tzid(param);
+
 		if (tzid != NULL && (imip_find_vtimezone(vcal, tzid) != NULL ||
 				     imip_tzid_known(tzid)))
 			continue;
-		icalproperty_remove_parameter_by_kind(prop, ICAL_TZID_PARAMETER);
+		icalproperty_remove_parameter_by_kind(props[i], ICAL_TZID_PARAMETER);
 	}
+	free(props);
 	IMIP_FOREACH_COMPONENT(comp, ICAL_ANY_COMPONENT, child)
 		imip_drop_unsafe_tzids(vcal, child);
 }

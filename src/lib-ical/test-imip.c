@@ -436,6 +436,20 @@ static void test_malformed(void **state)
 	expect_error(buf.data, "too big");
 	buffer_free(&buf);
 
+	/* a TZID inside a VTIMEZONE naming that zone (found by fuzz-imip: the
+	   walk over the VTIMEZONE's properties restarted for ever) */
+	{
+		const char *nested =
+			"BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Zone/A\r\n"
+			"DTSTART;TZID=Zone/A:20261201T100000\r\n"
+			"BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0100\r\n"
+			"TZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+			"BEGIN:VEVENT\r\nUID:n\r\nDTSTART;TZID=Zone/A:20261201T100000\r\n"
+			"END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+		assert_int_equal(imip_parse(pool, nested, strlen(nested), &cal, &error), 0);
+		assert_int_equal(cal->master->start.utc, utc(2026, 12, 1, 9, 0));
+	}
 	/* a TZID that would be a path is dropped: the time is floating */
 	assert_int_equal(imip_parse(pool, hostile_tz, strlen(hostile_tz), &cal, &error), 0);
 	assert_null(cal->master->start.tzid);
