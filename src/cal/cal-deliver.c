@@ -465,9 +465,10 @@ static void cal_decide_reply(struct cal_msg *m, struct pool *pool,
 			if (imip_item_set_partstat(pool, ical, a->address, a->partstat,
 						   ev->recurrence_id.set ? &ev->recurrence_id : NULL,
 						   &next, &error) < 0) {
-				v->what = "ignored: reply from someone not invited";
-				v->detail = p_printf(pool, "attendee=%s (%s)", log_value(a->address),
-						     error);
+				v->what = strcmp(error, "not an attendee") == 0 ?
+					"ignored: reply from someone not invited" :
+					"ignored: reply for no occurrence of the meeting";
+				v->detail = p_printf(pool, "attendee=%s", log_value(a->address));
 				continue;
 			}
 			ical = next;

@@ -118,6 +118,30 @@ class ImipRenderTest(SharedServerTest):
         self.assertTrue(via_pop.startswith(b"Return-Path: <olivia@contoso.example>\r\n"
                                            b"Received: "), via_pop[:200])
 
+    def test_lmtp_two_recipients_own_links(self):
+        """One LMTP transaction for two attendees: each gets the request
+        rendered with the link to their own item."""
+        uid = "two-%d@example.test" % os.getpid()
+        users = ("bob@example.test", "carol@example.test")
+        data = imip_message(ics(uid, attendees=[(u, "NEEDS-ACTION") for u in users]),
+                            to=", ".join(users))
+        c = self.srv.lmtp()
+        try:
+            self.assertEqual(c.sendmail("olivia@partner.test", list(users), data), {})
+        finally:
+            c.quit()
+        links = {}
+        for user in users:
+            item = wait_for(lambda: calendar_list(self.srv, user).get(uid))
+            self.assertTrue(item, user)
+            links[user] = item["link"]
+        self.assertNotEqual(links[users[0]], links[users[1]])
+        for user in users:
+            other = [u for u in users if u != user][0]
+            raw = unfold(stored(self.srv, user, last_uid(self.srv, user)))
+            self.assertIn(links[user].encode(), raw)
+            self.assertNotIn(links[other].encode(), raw)
+
     def test_times_in_organizer_zone_and_utc(self):
         user = "alice@example.test"
         self.srv.deliver(user, sample("outlook-request.eml"))
