@@ -1,5 +1,6 @@
 #include "imap-expunge.h"
 #include "imap-client.h"
+#include "imap-index.h"
 #include "imap-seqset.h"
 #include "imap-view.h"
 #include "pool.h"
@@ -14,28 +15,26 @@ int imap_expunge_deleted(struct imap_client *client, struct pool *pool,
 {
 	struct store *store = client->srv->store;
 	struct imap_view *view = client->view;
-	struct store_message_iter *iter;
-	struct store_message msg;
+	struct imap_index *index;
 	struct imap_uid_array uids;
-	int ret;
 
 	*uids_r = NULL;
 	*count_r = 0;
 	memset(&uids, 0, sizeof(uids));
 	if (view->count == 0)
 		return 0;
-	iter = store_message_iter_init(store, view->mailbox_id, view->uids[0],
-				       view->uids[view->count - 1], STORE_FIELD_STATE);
-	while ((ret = store_message_iter_next(iter, &msg)) > 0) {
-		if ((msg.flags & STORE_FLAG_DELETED) == 0 ||
-		    (uid_set != NULL && !imap_seqset_contains(uid_set, msg.uid)) ||
-		    imap_view_seq(view, msg.uid) == 0)
-			continue;
-		imap_uid_array_add(pool, &uids, msg.uid);
-	}
-	store_message_iter_deinit(&iter);
-	if (ret < 0)
+	index = imap_view_index(client);
+	if (index == NULL)
 		return -1;
+	for (unsigned int pos = 0; pos < index->count; pos++) {
+		const struct imap_index_rec *rec = &index->recs[pos];
+
+		if ((rec->flags & STORE_FLAG_DELETED) == 0 ||
+		    (uid_set != NULL && !imap_seqset_contains(uid_set, rec->uid)) ||
+		    imap_view_seq(view, rec->uid) == 0)
+			continue;
+		imap_uid_array_add(pool, &uids, rec->uid);
+	}
 	if (uids.count == 0)
 		return 0;
 	if (store_begin(store) < 0)

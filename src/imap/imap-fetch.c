@@ -10,6 +10,7 @@
 #include "imap-client.h"
 #include "imap-date.h"
 #include "imap-flags.h"
+#include "imap-index.h"
 #include "imap-parser.h"
 #include "imap-quote.h"
 #include "imap-view.h"
@@ -18,6 +19,7 @@
 #include "pool.h"
 #include "server.h"
 #include "store.h"
+#include "store-imap.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -27,7 +29,20 @@
 /* Messages per turn of the loop, even when the client reads fast. */
 #define FETCH_BATCH 5000
 /* Output kept before it is handed to the connection. */
-#define FETCH_FLUSH_SIZE (64 * 1024)
+#define FETCH_FLUSH_SIZE (16 * 1024)
+
+/* Decimal without printf: the FLAGS of 100,000 messages add up. */
+static void fetch_append_u64(struct buffer *out, uint64_t value)
+{
+	char tmp[24];
+	unsigned int n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value > 0);
+	buffer_append(out, tmp + n, sizeof(tmp) - n);
+}
 
 /* --- parsing --- */
 
@@ -489,9 +504,12 @@ static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
 		imap_client_send_buffer(client, out);
 		imap_view_announce_keywords(client, msg->keywords);
 	}
-	buffer_printf(out, "* %u FETCH (", seq);
+	buffer_append_str(out, "* ");
+	fetch_append_u64(out, seq);
+	buffer_append_str(out, " FETCH (");
 	if ((fetch->items & IMAP_FETCH_UID) != 0 || cmd->uid) {
-		buffer_printf(out, "UID %u", msg->uid);
+		buffer_append_str(out, "UID ");
+		fetch_append_u64(out, msg->uid);
 		sep = " ";
 	}
 	if ((fetch->items & IMAP_FETCH_FLAGS) != 0 || seen_set) {
@@ -510,16 +528,23 @@ static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
 		buffer_printf(out, "%sRFC822.SIZE %llu", sep, (unsigned long long)msg->vsize);
 		sep = " ";
 	}
+	/* the cached strings can be long: append, do not format */
 	if ((fetch->items & IMAP_FETCH_ENVELOPE) != 0) {
-		buffer_printf(out, "%sENVELOPE %s", sep, msg->envelope);
+		buffer_append_str(out, sep);
+		buffer_append_str(out, "ENVELOPE ");
+		buffer_append_str(out, msg->envelope);
 		sep = " ";
 	}
 	if ((fetch->items & IMAP_FETCH_BODY) != 0) {
-		buffer_printf(out, "%sBODY %s", sep, msg->body);
+		buffer_append_str(out, sep);
+		buffer_append_str(out, "BODY ");
+		buffer_append_str(out, msg->body);
 		sep = " ";
 	}
 	if ((fetch->items & IMAP_FETCH_BODYSTRUCTURE) != 0) {
-		buffer_printf(out, "%sBODYSTRUCTURE %s", sep, msg->bodystructure);
+		buffer_append_str(out, sep);
+		buffer_append_str(out, "BODYSTRUCTURE ");
+		buffer_append_str(out, msg->bodystructure);
 		sep = " ";
 	}
 	if ((fetch->items & IMAP_FETCH_MODSEQ) != 0 || (seen_set && client->condstore)) {
@@ -541,6 +566,102 @@ static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
 	}
 	buffer_append_str(out, ")\r\n");
 	pool_clear(fetch->msg_pool);
+}
+
+/*
+ * FLAGS, UID and MODSEQ only: answered from the shared in-memory index,
+ * without touching the store's rows.
+ */
+static bool fetch_run_index(struct imap_command *cmd, struct imap_fetch *fetch,
+			    bool *failed_r)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	struct imap_index *index = imap_view_index(client);
+	unsigned int processed = 0;
+	bool stop = false;
+	struct buffer out;
+
+	if (index == NULL) {
+		*failed_r = true;
+		return true;
+	}
+	buffer_init(&out, 0);
+	while (fetch->range < fetch->uids.count && !stop) {
+		const struct imap_seq_range *r = &fetch->uids.ranges[fetch->range];
+		uint32_t lo = r->lo > fetch->next_uid ? r->lo : fetch->next_uid;
+		unsigned int vidx = imap_view_lower_bound(view, lo);
+		unsigned int pos = imap_index_lower_bound(index, lo);
+
+		for (; vidx < view->count && view->uids[vidx] <= r->hi; vidx++) {
+			uint32_t uid = view->uids[vidx];
+			const struct imap_index_rec *rec;
+			const char *keywords;
+
+			while (pos < index->count && index->recs[pos].uid < uid)
+				pos++;
+			if (pos >= index->count || index->recs[pos].uid != uid) {
+				fetch->expunged = true;
+				continue;
+			}
+			rec = &index->recs[pos];
+			if (fetch->changedsince != 0 && rec->modseq <= fetch->changedsince)
+				continue;
+			keywords = imap_index_keywords(index, pos);
+			if ((fetch->items & IMAP_FETCH_FLAGS) != 0 && keywords != NULL) {
+				imap_client_send_buffer(client, &out);
+				imap_view_announce_keywords(client, keywords);
+			}
+			buffer_append_str(&out, "* ");
+			fetch_append_u64(&out, vidx + 1);
+			buffer_append_str(&out, " FETCH (");
+			if ((fetch->items & IMAP_FETCH_UID) != 0 || cmd->uid) {
+				buffer_append_str(&out, "UID ");
+				fetch_append_u64(&out, uid);
+				if ((fetch->items & ~(unsigned int)IMAP_FETCH_UID) != 0)
+					buffer_append_c(&out, ' ');
+			}
+			if ((fetch->items & IMAP_FETCH_FLAGS) != 0) {
+				buffer_append_str(&out, "FLAGS ");
+				imap_flags_write(&out, rec->flags, keywords,
+						 !client->imap4rev2 && imap_view_is_recent(view, uid));
+				if ((fetch->items & IMAP_FETCH_MODSEQ) != 0)
+					buffer_append_c(&out, ' ');
+			}
+			if ((fetch->items & IMAP_FETCH_MODSEQ) != 0) {
+				buffer_append_str(&out, "MODSEQ (");
+				fetch_append_u64(&out, rec->modseq);
+				buffer_append_c(&out, ')');
+			}
+			buffer_append_str(&out, ")\r\n");
+			if (out.used >= FETCH_FLUSH_SIZE) {
+				imap_client_send_buffer(client, &out);
+				if (connection_output_full(client->conn) ||
+				    ++processed >= 40) {
+					/* a turn of the loop every ~640 KB (40 flushes) */
+					stop = true;
+					fetch->next_uid = uid + 1;
+					if (uid == r->hi || uid == UINT32_MAX) {
+						fetch->range++;
+						fetch->next_uid = 0;
+					}
+					break;
+				}
+			}
+		}
+		if (!stop) {
+			fetch->range++;
+			fetch->next_uid = 0;
+		}
+	}
+	imap_client_send_buffer(client, &out);
+	buffer_free(&out);
+	if (stop && fetch->range < fetch->uids.count) {
+		if (!connection_output_full(client->conn))
+			imap_client_continue_later(client);
+		return false;
+	}
+	return true;
 }
 
 static void fetch_pool_cleanup(void *context)
@@ -576,10 +697,19 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 			fetch_send_vanished(cmd, fetch);
 	}
 	if ((fetch->items & ~(unsigned int)(IMAP_FETCH_FLAGS | IMAP_FETCH_UID |
-					    IMAP_FETCH_MODSEQ)) != 0 ||
+					    IMAP_FETCH_MODSEQ)) == 0 &&
+	    fetch->body_count == 0 && fetch->seen_count == 0)
+		return fetch_run_index(cmd, fetch, failed_r);
+	/* only the columns the items need */
+	if ((fetch->items & (IMAP_FETCH_INTERNALDATE | IMAP_FETCH_RFC822_SIZE)) != 0 ||
 	    fetch->body_count > 0)
-		fields = STORE_FIELD_STATE | STORE_FIELD_SIZES | STORE_FIELD_BLOB |
-			STORE_FIELD_ENVELOPE | STORE_FIELD_BODYSTRUCTURE;
+		fields |= STORE_FIELD_SIZES;
+	if ((fetch->items & IMAP_FETCH_ENVELOPE) != 0)
+		fields |= STORE_FIELD_ENVELOPE;
+	if ((fetch->items & (IMAP_FETCH_BODY | IMAP_FETCH_BODYSTRUCTURE)) != 0)
+		fields |= STORE_FIELD_BODYSTRUCTURE;
+	if (fetch->body_count > 0)
+		fields |= STORE_FIELD_BLOB;
 
 	buffer_init(&out, 0);
 	while (fetch->range < fetch->uids.count && !stop && view->count > 0) {
@@ -587,7 +717,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 		uint32_t lo = r->lo > fetch->next_uid ? r->lo : fetch->next_uid;
 		uint32_t hi = r->hi < view->uids[view->count - 1] ? r->hi :
 			view->uids[view->count - 1];
-		struct store_message_iter *iter;
+		struct store_imap_fetch_iter *iter;
 		struct store_message msg;
 		unsigned int idx;
 		int ret;
@@ -598,8 +728,8 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 			continue;
 		}
 		idx = imap_view_lower_bound(view, lo);
-		iter = store_message_iter_init(store, view->mailbox_id, lo, hi, fields);
-		while ((ret = store_message_iter_next(iter, &msg)) > 0) {
+		iter = store_imap_fetch_iter_init(store, view->mailbox_id, lo, hi, fields);
+		while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
 			while (idx < view->count && view->uids[idx] < msg.uid) {
 				fetch->expunged = true;
 				idx++;
@@ -627,7 +757,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 				break;
 			}
 		}
-		store_message_iter_deinit(&iter);
+		store_imap_fetch_iter_deinit(&iter);
 		if (ret < 0) {
 			*failed_r = true;
 			break;

@@ -7,6 +7,7 @@
 #include "imap-client.h"
 #include "imap-date.h"
 #include "imap-flags.h"
+#include "imap-index.h"
 #include "imap-search-args.h"
 #include "imap-view.h"
 #include "pool.h"
@@ -116,12 +117,14 @@ static int search_prepare(struct imap_command *cmd, struct imap_search_key *key)
 	return 0;
 }
 
-static bool search_needs_row(const struct imap_search_key *key)
+/* Keys that need a column only the store has (dates, sizes): 2; keys the
+   shared index can answer (flags, keywords, MODSEQ): 1; neither: 0. */
+static int search_needs(const struct imap_search_key *key)
 {
+	int need = 0, sub;
+
 	for (; key != NULL; key = key->next) {
 		switch (key->type) {
-		case IMAP_SEARCH_FLAG:
-		case IMAP_SEARCH_KEYWORD:
 		case IMAP_SEARCH_BEFORE:
 		case IMAP_SEARCH_ON:
 		case IMAP_SEARCH_SINCE:
@@ -130,18 +133,25 @@ static bool search_needs_row(const struct imap_search_key *key)
 		case IMAP_SEARCH_SENTSINCE:
 		case IMAP_SEARCH_LARGER:
 		case IMAP_SEARCH_SMALLER:
+			return 2;
+		case IMAP_SEARCH_FLAG:
+		case IMAP_SEARCH_KEYWORD:
 		case IMAP_SEARCH_MODSEQ:
-			return true;
+			need = 1;
+			break;
 		case IMAP_SEARCH_AND:
 		case IMAP_SEARCH_OR:
-			if (search_needs_row(key->children))
-				return true;
+			sub = search_needs(key->children);
+			if (sub == 2)
+				return 2;
+			if (sub > need)
+				need = sub;
 			break;
 		default:
 			break;
 		}
 	}
-	return false;
+	return need;
 }
 
 static bool search_uid_in(const uint32_t *uids, unsigned int count, uint32_t uid)
@@ -280,10 +290,25 @@ void imap_search_init(struct imap_search *search, struct imap_search_key *root)
 {
 	memset(search, 0, sizeof(*search));
 	search->root = root;
-	search->need_row = search_needs_row(root);
+	search->needs = search_needs(root);
 	search->uses_modseq = imap_search_uses(root, IMAP_SEARCH_MODSEQ);
 }
 
+
+static void search_add(struct imap_command *cmd, struct imap_search *search,
+		       uint32_t uid, uint64_t modseq)
+{
+	imap_uid_array_add(cmd->pool, &search->result, uid);
+	if (!search->uses_modseq)
+		return;
+	if (search->modseq_alloc < search->result.alloc) {
+		search->modseqs = p_realloc(cmd->pool, search->modseqs,
+					    sizeof(uint64_t) * search->modseq_alloc,
+					    sizeof(uint64_t) * search->result.alloc);
+		search->modseq_alloc = search->result.alloc;
+	}
+	search->modseqs[search->result.count - 1] = modseq;
+}
 
 bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 		     bool *failed_r)
@@ -304,13 +329,40 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 	end = search->pos + SEARCH_BATCH;
 	if (end > view->count)
 		end = view->count;
-	if (!search->need_row) {
-		/* nothing per message to read: the view and the index do */
+	if (search->needs == 0) {
+		/* nothing per message to read: the view and the text index do */
 		for (unsigned int i = search->pos; i < end; i++) {
 			ev.seq = i + 1;
 			ev.uid = view->uids[i];
 			if (search_eval_key(&ev, search->root))
 				imap_uid_array_add(cmd->pool, &search->result, ev.uid);
+		}
+	} else if (search->needs == 1) {
+		/* flags, keywords, MODSEQ: from the shared index in memory */
+		struct imap_index *index = imap_view_index(client);
+		struct store_imap_search_row row;
+		unsigned int pos;
+
+		if (index == NULL) {
+			*failed_r = true;
+			return true;
+		}
+		memset(&row, 0, sizeof(row));
+		ev.row = &row;
+		pos = imap_index_lower_bound(index, view->uids[search->pos]);
+		for (unsigned int i = search->pos; i < end; i++) {
+			while (pos < index->count && index->recs[pos].uid < view->uids[i])
+				pos++;
+			if (pos >= index->count || index->recs[pos].uid != view->uids[i])
+				continue; /* expunged meanwhile */
+			row.uid = view->uids[i];
+			row.flags = index->recs[pos].flags;
+			row.modseq = index->recs[pos].modseq;
+			row.keywords = imap_index_keywords(index, pos);
+			ev.seq = i + 1;
+			ev.uid = row.uid;
+			if (search_eval_key(&ev, search->root))
+				search_add(cmd, search, row.uid, row.modseq);
 		}
 	} else if (search->pos < end) {
 		struct store_imap_iter *iter;
@@ -329,18 +381,8 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 				continue;
 			ev.seq = idx + 1;
 			ev.uid = row.uid;
-			if (!search_eval_key(&ev, search->root))
-				continue;
-			imap_uid_array_add(cmd->pool, &search->result, row.uid);
-			if (search->uses_modseq) {
-				if (search->modseq_alloc < search->result.alloc) {
-					search->modseqs = p_realloc(cmd->pool, search->modseqs,
-								    sizeof(uint64_t) * search->modseq_alloc,
-								    sizeof(uint64_t) * search->result.alloc);
-					search->modseq_alloc = search->result.alloc;
-				}
-				search->modseqs[search->result.count - 1] = row.modseq;
-			}
+			if (search_eval_key(&ev, search->root))
+				search_add(cmd, search, row.uid, row.modseq);
 		}
 		store_imap_search_iter_deinit(&iter);
 		if (ret < 0) {

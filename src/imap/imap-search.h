@@ -4,7 +4,7 @@
 /*
  * Evaluating SEARCH keys (parsed by lib-imap's imap-search-args) over the
  * selected mailbox. Text keys (BODY, TEXT, HEADER, FROM...) are answered
- * first through the store's trigram index, so "SEARCH BODY word" never
+ * first from the text the store keeps for search, so "SEARCH BODY word" never
  * reads a message; the other keys are checked message by message, a batch
  * per turn of the loop.
  */
@@ -19,7 +19,7 @@ struct imap_search_key;
 
 struct imap_search {
 	struct imap_search_key *root;
-	bool need_row;            /* keys that look at flags, dates, sizes */
+	int needs;                /* 0: view only, 1: index state, 2: store rows */
 	bool uses_modseq;
 	bool prepared;
 	unsigned int pos;         /* next view index */

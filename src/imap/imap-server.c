@@ -5,8 +5,12 @@
 #include "imap-server.h"
 #include "conf.h"
 #include "imap-client.h"
+#include "imap-index.h"
 #include "imap-recent.h"
+#include "log.h"
 #include "server.h"
+#include "store.h"
+#include "store-imap.h"
 
 static void imap_server_accept(void *context, int fd, const struct sockaddr *peer,
 			       socklen_t peer_len, bool tls)
@@ -37,11 +41,15 @@ int imap_server_init(struct server *srv, const char **error_r)
 			  imap_server_accept, srv, error_r) < 0)
 		return -1;
 	server_add_drain_hook(srv, imap_server_drain, NULL);
+	if (store_imap_tune(srv->store) < 0)
+		log_warning("imap", "cannot memory-map the index: %s",
+			    store_last_error_detail(srv->store));
 	return 0;
 }
 
 void imap_server_deinit(void)
 {
 	imap_client_destroy_all();
+	imap_index_deinit();
 	imap_recent_deinit();
 }

@@ -9,6 +9,7 @@
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-flags.h"
+#include "imap-index.h"
 #include "imap-recent.h"
 #include "imap-seqset.h"
 #include "log.h"
@@ -192,13 +193,12 @@ static void imap_view_watch_cb(void *context)
 int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 		   bool readonly, struct imap_view_open_info *info_r)
 {
-	struct store *store = client->srv->store;
-	struct store_message_iter *iter;
-	struct store_message msg;
+	struct imap_index *index;
 	struct imap_view *view;
-	int ret;
 
 	memset(info_r, 0, sizeof(*info_r));
+	if (imap_index_get(client->srv->store, mb->id, &index) <= 0)
+		return -1;
 	view = calloc(1, sizeof(*view));
 	if (view == NULL)
 		fatal_oom();
@@ -207,46 +207,46 @@ int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 	if (view->name == NULL)
 		fatal_oom();
 	view->readonly = readonly;
-	view->uidvalidity = mb->uidvalidity;
-	view->modseq = mb->highestmodseq;
-	view->uidnext = mb->uidnext;
-	if (mb->messages > 0) {
-		view->uids = view_grow(NULL, &view->alloc, mb->messages, sizeof(*view->uids));
+	view->uidvalidity = index->uidvalidity;
+	view->modseq = index->modseq;
+	view->uidnext = index->uidnext;
+	view->index = index;
+	/* the message list comes from the shared index: no store walk */
+	view->uids = view_grow(NULL, &view->alloc, index->count > 0 ? index->count : 1,
+			       sizeof(*view->uids));
+	for (unsigned int i = 0; i < index->count; i++) {
+		view->uids[i] = index->recs[i].uid;
+		if ((index->recs[i].flags & STORE_FLAG_SEEN) == 0 && info_r->first_unseen == 0)
+			info_r->first_unseen = i + 1;
 	}
-
-	iter = store_message_iter_init(store, mb->id, 1, UINT32_MAX, STORE_FIELD_STATE);
-	while ((ret = store_message_iter_next(iter, &msg)) > 0) {
-		view_add_uid(view, msg.uid);
-		if ((msg.flags & STORE_FLAG_SEEN) == 0 && info_r->first_unseen == 0)
-			info_r->first_unseen = view->count;
-		if (msg.keywords != NULL)
-			view_add_keywords(view, msg.keywords);
-		if (msg.modseq > view->modseq)
-			view->modseq = msg.modseq;
+	view->count = index->count;
+	if (index->keywords != NULL) {
+		for (unsigned int i = 0; i < index->count; i++) {
+			if (index->keywords[i] != NULL)
+				view_add_keywords(view, index->keywords[i]);
+		}
 	}
-	store_message_iter_deinit(&iter);
-	if (ret < 0) {
-		free(view->uids);
-		for (unsigned int i = 0; i < view->keyword_count; i++)
-			free(view->keywords[i]);
-		free(view->keywords);
-		free(view->name);
-		free(view);
-		return -1;
-	}
-	if (view->count > 0 && view->uids[view->count - 1] >= view->uidnext)
-		view->uidnext = view->uids[view->count - 1] + 1;
 	info_r->highestmodseq = view->modseq;
 	/* this session is the first to see what nobody claimed yet; EXAMINE
 	   sees them as recent without taking them (RFC 3501 6.3.2) */
 	view->recent_top = view->count > 0 ? view->uids[view->count - 1] : 0;
-	view->recent_floor = readonly ? imap_recent_claimed(mb->id, mb->uidvalidity) :
-		imap_recent_claim(mb->id, mb->uidvalidity, view->recent_top);
+	view->recent_floor = readonly ? imap_recent_claimed(mb->id, view->uidvalidity) :
+		imap_recent_claim(mb->id, view->uidvalidity, view->recent_top);
 	info_r->recent = imap_view_recent_count(view);
 	view->watcher = mailbox_watch_add(client->srv->watch, mb->id,
 					  imap_view_watch_cb, client);
 	client->view = view;
 	return 0;
+}
+
+struct imap_index *imap_view_index(struct imap_client *client)
+{
+	struct imap_view *view = client->view;
+
+	if (view == NULL || view->index == NULL ||
+	    imap_index_sync(client->srv->store, view->index) <= 0)
+		return NULL;
+	return view->index;
 }
 
 void imap_view_close(struct imap_client *client)
@@ -257,6 +257,7 @@ void imap_view_close(struct imap_client *client)
 		return;
 	client->view = NULL;
 	mailbox_watch_remove(&view->watcher);
+	imap_index_unref(&view->index);
 	for (unsigned int i = 0; i < view->keyword_count; i++)
 		free(view->keywords[i]);
 	free(view->keywords);
@@ -322,31 +323,40 @@ int imap_view_collect(struct imap_command *cmd, const struct imap_seqset *set,
 		      struct imap_uid_array *uids_r, unsigned int *expected_r)
 {
 	struct imap_view *view = cmd->client->view;
-	struct store *store = cmd->client->srv->store;
+	struct imap_index *index = imap_view_index(cmd->client);
 	unsigned int expected = 0;
-	int ret = 0;
 
 	memset(uids_r, 0, sizeof(*uids_r));
-	for (unsigned int r = 0; r < set->count && ret >= 0; r++) {
-		struct store_message_iter *iter;
-		struct store_message msg;
+	if (index == NULL)
+		return -1;
+	for (unsigned int r = 0; r < set->count; r++) {
+		unsigned int pos = imap_index_lower_bound(index, set->ranges[r].lo);
 
 		for (unsigned int i = imap_view_lower_bound(view, set->ranges[r].lo);
 		     i < view->count && view->uids[i] <= set->ranges[r].hi; i++)
 			expected++;
-		iter = store_message_iter_init(store, view->mailbox_id, set->ranges[r].lo,
-					       set->ranges[r].hi, STORE_FIELD_STATE);
-		while ((ret = store_message_iter_next(iter, &msg)) > 0) {
-			if (imap_view_seq(view, msg.uid) == 0 ||
-			    (filter != NULL && !filter(context, &msg)))
+		for (; pos < index->count && index->recs[pos].uid <= set->ranges[r].hi; pos++) {
+			const struct imap_index_rec *rec = &index->recs[pos];
+
+			if (imap_view_seq(view, rec->uid) == 0)
 				continue;
-			imap_uid_array_add(cmd->pool, uids_r, msg.uid);
+			if (filter != NULL) {
+				struct store_message msg;
+
+				memset(&msg, 0, sizeof(msg));
+				msg.uid = rec->uid;
+				msg.flags = rec->flags;
+				msg.modseq = rec->modseq;
+				msg.keywords = imap_index_keywords(index, pos);
+				if (!filter(context, &msg))
+					continue;
+			}
+			imap_uid_array_add(cmd->pool, uids_r, rec->uid);
 		}
-		store_message_iter_deinit(&iter);
 	}
 	if (expected_r != NULL)
 		*expected_r = expected;
-	return ret < 0 ? -1 : 0;
+	return 0;
 }
 
 void imap_view_reported(struct imap_view *view, uint32_t uid, uint64_t modseq)

@@ -19,6 +19,7 @@
 
 struct imap_client;
 struct imap_command;
+struct imap_index;
 struct imap_seqset;
 struct mailbox_watcher;
 struct pool;
@@ -65,6 +66,7 @@ struct imap_view {
 	unsigned int reported_count, reported_alloc;
 
 	struct mailbox_watcher *watcher;
+	struct imap_index *index;    /* the shared state (imap-index.h) */
 	bool changed;                /* the watcher fired or we wrote */
 };
 
@@ -81,6 +83,10 @@ struct imap_view_open_info {
 int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 		   bool readonly, struct imap_view_open_info *info_r);
 void imap_view_close(struct imap_client *client);
+
+/* The shared index of the selected mailbox, up to date with the store
+   (imap_index_sync()); NULL on a store error or if the mailbox is gone. */
+struct imap_index *imap_view_index(struct imap_client *client);
 
 /* Is uid \Recent in this session? */
 bool imap_view_is_recent(const struct imap_view *view, uint32_t uid);

@@ -1,10 +1,20 @@
 /* Queries for IMAP SEARCH (see store-imap.h). */
 #include "store-imap.h"
 #include "store-private.h"
+#include "buffer.h"
 #include "fatal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* 1 GiB of address space, not memory: pages come and go with the page
+   cache. */
+#define STORE_IMAP_MMAP_SIZE "1073741824"
+
+int store_imap_tune(struct store *store)
+{
+	return store_exec(store, "PRAGMA mmap_size = " STORE_IMAP_MMAP_SIZE);
+}
 
 struct store_imap_iter {
 	struct store *store;
@@ -99,13 +109,12 @@ int store_imap_search_headers(struct store *store, int64_t mailbox_id,
 			      const char *needle, store_imap_header_cb *cb,
 			      void *context)
 {
-	/* the trigram index answers LIKE '%needle%' for needles of three
-	   characters or more; shorter ones scan, which is still right */
+	/* one pass over this mailbox's messages and their decoded headers;
+	   LIKE is ASCII case-insensitive as SEARCH wants */
 	static const char sql[] =
 		"SELECT m.uid, t.headers FROM messages m JOIN blob_text t"
-		" ON t.rowid = m.blob_id WHERE m.mailbox_id = ? AND m.blob_id IN"
-		" (SELECT rowid FROM blob_text WHERE headers LIKE ? ESCAPE '\\')"
-		" ORDER BY m.uid";
+		" ON t.id = m.blob_id WHERE m.mailbox_id = ?"
+		" AND t.headers LIKE ? ESCAPE '\\' ORDER BY m.uid";
 	sqlite3_stmt *stmt = store_stmt(store, sql);
 	char *pattern;
 	int rc;
@@ -145,4 +154,97 @@ int store_imap_count_above(struct store *store, int64_t mailbox_id, uint32_t uid
 	if (rc != SQLITE_ROW)
 		return store_fail_sqlite(store, rc, "count messages");
 	return 0;
+}
+
+struct store_imap_fetch_iter {
+	struct store *store;
+	sqlite3_stmt *stmt;
+	unsigned int fields;
+	bool failed;
+};
+
+struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
+							 int64_t mailbox_id,
+							 uint32_t lo, uint32_t hi,
+							 unsigned int fields)
+{
+	struct store_imap_fetch_iter *iter = calloc(1, sizeof(*iter));
+	struct buffer sql;
+	int rc;
+
+	if (iter == NULL)
+		fatal_oom();
+	iter->store = store;
+	iter->fields = fields;
+	/* the column order is fixed; absent ones are NULL constants */
+	buffer_init(&sql, 0);
+	buffer_append_str(&sql, "SELECT m.uid, m.modseq, m.flags, m.keywords");
+	buffer_append_str(&sql, (fields & STORE_FIELD_SIZES) != 0 ?
+			  ", m.internaldate, m.internaldate_tz, m.size, m.vsize,"
+			  " m.header_size, m.crlf" : ", 0, 0, 0, 0, 0, 0");
+	buffer_append_str(&sql, (fields & STORE_FIELD_ENVELOPE) != 0 ?
+			  ", m.envelope" : ", NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_BODYSTRUCTURE) != 0 ?
+			  ", m.bodystructure, m.body" : ", NULL, NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_BLOB) != 0 ?
+			  ", b.name, m.parts FROM messages m JOIN blobs b ON b.id = m.blob_id" :
+			  ", NULL, NULL FROM messages m");
+	buffer_append_str(&sql, " WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
+			  " ORDER BY m.uid");
+	rc = sqlite3_prepare_v2(store->db, sql.data, -1, &iter->stmt, NULL);
+	buffer_free(&sql);
+	if (rc != SQLITE_OK) {
+		store_fail_sqlite(store, rc, "fetch iterator");
+		iter->failed = true;
+		return iter;
+	}
+	sqlite3_bind_int64(iter->stmt, 1, mailbox_id);
+	sqlite3_bind_int64(iter->stmt, 2, lo);
+	sqlite3_bind_int64(iter->stmt, 3, hi);
+	return iter;
+}
+
+int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
+			       struct store_message *msg_r)
+{
+	sqlite3_stmt *stmt = iter->stmt;
+	int rc;
+
+	if (iter->failed)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		iter->failed = true;
+		return store_fail_sqlite(iter->store, rc, "fetch iterate");
+	}
+	memset(msg_r, 0, sizeof(*msg_r));
+	msg_r->uid = (uint32_t)sqlite3_column_int64(stmt, 0);
+	msg_r->modseq = (uint64_t)sqlite3_column_int64(stmt, 1);
+	msg_r->flags = (uint32_t)sqlite3_column_int(stmt, 2);
+	msg_r->keywords = (const char *)sqlite3_column_text(stmt, 3);
+	msg_r->internaldate = (time_t)sqlite3_column_int64(stmt, 4);
+	msg_r->internaldate_tz = sqlite3_column_int(stmt, 5);
+	msg_r->size = (uint64_t)sqlite3_column_int64(stmt, 6);
+	msg_r->vsize = (uint64_t)sqlite3_column_int64(stmt, 7);
+	msg_r->header_size = (uint32_t)sqlite3_column_int64(stmt, 8);
+	msg_r->crlf = sqlite3_column_int(stmt, 9) != 0;
+	msg_r->envelope = (const char *)sqlite3_column_text(stmt, 10);
+	msg_r->bodystructure = (const char *)sqlite3_column_text(stmt, 11);
+	msg_r->body = (const char *)sqlite3_column_text(stmt, 12);
+	msg_r->blob = (const char *)sqlite3_column_text(stmt, 13);
+	msg_r->parts = (const char *)sqlite3_column_text(stmt, 14);
+	return 1;
+}
+
+void store_imap_fetch_iter_deinit(struct store_imap_fetch_iter **_iter)
+{
+	struct store_imap_fetch_iter *iter = *_iter;
+
+	if (iter == NULL)
+		return;
+	*_iter = NULL;
+	sqlite3_finalize(iter->stmt);
+	free(iter);
 }

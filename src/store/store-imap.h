@@ -4,7 +4,7 @@
 /*
  * Store queries that only IMAP SEARCH needs: a narrow iterator over the
  * columns search keys look at (not the envelope and body structure), and
- * header search through the trigram-indexed decoded headers.
+ * header search over the decoded headers kept for search.
  */
 
 #include <stdbool.h>
@@ -25,6 +25,12 @@ struct store_imap_search_row {
 	const char *sent_date;     /* valid until the next call */
 };
 
+/*
+ * Tune the daemon's loop store handle for IMAP's read pattern: the index
+ * memory-mapped (reads of 100,000 rows without a pread each). 0 or -1.
+ */
+int store_imap_tune(struct store *store);
+
 /* Messages with lo <= uid <= hi in UID order. Finish before returning to
    the loop (it holds a read snapshot). */
 struct store_imap_iter;
@@ -39,6 +45,23 @@ void store_imap_search_iter_deinit(struct store_imap_iter **iter);
 /* How many messages of the mailbox have a UID above uid. 0 or -1. */
 int store_imap_count_above(struct store *store, int64_t mailbox_id, uint32_t uid,
 			   uint32_t *count_r);
+
+/*
+ * Messages with lo <= uid <= hi in UID order, reading only the columns that
+ * fields (enum store_fields) asks for: the STATE columns always. The
+ * generic iterator reads every column; FETCH of 100,000 envelopes should
+ * not drag the body structures through SQLite. Strings in *msg_r are valid
+ * until the next call. Finish before returning to the loop.
+ */
+struct store_imap_fetch_iter;
+struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
+							 int64_t mailbox_id,
+							 uint32_t lo, uint32_t hi,
+							 unsigned int fields);
+struct store_message;
+int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
+			       struct store_message *msg_r);
+void store_imap_fetch_iter_deinit(struct store_imap_fetch_iter **iter);
 
 /* Messages whose decoded headers contain needle (ASCII case-insensitive),
    in UID order, with those headers ("Name: value\n" lines) for the caller
