@@ -13,6 +13,9 @@
  *            RFC 5546 3.2.6-3.2.8 leave them to the organizer (accept a
  *            counter-proposal, re-send the request), which needs a person
  *
+ * A REQUEST or CANCEL that a local organizer sent from their own mail
+ * client also updates the organizer's calendar (see cal_organizer_copy()).
+ *
  * The decision is made twice: in the hook, before the message is written,
  * to know whether to render it and with which link; and again in the
  * commit callback, inside the delivery transaction, on what the store
