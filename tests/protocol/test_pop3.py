@@ -539,6 +539,67 @@ class Pop3PlaintextTest(unittest.TestCase):
             srv.cleanup()
 
 
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+@unittest.skipUnless(os.environ.get("INFOSTORE_SLOW"), "slow: set INFOSTORE_SLOW=1")
+class Pop3BigMessageTest(unittest.TestCase):
+    """A 45 MB message is streamed from its blob: a client that reads slowly
+    costs the server its output queue, not the message."""
+
+    def test_big_message_memory(self):
+        srv = InfostoreServer(listeners=("pop3s",))
+        # ASan keeps freed memory in quarantine (256 MB by default), which
+        # would show up as RSS; a small quarantine shows what we hold
+        asan = os.environ.get("ASAN_OPTIONS")
+        os.environ["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "quarantine_size_mb=4"
+        try:
+            srv.start()
+        finally:
+            if asan is None:
+                del os.environ["ASAN_OPTIONS"]
+            else:
+                os.environ["ASAN_OPTIONS"] = asan
+        try:
+            line = b"0123456789abcdef" * 4 + b"\r\n"
+            big = make_message(subject="45 MB", body="") + line * (45 * 1024 * 1024 // 66)
+            srv.deliver(ALICE, big)
+            c = RawPop3(srv.ports["pop3s"], timeout=120)
+            c.login(ALICE, ALICE_PW)
+            before = rss_kib(srv.proc.pid)
+            c.send("RETR 1\r\n")
+            chunks = [c.buf]
+            got = len(c.buf)
+            while got < 200000:
+                chunks.append(c.sock.recv(65536))
+                got += len(chunks[-1])
+            time.sleep(1)  # the server fills its queue and waits
+            paused = rss_kib(srv.proc.pid)
+            tail = b"".join(chunks)[-5:]
+            while not tail.endswith(b"\r\n.\r\n"):
+                data = c.sock.recv(1 << 20)
+                self.assertTrue(data)
+                chunks.append(data)
+                tail = (tail + data)[-5:]
+            after = rss_kib(srv.proc.pid)
+            reply = b"".join(chunks)
+            c.buf = b""
+            head = b"+OK %d octets\r\n" % len(big)
+            self.assertEqual(reply, head + big + b".\r\n")
+            self.assertLess(paused - before, 16 * 1024, (before, paused, after))
+            self.assertLess(after - before, 16 * 1024, (before, paused, after))
+            c.cmd("QUIT")
+            c.close()
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
 class Pop3LimitsTest(unittest.TestCase):
     """A server with a connection limit and no TLS listener for STLS."""
 
