@@ -20,6 +20,8 @@
 #include "pool.h"
 #include "server.h"
 #include "store.h"
+#include "store-imap.h"
+#include "imap-writer.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -31,12 +33,13 @@ struct imap_append_msg {
 };
 
 struct imap_append {
+	struct pool *pool;        /* handed to the write job at the end */
 	int64_t mailbox_id;
 	uint32_t uidvalidity;
 	struct store_blob_writer *writer;
 	struct imap_append_msg *msgs;
 	unsigned int count, alloc;
-	bool committed;
+	bool submitted;           /* the writer owns the pool and the blobs */
 };
 
 static void append_reject(struct imap_client *client, const char *tag,
@@ -115,7 +118,12 @@ int imap_append_literal(struct imap_client *client, const struct imap_arg *args,
 					      "Temporary failure, try again later.");
 			return -1;
 		}
-		append = p_new(client->cmd_pool, struct imap_append, 1);
+		{
+			struct pool *pool = pool_create(4096);
+
+			append = p_new(pool, struct imap_append, 1);
+			append->pool = pool;
+		}
 		append->mailbox_id = mb.id;
 		append->uidvalidity = mb.uidvalidity;
 		client->append = append;
@@ -168,7 +176,7 @@ void imap_append_literal_end(struct imap_client *client)
 	if (append->count == append->alloc) {
 		unsigned int na = append->alloc == 0 ? 4 : append->alloc * 2;
 
-		append->msgs = p_realloc(client->cmd_pool, append->msgs,
+		append->msgs = p_realloc(append->pool, append->msgs,
 					 sizeof(*append->msgs) * append->alloc,
 					 sizeof(*append->msgs) * na);
 		append->alloc = na;
@@ -186,7 +194,7 @@ void imap_append_literal_end(struct imap_client *client)
 		return;
 	}
 	/* the summary is what FETCH ENVELOPE, BODYSTRUCTURE and SEARCH use */
-	mime_summarize(client->cmd_pool, map, (size_t)size, &msg->sum);
+	mime_summarize(append->pool, map, (size_t)size, &msg->sum);
 	munmap(map, (size_t)size);
 	if (store_blob_writer_finish(append->writer, false, msg->blob) < 0) {
 		log_error("imap", "APPEND cannot store the message: %s",
@@ -207,12 +215,13 @@ void imap_append_abort(struct imap_client *client)
 	client->append = NULL;
 	if (append->writer != NULL)
 		store_blob_writer_abort(&append->writer);
-	if (append->committed)
+	if (append->submitted)
 		return;
 	for (unsigned int i = 0; i < append->count; i++) {
 		if (append->msgs[i].ok)
 			store_blob_unlink(client->srv->store, append->msgs[i].blob);
 	}
+	pool_destroy(&append->pool);
 }
 
 struct append_item {
@@ -290,16 +299,80 @@ static void append_meta(const struct mime_summary *sum, struct store_message_met
 	meta->parts = sum->parts;
 }
 
+struct append_job {
+	struct imap_command *cmd;
+	struct imap_append *append;   /* in its own pool, owned by the job */
+	struct append_item *items;
+	unsigned int count;
+	uint32_t *uids;
+};
+
+static void append_pool_destroy(void *context)
+{
+	struct pool *pool = context;
+
+	pool_destroy(&pool);
+}
+
+/* On the writer thread: the blobs are written; their directories get
+   their fsync with the batch, then the index rows go in. */
+static int append_job_run(struct store *store, void *context)
+{
+	struct append_job *job = context;
+	struct imap_append *append = job->append;
+
+	for (unsigned int i = 0; i < job->count; i++) {
+		struct imap_append_msg *msg = &append->msgs[job->items[i].msg];
+		struct store_message_meta meta;
+
+		store_imap_blob_dirty(store, msg->blob);
+		append_meta(&msg->sum, &meta);
+		if (store_message_add(store, append->mailbox_id, msg->blob, &meta,
+				      job->items[i].flags, job->items[i].keywords,
+				      job->items[i].date, job->items[i].tz, &job->uids[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void append_job_done(void *context, int result, enum store_error error)
+{
+	struct append_job *job = context;
+	struct imap_command *cmd = job->cmd;
+	struct imap_client *client = cmd->client;
+	struct imap_append *append = job->append;
+	struct buffer code;
+
+	if (result < 0) {
+		/* nothing refers to the blobs */
+		for (unsigned int i = 0; i < append->count; i++)
+			store_blob_unlink(client->srv->store, append->msgs[i].blob);
+		if (error == STORE_ERROR_NOT_FOUND)
+			imap_command_reply(cmd, "NO", "TRYCREATE", "Mailbox doesn't exist.");
+		else
+			imap_command_error(cmd, error);
+		imap_command_write_done(cmd);
+		return;
+	}
+	imap_view_notify_changed(client, append->mailbox_id);
+	/* RFC 4315 3: APPENDUID uidvalidity uid-set */
+	buffer_init_pool(&code, cmd->pool, 0);
+	buffer_printf(&code, "APPENDUID %u ", append->uidvalidity);
+	imap_seqset_write_array(&code, job->uids, job->count);
+	imap_command_reply(cmd, "OK", code.data, "Append completed.");
+	imap_command_write_done(cmd);
+}
+
 bool cmd_append(struct imap_command *cmd)
 {
 	struct imap_client *client = cmd->client;
-	struct store *store = client->srv->store;
 	struct imap_append *append = client->append;
 	struct append_item *items;
+	struct imap_write_job *wjob;
+	struct append_job *job;
+	struct pool *pool;
 	unsigned int count;
 	const char *wire, *error;
-	uint32_t *uids;
-	struct buffer code;
 
 	if (!imap_arg_get_astring(&cmd->args[0], &wire)) {
 		imap_command_bad(cmd, "Missing mailbox name.");
@@ -320,37 +393,23 @@ bool cmd_append(struct imap_command *cmd)
 			return true;
 		}
 	}
-	uids = p_new(cmd->pool, uint32_t, count);
-	if (store_blob_sync_dirs(store) < 0 || store_begin(store) < 0) {
-		imap_command_store_error(cmd, "APPEND");
-		return true;
-	}
+	wjob = imap_write_job_create(append_job_run, append_job_done, sizeof(*job),
+				     (void **)&job);
+	pool = imap_write_job_pool(wjob);
+	job->cmd = cmd;
+	job->count = count;
+	job->uids = p_new(pool, uint32_t, count);
+	job->items = p_new(pool, struct append_item, count);
+	memcpy(job->items, items, sizeof(*items) * count);
 	for (unsigned int i = 0; i < count; i++) {
-		struct store_message_meta meta;
-
-		append_meta(&append->msgs[items[i].msg].sum, &meta);
-		if (store_message_add(store, append->mailbox_id,
-				      append->msgs[items[i].msg].blob, &meta,
-				      items[i].flags, items[i].keywords, items[i].date,
-				      items[i].tz, &uids[i]) < 0) {
-			store_rollback(store);
-			if (store_last_error(store) == STORE_ERROR_NOT_FOUND)
-				imap_command_reply(cmd, "NO", "TRYCREATE", "Mailbox doesn't exist.");
-			else
-				imap_command_store_error(cmd, "APPEND");
-			return true;
-		}
+		if (items[i].keywords != NULL)
+			job->items[i].keywords = p_strdup(pool, items[i].keywords);
 	}
-	if (store_commit(store) < 0) {
-		imap_command_store_error(cmd, "APPEND");
-		return true;
-	}
-	append->committed = true;
-	imap_view_notify_changed(client, append->mailbox_id);
-	/* RFC 4315 3: APPENDUID uidvalidity uid-set */
-	buffer_init_pool(&code, cmd->pool, 0);
-	buffer_printf(&code, "APPENDUID %u ", append->uidvalidity);
-	imap_seqset_write_array(&code, uids, count);
-	imap_command_reply(cmd, "OK", code.data, "Append completed.");
-	return true;
+	/* the streamed messages and their summaries go with the job */
+	job->append = append;
+	append->submitted = true;
+	pool_add_cleanup(pool, append_pool_destroy, append->pool);
+	client->append = NULL;
+	imap_command_write(cmd, wjob);
+	return false;
 }

@@ -10,23 +10,86 @@
 #include "imap-mailbox.h"
 #include "imap-seqset.h"
 #include "imap-view.h"
+#include "imap-writer.h"
 #include "pool.h"
 #include "server.h"
 #include "store.h"
+
+#include <string.h>
+
+struct copy_job {
+	struct imap_command *cmd;
+	bool move;
+	int64_t src_id, dst_id;
+	uint32_t dst_uidvalidity;
+	uint32_t *uids, *new_uids;
+	unsigned int count;
+};
+
+/* On the writer thread: all or nothing. */
+static int copy_job_run(struct store *store, void *context)
+{
+	struct copy_job *job = context;
+
+	for (unsigned int i = 0; i < job->count; i++) {
+		if (store_message_copy(store, job->src_id, job->uids[i], job->dst_id,
+				       &job->new_uids[i]) < 0 ||
+		    (job->move && store_message_expunge(store, job->src_id, job->uids[i]) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+static void copy_job_done(void *context, int result, enum store_error error)
+{
+	struct copy_job *job = context;
+	struct imap_command *cmd = job->cmd;
+	struct imap_client *client = cmd->client;
+	struct buffer code;
+
+	if (result < 0) {
+		if (error == STORE_ERROR_NOT_FOUND)
+			imap_command_reply(cmd, "NO", "EXPUNGEISSUED",
+					   "Some of the requested messages no longer exist.");
+		else
+			imap_command_error(cmd, error);
+		imap_command_write_done(cmd);
+		return;
+	}
+	imap_view_notify_changed(client, job->dst_id);
+	/* RFC 4315 3: COPYUID uidvalidity source-uids dest-uids */
+	buffer_init_pool(&code, cmd->pool, 0);
+	buffer_printf(&code, "COPYUID %u ", job->dst_uidvalidity);
+	imap_seqset_write_array(&code, job->uids, job->count);
+	buffer_append_c(&code, ' ');
+	imap_seqset_write_array(&code, job->new_uids, job->count);
+	if (!job->move) {
+		imap_command_reply(cmd, "OK", code.data, "Copy completed.");
+	} else {
+		uint32_t *uids = p_new(cmd->pool, uint32_t, job->count);
+
+		/* RFC 6851 4.3: COPYUID untagged, then the expunges */
+		memcpy(uids, job->uids, sizeof(uint32_t) * job->count);
+		imap_view_notify_changed(client, job->src_id);
+		imap_client_send(client, "* OK [%s] Moved UIDs.", code.data);
+		imap_view_expunged(client, uids, job->count);
+		imap_command_ok(cmd, "Move completed.");
+	}
+	imap_command_write_done(cmd);
+}
 
 bool imap_copy_run(struct imap_command *cmd, bool move)
 {
 	struct imap_client *client = cmd->client;
 	struct imap_view *view = client->view;
-	struct store *store = client->srv->store;
 	const char *setstr, *wire, *name, *error;
 	struct store_mailbox dst;
 	struct imap_seqset set;
 	struct imap_uid_array src;
-	uint32_t *uids, *new_uids;
-	unsigned int count, expected;
-	bool expunged;
-	struct buffer code;
+	struct imap_write_job *wjob;
+	struct copy_job *job;
+	struct pool *pool;
+	unsigned int expected;
 	int ret;
 
 	if (!imap_arg_get_atom(&cmd->args[0], &setstr) ||
@@ -60,52 +123,28 @@ bool imap_copy_run(struct imap_command *cmd, bool move)
 		imap_command_store_error(cmd, move ? "MOVE" : "COPY");
 		return true;
 	}
-	uids = src.uids;
-	count = src.count;
-	expunged = count < expected;
-	if (count == 0) {
-		if (expunged)
+	if (src.count == 0) {
+		if (expected > 0)
 			imap_command_reply(cmd, "NO", "EXPUNGEISSUED",
 					   "Some of the requested messages no longer exist.");
 		else
 			imap_command_ok(cmd, "No messages found.");
 		return true;
 	}
-	new_uids = p_new(cmd->pool, uint32_t, count);
-	if (store_begin(store) < 0) {
-		imap_command_store_error(cmd, move ? "MOVE" : "COPY");
-		return true;
-	}
-	for (unsigned int i = 0; i < count; i++) {
-		if (store_message_copy(store, view->mailbox_id, uids[i], dst.id,
-				       &new_uids[i]) < 0 ||
-		    (move && store_message_expunge(store, view->mailbox_id, uids[i]) < 0)) {
-			store_rollback(store);
-			imap_command_store_error(cmd, move ? "MOVE" : "COPY");
-			return true;
-		}
-	}
-	if (store_commit(store) < 0) {
-		imap_command_store_error(cmd, move ? "MOVE" : "COPY");
-		return true;
-	}
-	imap_view_notify_changed(client, dst.id);
-	/* RFC 4315 3: COPYUID uidvalidity source-uids dest-uids */
-	buffer_init_pool(&code, cmd->pool, 0);
-	buffer_printf(&code, "COPYUID %u ", dst.uidvalidity);
-	imap_seqset_write_array(&code, uids, count);
-	buffer_append_c(&code, ' ');
-	imap_seqset_write_array(&code, new_uids, count);
-	if (!move) {
-		imap_command_reply(cmd, "OK", code.data, "Copy completed.");
-		return true;
-	}
-	/* RFC 6851 4.3: COPYUID untagged, then the expunges */
-	imap_view_notify_changed(client, view->mailbox_id);
-	imap_client_send(client, "* OK [%s] Moved UIDs.", code.data);
-	imap_view_expunged(client, uids, count);
-	imap_command_ok(cmd, "Move completed.");
-	return true;
+	wjob = imap_write_job_create(copy_job_run, copy_job_done, sizeof(*job),
+				     (void **)&job);
+	pool = imap_write_job_pool(wjob);
+	job->cmd = cmd;
+	job->move = move;
+	job->src_id = view->mailbox_id;
+	job->dst_id = dst.id;
+	job->dst_uidvalidity = dst.uidvalidity;
+	job->count = src.count;
+	job->uids = p_new(pool, uint32_t, src.count);
+	memcpy(job->uids, src.uids, sizeof(uint32_t) * src.count);
+	job->new_uids = p_new(pool, uint32_t, src.count);
+	imap_command_write(cmd, wjob);
+	return false;
 }
 
 bool cmd_copy(struct imap_command *cmd)

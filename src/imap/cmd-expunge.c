@@ -5,13 +5,29 @@
 #include "imap-seqset.h"
 #include "imap-view.h"
 
+static void cmd_expunge_done(struct imap_command *cmd, const uint32_t *uids,
+			     unsigned int count, int result, enum store_error error)
+{
+	struct imap_client *client = cmd->client;
+
+	if (result < 0) {
+		imap_command_error(cmd, error);
+		return;
+	}
+	imap_view_expunged(client, uids, count);
+	if (client->qresync) {
+		imap_command_reply(cmd, "OK", NULL, "[HIGHESTMODSEQ %llu] Expunge completed.",
+				   (unsigned long long)client->view->modseq);
+	} else {
+		imap_command_ok(cmd, "Expunge completed.");
+	}
+}
+
 bool cmd_expunge(struct imap_command *cmd)
 {
 	struct imap_client *client = cmd->client;
 	struct imap_seqset set, *uid_set = NULL;
 	const char *str, *error;
-	uint32_t *uids;
-	unsigned int count;
 
 	if (cmd->uid) {
 		if (!imap_arg_get_atom(&cmd->args[0], &str) ||
@@ -32,16 +48,5 @@ bool cmd_expunge(struct imap_command *cmd)
 		imap_command_reply(cmd, "NO", "READ-ONLY", "Mailbox is read-only.");
 		return true;
 	}
-	if (imap_expunge_deleted(client, cmd->pool, uid_set, &uids, &count) < 0) {
-		imap_command_store_error(cmd, "EXPUNGE");
-		return true;
-	}
-	imap_view_expunged(client, uids, count);
-	if (client->qresync) {
-		imap_command_reply(cmd, "OK", NULL, "[HIGHESTMODSEQ %llu] Expunge completed.",
-				   (unsigned long long)client->view->modseq);
-	} else {
-		imap_command_ok(cmd, "Expunge completed.");
-	}
-	return true;
+	return imap_expunge_start(cmd, uid_set, cmd_expunge_done);
 }

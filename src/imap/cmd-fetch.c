@@ -12,7 +12,9 @@ static bool cmd_fetch_continue(struct imap_command *cmd)
 
 	if (!imap_fetch_run(cmd, fetch, &failed))
 		return false;
-	if (failed)
+	if (failed && fetch->seen_error != 0)
+		imap_command_error(cmd, (enum store_error)fetch->seen_error);
+	else if (failed)
 		imap_command_store_error(cmd, "FETCH");
 	else if (fetch->expunged)
 		/* RFC 5530 EXPUNGEISSUED: another session expunged some */

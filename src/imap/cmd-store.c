@@ -1,11 +1,13 @@
 /* STORE and UID STORE (RFC 9051 6.4.6), with UNCHANGEDSINCE (RFC 7162
-   3.1.3). */
+   3.1.3). The flags change on the writer thread; the replies go out once
+   that is committed. */
 #include "buffer.h"
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-flags.h"
 #include "imap-seqset.h"
 #include "imap-view.h"
+#include "imap-writer.h"
 #include "pool.h"
 #include "server.h"
 #include "store.h"
@@ -19,6 +21,24 @@ struct store_result {
 	const char *keywords;
 	uint64_t modseq;
 	bool changed;
+	bool conflict;
+	bool gone;                /* expunged meanwhile */
+};
+
+struct store_job {
+	/* loop side */
+	struct imap_command *cmd;
+	bool silent;
+	/* writer side */
+	struct pool *pool;
+	int64_t mailbox_id;
+	enum store_flags_mode mode;
+	uint32_t flags;
+	const char *keywords;
+	uint64_t unchangedsince;
+	uint32_t *uids;
+	unsigned int count;
+	struct store_result *results;
 };
 
 static int store_parse_item(const char *item, enum store_flags_mode *mode_r,
@@ -44,22 +64,115 @@ static int store_parse_item(const char *item, enum store_flags_mode *mode_r,
 	return -1;
 }
 
+/* On the writer thread. */
+static int store_job_run(struct store *store, void *context)
+{
+	struct store_job *job = context;
+
+	for (unsigned int i = 0; i < job->count; i++) {
+		struct store_result *r = &job->results[i];
+		struct store_flag_change change;
+		int ret;
+
+		ret = store_message_set_flags(store, job->mailbox_id, job->uids[i],
+					      job->mode, job->flags, job->keywords,
+					      job->unchangedsince, job->pool, &change);
+		if (ret < 0)
+			return -1;
+		r->uid = job->uids[i];
+		r->gone = ret == 0;
+		r->conflict = change.conflict;
+		r->flags = change.flags;
+		r->keywords = change.keywords;
+		r->modseq = change.modseq;
+		r->changed = change.changed;
+	}
+	return 0;
+}
+
+/* On the loop, once the changes are durable. */
+static void store_job_done(void *context, int result, enum store_error error)
+{
+	struct store_job *job = context;
+	struct imap_command *cmd = job->cmd;
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	uint32_t *modified = p_new(cmd->pool, uint32_t, job->count > 0 ? job->count : 1);
+	unsigned int modified_count = 0;
+	struct buffer out;
+
+	if (result < 0) {
+		imap_command_error(cmd, error);
+		imap_command_write_done(cmd);
+		return;
+	}
+	imap_view_notify_changed(client, job->mailbox_id);
+	buffer_init_pool(&out, cmd->pool, 0);
+	for (unsigned int i = 0; i < job->count; i++) {
+		struct store_result *r = &job->results[i];
+		uint32_t seq;
+
+		if (r->gone || view == NULL || (seq = imap_view_seq(view, r->uid)) == 0)
+			continue;
+		if (r->conflict) {
+			modified[modified_count++] = cmd->uid ? r->uid : seq;
+			continue;
+		}
+		/* reported below: the next sync need not repeat it */
+		if (r->changed)
+			imap_view_reported(view, r->uid, r->modseq);
+		if (job->silent && !(client->condstore && r->changed))
+			continue;
+		if (!job->silent && r->keywords != NULL) {
+			imap_client_send_buffer(client, &out);
+			imap_view_announce_keywords(client, r->keywords);
+		}
+		buffer_printf(&out, "* %u FETCH (", seq);
+		if (cmd->uid)
+			buffer_printf(&out, "UID %u ", r->uid);
+		if (!job->silent) {
+			buffer_append_str(&out, "FLAGS ");
+			imap_flags_write(&out, r->flags, r->keywords,
+					 !client->imap4rev2 && imap_view_is_recent(view, r->uid));
+			if (client->condstore)
+				buffer_append_c(&out, ' ');
+		}
+		if (client->condstore)
+			buffer_printf(&out, "MODSEQ (%llu)", (unsigned long long)r->modseq);
+		buffer_append_str(&out, ")\r\n");
+		if (out.used > 16384)
+			imap_client_send_buffer(client, &out);
+	}
+	imap_client_send_buffer(client, &out);
+	if (modified_count > 0) {
+		struct buffer code;
+
+		/* RFC 7162 3.1.3: which ones failed the UNCHANGEDSINCE test */
+		buffer_init_pool(&code, cmd->pool, 0);
+		buffer_append_str(&code, "MODIFIED ");
+		imap_seqset_write_array(&code, modified, modified_count);
+		imap_command_reply(cmd, "OK", code.data, "Conditional STORE failed.");
+	} else {
+		imap_command_ok(cmd, "Store completed.");
+	}
+	imap_command_write_done(cmd);
+}
+
 bool cmd_store(struct imap_command *cmd)
 {
 	struct imap_client *client = cmd->client;
 	struct imap_view *view = client->view;
-	struct store *store = client->srv->store;
 	const struct imap_arg *args = cmd->args, *list;
 	const char *setstr, *item, *keywords, *error;
 	uint64_t unchangedsince = 0;
 	enum store_flags_mode mode;
 	struct imap_seqset set;
-	struct store_result *results;
 	struct imap_uid_array targets;
-	uint32_t *uids, *modified, flags;
-	unsigned int count, list_count, modified_count = 0;
+	struct imap_write_job *wjob;
+	struct store_job *job;
+	uint32_t flags;
+	unsigned int list_count;
 	bool silent;
-	struct buffer out;
 
 	if (!imap_arg_get_atom(&args[0], &setstr)) {
 		imap_command_bad(cmd, "Missing message set.");
@@ -120,89 +233,24 @@ bool cmd_store(struct imap_command *cmd)
 		imap_command_store_error(cmd, "STORE");
 		return true;
 	}
-	uids = targets.uids;
-	count = targets.count;
-	results = p_new(cmd->pool, struct store_result, count > 0 ? count : 1);
-	modified = p_new(cmd->pool, uint32_t, count > 0 ? count : 1);
-	if (store_begin(store) < 0) {
-		imap_command_store_error(cmd, "STORE");
+	if (targets.count == 0) {
+		imap_command_ok(cmd, "Store completed.");
 		return true;
 	}
-	for (unsigned int i = 0; i < count; i++) {
-		struct store_flag_change change;
-		int ret;
-
-		ret = store_message_set_flags(store, view->mailbox_id, uids[i], mode,
-					      flags, keywords, unchangedsince, cmd->pool,
-					      &change);
-		if (ret < 0) {
-			store_rollback(store);
-			imap_command_store_error(cmd, "STORE");
-			return true;
-		}
-		results[i].uid = uids[i];
-		if (ret == 0)
-			continue;
-		if (change.conflict) {
-			modified[modified_count++] = cmd->uid ? uids[i] :
-				imap_view_seq(view, uids[i]);
-			continue;
-		}
-		results[i].flags = change.flags;
-		results[i].keywords = change.keywords;
-		/* 0 marks "nothing to report" below */
-		results[i].modseq = change.modseq != 0 ? change.modseq : 1;
-		results[i].changed = change.changed;
-		/* reported below: the next sync need not repeat it */
-		if (change.changed)
-			imap_view_reported(view, uids[i], change.modseq);
-	}
-	if (store_commit(store) < 0) {
-		imap_command_store_error(cmd, "STORE");
-		return true;
-	}
-	imap_view_notify_changed(client, view->mailbox_id);
-
-	buffer_init_pool(&out, cmd->pool, 0);
-	for (unsigned int i = 0; i < count; i++) {
-		struct store_result *r = &results[i];
-		uint32_t seq;
-
-		if (r->modseq == 0 || (seq = imap_view_seq(view, r->uid)) == 0)
-			continue;
-		if (silent && !(client->condstore && r->changed))
-			continue;
-		if (!silent && r->keywords != NULL) {
-			imap_client_send_buffer(client, &out);
-			imap_view_announce_keywords(client, r->keywords);
-		}
-		buffer_printf(&out, "* %u FETCH (", seq);
-		if (cmd->uid)
-			buffer_printf(&out, "UID %u ", r->uid);
-		if (!silent) {
-			buffer_append_str(&out, "FLAGS ");
-			imap_flags_write(&out, r->flags, r->keywords,
-					 !client->imap4rev2 && imap_view_is_recent(view, r->uid));
-			if (client->condstore)
-				buffer_append_c(&out, ' ');
-		}
-		if (client->condstore)
-			buffer_printf(&out, "MODSEQ (%llu)", (unsigned long long)r->modseq);
-		buffer_append_str(&out, ")\r\n");
-		if (out.used > 16384)
-			imap_client_send_buffer(client, &out);
-	}
-	imap_client_send_buffer(client, &out);
-	if (modified_count > 0) {
-		struct buffer code;
-
-		/* RFC 7162 3.1.3: which ones failed the UNCHANGEDSINCE test */
-		buffer_init_pool(&code, cmd->pool, 0);
-		buffer_append_str(&code, "MODIFIED ");
-		imap_seqset_write_array(&code, modified, modified_count);
-		imap_command_reply(cmd, "OK", code.data, "Conditional STORE failed.");
-		return true;
-	}
-	imap_command_ok(cmd, "Store completed.");
-	return true;
+	wjob = imap_write_job_create(store_job_run, store_job_done, sizeof(*job),
+				     (void **)&job);
+	job->pool = imap_write_job_pool(wjob);
+	job->cmd = cmd;
+	job->silent = silent;
+	job->mailbox_id = view->mailbox_id;
+	job->mode = mode;
+	job->flags = flags;
+	job->keywords = keywords != NULL ? p_strdup(job->pool, keywords) : NULL;
+	job->unchangedsince = unchangedsince;
+	job->count = targets.count;
+	job->uids = p_new(job->pool, uint32_t, targets.count);
+	memcpy(job->uids, targets.uids, sizeof(uint32_t) * targets.count);
+	job->results = p_new(job->pool, struct store_result, targets.count);
+	imap_command_write(cmd, wjob);
+	return false;
 }

@@ -13,6 +13,7 @@
 #include "imap-commands.h"
 #include "imap-errors.h"
 #include "imap-view.h"
+#include "imap-writer.h"
 #include "ioloop.h"
 #include "log.h"
 #include "pool.h"
@@ -95,6 +96,7 @@ static void imap_client_destroy(struct imap_client *client)
 		client->next->prev = client->prev;
 
 	auth_request_cancel(&client->auth_request);
+	imap_write_job_cancel(&client->write_job);
 	timer_remove(&client->continue_timer);
 	imap_append_abort(client);
 	client->cmd = NULL;
@@ -339,6 +341,26 @@ void imap_client_enable_condstore(struct imap_client *client)
 	if (client->view != NULL)
 		imap_client_send(client, "* OK [HIGHESTMODSEQ %llu] Highest.",
 				 (unsigned long long)client->view->modseq);
+}
+
+void imap_command_error(struct imap_command *cmd, enum store_error error)
+{
+	const struct imap_error_reply *reply = imap_error_reply(error);
+
+	imap_command_reply(cmd, "NO", reply->code, "%s.", reply->text);
+}
+
+void imap_command_write(struct imap_command *cmd, struct imap_write_job *job)
+{
+	cmd->waiting = true;
+	cmd->client->write_job = job;
+	imap_write_job_submit(job);
+}
+
+void imap_command_write_done(struct imap_command *cmd)
+{
+	cmd->client->write_job = NULL;
+	imap_client_resume(cmd->client);
 }
 
 /* --- login --- */

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "imap-parser.h"
+#include "store.h"
 
 struct auth_request;
 struct buffer;
@@ -27,6 +28,7 @@ struct connection;
 struct imap_append;
 struct imap_command;
 struct imap_view;
+struct imap_write_job;
 struct pool;
 struct server;
 struct timer;
@@ -77,6 +79,7 @@ struct imap_client {
 	struct imap_command *cmd;     /* running, or NULL */
 	struct imap_append *append;   /* APPEND literals being streamed */
 	struct auth_request *auth_request;
+	struct imap_write_job *write_job; /* the running command's, in flight */
 	struct timer *continue_timer;
 
 	/* RFC 5182 SEARCHRES: the saved result, UIDs ascending */
@@ -150,5 +153,13 @@ void imap_command_bad(struct imap_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* NO with the response code of the store's last error, detail logged. */
 void imap_command_store_error(struct imap_command *cmd, const char *what);
+/* NO with the response code of error (from a write job). */
+void imap_command_error(struct imap_command *cmd, enum store_error error);
+
+/* Hand a write job to the writer thread: the command waits (its handler
+   returns false) until the job's done callback resumes it. */
+void imap_command_write(struct imap_command *cmd, struct imap_write_job *job);
+/* In a job's done callback: the job is over; run the client again. */
+void imap_command_write_done(struct imap_command *cmd);
 
 #endif

@@ -2,21 +2,29 @@
 #define INFOSTORE_IMAP_EXPUNGE_H
 
 /* Removing \Deleted messages of the selected mailbox, for EXPUNGE,
-   UID EXPUNGE and CLOSE. */
+   UID EXPUNGE and CLOSE, on the writer thread. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
-struct imap_client;
+#include "store.h"
+
+struct imap_command;
 struct imap_seqset;
-struct pool;
+
+/* Called on the loop once the expunges are durable (or failed): uids
+   (ascending, in the command's pool) were expunged. */
+typedef void imap_expunge_done(struct imap_command *cmd, const uint32_t *uids,
+			       unsigned int count, int result,
+			       enum store_error error);
 
 /*
  * Expunge the view's messages that have \Deleted (and, with uid_set, whose
- * UID is in it), in one transaction. *uids_r (ascending, from pool) gets
- * what was expunged. 0, or -1 (store error; nothing expunged).
+ * UID is in it). done is called in any case; the return value is what the
+ * command handler returns: true if done was called already (nothing to
+ * expunge), false if the command now waits for the writer.
  */
-int imap_expunge_deleted(struct imap_client *client, struct pool *pool,
-			 const struct imap_seqset *uid_set,
-			 uint32_t **uids_r, unsigned int *count_r);
+bool imap_expunge_start(struct imap_command *cmd, const struct imap_seqset *uid_set,
+			imap_expunge_done *done);
 
 #endif

@@ -14,6 +14,7 @@
 #include "imap-parser.h"
 #include "imap-quote.h"
 #include "imap-view.h"
+#include "imap-writer.h"
 #include "log.h"
 #include "mime.h"
 #include "pool.h"
@@ -270,39 +271,85 @@ static bool fetch_unseen_filter(void *context, const struct store_message *msg)
 		(fetch->changedsince == 0 || msg->modseq > fetch->changedsince);
 }
 
-static int fetch_set_seen(struct imap_command *cmd, struct imap_fetch *fetch)
-{
-	struct imap_client *client = cmd->client;
-	struct imap_view *view = client->view;
-	struct store *store = client->srv->store;
-	struct imap_uid_array uids;
+struct seen_job {
+	struct imap_command *cmd;
+	struct imap_fetch *fetch;
+	struct pool *pool;
+	int64_t mailbox_id;
+	uint32_t *uids;
+	uint64_t *modseqs;        /* 0: not changed by us */
+	unsigned int count;
+};
 
-	if (imap_view_collect(cmd, &fetch->uids, fetch_unseen_filter, fetch,
-			      &uids, NULL) < 0)
-		return -1;
-	if (uids.count == 0)
-		return 0;
-	if (store_begin(store) < 0)
-		return -1;
-	for (unsigned int i = 0; i < uids.count; i++) {
+static int seen_job_run(struct store *store, void *context)
+{
+	struct seen_job *job = context;
+
+	for (unsigned int i = 0; i < job->count; i++) {
 		struct store_flag_change change;
 
-		if (store_message_set_flags(store, view->mailbox_id, uids.uids[i],
+		if (store_message_set_flags(store, job->mailbox_id, job->uids[i],
 					    STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, 0,
-					    fetch->msg_pool, &change) < 0) {
-			store_rollback(store);
+					    job->pool, &change) < 0)
 			return -1;
-		}
-		if (change.changed)
-			imap_view_reported(view, uids.uids[i], change.modseq);
+		job->modseqs[i] = change.changed ? change.modseq : 0;
 	}
-	pool_clear(fetch->msg_pool);
-	if (store_commit(store) < 0)
-		return -1;
-	fetch->seen_set = uids.uids;
-	fetch->seen_count = uids.count;
-	imap_view_notify_changed(client, view->mailbox_id);
 	return 0;
+}
+
+static void seen_job_done(void *context, int result, enum store_error error)
+{
+	struct seen_job *job = context;
+	struct imap_command *cmd = job->cmd;
+	struct imap_client *client = cmd->client;
+	struct imap_fetch *fetch = job->fetch;
+
+	if (result < 0) {
+		fetch->seen_failed = true;
+		fetch->seen_error = error;
+	} else {
+		for (unsigned int i = 0; i < job->count; i++) {
+			if (job->modseqs[i] != 0 && client->view != NULL)
+				imap_view_reported(client->view, job->uids[i], job->modseqs[i]);
+		}
+		fetch->seen_set = p_new(cmd->pool, uint32_t, job->count);
+		memcpy(fetch->seen_set, job->uids, sizeof(uint32_t) * job->count);
+		fetch->seen_count = job->count;
+		imap_view_notify_changed(client, job->mailbox_id);
+	}
+	imap_command_write_done(cmd);
+}
+
+/* The messages that get \Seen are changed on the writer thread first: the
+   FETCH answers with the new flags (and MODSEQ) once that is durable.
+   true: the command waits for it. */
+static bool fetch_set_seen(struct imap_command *cmd, struct imap_fetch *fetch,
+			   bool *failed_r)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_uid_array uids;
+	struct imap_write_job *wjob;
+	struct seen_job *job;
+
+	if (imap_view_collect(cmd, &fetch->uids, fetch_unseen_filter, fetch,
+			      &uids, NULL) < 0) {
+		*failed_r = true;
+		return false;
+	}
+	if (uids.count == 0)
+		return false;
+	wjob = imap_write_job_create(seen_job_run, seen_job_done, sizeof(*job),
+				     (void **)&job);
+	job->cmd = cmd;
+	job->fetch = fetch;
+	job->pool = imap_write_job_pool(wjob);
+	job->mailbox_id = client->view->mailbox_id;
+	job->count = uids.count;
+	job->uids = p_new(job->pool, uint32_t, uids.count);
+	memcpy(job->uids, uids.uids, sizeof(uint32_t) * uids.count);
+	job->modseqs = p_new(job->pool, uint64_t, uids.count);
+	imap_command_write(cmd, wjob);
+	return true;
 }
 
 static bool fetch_seen_was_set(const struct imap_fetch *fetch, uint32_t uid)
@@ -689,12 +736,19 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 	}
 	if (!fetch->started) {
 		fetch->started = true;
-		if (fetch->set_seen && fetch_set_seen(cmd, fetch) < 0) {
-			*failed_r = true;
+		if (fetch->set_seen && fetch_set_seen(cmd, fetch, failed_r))
+			return false;
+		if (*failed_r)
 			return true;
-		}
-		if (fetch->vanished)
-			fetch_send_vanished(cmd, fetch);
+	}
+	if (fetch->seen_failed) {
+		fetch->seen_failed = false;
+		*failed_r = true;
+		return true;
+	}
+	if (fetch->vanished && !fetch->vanished_sent) {
+		fetch->vanished_sent = true;
+		fetch_send_vanished(cmd, fetch);
 	}
 	if ((fetch->items & ~(unsigned int)(IMAP_FETCH_FLAGS | IMAP_FETCH_UID |
 					    IMAP_FETCH_MODSEQ)) == 0 &&

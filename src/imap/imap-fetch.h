@@ -57,6 +57,9 @@ struct imap_fetch {
 	bool expunged;            /* a requested message is gone */
 	uint32_t *seen_set;       /* UIDs that got \Seen from this FETCH */
 	unsigned int seen_count;
+	bool seen_failed;         /* setting \Seen failed: seen_error */
+	int seen_error;
+	bool vanished_sent;
 	struct pool *msg_pool;    /* per message, cleared after each */
 };
 

@@ -7,6 +7,7 @@
 #include "imap-client.h"
 #include "imap-index.h"
 #include "imap-recent.h"
+#include "imap-writer.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -41,6 +42,7 @@ int imap_server_init(struct server *srv, const char **error_r)
 			  imap_server_accept, srv, error_r) < 0)
 		return -1;
 	server_add_drain_hook(srv, imap_server_drain, NULL);
+	imap_writer_init(srv->ioloop, conf->data_dir);
 	if (store_imap_tune(srv->store) < 0)
 		log_warning("imap", "cannot memory-map the index: %s",
 			    store_last_error_detail(srv->store));
@@ -50,6 +52,7 @@ int imap_server_init(struct server *srv, const char **error_r)
 void imap_server_deinit(void)
 {
 	imap_client_destroy_all();
+	imap_writer_deinit();
 	imap_index_deinit();
 	imap_recent_deinit();
 }

@@ -248,3 +248,38 @@ void store_imap_fetch_iter_deinit(struct store_imap_fetch_iter **_iter)
 	sqlite3_finalize(iter->stmt);
 	free(iter);
 }
+
+int store_imap_job_begin(struct store *store)
+{
+	return store_exec(store, "SAVEPOINT imap_job");
+}
+
+void store_imap_job_end(struct store *store, bool ok)
+{
+	if (!ok) {
+		enum store_error error = store->error;
+		char detail[sizeof(store->error_detail)];
+
+		memcpy(detail, store->error_detail, sizeof(detail));
+		store_exec(store, "ROLLBACK TO imap_job");
+		store->txn_failed = false;
+		store->blobs_maybe_unused = false;
+		store->error = error;
+		memcpy(store->error_detail, detail, sizeof(detail));
+	}
+	store_exec(store, "RELEASE imap_job");
+}
+
+void store_imap_blob_dirty(struct store *store, const char *blob)
+{
+	unsigned int idx = 0;
+
+	for (int i = 0; i < 2 && blob[i] != '\0'; i++) {
+		char c = blob[i];
+
+		idx = idx * 16 + (unsigned int)(c >= 'a' ? c - 'a' + 10 : c - '0');
+	}
+	idx &= 0xff;
+	store->dirty_dirs[idx / 8] |= (unsigned char)(1u << (idx % 8));
+	store->dirty_any = true;
+}

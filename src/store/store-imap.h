@@ -63,6 +63,19 @@ int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
 			       struct store_message *msg_r);
 void store_imap_fetch_iter_deinit(struct store_imap_fetch_iter **iter);
 
+/*
+ * Jobs inside one group transaction (the IMAP writer thread): a savepoint
+ * around each, so that one job's failure undoes only its own changes.
+ * store_imap_job_end(ok false) rolls back to the savepoint and clears the
+ * failure that nested store calls left on the transaction.
+ */
+int store_imap_job_begin(struct store *store);
+void store_imap_job_end(struct store *store, bool ok);
+/* A blob written through another store handle (blob id as returned by
+   store_blob_writer_finish()): fsync its directory at this handle's next
+   store_blob_sync_dirs(). */
+void store_imap_blob_dirty(struct store *store, const char *blob);
+
 /* Messages whose decoded headers contain needle (ASCII case-insensitive),
    in UID order, with those headers ("Name: value\n" lines) for the caller
    to check the field. 0 or -1. */

@@ -1,0 +1,233 @@
+/*
+ * The IMAP writer thread (see imap-writer.h): a queue, one thread, one
+ * transaction and one fsync per batch of waiting jobs.
+ */
+#include "imap-writer.h"
+#include "fatal.h"
+#include "ioloop.h"
+#include "log.h"
+#include "pool.h"
+#include "store-imap.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Jobs per transaction: enough to absorb a burst, few enough that one
+   batch does not hold the store's write lock for long. */
+#define IMAP_WRITER_BATCH 64
+
+struct imap_write_job {
+	struct imap_write_job *next;
+	struct pool *pool;
+	imap_write_run *run;
+	imap_write_done *done;
+	void *context;
+	int result;
+	enum store_error error;
+	bool cancelled;
+};
+
+struct imap_writer {
+	struct ioloop *ioloop;
+	char *data_dir;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct imap_write_job *pending_head, *pending_tail;
+	struct imap_write_job *done_head, *done_tail;
+	struct ioloop_notify *notify;
+	bool stopping;
+	bool started;
+};
+
+static struct imap_writer writer;
+
+static void writer_finish_jobs(void *context)
+{
+	struct imap_write_job *list;
+
+	(void)context;
+	pthread_mutex_lock(&writer.lock);
+	list = writer.done_head;
+	writer.done_head = writer.done_tail = NULL;
+	pthread_mutex_unlock(&writer.lock);
+	while (list != NULL) {
+		struct imap_write_job *job = list;
+
+		list = job->next;
+		if (!job->cancelled)
+			job->done(job->context, job->result, job->error);
+		pool_destroy(&job->pool);
+		free(job);
+	}
+}
+
+static void writer_run_batch(struct store *store, struct imap_write_job *batch)
+{
+	bool committed;
+
+	if (store == NULL || store_begin(store) < 0) {
+		for (struct imap_write_job *job = batch; job != NULL; job = job->next) {
+			job->result = -1;
+			job->error = STORE_ERROR_TEMP;
+		}
+		return;
+	}
+	/* cancelled jobs run too: the client sent the command, only nobody
+	   waits for the answer */
+	for (struct imap_write_job *job = batch; job != NULL; job = job->next) {
+		if (store_imap_job_begin(store) < 0) {
+			job->result = -1;
+			job->error = store_last_error(store);
+			continue;
+		}
+		job->result = job->run(store, job->context);
+		if (job->result < 0) {
+			job->error = store_last_error(store);
+			if (job->error == STORE_ERROR_NONE)
+				job->error = STORE_ERROR_INTERNAL;
+			log_debug("imap", "write job failed: %s", store_last_error_detail(store));
+		}
+		store_imap_job_end(store, job->result == 0);
+	}
+	/* blob directories of APPENDed messages, then the index */
+	committed = store_blob_sync_dirs(store) == 0;
+	if (!committed) {
+		store_rollback(store);
+	} else if (store_commit(store) < 0) {
+		committed = false;
+	}
+	if (!committed) {
+		log_error("imap", "commit of %s failed: %s", "IMAP changes",
+			  store_last_error_detail(store));
+		for (struct imap_write_job *job = batch; job != NULL; job = job->next) {
+			job->result = -1;
+			job->error = STORE_ERROR_TEMP;
+		}
+	}
+}
+
+static void *writer_thread(void *arg)
+{
+	struct store *store = NULL;
+	const char *error;
+
+	(void)arg;
+	if (store_open(writer.data_dir, &store, &error) < 0) {
+		log_error("imap", "writer cannot open the store: %s", error);
+		store = NULL;
+	}
+	for (;;) {
+		struct imap_write_job *batch, *last;
+		unsigned int n = 1;
+
+		pthread_mutex_lock(&writer.lock);
+		while (writer.pending_head == NULL && !writer.stopping)
+			pthread_cond_wait(&writer.cond, &writer.lock);
+		if (writer.pending_head == NULL) {
+			pthread_mutex_unlock(&writer.lock);
+			break;
+		}
+		batch = last = writer.pending_head;
+		while (last->next != NULL && n < IMAP_WRITER_BATCH) {
+			last = last->next;
+			n++;
+		}
+		writer.pending_head = last->next;
+		if (writer.pending_head == NULL)
+			writer.pending_tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&writer.lock);
+
+		writer_run_batch(store, batch);
+
+		pthread_mutex_lock(&writer.lock);
+		if (writer.done_tail != NULL)
+			writer.done_tail->next = batch;
+		else
+			writer.done_head = batch;
+		writer.done_tail = last;
+		pthread_mutex_unlock(&writer.lock);
+		ioloop_notify_fire(writer.notify);
+	}
+	store_close(&store);
+	return NULL;
+}
+
+void imap_writer_init(struct ioloop *ioloop, const char *data_dir)
+{
+	memset(&writer, 0, sizeof(writer));
+	writer.ioloop = ioloop;
+	writer.data_dir = strdup(data_dir);
+	if (writer.data_dir == NULL)
+		fatal_oom();
+	pthread_mutex_init(&writer.lock, NULL);
+	pthread_cond_init(&writer.cond, NULL);
+	writer.notify = ioloop_notify_create(ioloop, writer_finish_jobs, NULL);
+	if (pthread_create(&writer.thread, NULL, writer_thread, NULL) != 0)
+		fatal("cannot start the IMAP writer thread");
+	writer.started = true;
+}
+
+void imap_writer_deinit(void)
+{
+	if (!writer.started)
+		return;
+	pthread_mutex_lock(&writer.lock);
+	writer.stopping = true;
+	pthread_cond_signal(&writer.cond);
+	pthread_mutex_unlock(&writer.lock);
+	pthread_join(writer.thread, NULL);
+	writer_finish_jobs(NULL);
+	ioloop_notify_destroy(&writer.notify);
+	pthread_mutex_destroy(&writer.lock);
+	pthread_cond_destroy(&writer.cond);
+	free(writer.data_dir);
+	writer.started = false;
+}
+
+struct imap_write_job *imap_write_job_create(imap_write_run *run,
+					     imap_write_done *done,
+					     size_t context_size, void **context_r)
+{
+	struct imap_write_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		fatal_oom();
+	job->pool = pool_create(1024);
+	job->run = run;
+	job->done = done;
+	job->context = p_malloc(job->pool, context_size > 0 ? context_size : 1);
+	*context_r = job->context;
+	return job;
+}
+
+struct pool *imap_write_job_pool(struct imap_write_job *job)
+{
+	return job->pool;
+}
+
+void imap_write_job_submit(struct imap_write_job *job)
+{
+	pthread_mutex_lock(&writer.lock);
+	job->next = NULL;
+	if (writer.pending_tail != NULL)
+		writer.pending_tail->next = job;
+	else
+		writer.pending_head = job;
+	writer.pending_tail = job;
+	pthread_cond_signal(&writer.cond);
+	pthread_mutex_unlock(&writer.lock);
+}
+
+void imap_write_job_cancel(struct imap_write_job **_job)
+{
+	struct imap_write_job *job = *_job;
+
+	if (job == NULL)
+		return;
+	*_job = NULL;
+	/* the flag is read on the loop only (writer_finish_jobs) */
+	job->cancelled = true;
+}

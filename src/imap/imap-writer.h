@@ -1,0 +1,47 @@
+#ifndef INFOSTORE_IMAP_WRITER_H
+#define INFOSTORE_IMAP_WRITER_H
+
+/*
+ * Writes off the event loop, with group commit. STORE, EXPUNGE, COPY,
+ * MOVE and APPEND hand their changes to one writer thread, which has its
+ * own store handle: the jobs that are waiting go into one transaction and
+ * one fsync, and the commands answer when it is durable. Meanwhile the
+ * loop keeps serving everybody else, instead of sleeping in fsync().
+ *
+ * A job owns a pool (imap_write_job_pool()) for everything its run
+ * function needs: the command that submitted it may go away (the client
+ * disconnects) while the job runs; then imap_write_job_cancel() makes sure
+ * done is not called, and the pool goes when the job is finished.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct ioloop;
+struct pool;
+struct imap_write_job;
+
+/* On the writer thread, inside the batch's transaction (in a savepoint of
+   its own). 0, or -1 when the job failed (its changes are undone). */
+typedef int imap_write_run(struct store *store, void *context);
+/* On the loop, after the commit. result 0, or -1 with error. */
+typedef void imap_write_done(void *context, int result, enum store_error error);
+
+/* Start the writer thread (its store handle opens data_dir). */
+void imap_writer_init(struct ioloop *ioloop, const char *data_dir);
+/* Finishes what was submitted (done callbacks run), then stops. */
+void imap_writer_deinit(void);
+
+/* A new job whose context (context_size bytes, zeroed) lives in its pool. */
+struct imap_write_job *imap_write_job_create(imap_write_run *run,
+					     imap_write_done *done,
+					     size_t context_size, void **context_r);
+struct pool *imap_write_job_pool(struct imap_write_job *job);
+/* Queue it. The job and its pool belong to the writer from now on. */
+void imap_write_job_submit(struct imap_write_job *job);
+/* The submitter is gone: done will not be called. */
+void imap_write_job_cancel(struct imap_write_job **job);
+
+#endif
