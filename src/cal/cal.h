@@ -25,7 +25,16 @@ struct store_user;
 void cal_init(const struct conf *conf);
 void cal_deinit(void);
 
-/* `infostore calendar list ADDRESS`: 0, or a sysexits code. */
+/*
+ * `infostore calendar list ADDRESS`: one line per item, by start, fields
+ * separated by tabs:
+ *   UID  START  SUMMARY  STATUS  ANSWER  ATTENDEES  SOURCE  LINK
+ * START is ISO 8601 UTC ("2026-12-15T09:00:00Z", a date for all-day
+ * items); STATUS TENTATIVE, CONFIRMED or CANCELLED; ANSWER the user's
+ * PARTSTAT, or "organizer"; ATTENDEES "addr=PARTSTAT,..." on items the user
+ * organizes, else "-"; SOURCE "imip:<message-id>" or "web"; LINK the item's
+ * link, "-" without web access. 0, or a sysexits code.
+ */
 int cal_list_print(struct store *store, const struct conf *conf,
 		   const char *address, FILE *out);
 
