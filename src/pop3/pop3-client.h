@@ -57,6 +57,8 @@ struct pop3_stream {
 	   a read error can still be answered with -ERR. */
 	char head[POP3_STREAM_HEAD_MAX];
 	size_t head_len;
+	/* RETR: marked retrieved (\\Seen at UPDATE) once sent whole */
+	struct pop3_msg *retr_msg;
 };
 
 struct pop3_client {

@@ -373,6 +373,8 @@ static bool pop3_stream_continue(struct pop3_client *client)
 		if (st->left == 0 || st->stuff.done) {
 			n += pop3_stuff_finish(&st->stuff, out + n);
 			connection_write_now(client->conn, out, n);
+			if (st->retr_msg != NULL)
+				st->retr_msg->flags |= POP3_MSG_RETRIEVED;
 			break;
 		}
 		connection_write_now(client->conn, out, n);
@@ -383,11 +385,12 @@ static bool pop3_stream_continue(struct pop3_client *client)
 }
 
 static void pop3_stream_start(struct pop3_client *client, int fd,
-			      struct pop3_msg *msg, const char *head)
+			      struct pop3_msg *msg, const char *head, bool retr)
 {
 	struct pop3_stream *st = &client->stream;
 
 	st->fd = fd;
+	st->retr_msg = retr ? msg : NULL;
 	st->left = msg->size;
 	st->head_len = strlen(head);
 	assert(st->head_len < sizeof(st->head));
@@ -442,8 +445,7 @@ static void cmd_retr(struct pop3_client *client, const struct pop3_command *cmd)
 	snprintf(head, sizeof(head), "+OK %llu octets\r\n",
 		 (unsigned long long)msg->vsize);
 	pop3_stuff_init(&client->stream.stuff);
-	pop3_stream_start(client, fd, msg, head);
-	msg->flags |= POP3_MSG_RETRIEVED;
+	pop3_stream_start(client, fd, msg, head, true);
 	client->retr_count++;
 	client->retr_bytes += msg->vsize;
 }
@@ -463,7 +465,7 @@ static void cmd_top(struct pop3_client *client, const struct pop3_command *cmd)
 	if (msg == NULL || (fd = pop3_open_msg(client, msg)) < 0)
 		return;
 	pop3_stuff_init_top(&client->stream.stuff, msg->header_size, lines);
-	pop3_stream_start(client, fd, msg, "+OK Top of message follows.\r\n");
+	pop3_stream_start(client, fd, msg, "+OK Top of message follows.\r\n", false);
 	client->top_count++;
 }
 
