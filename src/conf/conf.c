@@ -80,6 +80,7 @@ static const struct conf_key conf_keys[] = {
 	{ "imap", "tls_listen", parse_addresses, OFF(imap_tls_listen), "0.0.0.0:993" },
 	{ "pop3", "listen", parse_addresses, OFF(pop3_listen), "0.0.0.0:110" },
 	{ "pop3", "tls_listen", parse_addresses, OFF(pop3_tls_listen), "0.0.0.0:995" },
+	{ "pop3", "login_delay", parse_secs, OFF(pop3_login_delay_secs), "0" },
 	{ "lmtp", "listen", parse_addresses, OFF(lmtp_listen), "127.0.0.1:24" },
 
 	{ "web", "tls_listen", parse_addresses, OFF(web_tls_listen), "0.0.0.0:443" },
@@ -1065,6 +1066,7 @@ void conf_print(const struct conf *conf, FILE *out)
 	fprintf(out, "\n[pop3]\n");
 	conf_print_addresses(out, "listen", &conf->pop3_listen);
 	conf_print_addresses(out, "tls_listen", &conf->pop3_tls_listen);
+	fprintf(out, "login_delay = %us\n", conf->pop3_login_delay_secs);
 	fprintf(out, "\n[lmtp]\n");
 	conf_print_addresses(out, "listen", &conf->lmtp_listen);
 	fprintf(out, "\n[web]\n");

@@ -65,6 +65,7 @@ struct conf {
 	/* [imap] [pop3] [lmtp] */
 	struct conf_addresses imap_listen, imap_tls_listen;
 	struct conf_addresses pop3_listen, pop3_tls_listen;
+	unsigned int pop3_login_delay_secs;  /* RFC 2449 LOGIN-DELAY; 0: none */
 	struct conf_addresses lmtp_listen;
 
 	/* [web] */
