@@ -9,6 +9,7 @@
 #include "fatal.h"
 #include "log.h"
 #include "mailbox-watch.h"
+#include "pop3-login-delay.h"
 #include "pop3-maildrop.h"
 #include "secret.h"
 #include "server.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Pipelined commands waiting unread: enough for a client that sends a
@@ -249,7 +251,9 @@ static void pop3_client_inbox_changed(void *context)
 static void pop3_client_auth_done(void *context, const struct auth_result *result)
 {
 	struct pop3_client *client = context;
+	const struct conf *conf = client->srv->conf;
 	enum pop3_maildrop_open_result ret;
+	unsigned int wait;
 
 	client->auth_request = NULL;
 	connection_input_pause(client->conn, false);
@@ -263,6 +267,14 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 		pop3_client_err(client, "[AUTH] Authentication failed.");
 		if (client->auth_failures >= POP3_MAX_AUTH_FAILURES)
 			pop3_client_close(client);
+	} else if ((wait = pop3_login_delay_check(result->user_id, time(NULL),
+						 conf->pop3_login_delay_secs)) > 0) {
+		/* RFC 2449 8.1.2 */
+		log_info("pop3", "login too soon user=%s ip=%s wait=%u",
+			 log_value(result->address), connection_peer_ip(client->conn),
+			 wait);
+		pop3_client_err(client, "[LOGIN-DELAY] Wait %u seconds between logins "
+				"(%u more).", conf->pop3_login_delay_secs, wait);
 	} else {
 		ret = pop3_maildrop_open(client->srv->store, result->user_id,
 					 &client->maildrop);

@@ -7,6 +7,7 @@
  * table, in pop3_commands_dispatch(); the handlers only carry it out.
  */
 #include "pop3-client.h"
+#include "conf.h"
 #include "connection.h"
 #include "fatal.h"
 #include "log.h"
@@ -90,6 +91,10 @@ static void cmd_capa(struct pop3_client *client, const struct pop3_command *cmd)
 		connection_write_str(conn, "USER\r\nSASL PLAIN\r\n");
 	if (authz && !connection_is_tls(conn) && client->srv->tls != NULL)
 		connection_write_str(conn, "STLS\r\n");
+	/* RFC 2449 6.5 */
+	if (client->srv->conf->pop3_login_delay_secs > 0)
+		connection_printf(conn, "LOGIN-DELAY %u\r\n",
+				  client->srv->conf->pop3_login_delay_secs);
 	connection_write_str(conn, "IMPLEMENTATION infostore\r\n.\r\n");
 }
 

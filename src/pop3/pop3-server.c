@@ -5,6 +5,7 @@
 #include "pop3-server.h"
 #include "conf.h"
 #include "pop3-client.h"
+#include "pop3-login-delay.h"
 #include "server.h"
 
 static void pop3_server_accept(void *context, int fd, const struct sockaddr *peer,
@@ -38,4 +39,5 @@ int pop3_server_init(struct server *srv, const char **error_r)
 void pop3_server_deinit(void)
 {
 	pop3_client_destroy_all();
+	pop3_login_delay_deinit();
 }

@@ -176,6 +176,7 @@ class Pop3Test(unittest.TestCase):
                     b"IMPLEMENTATION infostore"):
             self.assertIn(cap, caps)
         self.assertNotIn(b"STLS", caps)  # already TLS
+        self.assertFalse([cap for cap in caps if cap.startswith(b"LOGIN-DELAY")])
         c.login(ALICE, ALICE_PW)
         self.assertEqual(c.cmd("CAPA"), b"+OK Capability list follows.")
         caps = c.multi().split(b"\r\n")[:-1]
@@ -593,6 +594,35 @@ class Pop3BigMessageTest(unittest.TestCase):
             self.assertEqual(reply, head + big + b".\r\n")
             self.assertLess(paused - before, 16 * 1024, (before, paused, after))
             self.assertLess(after - before, 16 * 1024, (before, paused, after))
+            c.cmd("QUIT")
+            c.close()
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
+class Pop3LoginDelayTest(unittest.TestCase):
+    """[pop3] login_delay: RFC 2449 LOGIN-DELAY and -ERR [LOGIN-DELAY]."""
+
+    def test_login_delay(self):
+        srv = InfostoreServer(listeners=("pop3s",), conf={"pop3": {"login_delay": "5m"}})
+        srv.start()
+        try:
+            c = RawPop3(srv.ports["pop3s"])
+            self.assertEqual(c.cmd("CAPA"), b"+OK Capability list follows.")
+            self.assertIn(b"LOGIN-DELAY 300", c.multi().split(b"\r\n"))
+            c.login(ALICE, ALICE_PW)
+            c.cmd("QUIT")
+            c.close()
+            c = RawPop3(srv.ports["pop3s"])
+            c.cmd("USER " + ALICE)
+            reply = c.cmd("PASS " + ALICE_PW)
+            self.assertTrue(reply.startswith(b"-ERR [LOGIN-DELAY] Wait 300 seconds "
+                                             b"between logins ("), reply)
+            # a wrong password still gets [AUTH]: only the user learns of it
+            c.cmd("USER " + ALICE)
+            self.assertEqual(c.cmd("PASS wrong"), b"-ERR [AUTH] Authentication failed.")
+            c.login(BOB, BOB_PW)  # another user is not held up
             c.cmd("QUIT")
             c.close()
         finally:
