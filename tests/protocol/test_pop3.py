@@ -630,6 +630,50 @@ class Pop3LoginDelayTest(unittest.TestCase):
             srv.cleanup()
 
 
+class Pop3GarbageTest(unittest.TestCase):
+    """Random lines, pipelined, before and after login: every one gets a
+    reply, the session goes on, and ASan sees nothing (checked at stop)."""
+
+    def test_random_lines(self):
+        import random
+        rnd = random.Random(1939)
+        srv = InfostoreServer(listeners=("pop3s",), conf={"limits": {"max_bad_commands": "0"}})
+        srv.start()
+        try:
+            srv.deliver(ALICE, make_message(body=".\r\n..\r\nx\n"))
+            verbs = [b"USER", b"PASS", b"STAT", b"LIST", b"RETR", b"DELE", b"NOOP", b"RSET",
+                     b"TOP", b"UIDL", b"CAPA", b"AUTH", b"STLS", b"APOP", b""]
+            for logged_in in (False, True):
+                c = RawPop3(srv.ports["pop3s"])
+                if logged_in:
+                    c.login(ALICE, ALICE_PW)
+                lines = []
+                for _ in range(300):
+                    words = [rnd.choice(verbs)] + [
+                        bytes(rnd.choice(b"0123456789 .=+-*xyzAB\x01\x7f\xff")
+                              for _ in range(rnd.randrange(0, 12)))
+                        for _ in range(rnd.randrange(0, 4))]
+                    line = b" ".join(words)
+                    if line.upper().startswith((b"QUIT", b"STLS", b"AUTH", b"USER",
+                                                b"PASS")):
+                        continue  # these change the session; tested elsewhere
+                    lines.append(line)
+                c.send(b"".join(l + b"\r\n" for l in lines) + b"NOOP\r\n")
+                for line in lines:
+                    reply = c.line()
+                    self.assertTrue(reply.startswith((b"+OK", b"-ERR")), (line, reply))
+                    if reply.startswith(b"+OK") and line[:4].upper() in (
+                            b"LIST", b"RETR", b"TOP ", b"UIDL", b"CAPA") and \
+                            not (line[:4].upper() in (b"LIST", b"UIDL") and
+                                 len(line.split()) > 1):
+                        c.multi()
+                self.assertEqual(c.line(), b"+OK" if logged_in else b"-ERR Log in first.")
+                c.close()
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
 class Pop3LimitsTest(unittest.TestCase):
     """A server with a connection limit and no TLS listener for STLS."""
 
