@@ -169,6 +169,41 @@ static int store_mkdir(const char *path)
 	return 0;
 }
 
+/*
+ * The index holds password hashes, session hashes and every message's
+ * envelope and text: nobody but the owner may read it. SQLite creates its
+ * files 0644 (less the umask) and gives the -wal and -shm files the mode
+ * of the database, so create the database 0600 before SQLite does, and
+ * take the group and other bits off files an older version left.
+ */
+static int store_index_private(const char *path)
+{
+	static const char *const companions[] = { "-wal", "-shm", "-journal" };
+	char cpath[4096 + 16];
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 ||
+	    ((st.st_mode & 077) != 0 && fchmod(fd, st.st_mode & 0700) < 0)) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	for (size_t i = 0; i < sizeof(companions) / sizeof(*companions); i++) {
+		snprintf(cpath, sizeof(cpath), "%s%s", path, companions[i]);
+		if (lstat(cpath, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 077) != 0 && chmod(cpath, st.st_mode & 0700) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int store_open(const char *data_dir, struct store **store_r, const char **error_r)
 {
 	static char errbuf[512];
@@ -205,6 +240,11 @@ int store_open(const char *data_dir, struct store **store_r, const char **error_
 	}
 
 	snprintf(path, sizeof(path), "%s/index.db", data_dir);
+	if (store_index_private(path) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "cannot use %s: %s", path,
+			 strerror(errno));
+		goto failed;
+	}
 	rc = sqlite3_open_v2(path, &store->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);

@@ -449,6 +449,77 @@ static void test_outbound_and_gc(void **state)
 	pool_destroy(&pool);
 }
 
+static unsigned int file_mode(const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
+	if (stat(path, &st) < 0)
+		return 01000; /* missing */
+	return (unsigned int)(st.st_mode & 0777);
+}
+
+/* Nothing in the store is readable by others: not the index (password and
+   session hashes, envelopes), its WAL, the blob directories nor the
+   bodies, whatever the umask; and an index an older version left 0644
+   is tightened when the store is opened. */
+static void test_private_files(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(512);
+	int64_t user = add_user(store, "perm@example.test");
+	char blob[33], rel[80];
+	const char *error;
+	mode_t old_umask;
+
+	add_message(store, mailbox_id(store, user, "INBOX"), "Subject: p\r\n\r\nx\r\n", blob);
+	assert_int_equal(file_mode("index.db"), 0600);
+	assert_int_equal(file_mode("index.db-wal"), 0600);
+	assert_int_equal(file_mode("index.db-shm"), 0600);
+	assert_int_equal(file_mode("blobs"), 0700);
+	assert_int_equal(file_mode("tmp"), 0700);
+	snprintf(rel, sizeof(rel), "blobs/%.2s", blob);
+	assert_int_equal(file_mode(rel), 0700);
+	snprintf(rel, sizeof(rel), "blobs/%.2s/%s", blob, blob);
+	assert_int_equal(file_mode(rel), 0600);
+
+	/* a store made by an older version with a lax umask */
+	store_close(&store);
+	old_umask = umask(022);
+	{
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/index.db", data_dir);
+		assert_int_equal(chmod(path, 0644), 0);
+		snprintf(path, sizeof(path), "%s/index.db-wal", data_dir);
+		assert_int_equal(chmod(path, 0644), 0);
+	}
+	assert_int_equal(store_open(data_dir, &store, &error), 0);
+	*state = store;
+	umask(old_umask);
+	assert_int_equal(file_mode("index.db"), 0600);
+	assert_int_equal(file_mode("index.db-wal"), 0600);
+	pool_destroy(&pool);
+}
+
+/* A new store under umask 022 is private from the start. */
+static void test_private_new_store(void **state)
+{
+	struct store *store = *state;
+	char dir[300];
+	const char *error;
+	mode_t old_umask = umask(022);
+
+	snprintf(dir, sizeof(dir), "%s/fresh", data_dir);
+	assert_int_equal(store_open(dir, &store, &error), 0);
+	umask(old_umask);
+	assert_int_equal(file_mode("fresh"), 0700);
+	assert_int_equal(file_mode("fresh/index.db"), 0600);
+	assert_int_equal(file_mode("fresh/index.db-wal") & 077, 0);
+	store_close(&store);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +529,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_and_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound_and_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_new_store, setup, teardown),
 	};
 
 	secret_init();
