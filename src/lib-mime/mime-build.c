@@ -4,6 +4,7 @@
  * keep their exact encoding; GMime writes the MIME entities below them.
  */
 #include "mime-build.h"
+#include "mime-limit.h"
 #include "buffer.h"
 #include "pool.h"
 #include "strutil.h"
@@ -15,7 +16,8 @@ unsigned int mime_build_copy_headers(struct pool *pool, const unsigned char *dat
 				     size_t size, const char *const *names,
 				     struct mime_build_header **headers_r)
 {
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data, size);
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data,
+								 mime_limit_size(data, size));
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeMessage *msg;
 	GMimeHeaderList *list;

@@ -8,6 +8,7 @@
  * mime-region.c, walking the raw bytes along the tree GMime built.
  */
 #include "mime.h"
+#include "mime-limit.h"
 #include "mime-region.h"
 #include "buffer.h"
 #include "imap-quote.h"
@@ -37,9 +38,11 @@ void mime_deinit(void)
 	g_mime_shutdown();
 }
 
+/* GMime's view of a message: at most mime_limit_size() bytes of it. */
 static GMimeMessage *mime_parse(const unsigned char *data, size_t size)
 {
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data, size);
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
+		(const char *)data, mime_limit_size(data, size));
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeMessage *msg;
 

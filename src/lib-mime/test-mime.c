@@ -11,6 +11,7 @@
 
 #include "buffer.h"
 #include "mime.h"
+#include "mime-limit.h"
 #include "mime-region.h"
 #include "pool.h"
 
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char data_dir[1024];
 
@@ -185,6 +187,154 @@ static void test_leaves(void **state)
 	pool_destroy(&pool);
 }
 
+static void count_leaf_cb(void *context, const struct mime_leaf *leaf)
+{
+	size_t *sizes = context;
+
+	sizes[0]++;
+	sizes[1] += leaf->size;
+}
+
+/* Offset of the n-th (1-based) occurrence of needle in data. */
+static size_t nth_offset(const struct buffer *buf, const char *needle, unsigned int n)
+{
+	size_t nlen = strlen(needle);
+
+	/* a plain loop: ASan's strstr() would measure the whole 7 MB each time */
+	for (size_t pos = 0; pos + nlen <= buf->used; pos++) {
+		if (buf->data[pos] == needle[0] &&
+		    memcmp(buf->data + pos, needle, nlen) == 0 && --n == 0)
+			return pos;
+	}
+	fail();
+	return 0;
+}
+
+/* A million empty parts in 7 MB: GMime is shown the first 10,000, so the
+   summary and the leaf walk take a fraction of a second instead of
+   minutes (and a gigabyte), and the part map still fits the message. */
+static void test_limit_many_parts(void **state)
+{
+	struct pool *pool = pool_create(4096);
+	struct mime_summary sum;
+	struct mime_part_pos *parts;
+	unsigned int count;
+	struct buffer msg;
+	size_t cut, leaves[2] = { 0, 0 };
+	clock_t start;
+
+	(void)state;
+	buffer_init(&msg, 0);
+	buffer_append_str(&msg, "From: a@example.test\r\nMIME-Version: 1.0\r\n"
+			  "Content-Type: multipart/mixed; boundary=\"q\"\r\n\r\n");
+	for (unsigned int i = 0; i < 1000000; i++)
+		buffer_append_str(&msg, "--q\r\n\r\n");
+	buffer_append_str(&msg, "--q--\r\n");
+	cut = mime_limit_size((const unsigned char *)msg.data, msg.used);
+	assert_int_equal(cut, nth_offset(&msg, "--q", MIME_LIMIT_DELIMITER_LINES + 1));
+
+	start = clock();
+	mime_summarize(pool, (const unsigned char *)msg.data, msg.used, &sum);
+	mime_foreach_leaf(pool, (const unsigned char *)msg.data, msg.used,
+			  count_leaf_cb, leaves);
+	/* minutes without the limit, well under a second with it (ASan) */
+	assert_true(clock() - start < 10 * CLOCKS_PER_SEC);
+	assert_int_equal(sum.size, msg.used);
+	assert_int_equal(mime_parts_parse(pool, sum.parts, &parts, &count), 0);
+	assert_true(count > 2 && count <= 2 * MIME_MAX_PARTS + 2);
+	for (unsigned int i = 0; i < count; i++)
+		assert_true(parts[i].body_end <= msg.used);
+	assert_int_equal(leaves[0], MIME_MAX_PARTS - 1);
+	buffer_free(&msg);
+	pool_destroy(&pool);
+}
+
+/* SQL dumps and signatures: "-- " and bare "--" lines are no delimiters
+   unless a boundary could make them one, so a legitimate text attachment
+   full of them is parsed whole. */
+static void test_limit_dash_lines(void **state)
+{
+	struct pool *pool = pool_create(4096);
+	struct buffer msg;
+	size_t leaves[2] = { 0, 0 }, body_len = 0;
+
+	(void)state;
+	buffer_init(&msg, 0);
+	buffer_append_str(&msg, "From: a@example.test\r\nMIME-Version: 1.0\r\n"
+			  "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+			  "--b\r\nContent-Type: text/plain\r\n\r\nsee the dump\r\n"
+			  "--b\r\nContent-Type: text/plain; name=dump.sql\r\n"
+			  "Content-Disposition: attachment; filename=dump.sql\r\n\r\n");
+	for (unsigned int i = 0; i < 30000; i++) {
+		buffer_append_str(&msg, "--\r\n-- Name: t; Type: TABLE\r\n--\r\nX: 1\r\n");
+		body_len += 2 + 24 + 2 + 4 + 4 * 1;
+	}
+	buffer_append_str(&msg, "\r\n--b--\r\n");
+	assert_int_equal(mime_limit_size((const unsigned char *)msg.data, msg.used), msg.used);
+	mime_foreach_leaf(pool, (const unsigned char *)msg.data, msg.used, count_leaf_cb, leaves);
+	assert_int_equal(leaves[0], 2);
+	/* "see the dump" and the whole dump, line ends as GMime gives them */
+	assert_true(leaves[1] >= 12 + body_len);
+
+	/* once a header declares a boundary that starts with a space, "-- "
+	   lines count like any other */
+	buffer_reset(&msg);
+	buffer_append_str(&msg, "From: a@example.test\r\nMIME-Version: 1.0\r\n"
+			  "Content-Type: multipart/mixed; boundary=\" sp\"\r\n\r\n");
+	for (unsigned int i = 0; i < 20000; i++)
+		buffer_append_str(&msg, "-- sp\r\n\r\n");
+	assert_int_equal(mime_limit_size((const unsigned char *)msg.data, msg.used),
+			 nth_offset(&msg, "-- sp", MIME_LIMIT_DELIMITER_LINES + 1));
+	buffer_free(&msg);
+	pool_destroy(&pool);
+}
+
+/* Header blocks: too many field lines or bytes, at the top, in a part or
+   in an attached message, end what GMime sees. */
+static void test_limit_headers(void **state)
+{
+	struct pool *pool = pool_create(4096);
+	struct mime_summary sum;
+	struct buffer msg;
+	size_t cut;
+
+	(void)state;
+	buffer_init(&msg, 0);
+	buffer_append_str(&msg, "From: a@example.test\r\nSubject: many\r\n");
+	for (unsigned int i = 0; i < 30000; i++)
+		buffer_printf(&msg, "X-H%u: v\r\n", i);
+	buffer_append_str(&msg, "\r\nbody\r\n");
+	assert_int_equal(mime_limit_size((const unsigned char *)msg.data, msg.used),
+			 nth_offset(&msg, "X-H", MIME_LIMIT_HEADER_LINES - 1));
+	mime_summarize(pool, (const unsigned char *)msg.data, msg.used, &sum);
+	assert_string_equal(sum.subject, "many");
+	assert_int_equal(sum.size, msg.used);
+
+	/* one 2 MB field: the header block would pass 1 MiB */
+	buffer_reset(&msg);
+	buffer_append_str(&msg, "From: a@example.test\r\nSubject: long\r\nTo: ");
+	for (unsigned int i = 0; i < 100000; i++)
+		buffer_printf(&msg, "x%06u@example.test, ", i);
+	buffer_append_str(&msg, "y@example.test\r\n\r\nbody\r\n");
+	cut = mime_limit_size((const unsigned char *)msg.data, msg.used);
+	assert_int_equal(cut, nth_offset(&msg, "To: ", 1));
+	mime_summarize(pool, (const unsigned char *)msg.data, msg.used, &sum);
+	assert_string_equal(sum.subject, "long");
+
+	/* an attached message's header counts as well */
+	buffer_reset(&msg);
+	buffer_append_str(&msg, "From: a@example.test\r\nMIME-Version: 1.0\r\n"
+			  "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+			  "--b\r\nContent-Type: message/rfc822\r\n\r\n");
+	for (unsigned int i = 0; i < 30000; i++)
+		buffer_printf(&msg, "X-E%u: v\r\n", i);
+	buffer_append_str(&msg, "\r\ninner\r\n--b--\r\n");
+	assert_int_equal(mime_limit_size((const unsigned char *)msg.data, msg.used),
+			 nth_offset(&msg, "X-E", MIME_LIMIT_HEADER_LINES - 3));
+	buffer_free(&msg);
+	pool_destroy(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +342,9 @@ int main(void)
 		cmocka_unit_test(test_region_split),
 		cmocka_unit_test(test_region_measure),
 		cmocka_unit_test(test_leaves),
+		cmocka_unit_test(test_limit_many_parts),
+		cmocka_unit_test(test_limit_dash_lines),
+		cmocka_unit_test(test_limit_headers),
 	};
 	const char *srcdir = getenv("INFOSTORE_SRCDIR");
 
