@@ -20,8 +20,19 @@ int cli_calendar_list(struct cli *cli);
 
 /* Load the config (all errors printed to stderr); NULL means exit 78. */
 struct conf *cli_load_conf(struct cli *cli, int check_files);
-/* Open the store of conf; NULL means exit 75 (message printed). */
+/* Open the store of conf; NULL means exit 75 (message printed). Run as
+   root with [server] user set, the command becomes that user first. */
 struct store *cli_open_store(const struct conf *conf);
+/* For serve: open the store still as root (ports are bound later), after
+   cli_privileges_prepare(). NULL means exit 75 (message printed). */
+struct store *cli_open_store_privileged(const struct conf *conf);
+
+/* cli-privileges.c. As root with [server] user set: create data_dir and
+   give the store's files to that user. 0, or -1 (message printed). */
+int cli_privileges_prepare(const struct conf *conf);
+/* Become [server] user for good (no-op when unset). 0, or -1 (message
+   printed) if that is impossible or data_dir is then unusable. */
+int cli_privileges_drop(const struct conf *conf);
 /* Is one of the arguments --help or -h? */
 int cli_wants_help(const struct cli *cli);
 

@@ -18,9 +18,6 @@
 #include "tls.h"
 #include "web-server.h"
 
-#include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,35 +92,6 @@ static void serve_sighup(void *context)
 		log_info("server", "TLS certificate reloaded");
 }
 
-static int serve_drop_privileges(const struct conf *conf)
-{
-	struct passwd *pw;
-
-	if (conf->run_user == NULL)
-		return 0;
-	pw = getpwnam(conf->run_user);
-	if (pw == NULL) {
-		fprintf(stderr, "%s: user: no such system user: %s\n",
-			conf->path, conf->run_user);
-		return -1;
-	}
-	if (getuid() != 0) {
-		if (getuid() == pw->pw_uid)
-			return 0;
-		fprintf(stderr, "infostore: user = %s needs starting as root\n",
-			conf->run_user);
-		return -1;
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		fprintf(stderr, "infostore: cannot drop privileges to %s: %s\n",
-			conf->run_user, strerror(errno));
-		return -1;
-	}
-	log_info("server", "running as user=%s", conf->run_user);
-	return 0;
-}
-
 int cli_serve(struct cli *cli)
 {
 	struct serve_ctx ctx;
@@ -145,7 +113,11 @@ int cli_serve(struct cli *cli)
 	if (ctx.conf == NULL)
 		return EX_CONFIG;
 	ctx.srv.conf = ctx.conf;
-	ctx.srv.store = cli_open_store(ctx.conf);
+	if (cli_privileges_prepare(ctx.conf) < 0) {
+		conf_free(&ctx.conf);
+		return EX_CONFIG;
+	}
+	ctx.srv.store = cli_open_store_privileged(ctx.conf);
 	if (ctx.srv.store == NULL) {
 		conf_free(&ctx.conf);
 		return EX_TEMPFAIL;
@@ -184,10 +156,13 @@ int cli_serve(struct cli *cli)
 		ret = EX_OSERR;
 		goto out;
 	}
-	if (serve_drop_privileges(ctx.conf) < 0) {
+	/* ports bound and the key loaded: from here on, [server] user */
+	if (cli_privileges_drop(ctx.conf) < 0) {
 		ret = EX_CONFIG;
 		goto out;
 	}
+	if (ctx.conf->run_user != NULL)
+		log_info("server", "running as user=%s", ctx.conf->run_user);
 	ioloop_add_signal(ctx.srv.ioloop, SIGTERM, serve_sigterm, &ctx);
 	ioloop_add_signal(ctx.srv.ioloop, SIGINT, serve_sigterm, &ctx);
 	ioloop_add_signal(ctx.srv.ioloop, SIGHUP, serve_sighup, &ctx);

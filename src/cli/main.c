@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: infostore [-c FILE] COMMAND [ARGS]\n"
@@ -59,7 +60,7 @@ struct conf *cli_load_conf(struct cli *cli, int check_files)
 	return conf_load(cli->config_path, check_files != 0, stderr);
 }
 
-struct store *cli_open_store(const struct conf *conf)
+struct store *cli_open_store_privileged(const struct conf *conf)
 {
 	struct store *store;
 	const char *error;
@@ -69,6 +70,16 @@ struct store *cli_open_store(const struct conf *conf)
 		return NULL;
 	}
 	return store;
+}
+
+struct store *cli_open_store(const struct conf *conf)
+{
+	/* an admin command run by root writes as the daemon's user, so that
+	   nothing in the store ends up owned by root */
+	if (geteuid() == 0 &&
+	    (cli_privileges_prepare(conf) < 0 || cli_privileges_drop(conf) < 0))
+		return NULL;
+	return cli_open_store_privileged(conf);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,156 @@
+"""Security properties of the daemon as a whole: privilege drop to
+[server] user with a store that user owns, and hostile input that must
+cost little and leave the server answering."""
+import os
+import pwd
+import stat
+import time
+import unittest
+
+from infostore_harness import InfostoreServer, make_message
+
+
+def wait_for(predicate, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def proc_ids(pid):
+    """(real, effective, saved) uids and gids of a process, from /proc."""
+    uids = gids = None
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                uids = tuple(int(x) for x in line.split()[1:4])
+            elif line.startswith("Gid:"):
+                gids = tuple(int(x) for x in line.split()[1:4])
+    return uids, gids
+
+
+def owners(top):
+    """Every path under top whose owner is not the expected one."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in [""] + dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            found[path] = (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode))
+    return found
+
+
+@unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0,
+                     "privilege drop needs root")
+class PrivilegeDropTest(unittest.TestCase):
+    """[server] user: the daemon binds and loads its key as root, then runs
+    as that user; the store it and the admin commands write belongs to
+    that user and is readable by nobody else."""
+
+    RUN_USER = "nobody"
+
+    def setUp(self):
+        try:
+            self.pw = pwd.getpwnam(self.RUN_USER)
+        except KeyError:
+            self.skipTest("no user %s" % self.RUN_USER)
+        # LeakSanitizer stops the world with ptrace, which a process that
+        # changed its uid (no longer dumpable) does not allow.
+        old = os.environ.get("ASAN_OPTIONS")
+        os.environ["ASAN_OPTIONS"] = (old + ":" if old else "") + "detect_leaks=0"
+        self.addCleanup(self._restore_env, old)
+
+    def _restore_env(self, old):
+        if old is None:
+            os.environ.pop("ASAN_OPTIONS", None)
+        else:
+            os.environ["ASAN_OPTIONS"] = old
+
+    def _server(self, user):
+        conf = {"server": {"user": user}} if user else None
+        srv = InfostoreServer(listeners=("imaps", "lmtp"), conf=conf)
+        self.addCleanup(srv.cleanup)
+        # the run user must be able to reach data_dir (mkdtemp made 0700)
+        os.chmod(srv.dir, 0o711)
+        return srv
+
+    def _deliver_and_read(self, srv, subject):
+        lmtp = srv.lmtp()
+        try:
+            lmtp.sendmail("bob@example.test", ["alice@example.test"],
+                          make_message(subject=subject))
+        finally:
+            lmtp.quit()
+        imap = srv.imap(login="alice@example.test")
+        try:
+            imap.select("INBOX")
+            typ, data = imap.search(None, "SUBJECT", '"%s"' % subject)
+            self.assertEqual(typ, "OK")
+            self.assertEqual(len(data[0].split()), 1, data)
+        finally:
+            imap.logout()
+
+    def _check_store_owned(self, srv):
+        for path, (uid, gid, mode) in owners(srv.data_dir).items():
+            self.assertEqual((uid, gid), (self.pw.pw_uid, self.pw.pw_gid),
+                             "%s is owned by %d:%d" % (path, uid, gid))
+            self.assertEqual(mode & 0o077, 0, "%s has mode %o" % (path, mode))
+
+    def test_daemon_runs_as_user(self):
+        srv = self._server(self.RUN_USER)
+        srv.start()   # users added by `infostore user add` run as root
+        self.assertTrue(wait_for(lambda: "running as user=nobody" in srv.read_log()),
+                        srv.read_log())
+        uids, gids = proc_ids(srv.proc.pid)
+        self.assertEqual(uids, (self.pw.pw_uid,) * 3)
+        self.assertEqual(gids, (self.pw.pw_gid,) * 3)
+        self._deliver_and_read(srv, "dropped privileges")
+        # the CLI run by root works as the user too
+        srv.deliver("alice@example.test", make_message(subject="from the cli"))
+        self._check_store_owned(srv)
+        srv.stop()
+
+    def test_store_made_by_root_is_handed_over(self):
+        """A store root made before [server] user was set (files owned by
+        root, blobs included) is given to the user at the next start."""
+        srv = self._server(None)
+        srv.start()
+        self._deliver_and_read(srv, "as root")
+        srv.stop()
+        root_owned = [p for p, (uid, _, _) in owners(srv.data_dir).items() if uid == 0]
+        self.assertTrue(any("/blobs/" in p for p in root_owned), root_owned)
+
+        settings = srv.settings()
+        settings["server"]["user"] = self.RUN_USER
+        srv.write_conf(settings)
+        srv.start()
+        self._deliver_and_read(srv, "as nobody")
+        imap = srv.imap(login="alice@example.test")
+        try:
+            imap.select("INBOX")
+            typ, data = imap.fetch(b"1", "(BODY[HEADER.FIELDS (SUBJECT)])")
+            self.assertEqual(typ, "OK")
+            self.assertIn(b"as root", data[0][1])
+        finally:
+            imap.logout()
+        self._check_store_owned(srv)
+        srv.stop()
+
+    def test_unknown_user_is_a_config_error(self):
+        srv = self._server("no-such-user-infostore")
+        srv.create_users = False
+        proc = srv.cli("user", "list")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn(b"no such system user", proc.stderr)
+        import subprocess
+        from infostore_harness import BIN
+        proc = subprocess.run([BIN, "-c", srv.conf_path, "serve"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(proc.returncode, 78, proc.stderr)
+        self.assertIn(b"no such system user", proc.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
