@@ -45,6 +45,27 @@ static const char *deliver_eol(const unsigned char *data, size_t size)
 	return nl == NULL ? "\r\n" : "\n";
 }
 
+/*
+ * A trace header value on one line: control characters (CR, LF, NUL...)
+ * become '?'. The LMTP parser already refuses them, but the sender and
+ * the LHLO name come from outside, and a line break in them would let
+ * the sender of a message add headers above every other one (where
+ * Return-Path and Received are trusted most).
+ */
+static const char *deliver_trace_text(struct pool *pool, const char *text)
+{
+	char *out;
+
+	if (text == NULL)
+		return NULL;
+	out = p_strdup(pool, text);
+	for (char *p = out; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
+	return out;
+}
+
 static int deliver_write_blob(struct store *store, struct pool *pool,
 			      struct deliver_item *item)
 {
@@ -52,18 +73,20 @@ static int deliver_write_blob(struct store *store, struct pool *pool,
 	const unsigned char *data = item->hook.data;
 	size_t size = item->hook.size;
 	const char *eol = deliver_eol(data, size);
+	const char *sender = deliver_trace_text(pool, req->sender);
+	const char *received = deliver_trace_text(pool, req->received);
 	struct store_blob_writer *writer;
 	const unsigned char *stored;
 	size_t stored_size;
 	char *trace = NULL;
 
-	if (req->sender != NULL && req->received != NULL)
+	if (sender != NULL && received != NULL)
 		trace = p_printf(pool, "Return-Path: <%s>%sReceived: %s%s",
-				 req->sender, eol, req->received, eol);
-	else if (req->sender != NULL)
-		trace = p_printf(pool, "Return-Path: <%s>%s", req->sender, eol);
-	else if (req->received != NULL)
-		trace = p_printf(pool, "Received: %s%s", req->received, eol);
+				 sender, eol, received, eol);
+	else if (sender != NULL)
+		trace = p_printf(pool, "Return-Path: <%s>%s", sender, eol);
+	else if (received != NULL)
+		trace = p_printf(pool, "Received: %s%s", received, eol);
 
 	writer = store_blob_writer_create(store);
 	if (writer == NULL)
