@@ -15,6 +15,8 @@
 #include "web-sanitize.h"
 #include "web-tz.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <string.h>
 
 static struct pool *pool;
@@ -309,6 +311,41 @@ static void test_tz(void **state)
 	assert_null(web_tz_get("Nowhere/Nothing"));
 }
 
+/* One client naming many zones (in its cookie) must not use up the zone
+   cache for everyone else. */
+static void test_tz_cache_not_exhausted(void **state)
+{
+	DIR *dir = opendir("/usr/share/zoneinfo/America");
+	struct dirent *d;
+	unsigned int tried = 0, loaded = 0;
+
+	(void)state;
+	if (dir == NULL || web_tz_get("America/New_York") == NULL) {
+		if (dir != NULL)
+			closedir(dir);
+		skip();
+		return;
+	}
+	while ((d = readdir(dir)) != NULL && tried < 120) {
+		char name[300];
+
+		snprintf(name, sizeof(name), "America/%s", d->d_name);
+		if (d->d_type != DT_REG || !web_tz_name_valid(name))
+			continue;
+		tried++;
+		if (web_tz_get(name) != NULL)
+			loaded++;
+	}
+	closedir(dir);
+	if (tried < 100) {
+		skip();
+		return;
+	}
+	assert_int_equal(loaded, tried);
+	assert_non_null(web_tz_get("Pacific/Auckland"));
+	assert_non_null(web_tz_get("Asia/Tokyo"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +361,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_envelope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tz_cache_not_exhausted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

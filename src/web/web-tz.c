@@ -15,7 +15,11 @@
 
 #define WEB_TZ_DIR "/usr/share/zoneinfo"
 #define WEB_TZ_FILE_MAX (256 * 1024)
-#define WEB_TZ_CACHE_MAX 64
+/* Zones are loaded once and kept. The zone cookie comes from anyone, so
+   the cache must hold every zone a system has (about 600 with posix/ and
+   right/ twice that, a few KiB each): with room for only 64, one client
+   naming 64 zones would leave everyone else's zone unknown until restart. */
+#define WEB_TZ_CACHE_MAX 2048
 
 struct web_tz_type {
 	long utoff;
