@@ -146,6 +146,154 @@ static bool imip_excluded(const struct imip_exclusions *ex, const struct icaltim
 		imip_instants_has(&ex->days, imip_day_number(local));
 }
 
+/*
+ * Rules that can never produce an occurrence: a day of the month that none
+ * of its months has (BYMONTHDAY=30;BYMONTH=2), a day of the year outside
+ * its months. libical's iterator does not see that; it walks day by day to
+ * the year 2582 before it gives up, about a second of the event loop for
+ * each such item on every agenda page, and an invitation can bring any
+ * number of them. Other calendars (RSCALE) are left to libical.
+ */
+static const int imip_month_days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+static int imip_recur_count(const short *list, int size)
+{
+	int n = 0;
+
+	while (n < size && list[n] != ICAL_RECURRENCE_ARRAY_MAX)
+		n++;
+	return n;
+}
+
+/* BYSETPOS (RFC 5545 3.3.10) picks from the set of one period: is every
+   position outside the largest set the rule can make? (An upper bound,
+   so a rule that may match is never called impossible.) */
+static bool imip_recur_setpos_never(const struct icalrecurrencetype *r,
+				    const bool month[12])
+{
+	int nmonths = 0, days, weeks, times, nday, nmday;
+	long set;
+
+	for (int m = 0; m < 12; m++)
+		nmonths += month[m] ? 1 : 0;
+	switch (r->freq) {
+	case ICAL_YEARLY_RECURRENCE:
+		days = 366;
+		weeks = 53;
+		break;
+	case ICAL_MONTHLY_RECURRENCE:
+		days = 31;
+		weeks = 5;
+		nmonths = 1;
+		break;
+	case ICAL_WEEKLY_RECURRENCE:
+		days = 7;
+		weeks = 1;
+		nmonths = 1;
+		break;
+	default:
+		days = 1;
+		weeks = 1;
+		nmonths = 1;
+		break;
+	}
+	nday = imip_recur_count(r->by_day, ICAL_BY_DAY_SIZE);
+	if (nday > 0) {
+		bool ordinal = false;
+
+		for (int i = 0; i < nday; i++)
+			ordinal = ordinal || icalrecurrencetype_day_position(r->by_day[i]) != 0;
+		/* "2MO" is one day per month (or year); "MO" one per week */
+		if (ordinal && nday * nmonths < days)
+			days = nday * nmonths;
+		else if (!ordinal && nday * weeks < days)
+			days = nday * weeks;
+	}
+	nmday = imip_recur_count(r->by_month_day, ICAL_BY_MONTHDAY_SIZE);
+	if (nmday > 0 && nmday * nmonths < days)
+		days = nmday * nmonths;
+	times = 1;
+	if (imip_recur_count(r->by_hour, ICAL_BY_HOUR_SIZE) > 0)
+		times *= imip_recur_count(r->by_hour, ICAL_BY_HOUR_SIZE);
+	if (imip_recur_count(r->by_minute, ICAL_BY_MINUTE_SIZE) > 0)
+		times *= imip_recur_count(r->by_minute, ICAL_BY_MINUTE_SIZE);
+	if (imip_recur_count(r->by_second, ICAL_BY_SECOND_SIZE) > 0)
+		times *= imip_recur_count(r->by_second, ICAL_BY_SECOND_SIZE);
+	set = (long)days * times;
+	for (int i = 0; i < ICAL_BY_SETPOS_SIZE && r->by_set_pos[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		int pos = r->by_set_pos[i] < 0 ? -r->by_set_pos[i] : r->by_set_pos[i];
+
+		if (pos >= 1 && pos <= set)
+			return false;
+	}
+	return true;
+}
+
+static bool imip_recur_never(const struct icalrecurrencetype *r)
+{
+	bool month[12];
+	int maxday = 0;
+
+	if (r->rscale != NULL)
+		return false;
+	for (int m = 0; m < 12; m++)
+		month[m] = r->by_month[0] == ICAL_RECURRENCE_ARRAY_MAX;
+	for (int i = 0; i < ICAL_BY_MONTH_SIZE && r->by_month[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		int m = icalrecurrencetype_month_month(r->by_month[i]);
+
+		if (m >= 1 && m <= 12)
+			month[m - 1] = true;
+	}
+	for (int m = 0; m < 12; m++) {
+		if (month[m] && imip_month_days[m] > maxday)
+			maxday = imip_month_days[m];
+	}
+	if (maxday == 0)
+		return true;
+	if (r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+		bool possible = false;
+
+		for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+		     r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX && !possible; i++) {
+			int d = r->by_month_day[i] < 0 ? -r->by_month_day[i] : r->by_month_day[i];
+
+			possible = d >= 1 && d <= maxday;
+		}
+		if (!possible)
+			return true;
+	}
+	if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX &&
+	    imip_recur_setpos_never(r, month))
+		return true;
+	if (r->by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX &&
+	    r->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+		bool possible = false;
+
+		/* the month of each day of the year, in a common and a leap year */
+		for (int i = 0; i < ICAL_BY_YEARDAY_SIZE &&
+		     r->by_year_day[i] != ICAL_RECURRENCE_ARRAY_MAX && !possible; i++) {
+			for (int leap = 0; leap < 2 && !possible; leap++) {
+				int len = leap ? 366 : 365;
+				int day = r->by_year_day[i] > 0 ? r->by_year_day[i] :
+					len + 1 + r->by_year_day[i];
+
+				for (int m = 0; m < 12 && day >= 1 && day <= len; m++) {
+					int mdays = m == 1 && !leap ? 28 : imip_month_days[m];
+
+					if (day <= mdays) {
+						possible = month[m];
+						break;
+					}
+					day -= mdays;
+				}
+			}
+		}
+		if (!possible)
+			return true;
+	}
+	return false;
+}
+
 /* The series' own instances (DTSTART, RRULE, RDATE minus EXDATE) that no
    exception replaces. */
 static void imip_expand_master(struct pool *pool, icalcomponent *master,
@@ -178,6 +326,8 @@ static void imip_expand_master(struct pool *pool, icalcomponent *master,
 		icalrecur_iterator *iter;
 		struct icaltimetype next;
 
+		if (imip_recur_never(&recur))
+			goto rdates;  /* DTSTART alone */
 		if (recur.count == 0 && icaltime_is_null_time(recur.until)) {
 			list->infinite = true;
 			/* no window: the caller wants the span, which has no

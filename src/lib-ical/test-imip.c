@@ -535,6 +535,71 @@ static void test_hostile_rules(void **state)
 	pool_destroy(&pool);
 }
 
+/* Occurrences of a series from DTSTART 2026-01-05 09:00Z with rule in
+   [from, to). */
+static int expand_rule(struct pool *pool, const char *rule, time_t from, time_t to,
+		       struct occ_list *list)
+{
+	const char *error;
+	const char *ical = p_printf(pool,
+		"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:n\r\nDTSTART:20260105T090000Z\r\n"
+		"DTEND:20260105T100000Z\r\nRRULE:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", rule);
+
+	list->count = 0;
+	return imip_item_expand(pool, ical, from, to, 100, occ_cb, list, &error);
+}
+
+/* Rules that never match: libical walks them day by day to the year 2582
+   (about a second each, on the event loop, for every agenda page). They
+   give DTSTART alone, at once; rules that do match are not touched. */
+static void test_rules_that_never_match(void **state)
+{
+	static const char *const never[] = {
+		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+		"FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+		"FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2",
+		"FREQ=MONTHLY;BYMONTHDAY=-30;BYMONTH=2",
+		"FREQ=DAILY;BYMONTH=4,6,9,11;BYMONTHDAY=31;UNTIL=99991231T000000Z",
+		"FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6",
+		"FREQ=YEARLY;BYYEARDAY=1;BYMONTH=2",
+		"FREQ=DAILY;BYYEARDAY=-1;BYMONTH=11",
+	};
+	struct pool *pool = pool_create(4096);
+	struct occ_list list = { .count = 0 };
+	clock_t start = clock();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++) {
+		/* the window of DTSTART has DTSTART, a later one nothing */
+		assert_int_equal(expand_rule(pool, never[i], utc(2026, 1, 1, 0, 0),
+					     utc(2026, 2, 1, 0, 0), &list), 1);
+		assert_int_equal(list.occ[0].start, utc(2026, 1, 5, 9, 0));
+		assert_int_equal(expand_rule(pool, never[i], utc(2026, 11, 1, 0, 0),
+					     utc(2026, 12, 1, 0, 0), &list), 0);
+	}
+	/* seconds of CPU each without the check */
+	assert_true(clock() - start < 2 * CLOCKS_PER_SEC);
+
+	/* the same shapes that can match still do */
+	assert_int_equal(expand_rule(pool, "FREQ=MONTHLY;BYMONTHDAY=31", utc(2026, 2, 1, 0, 0),
+				     utc(2027, 1, 1, 0, 0), &list), 6);
+	assert_int_equal(expand_rule(pool, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+				     utc(2026, 2, 1, 0, 0), utc(2033, 1, 1, 0, 0), &list), 2);
+	assert_int_equal(list.occ[0].start, utc(2028, 2, 29, 9, 0));
+	assert_int_equal(expand_rule(pool, "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+				     utc(2027, 1, 1, 0, 0), utc(2028, 1, 1, 0, 0), &list), 12);
+	assert_int_equal(list.occ[0].start, utc(2027, 1, 29, 9, 0));
+	assert_int_equal(expand_rule(pool, "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5",
+				     utc(2026, 2, 1, 0, 0), utc(2027, 1, 1, 0, 0), &list), 4);
+	assert_int_equal(expand_rule(pool, "FREQ=YEARLY;BYMONTH=3;BYDAY=SU;BYSETPOS=-1",
+				     utc(2027, 1, 1, 0, 0), utc(2028, 1, 1, 0, 0), &list), 1);
+	assert_int_equal(list.occ[0].start, utc(2027, 3, 28, 9, 0));
+	assert_int_equal(expand_rule(pool, "FREQ=YEARLY;BYYEARDAY=60",
+				     utc(2026, 2, 1, 0, 0), utc(2029, 1, 1, 0, 0), &list), 3);
+	assert_int_equal(list.occ[2].start, utc(2028, 2, 29, 9, 0));
+	pool_destroy(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_folding_everywhere),
 		cmocka_unit_test(test_recur_text_and_times),
 		cmocka_unit_test(test_hostile_rules),
+		cmocka_unit_test(test_rules_that_never_match),
 	};
 	const char *srcdir = getenv("INFOSTORE_SRCDIR");
 	int ret;
