@@ -14,7 +14,7 @@ same machine. Prints one table (messages/s, MB/s, latency p50/p99) and a
 SUMMARY line; --markdown prints the table for bench/README.md.
 
 Usage:
-  bench/lmtp/bench_lmtp_compare.py [--bin build-lmtp-release/src/cli/infostore]
+  bench/lmtp/bench_lmtp_compare.py [--bin build-release/src/cli/infostore]
       [--count 10000] [--senders 1,4] [--rounds 1] [--mbox PATH] [--markdown]
 Needs root for the Dovecot anchor (its own user and directories); runs on
 loopback only and stops only the processes it started.
@@ -148,7 +148,7 @@ class Infostore:
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default=os.path.join(ROOT, "build-lmtp-release", "src", "cli",
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build-release", "src", "cli",
                                                   "infostore"))
     ap.add_argument("--count", type=int, default=10000)
     ap.add_argument("--senders", default="1,4")
@@ -168,8 +168,8 @@ def main():
     if any(s not in DOVECOT_USERS for s in senders):
         sys.exit("--senders: 1 and/or 4")
     if not os.path.exists(args.bin):
-        sys.exit("no %s: build it with\n  meson setup build-lmtp-release -Dbuildtype=release "
-                 "-Dtests=false && ninja -C build-lmtp-release" % args.bin)
+        sys.exit("no %s: build it with\n  meson setup build-release -Dbuildtype=release "
+                 "-Dtests=false && ninja -C build-release" % args.bin)
     if not os.path.exists(args.mbox):
         subprocess.run([sys.executable, os.path.join(SHARED, "gen_mbox.py"), args.mbox],
                        check=True)
