@@ -69,6 +69,7 @@ struct outbound_job {
 struct outbound {
 	struct server *srv;
 	struct timer *timer;
+	struct ioloop_notify *kick;        /* thread-safe wake-up */
 	struct tls_context *tls;
 	struct smtp_client *client;
 	struct outbound_job *job;          /* at most one at a time */
@@ -91,10 +92,19 @@ static void outbound_tick(void *context)
 	outbound_run();
 }
 
+static void outbound_kicked(void *context)
+{
+	(void)context;
+	if (!outbound->draining)
+		timer_reset(outbound->timer, 0);
+}
+
 void outbound_kick(void)
 {
-	if (outbound != NULL && !outbound->draining)
-		timer_reset(outbound->timer, 0);
+	/* through a notify: outbound_queue_message() may run on a thread
+	   other than the loop's */
+	if (outbound != NULL)
+		ioloop_notify_fire(outbound->kick);
 }
 
 static void outbound_job_free(struct outbound_job *job)
@@ -547,6 +557,7 @@ int outbound_init(struct server *srv, const char **error_r)
 	outbound->tls = tls_client_context_create(false);
 	/* first look once the loop runs */
 	outbound->timer = timer_add(srv->ioloop, 0, false, outbound_tick, NULL);
+	outbound->kick = ioloop_notify_create(srv->ioloop, outbound_kicked, NULL);
 	server_add_drain_hook(srv, outbound_drain, NULL);
 	return 0;
 }
@@ -566,6 +577,7 @@ void outbound_deinit(void)
 		}
 	}
 	timer_remove(&outbound->timer);
+	ioloop_notify_destroy(&outbound->kick);
 	tls_context_destroy(&outbound->tls);
 	free(outbound);
 	outbound = NULL;

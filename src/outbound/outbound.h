@@ -15,7 +15,8 @@ struct store;
 int outbound_init(struct server *srv, const char **error_r);
 void outbound_deinit(void);
 /* Something was queued: try to send now rather than at the next tick.
-   Does nothing outside the daemon (the CLI queues; `serve` sends). */
+   Safe from any thread. Does nothing outside the daemon (the CLI queues;
+   `serve` finds the entry within a minute and sends it). */
 void outbound_kick(void);
 
 /*
