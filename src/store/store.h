@@ -292,14 +292,16 @@ int store_blob_writer_write(struct store_blob_writer *writer,
 uint64_t store_blob_writer_size(const struct store_blob_writer *writer);
 /* The fd of the temporary file (for parsing what was written). */
 int store_blob_writer_fd(const struct store_blob_writer *writer);
-/* Make the blob durable; its id (33 bytes with NUL) into blob_r. sync:
-   false lets the caller sync several blobs together with
-   store_blob_sync_dirs() before committing the index. */
+/* Move the blob into place; its id (33 bytes with NUL) into blob_r.
+   sync true: durable now (fdatasync, rename, directory fsync). sync false:
+   renamed but not yet durable; the caller must call store_blob_sync_dirs()
+   (one syncfs() for every such blob) before committing the index. */
 int store_blob_writer_finish(struct store_blob_writer *writer, bool sync,
 			     char blob_r[33]);
 void store_blob_writer_abort(struct store_blob_writer **writer);
 void store_blob_writer_free(struct store_blob_writer **writer);
-/* fsync the blob directories touched since the last call. */
+/* Make every blob finished without sync since the last call durable,
+   with their renames (syncfs). 0, or -1 (STORE_ERROR_TEMP). */
 int store_blob_sync_dirs(struct store *store);
 /* Remove a blob that no message uses (after a failed index commit). */
 void store_blob_unlink(struct store *store, const char *blob);
@@ -376,7 +378,11 @@ struct store_web_session {
 	const char *csrf;
 	time_t expires;
 };
-/* Session ids are stored hashed: a leaked index gives no sessions. */
+/* Session ids are stored hashed: a leaked index gives no sessions. A
+   user keeps at most STORE_WEB_SESSIONS_PER_USER sessions: creating one
+   more ends the oldest (each login makes one, and a client that logs in
+   again and again must not grow the table without bound). 0 or -1. */
+#define STORE_WEB_SESSIONS_PER_USER 50
 int store_web_session_create(struct store *store, int64_t user_id,
 			     time_t expires, const char *id, const char *csrf);
 int store_web_session_lookup(struct store *store, const char *id,
