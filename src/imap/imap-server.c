@@ -44,7 +44,7 @@ int imap_server_init(struct server *srv, const char **error_r)
 	server_add_drain_hook(srv, imap_server_drain, NULL);
 	imap_writer_init(srv->ioloop, conf->data_dir);
 	if (store_imap_tune(srv->store) < 0)
-		log_warning("imap", "cannot memory-map the index: %s",
+		log_warning("imap", "cannot tune the index cache: %s",
 			    store_last_error_detail(srv->store));
 	return 0;
 }

@@ -26,8 +26,8 @@ struct store_imap_search_row {
 };
 
 /*
- * Tune the daemon's loop store handle for IMAP's read pattern: the index
- * memory-mapped (reads of 100,000 rows without a pread each). 0 or -1.
+ * Tune the daemon's loop store handle for IMAP's read pattern (whole
+ * mailboxes at a time): a bigger page cache. 0 or -1.
  */
 int store_imap_tune(struct store *store);
 
