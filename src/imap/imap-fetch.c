@@ -545,6 +545,21 @@ static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
 	bool seen_set = fetch->seen_count > 0 && fetch_seen_was_set(fetch, msg->uid);
 	const char *sep = "";
 
+	if (fetch->body_count > 0) {
+		/* before anything is written: the row was read, but another
+		   session may have expunged the message since and its body
+		   gone with the commit */
+		errno = 0;
+		fm.fd = store_blob_open(client->srv->store, msg->blob);
+		if (fm.fd < 0) {
+			if (errno != ENOENT)
+				log_error("imap", "cannot open message uid=%u: %s", msg->uid,
+					  store_last_error_detail(client->srv->store));
+			fetch->expunged = true;
+			return;
+		}
+	}
+
 	if (((fetch->items & IMAP_FETCH_FLAGS) != 0 || seen_set) &&
 	    msg->keywords != NULL && *msg->keywords != '\0') {
 		/* a keyword the client has not been told of yet: FLAGS first */
@@ -599,11 +614,6 @@ static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
 		sep = " ";
 	}
 	if (fetch->body_count > 0) {
-		fm.fd = store_blob_open(client->srv->store, msg->blob);
-		if (fm.fd < 0)
-			log_error("imap", "cannot open message uid=%u blob=%s: %s",
-				  msg->uid, msg->blob,
-				  store_last_error_detail(client->srv->store));
 		for (unsigned int i = 0; i < fetch->body_count; i++) {
 			fetch_body(cmd, fetch, &fetch->bodies[i], &fm, sep, out);
 			sep = " ";
