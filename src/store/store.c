@@ -175,30 +175,27 @@ static int store_mkdir(const char *path)
  * files 0644 (less the umask) and gives the -wal and -shm files the mode
  * of the database, so create the database 0600 before SQLite does, and
  * take the group and other bits off files an older version left.
+ *
+ * By path only, never through a descriptor: closing any descriptor of a
+ * file drops every POSIX lock this process holds on it, and the daemon
+ * opens a handle per thread while others are in use. Without its locks,
+ * another process closing its connection takes itself for the last one,
+ * checkpoints and deletes the WAL the daemon goes on writing to, and the
+ * daemon's later commits are lost. mknod() makes the file without
+ * opening it.
  */
 static int store_index_private(const char *path)
 {
-	static const char *const companions[] = { "-wal", "-shm", "-journal" };
-	char cpath[4096 + 16];
+	static const char *const files[] = { "", "-wal", "-shm", "-journal" };
+	char fpath[4096 + 16];
 	struct stat st;
-	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (mknod(path, S_IFREG | 0600, 0) < 0 && errno != EEXIST)
 		return -1;
-	if (fstat(fd, &st) < 0 ||
-	    ((st.st_mode & 077) != 0 && fchmod(fd, st.st_mode & 0700) < 0)) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	close(fd);
-	for (size_t i = 0; i < sizeof(companions) / sizeof(*companions); i++) {
-		snprintf(cpath, sizeof(cpath), "%s%s", path, companions[i]);
-		if (lstat(cpath, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (st.st_mode & 077) != 0 && chmod(cpath, st.st_mode & 0700) < 0)
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(fpath, sizeof(fpath), "%s%s", path, files[i]);
+		if (lstat(fpath, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 077) != 0 && chmod(fpath, st.st_mode & 0700) < 0)
 			return -1;
 	}
 	return 0;

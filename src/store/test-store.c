@@ -15,11 +15,14 @@
 #include "secret.h"
 #include "store.h"
 
+#include <sqlite3.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char data_dir[256];
@@ -449,6 +452,35 @@ static void test_outbound_and_gc(void **state)
 	pool_destroy(&pool);
 }
 
+/* Logging in again and again (each login makes a session) keeps at most
+   STORE_WEB_SESSIONS_PER_USER sessions: the oldest go, the newest work,
+   and another user's sessions are not touched. */
+static void test_sessions_per_user(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "sess@example.test");
+	int64_t other = add_user(store, "other@example.test");
+	struct store_web_session sess;
+	unsigned int total = STORE_WEB_SESSIONS_PER_USER + 20;
+	char id[32];
+
+	assert_int_equal(store_web_session_create(store, other, time(NULL) + 60,
+						  "other-session-id-0001", "c"), 0);
+	for (unsigned int i = 0; i < total; i++) {
+		snprintf(id, sizeof(id), "session-id-%06u", i);
+		assert_int_equal(store_web_session_create(store, user, time(NULL) + 60,
+							  id, "c"), 0);
+	}
+	for (unsigned int i = 0; i < total; i++) {
+		snprintf(id, sizeof(id), "session-id-%06u", i);
+		assert_int_equal(store_web_session_lookup(store, id, pool, &sess),
+				 i < total - STORE_WEB_SESSIONS_PER_USER ? 0 : 1);
+	}
+	assert_int_equal(store_web_session_lookup(store, "other-session-id-0001", pool, &sess), 1);
+	pool_destroy(&pool);
+}
+
 static unsigned int file_mode(const char *name)
 {
 	char path[512];
@@ -503,6 +535,70 @@ static void test_private_files(void **state)
 	pool_destroy(&pool);
 }
 
+/* The number of users as another process sees them: a fresh SQLite
+   connection in a child, opened and closed as the CLI or an admin's
+   sqlite3 shell would. */
+static int users_seen_by_another_process(void)
+{
+	char path[512];
+	pid_t pid;
+	int status;
+
+	snprintf(path, sizeof(path), "%s/index.db", data_dir);
+	pid = fork();
+	if (pid == 0) {
+		sqlite3 *db;
+		sqlite3_stmt *stmt;
+		int n = -1;
+
+		if (sqlite3_open(path, &db) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "SELECT count(*) FROM users", -1, &stmt, NULL) == SQLITE_OK) {
+			if (sqlite3_step(stmt) == SQLITE_ROW)
+				n = sqlite3_column_int(stmt, 0);
+			sqlite3_finalize(stmt);
+		}
+		sqlite3_close(db);
+		_exit(n < 0 ? 255 : n);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Opening a second handle in the same process (the daemon opens one per
+   thread) must not drop the first one's locks: POSIX locks go when any
+   descriptor of the file is closed, and without them another process
+   that closes its connection believes it is the last one, checkpoints
+   and deletes the WAL that the daemon goes on writing to, and every
+   later commit of the daemon is lost. */
+static void test_second_handle_keeps_locks(void **state)
+{
+	struct store *store = *state, *second;
+	const char *error;
+
+	struct store_message_iter *iter;
+	struct store_message msg;
+	int64_t user = add_user(store, "one@example.test");
+	int64_t inbox = mailbox_id(store, user, "INBOX");
+	char blob[33];
+
+	add_message(store, inbox, "Subject: a\r\n\r\na\r\n", blob);
+	add_message(store, inbox, "Subject: b\r\n\r\nb\r\n", blob);
+	/* the first handle is inside a read (an IMAP FETCH under way) */
+	iter = store_message_iter_init(store, inbox, 1, UINT32_MAX, STORE_FIELD_STATE);
+	assert_int_equal(store_message_iter_next(iter, &msg), 1);
+	assert_int_equal(store_open(data_dir, &second, &error), 0);
+	assert_int_equal(store_message_iter_next(iter, &msg), 1);
+	store_message_iter_deinit(&iter);
+	assert_int_equal(users_seen_by_another_process(), 1);
+	add_user(store, "two@example.test");
+	assert_int_equal(users_seen_by_another_process(), 2);
+	add_user(second, "three@example.test");
+	assert_int_equal(users_seen_by_another_process(), 3);
+	store_close(&second);
+}
+
 /* A new store under umask 022 is private from the start. */
 static void test_private_new_store(void **state)
 {
@@ -530,6 +626,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_calendar_and_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound_and_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_handle_keeps_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_new_store, setup, teardown),
 	};
 

@@ -154,3 +154,44 @@ class PrivilegeDropTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StoreHandlesTest(unittest.TestCase):
+    """The daemon opens a store handle per thread (the loop, password
+    checks, deliveries) while the others are in use. Nothing it does when
+    opening one may drop the locks of another: without them a process that
+    closes its SQLite connection (the CLI, an admin's sqlite3 shell) takes
+    itself for the last one, checkpoints and deletes the WAL the daemon
+    still writes to, and every later delivery it acknowledges is lost."""
+
+    def test_acknowledged_after_another_process_closed(self):
+        import sqlite3
+        srv = InfostoreServer(listeners=("imaps", "lmtp"))
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        acknowledged = []
+        for i in range(3):
+            lmtp = srv.lmtp()
+            try:
+                lmtp.sendmail("bob@example.test", ["alice@example.test"],
+                              make_message(subject="handles %d" % i))
+            finally:
+                lmtp.quit()
+            acknowledged.append("handles %d" % i)
+            # another process opens the index, reads, and closes
+            db = sqlite3.connect(os.path.join(srv.data_dir, "index.db"), timeout=30)
+            db.execute("SELECT count(*) FROM messages").fetchone()
+            db.close()
+        out = srv.cli("mailbox", "list", "alice@example.test", check=True).stdout.decode()
+        inbox = [l.split("\t") for l in out.splitlines() if l.startswith("INBOX\t")][0]
+        self.assertEqual(int(inbox[1]), len(acknowledged), out)
+        srv.stop()
+        # and after a restart, too
+        srv.start()
+        imap = srv.imap(login="alice@example.test")
+        try:
+            typ, data = imap.select("INBOX")
+            self.assertEqual(int(data[0]), len(acknowledged))
+        finally:
+            imap.logout()
+        srv.stop()
