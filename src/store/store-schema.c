@@ -156,6 +156,10 @@ static const char *const store_migrations[] = {
 	"CREATE TRIGGER outbound_del AFTER DELETE ON outbound BEGIN"
 	"  UPDATE blobs SET refs = refs - 1 WHERE id = OLD.blob_id;"
 	"END;",
+
+	/* 2: a user's sessions by age, for the per-user cap on sessions (and
+	   for deleting a user without scanning every session) */
+	"CREATE INDEX web_sessions_user ON web_sessions (user_id, created);",
 };
 
 #define STORE_SCHEMA_VERSION \

@@ -18,11 +18,19 @@ int store_web_session_create(struct store *store, int64_t user_id,
 	static const char sql[] =
 		"INSERT INTO web_sessions (id_hash, user_id, csrf, created, expires)"
 		" VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	/* the newest sessions stay (rowid breaks ties within a second) */
+	static const char sql_trim[] =
+		"DELETE FROM web_sessions WHERE user_id = ?1 AND rowid NOT IN"
+		" (SELECT rowid FROM web_sessions WHERE user_id = ?1"
+		"  ORDER BY created DESC, rowid DESC LIMIT ?2)";
+	sqlite3_stmt *stmt;
 	char hash[65];
 
-	if (stmt == NULL)
+	if (store_begin(store) < 0)
 		return -1;
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		goto failed;
 	session_hash(id, hash);
 	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 2, user_id);
@@ -30,9 +38,18 @@ int store_web_session_create(struct store *store, int64_t user_id,
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)expires);
 	if (store_step_done(store, stmt, "create session") < 0)
-		return -1;
-	store->own_commits++;
-	return 0;
+		goto failed;
+	stmt = store_stmt(store, sql_trim);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int64(stmt, 1, user_id);
+	sqlite3_bind_int(stmt, 2, STORE_WEB_SESSIONS_PER_USER);
+	if (store_step_done(store, stmt, "trim sessions") < 0)
+		goto failed;
+	return store_commit(store);
+failed:
+	store_rollback(store);
+	return -1;
 }
 
 int store_web_session_lookup(struct store *store, const char *id,
