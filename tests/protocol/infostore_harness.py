@@ -268,6 +268,49 @@ class InfostoreServer:
         return "%s://127.0.0.1:%d%s" % (scheme, port, path)
 
 
+def wait_for(predicate, timeout=20, interval=0.05):
+    """Poll predicate until it returns something true or timeout passes;
+    return its last value (tests assert on it). No sleep-and-hope: the
+    deadline only bounds a wait for a condition that is checked."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+class SharedServerTest(__import__("unittest").TestCase):
+    """One server for all tests of a class. SERVER_ARGS are the keyword
+    arguments of InfostoreServer; configure(settings) may change the
+    settings before the server starts."""
+    SERVER_ARGS = {}
+
+    @classmethod
+    def configure(cls, settings):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = InfostoreServer(**cls.SERVER_ARGS)
+        settings = cls.srv.settings()
+        cls.configure(settings)
+        cls.srv.write_conf(settings)
+        try:
+            cls.srv.start()
+        except BaseException:
+            cls.srv.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.srv.stop()
+        finally:
+            cls.srv.cleanup()
+
+
 def make_message(subject="test", body="Hello.\r\n", sender="bob@example.test",
                  to="alice@example.test", extra_headers="", msgid=None, eol="\r\n"):
     msgid = msgid or "<%d.%d@example.test>" % (time.time_ns(), os.getpid())

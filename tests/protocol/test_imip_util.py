@@ -6,9 +6,8 @@ import email.policy
 import os
 import re
 import time
-import unittest
 
-from infostore_harness import InfostoreServer
+from infostore_harness import InfostoreServer, SharedServerTest, wait_for  # noqa: F401 (re-exported)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(os.path.dirname(HERE), "data", "imip")
@@ -124,34 +123,3 @@ def stored(srv, user, uid):
 def last_uid(srv, user):
     out = srv.cli("mailbox", "list", user, check=True).stdout.decode()
     return [int(l.split("\t")[4]) for l in out.splitlines() if l.startswith("INBOX\t")][0] - 1
-
-
-def wait_for(predicate, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
-
-
-class SharedServerTest(unittest.TestCase):
-    """One server for all tests of a class: SERVER_ARGS for InfostoreServer."""
-    SERVER_ARGS = {}
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = InfostoreServer(**cls.SERVER_ARGS)
-        try:
-            cls.srv.start()
-        except BaseException:
-            cls.srv.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()

@@ -11,21 +11,13 @@ import socket
 import time
 import unittest
 
-from infostore_harness import InfostoreServer, make_message, HOSTNAME
+from infostore_harness import HOSTNAME, InfostoreServer, SharedServerTest, make_message, wait_for
 
 RECEIVED_RE = re.compile(
     rb"Received: from (\S+) \(\[([^\]]+)\]\) by mail\.example\.test \(infostore\) "
     rb"with (U?T?F?8?LMTP) id ([0-9a-f]{16}) for <([^>]+)>; "
     rb"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}\r\n")
 
-
-def wait_for(predicate, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 class Raw:
@@ -100,31 +92,8 @@ def stuff(message):
     return out + b".\r\n"
 
 
-class LmtpBase(unittest.TestCase):
-    listeners = ("lmtp",)
-
-    @classmethod
-    def configure(cls, settings):
-        pass
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = InfostoreServer(listeners=cls.listeners)
-        settings = cls.srv.settings()
-        cls.configure(settings)
-        cls.srv.write_conf(settings)
-        try:
-            cls.srv.start()
-        except Exception:
-            cls.srv.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.srv.stop()
-        finally:
-            cls.srv.cleanup()
+class LmtpBase(SharedServerTest):
+    SERVER_ARGS = {"listeners": ("lmtp",)}
 
     def raw(self):
         c = Raw(("127.0.0.1", self.srv.ports["lmtp"]))

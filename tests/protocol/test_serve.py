@@ -4,20 +4,10 @@ on SIGTERM."""
 import os
 import shutil
 import signal
-import subprocess
-import time
 import unittest
 
-from infostore_harness import InfostoreServer
+from infostore_harness import InfostoreServer, wait_for
 
-
-def wait_for(predicate, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class ServeTest(unittest.TestCase):

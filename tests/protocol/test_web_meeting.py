@@ -5,11 +5,10 @@ external one (through the outbound queue to a fake SMTP relay)."""
 import email
 import email.header
 import re
-import socket
-import threading
 import time
 import unittest
 
+from smtp_relay import Relay
 from infostore_harness import InfostoreServer
 from test_web import ALICE, ALICE_PW, BOB, WebClient
 
@@ -62,71 +61,6 @@ def inbox_subjects(srv, user):
             subjects.append(str(email.header.make_header(
                 email.header.decode_header(msg.get("Subject", "")))))
     return subjects
-
-
-class FakeRelay:
-    """A minimal SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.port = self.sock.getsockname()[1]
-        self.messages = []
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
-
-    def session(self, conn):
-        f = conn.makefile("rwb")
-        f.write(b"220 relay.test ESMTP\r\n")
-        f.flush()
-        rcpts, sender = [], None
-        try:
-            while True:
-                line = f.readline()
-                if not line:
-                    return
-                verb = line[:4].upper()
-                if verb in (b"EHLO", b"HELO"):
-                    f.write(b"250-relay.test\r\n250 8BITMIME\r\n")
-                elif verb == b"MAIL":
-                    sender = line
-                    f.write(b"250 ok\r\n")
-                elif verb == b"RCPT":
-                    rcpts.append(line)
-                    f.write(b"250 ok\r\n")
-                elif verb == b"DATA":
-                    f.write(b"354 go\r\n")
-                    f.flush()
-                    data = b""
-                    while True:
-                        l = f.readline()
-                        if l in (b".\r\n", b".\n", b""):
-                            break
-                        data += l[1:] if l.startswith(b"..") else l
-                    self.messages.append((sender, rcpts, data))
-                    rcpts = []
-                    f.write(b"250 queued\r\n")
-                elif verb == b"QUIT":
-                    f.write(b"221 bye\r\n")
-                    f.flush()
-                    return
-                else:
-                    f.write(b"250 ok\r\n")
-                f.flush()
-        finally:
-            conn.close()
-
-    def close(self):
-        self.sock.close()
 
 
 class WebMeetingTest(unittest.TestCase):
@@ -184,7 +118,7 @@ class WebMeetingTest(unittest.TestCase):
         self.assertIn("DECLINED", out)
 
     def test_external_organizer_reply_through_relay(self):
-        relay = FakeRelay()
+        relay = Relay(tls=False)
         self.addCleanup(relay.close)
         srv = self.start(conf={"outbound": {"relay": "127.0.0.1:%d" % relay.port}})
         uid = "web-ext-%d@example.test" % time.time_ns()
@@ -199,7 +133,8 @@ class WebMeetingTest(unittest.TestCase):
             time.sleep(0.2)
         self.assertTrue(relay.messages, "the relay received nothing")
         sender, rcpts, data = relay.messages[0]
-        self.assertIn(b"carol@partner.test", b"".join(rcpts))
+        self.assertEqual(rcpts, ["carol@partner.test"])
+        self.assertEqual(sender, ALICE)
         unfolded = data.replace(b"\r\n ", b"").replace(b"\n ", b"")
         self.assertIn(b"METHOD:REPLY", unfolded)
         self.assertRegex(unfolded, rb"PARTSTAT=TENTATIVE[^\r\n]*mailto:alice@example\.test")
