@@ -122,6 +122,12 @@ int cli_serve(struct cli *cli)
 		conf_free(&ctx.conf);
 		return EX_TEMPFAIL;
 	}
+	/* a first start has just made blobs/, tmp/ and the index as root */
+	if (cli_privileges_prepare(ctx.conf) < 0) {
+		store_close(&ctx.srv.store);
+		conf_free(&ctx.conf);
+		return EX_CONFIG;
+	}
 	if (ctx.conf->tls_cert != NULL &&
 	    tls_context_create(ctx.conf->tls_cert, ctx.conf->tls_key,
 			       &ctx.srv.tls, &error) < 0) {

@@ -138,6 +138,28 @@ class PrivilegeDropTest(unittest.TestCase):
         self._check_store_owned(srv)
         srv.stop()
 
+    def test_store_created_by_the_daemon(self):
+        """A fresh install: the daemon itself creates the store (as root,
+        before it binds), and it is still the user's after the drop."""
+        srv = self._server(self.RUN_USER)
+        srv.create_users = False
+        srv.start()
+        self.assertTrue(wait_for(lambda: "running as user=nobody" in srv.read_log()),
+                        srv.read_log())
+        # the admin adds users as the daemon's user (sudo -u ... infostore)
+        import subprocess
+        from infostore_harness import BIN
+        os.chmod(srv.conf_path, 0o644)
+        for user, password in srv.users.items():
+            proc = subprocess.run([BIN, "-c", srv.conf_path, "user", "add", user],
+                                  input=(password + "\n").encode(), user=self.pw.pw_uid,
+                                  group=self.pw.pw_gid, extra_groups=[],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+        self._deliver_and_read(srv, "fresh store")
+        self._check_store_owned(srv)
+        srv.stop()
+
     def test_unknown_user_is_a_config_error(self):
         srv = self._server("no-such-user-infostore")
         srv.create_users = False
