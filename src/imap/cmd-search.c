@@ -214,7 +214,7 @@ bool cmd_search(struct imap_command *cmd)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.seq_star = view->count;
 	ctx.seq_star_valid = view->count > 0;
-	ctx.uid_star = view->count > 0 ? view->uids[view->count - 1] : 0;
+	ctx.uid_star = imap_view_last_uid(view);
 	if (imap_search_args_parse(cmd->pool, args, &ctx, &root, &error) < 0) {
 		if ((sc->ret & SEARCH_RETURN_SAVE) != 0)
 			search_save(client, NULL, 0);

@@ -650,8 +650,8 @@ static bool fetch_run_index(struct imap_command *cmd, struct imap_fetch *fetch,
 		unsigned int vidx = imap_view_lower_bound(view, lo);
 		unsigned int pos = imap_index_lower_bound(index, lo);
 
-		for (; vidx < view->count && view->uids[vidx] <= r->hi; vidx++) {
-			uint32_t uid = view->uids[vidx];
+		for (; vidx < view->count && imap_view_uid(view, vidx) <= r->hi; vidx++) {
+			uint32_t uid = imap_view_uid(view, vidx);
 			const struct imap_index_rec *rec;
 			const char *keywords;
 
@@ -779,8 +779,8 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 	while (fetch->range < fetch->uids.count && !stop && view->count > 0) {
 		const struct imap_seq_range *r = &fetch->uids.ranges[fetch->range];
 		uint32_t lo = r->lo > fetch->next_uid ? r->lo : fetch->next_uid;
-		uint32_t hi = r->hi < view->uids[view->count - 1] ? r->hi :
-			view->uids[view->count - 1];
+		uint32_t hi = r->hi < imap_view_last_uid(view) ? r->hi :
+			imap_view_last_uid(view);
 		struct store_imap_fetch_iter *iter;
 		struct store_message msg;
 		unsigned int idx;
@@ -794,11 +794,11 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 		idx = imap_view_lower_bound(view, lo);
 		iter = store_imap_fetch_iter_init(store, view->mailbox_id, lo, hi, fields);
 		while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
-			while (idx < view->count && view->uids[idx] < msg.uid) {
+			while (idx < view->count && imap_view_uid(view, idx) < msg.uid) {
 				fetch->expunged = true;
 				idx++;
 			}
-			if (idx >= view->count || view->uids[idx] != msg.uid)
+			if (idx >= view->count || imap_view_uid(view, idx) != msg.uid)
 				continue;
 			idx++;
 			if (fetch->changedsince != 0 && msg.modseq <= fetch->changedsince)
@@ -829,7 +829,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 		if (stop)
 			break;
 		/* what the view has in the range and the store has not */
-		while (idx < view->count && view->uids[idx] <= hi) {
+		while (idx < view->count && imap_view_uid(view, idx) <= hi) {
 			fetch->expunged = true;
 			idx++;
 		}

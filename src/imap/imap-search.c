@@ -333,7 +333,7 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 		/* nothing per message to read: the view and the text index do */
 		for (unsigned int i = search->pos; i < end; i++) {
 			ev.seq = i + 1;
-			ev.uid = view->uids[i];
+			ev.uid = imap_view_uid(view, i);
 			if (search_eval_key(&ev, search->root))
 				imap_uid_array_add(cmd->pool, &search->result, ev.uid);
 		}
@@ -349,13 +349,13 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 		}
 		memset(&row, 0, sizeof(row));
 		ev.row = &row;
-		pos = imap_index_lower_bound(index, view->uids[search->pos]);
+		pos = imap_index_lower_bound(index, imap_view_uid(view, search->pos));
 		for (unsigned int i = search->pos; i < end; i++) {
-			while (pos < index->count && index->recs[pos].uid < view->uids[i])
+			while (pos < index->count && index->recs[pos].uid < imap_view_uid(view, i))
 				pos++;
-			if (pos >= index->count || index->recs[pos].uid != view->uids[i])
+			if (pos >= index->count || index->recs[pos].uid != imap_view_uid(view, i))
 				continue; /* expunged meanwhile */
-			row.uid = view->uids[i];
+			row.uid = imap_view_uid(view, i);
 			row.flags = index->recs[pos].flags;
 			row.modseq = index->recs[pos].modseq;
 			row.keywords = imap_index_keywords(index, pos);
@@ -371,13 +371,13 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 		int ret;
 
 		iter = store_imap_search_iter_init(client->srv->store, view->mailbox_id,
-						   view->uids[search->pos],
-						   view->uids[end - 1]);
+						   imap_view_uid(view, search->pos),
+						   imap_view_uid(view, end - 1));
 		ev.row = &row;
 		while ((ret = store_imap_search_iter_next(iter, &row)) > 0) {
-			while (idx < end && view->uids[idx] < row.uid)
+			while (idx < end && imap_view_uid(view, idx) < row.uid)
 				idx++;
-			if (idx >= end || view->uids[idx] != row.uid)
+			if (idx >= end || imap_view_uid(view, idx) != row.uid)
 				continue;
 			ev.seq = idx + 1;
 			ev.uid = row.uid;

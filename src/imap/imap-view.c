@@ -42,24 +42,13 @@ static void *view_grow(void *array, unsigned int *alloc, unsigned int need,
 
 static void view_add_uid(struct imap_view *view, uint32_t uid)
 {
-	view->uids = view_grow(view->uids, &view->alloc, view->count + 1,
-			       sizeof(*view->uids));
-	view->uids[view->count++] = uid;
+	imap_seqmap_append(&view->seqs, uid);
+	view->count = view->seqs.count;
 }
 
 unsigned int imap_view_lower_bound(const struct imap_view *view, uint32_t uid)
 {
-	unsigned int lo = 0, hi = view->count;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (view->uids[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return imap_seqmap_lower_bound(&view->seqs, uid);
 }
 
 static bool view_uid_in(const uint32_t *uids, unsigned int count, uint32_t uid)
@@ -101,11 +90,7 @@ unsigned int imap_view_recent_count(const struct imap_view *view)
 
 uint32_t imap_view_seq(const struct imap_view *view, uint32_t uid)
 {
-	unsigned int idx = imap_view_lower_bound(view, uid);
-
-	if (idx < view->count && view->uids[idx] == uid)
-		return idx + 1;
-	return 0;
+	return imap_seqmap_seq(&view->seqs, uid);
 }
 
 static bool view_keyword_known(const struct imap_view *view, const char *kw,
@@ -212,14 +197,12 @@ int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 	view->uidnext = index->uidnext;
 	view->index = index;
 	/* the message list comes from the shared index: no store walk */
-	view->uids = view_grow(NULL, &view->alloc, index->count > 0 ? index->count : 1,
-			       sizeof(*view->uids));
 	for (unsigned int i = 0; i < index->count; i++) {
-		view->uids[i] = index->recs[i].uid;
+		imap_seqmap_append(&view->seqs, index->recs[i].uid);
 		if ((index->recs[i].flags & STORE_FLAG_SEEN) == 0 && info_r->first_unseen == 0)
 			info_r->first_unseen = i + 1;
 	}
-	view->count = index->count;
+	view->count = view->seqs.count;
 	if (index->keywords != NULL) {
 		for (unsigned int i = 0; i < index->count; i++) {
 			if (index->keywords[i] != NULL)
@@ -229,7 +212,7 @@ int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 	info_r->highestmodseq = view->modseq;
 	/* this session is the first to see what nobody claimed yet; EXAMINE
 	   sees them as recent without taking them (RFC 3501 6.3.2) */
-	view->recent_top = view->count > 0 ? view->uids[view->count - 1] : 0;
+	view->recent_top = imap_view_last_uid(view);
 	view->recent_floor = readonly ? imap_recent_claimed(mb->id, view->uidvalidity) :
 		imap_recent_claim(mb->id, view->uidvalidity, view->recent_top);
 	info_r->recent = imap_view_recent_count(view);
@@ -261,7 +244,7 @@ void imap_view_close(struct imap_client *client)
 	for (unsigned int i = 0; i < view->keyword_count; i++)
 		free(view->keywords[i]);
 	free(view->keywords);
-	free(view->uids);
+	imap_seqmap_free(&view->seqs);
 	free(view->recent_extra);
 	free(view->expunged);
 	free(view->reported);
@@ -283,7 +266,7 @@ int imap_view_parse_set(struct imap_command *cmd, const char *str,
 		return 0;
 	}
 	if (cmd->uid) {
-		uint32_t star = view->count > 0 ? view->uids[view->count - 1] : 0;
+		uint32_t star = imap_view_last_uid(view);
 
 		if (imap_seqset_parse(cmd->pool, str, star, uids_r, error_r) < 0)
 			return -1;
@@ -300,8 +283,8 @@ int imap_view_parse_set(struct imap_command *cmd, const char *str,
 	uids_r->ranges = p_new(cmd->pool, struct imap_seq_range, set.count);
 	uids_r->count = set.count;
 	for (unsigned int i = 0; i < set.count; i++) {
-		uids_r->ranges[i].lo = view->uids[set.ranges[i].lo - 1];
-		uids_r->ranges[i].hi = view->uids[set.ranges[i].hi - 1];
+		uids_r->ranges[i].lo = imap_view_uid(view, set.ranges[i].lo - 1);
+		uids_r->ranges[i].hi = imap_view_uid(view, set.ranges[i].hi - 1);
 	}
 	return 0;
 }
@@ -333,7 +316,7 @@ int imap_view_collect(struct imap_command *cmd, const struct imap_seqset *set,
 		unsigned int pos = imap_index_lower_bound(index, set->ranges[r].lo);
 
 		for (unsigned int i = imap_view_lower_bound(view, set->ranges[r].lo);
-		     i < view->count && view->uids[i] <= set->ranges[r].hi; i++)
+		     i < view->count && imap_view_uid(view, i) <= set->ranges[r].hi; i++)
 			expected++;
 		for (; pos < index->count && index->recs[pos].uid <= set->ranges[r].hi; pos++) {
 			const struct imap_index_rec *rec = &index->recs[pos];
@@ -431,7 +414,6 @@ static void view_send_expunges(struct imap_client *client)
 {
 	struct imap_view *view = client->view;
 	struct buffer buf;
-	unsigned int out = 0, e = 0;
 
 	if (view->expunged_count == 0)
 		return;
@@ -455,14 +437,8 @@ static void view_send_expunges(struct imap_client *client)
 	imap_client_send_buffer(client, &buf);
 	buffer_free(&buf);
 
-	for (unsigned int i = 0; i < view->count; i++) {
-		while (e < view->expunged_count && view->expunged[e] < view->uids[i])
-			e++;
-		if (e < view->expunged_count && view->expunged[e] == view->uids[i])
-			continue;
-		view->uids[out++] = view->uids[i];
-	}
-	view->count = out;
+	imap_seqmap_remove(&view->seqs, view->expunged, view->expunged_count);
+	view->count = view->seqs.count;
 	view->expunged_count = 0;
 	/* the saved search result forgets expunged messages (RFC 5182 2.1) */
 	if (client->saved_count > 0) {

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "imap-seqmap.h"
+
 struct imap_client;
 struct imap_command;
 struct imap_index;
@@ -44,8 +46,8 @@ struct imap_view {
 	bool readonly;               /* EXAMINE */
 	uint32_t uidvalidity;
 
-	uint32_t *uids;              /* uids[seq - 1], ascending */
-	unsigned int count, alloc;
+	struct imap_seqmap seqs;     /* sequence numbers to UIDs */
+	unsigned int count;          /* messages (== seqs.count) */
 	uint32_t uidnext;            /* UIDs from here on are not in the view */
 	uint64_t modseq;             /* changes up to here are known */
 
@@ -91,6 +93,17 @@ struct imap_index *imap_view_index(struct imap_client *client);
 /* Is uid \Recent in this session? */
 bool imap_view_is_recent(const struct imap_view *view, uint32_t uid);
 unsigned int imap_view_recent_count(const struct imap_view *view);
+
+/* The UID of message index (sequence number index + 1). */
+static inline uint32_t imap_view_uid(struct imap_view *view, unsigned int index)
+{
+	return imap_seqmap_uid(&view->seqs, index);
+}
+/* The highest UID in the view, 0 if empty. */
+static inline uint32_t imap_view_last_uid(const struct imap_view *view)
+{
+	return imap_seqmap_last(&view->seqs);
+}
 
 /* Sequence number of uid, 0 if not in the view. */
 uint32_t imap_view_seq(const struct imap_view *view, uint32_t uid);
