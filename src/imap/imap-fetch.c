@@ -354,19 +354,7 @@ static bool fetch_set_seen(struct imap_command *cmd, struct imap_fetch *fetch,
 
 static bool fetch_seen_was_set(const struct imap_fetch *fetch, uint32_t uid)
 {
-	unsigned int lo = 0, hi = fetch->seen_count;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (fetch->seen_set[mid] < uid)
-			lo = mid + 1;
-		else if (fetch->seen_set[mid] > uid)
-			hi = mid;
-		else
-			return true;
-	}
-	return false;
+	return imap_uids_contain(fetch->seen_set, fetch->seen_count, uid);
 }
 
 /* --- RFC 7162 3.2.6: VANISHED (EARLIER) before the results --- */

@@ -154,23 +154,6 @@ static int search_needs(const struct imap_search_key *key)
 	return need;
 }
 
-static bool search_uid_in(const uint32_t *uids, unsigned int count, uint32_t uid)
-{
-	unsigned int lo = 0, hi = count;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (uids[mid] < uid)
-			lo = mid + 1;
-		else if (uids[mid] > uid)
-			hi = mid;
-		else
-			return true;
-	}
-	return false;
-}
-
 /* The zone of a Date: header value ("... +0200"), in minutes. */
 static int search_sent_zone(const char *date)
 {
@@ -236,7 +219,7 @@ static bool search_eval_key(const struct search_eval *ev, const struct imap_sear
 		r = imap_seqset_contains(&key->set, ev->uid);
 		break;
 	case IMAP_SEARCH_SAVED:
-		r = search_uid_in(client->saved_uids, client->saved_count, ev->uid);
+		r = imap_uids_contain(client->saved_uids, client->saved_count, ev->uid);
 		break;
 	case IMAP_SEARCH_FLAG:
 		r = (row->flags & key->flag) != 0;
@@ -274,7 +257,7 @@ static bool search_eval_key(const struct search_eval *ev, const struct imap_sear
 	case IMAP_SEARCH_HEADER:
 	case IMAP_SEARCH_BODY:
 	case IMAP_SEARCH_TEXT:
-		r = search_uid_in(key->matches, key->match_count, ev->uid);
+		r = imap_uids_contain(key->matches, key->match_count, ev->uid);
 		break;
 	case IMAP_SEARCH_MODSEQ:
 		r = row->modseq >= key->num;

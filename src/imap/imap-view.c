@@ -51,7 +51,7 @@ unsigned int imap_view_lower_bound(const struct imap_view *view, uint32_t uid)
 	return imap_seqmap_lower_bound(&view->seqs, uid);
 }
 
-static bool view_uid_in(const uint32_t *uids, unsigned int count, uint32_t uid)
+bool imap_uids_contain(const uint32_t *uids, unsigned int count, uint32_t uid)
 {
 	unsigned int lo = 0, hi = count;
 
@@ -71,7 +71,7 @@ static bool view_uid_in(const uint32_t *uids, unsigned int count, uint32_t uid)
 bool imap_view_is_recent(const struct imap_view *view, uint32_t uid)
 {
 	return (uid > view->recent_floor && uid <= view->recent_top) ||
-		view_uid_in(view->recent_extra, view->recent_extra_count, uid);
+		imap_uids_contain(view->recent_extra, view->recent_extra_count, uid);
 }
 
 unsigned int imap_view_recent_count(const struct imap_view *view)
@@ -363,19 +363,7 @@ static bool view_was_reported(const struct imap_view *view, uint32_t uid,
 
 static bool view_is_expunged(const struct imap_view *view, uint32_t uid)
 {
-	unsigned int lo = 0, hi = view->expunged_count;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (view->expunged[mid] < uid)
-			lo = mid + 1;
-		else if (view->expunged[mid] > uid)
-			hi = mid;
-		else
-			return true;
-	}
-	return false;
+	return imap_uids_contain(view->expunged, view->expunged_count, uid);
 }
 
 static int uid_cmp(const void *a, const void *b)

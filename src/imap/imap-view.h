@@ -34,6 +34,8 @@ struct imap_uid_array {
 	unsigned int count, alloc;
 };
 void imap_uid_array_add(struct pool *pool, struct imap_uid_array *arr, uint32_t uid);
+/* Is uid in the ascending array? */
+bool imap_uids_contain(const uint32_t *uids, unsigned int count, uint32_t uid);
 
 struct imap_view_reported {
 	uint32_t uid;
