@@ -4,19 +4,9 @@ cost little and leave the server answering."""
 import os
 import pwd
 import stat
-import time
 import unittest
 
-from infostore_harness import InfostoreServer, make_message
-
-
-def wait_for(predicate, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from infostore_harness import InfostoreServer, make_message, wait_for
 
 
 def proc_ids(pid):
