@@ -7,6 +7,7 @@
 #include "log.h"
 #include "net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -217,4 +218,26 @@ void server_check_drained(struct server *srv)
 {
 	if (srv->draining && srv->connections == 0)
 		ioloop_stop(srv->ioloop);
+}
+
+bool server_plaintext_auth_allowed_ip(const struct server *srv, const char *ip)
+{
+	const struct conf *conf = srv->conf;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1)
+		sin->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1)
+		sin6->sin6_family = AF_INET6;
+	else
+		return false;
+	for (unsigned int i = 0; i < conf->plaintext_auth_from_count; i++) {
+		if (net_cidr_match(&conf->plaintext_auth_from[i],
+				   (const struct sockaddr *)&ss))
+			return true;
+	}
+	return false;
 }

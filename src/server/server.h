@@ -57,6 +57,9 @@ void server_connection_closed(struct server *srv, const struct sockaddr *peer);
 bool server_plaintext_auth_allowed(const struct server *srv,
 				   const struct connection *conn);
 
+/* The same for a peer known only by its IP text (the web access). */
+bool server_plaintext_auth_allowed_ip(const struct server *srv, const char *ip);
+
 /* Protocol front-ends register a drain hook: on SIGTERM each is asked to
    finish what it is doing and close its connections. */
 typedef void server_drain_fn(void *context);

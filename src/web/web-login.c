@@ -115,6 +115,19 @@ void web_login_post(struct web_ctx *ctx)
 
 	if (!web_return_path_safe(next))
 		next = NULL;
+	/* No password in cleartext, as for IMAP and POP3: over plain HTTP
+	   only from [server] plaintext_auth_from networks. */
+	if (!ctx->req->https &&
+	    !server_plaintext_auth_allowed_ip(ctx->srv, ctx->req->peer_ip)) {
+		if (password != NULL)
+			secret_wipe((char *)password, strlen(password));
+		log_info("web", "login refused: plaintext password from ip=%s",
+			 ctx->req->peer_ip);
+		web_send_message(ctx, 403, "Use a secure connection",
+				 "Passwords are accepted only over HTTPS here. "
+				 "Open the https address of this web access to log in.");
+		return;
+	}
 	if (username == NULL || password == NULL || *username == '\0' ||
 	    *password == '\0') {
 		web_login_form(ctx, 400, next, "Please enter your email address and password.");

@@ -508,8 +508,30 @@ class WebCurlTest(unittest.TestCase):
         c.close()
         srv.stop()
 
-    def test_plain_http_setup(self):
+    def test_plain_http_login_refused_by_default(self):
+        """No password in cleartext: over plain HTTP only from
+        [server] plaintext_auth_from, as for IMAP and POP3."""
         srv = InfostoreServer(listeners=("http", "https"))
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        c = WebClient(srv.ports["http"], https=False)
+        self.addCleanup(c.close)
+        self.assertEqual(c.get("/login").status, 200)
+        r = c.login(ALICE, ALICE_PW)
+        self.assertEqual(r.status, 403)
+        self.assertIn("HTTPS", r.text)
+        self.assertIsNone(r.header("Set-Cookie"))
+        # the same login over HTTPS works
+        s = WebClient(srv.ports["https"])
+        self.addCleanup(s.close)
+        self.assertEqual(s.login(ALICE, ALICE_PW).status, 303)
+        srv.stop()
+        self.assertIn("login refused: plaintext password", srv.read_log())
+        self.assertNotIn(ALICE_PW, srv.read_log())
+
+    def test_plain_http_setup(self):
+        srv = InfostoreServer(listeners=("http", "https"),
+                              conf={"server": {"plaintext_auth_from": "127.0.0.1/32"}})
         self.addCleanup(srv.cleanup)
         srv.start()
         c = WebClient(srv.ports["http"], https=False)
