@@ -16,6 +16,10 @@
 #define AUTH_CACHE_BUCKETS 4096
 #define AUTH_CACHE_MAX 20000
 #define AUTH_CACHE_TTL_SECS 3600
+/* Password checks waiting for the Argon2id worker. A flood of guesses
+   beyond this gets "try again later" at once instead of delaying every
+   real login behind it for minutes. */
+#define AUTH_QUEUE_MAX 128
 
 struct auth_cache_entry {
 	struct auth_cache_entry *next;
@@ -57,6 +61,7 @@ struct auth {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct auth_request *queue_head, *queue_tail;
+	unsigned int queue_length;
 	struct auth_request *done;
 	bool stopping;
 	struct ioloop_notify *notify;
@@ -240,6 +245,7 @@ static void *auth_worker(void *arg)
 		struct auth_request *req;
 		struct store_user user;
 		struct pool *pool;
+		bool cancelled;
 		int ret;
 
 		pthread_mutex_lock(&auth->lock);
@@ -253,10 +259,14 @@ static void *auth_worker(void *arg)
 		auth->queue_head = req->next;
 		if (auth->queue_head == NULL)
 			auth->queue_tail = NULL;
+		auth->queue_length--;
 		pthread_mutex_unlock(&auth->lock);
 
 		pool = pool_create(1024);
-		if (req->cancelled)
+		pthread_mutex_lock(&auth->lock);
+		cancelled = req->cancelled;
+		pthread_mutex_unlock(&auth->lock);
+		if (cancelled)
 			ret = 0;
 		else if (store == NULL)
 			ret = -1;
@@ -379,11 +389,21 @@ struct auth_request *auth_verify(struct auth *auth, const char *address,
 		pool_destroy(&pool);
 	}
 	pthread_mutex_lock(&auth->lock);
+	if (auth->queue_length >= AUTH_QUEUE_MAX) {
+		pthread_mutex_unlock(&auth->lock);
+		log_warning("auth", "password checks queue full (%u waiting): "
+			    "answering try-again-later", AUTH_QUEUE_MAX);
+		req->result.temp_failure = true;
+		req->delay = timer_add(auth->ioloop, 0, false,
+				       auth_request_finish, req);
+		return req;
+	}
 	if (auth->queue_tail != NULL)
 		auth->queue_tail->next = req;
 	else
 		auth->queue_head = req;
 	auth->queue_tail = req;
+	auth->queue_length++;
 	pthread_cond_signal(&auth->cond);
 	pthread_mutex_unlock(&auth->lock);
 	return req;
@@ -396,8 +416,11 @@ void auth_request_cancel(struct auth_request **_req)
 	if (req == NULL)
 		return;
 	*_req = NULL;
-	/* The worker or the timer still holds it; it is freed there. */
+	/* The worker or the timer still holds it; it is freed there. The
+	   worker reads the flag, so it is set under the lock. */
+	pthread_mutex_lock(&req->auth->lock);
 	req->cancelled = true;
+	pthread_mutex_unlock(&req->auth->lock);
 	if (req->delay != NULL) {
 		timer_remove(&req->delay);
 		auth_request_free(req);
