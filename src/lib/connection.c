@@ -393,9 +393,12 @@ int connection_write_file(struct connection *conn, int fd, off_t offset,
 	dupfd = dup(fd);
 	if (dupfd < 0)
 		return -1;
+	/* on success the evbuffer owns dupfd; on failure it is ours */
 	if (evbuffer_add_file(bufferevent_get_output(conn->bev), dupfd,
-			      offset, (ev_off_t)len) < 0)
+			      offset, (ev_off_t)len) < 0) {
+		close(dupfd);
 		return -1;
+	}
 	return 0;
 }
 
