@@ -71,7 +71,7 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "max_bad_commands", parse_uint, OFF(max_bad_commands), "20" },
 	{ "limits", "auth_failure_delay", parse_msecs, OFF(auth_failure_delay_msecs), "2000" },
 	{ "limits", "max_connections", parse_uint, OFF(max_connections), "20000" },
-	{ "limits", "max_connections_per_ip", parse_uint, OFF(max_connections_per_ip), "0" },
+	{ "limits", "max_connections_per_ip", parse_uint, OFF(max_connections_per_ip), "1000" },
 	{ "limits", "imap_idle_timeout", parse_secs, OFF(imap_idle_timeout_secs), "1860" },
 	{ "limits", "pop3_idle_timeout", parse_secs, OFF(pop3_idle_timeout_secs), "600" },
 	{ "limits", "lmtp_idle_timeout", parse_secs, OFF(lmtp_idle_timeout_secs), "300" },
