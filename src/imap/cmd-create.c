@@ -57,20 +57,16 @@ bool cmd_create(struct imap_command *cmd)
 		struct store_mailbox mb;
 
 		if (store_mailbox_lookup(store, client->user_id, parent, cmd->pool, &mb) == 0 &&
-		    (store_mailbox_create(store, client->user_id, parent, NULL, &id) < 0 ||
-		     store_mailbox_subscribe(store, client->user_id, parent, false) < 0) &&
+		    store_mailbox_create(store, client->user_id, parent, NULL, &id) < 0 &&
 		    store_last_error(store) != STORE_ERROR_EXISTS) {
 			imap_command_store_error(cmd, "CREATE");
 			return true;
 		}
 	}
-	/* a new mailbox is not subscribed (RFC 9051 6.3.4 does not say
-	   it is, and clients subscribe themselves) */
-	if (store_begin(store) < 0 ||
-	    store_mailbox_create(store, client->user_id, name, NULL, &id) < 0 ||
-	    store_mailbox_subscribe(store, client->user_id, name, false) < 0 ||
-	    store_commit(store) < 0) {
-		store_rollback(store);
+	/* a new mailbox is not subscribed (RFC 9051 6.3.4 does not say it
+	   is, and clients subscribe themselves); a subscription the name
+	   kept from an earlier mailbox stays (RFC 3501 6.3.6) */
+	if (store_mailbox_create(store, client->user_id, name, NULL, &id) < 0) {
 		imap_command_store_error(cmd, "CREATE");
 		return true;
 	}

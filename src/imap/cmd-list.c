@@ -6,7 +6,9 @@
  * The candidates are the user's mail mailboxes and every parent level
  * implied by their names; a parent that is not itself a mailbox is
  * \NonExistent (\Noselect to clients that did not use the extended
- * syntax). The Calendar is not a mail folder and never listed.
+ * syntax). Subscribed names whose mailbox is gone are candidates only for
+ * LSUB and LIST (SUBSCRIBED). The Calendar is not a mail folder and never
+ * listed.
  */
 #include "buffer.h"
 #include "imap-client.h"
@@ -39,7 +41,9 @@ enum list_return {
 
 struct list_entry {
 	const char *name;
-	const struct store_mailbox *mb;   /* NULL: only implied by children */
+	const struct store_mailbox *mb;   /* NULL: no such mailbox */
+	bool in_tree;       /* a mailbox or a level above one: plain LIST shows it */
+	bool subscribed;
 	bool has_children;
 	bool child_subscribed;
 	bool child_special;
@@ -168,7 +172,38 @@ static bool list_patterns_have_percent(const struct list_ctx *ctx)
 	return false;
 }
 
-/* All mail mailboxes and their implied parents, in hierarchy order. */
+/* Add name and every level above it. */
+static unsigned int list_add(struct pool *pool, struct list_entry *entries,
+			     unsigned int n, const char *name,
+			     const struct store_mailbox *mb, bool in_tree,
+			     bool subscribed)
+{
+	entries[n].name = name;
+	entries[n].mb = mb;
+	entries[n].in_tree = in_tree;
+	entries[n++].subscribed = subscribed;
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == STORE_HIERARCHY_SEP) {
+			entries[n].name = p_strndup(pool, name, (size_t)(p - name));
+			entries[n++].in_tree = in_tree;
+		}
+	}
+	return n;
+}
+
+static unsigned int list_levels(const char *name)
+{
+	unsigned int levels = 1;
+
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == STORE_HIERARCHY_SEP)
+			levels++;
+	}
+	return levels;
+}
+
+/* All mail mailboxes, all subscribed names, and the levels above them, in
+   hierarchy order. */
 static int list_entries(struct list_ctx *ctx, struct list_entry **entries_r,
 			unsigned int *count_r)
 {
@@ -176,36 +211,36 @@ static int list_entries(struct list_ctx *ctx, struct list_entry **entries_r,
 	struct pool *pool = ctx->cmd->pool;
 	struct store_mailbox *mbs;
 	struct list_entry *entries;
-	unsigned int count, n = 0, total = 0, out;
+	const char **subs;
+	unsigned int count, sub_count, n = 0, total = 0, out;
 
-	if (store_mailbox_list(client->srv->store, client->user_id, pool, &mbs, &count) < 0)
+	if (store_mailbox_list(client->srv->store, client->user_id, pool, &mbs, &count) < 0 ||
+	    store_subscription_list(client->srv->store, client->user_id, pool,
+				    &subs, &sub_count) < 0)
 		return -1;
-	for (unsigned int i = 0; i < count; i++) {
-		total++;
-		for (const char *p = mbs[i].name; *p != '\0'; p++) {
-			if (*p == STORE_HIERARCHY_SEP)
-				total++;
-		}
-	}
+	for (unsigned int i = 0; i < count; i++)
+		total += list_levels(mbs[i].name);
+	for (unsigned int i = 0; i < sub_count; i++)
+		total += list_levels(subs[i]);
 	entries = p_new(pool, struct list_entry, total > 0 ? total : 1);
 	for (unsigned int i = 0; i < count; i++) {
-		if (mbs[i].kind != STORE_MAILBOX_MAIL)
-			continue;
-		entries[n].name = mbs[i].name;
-		entries[n++].mb = &mbs[i];
-		for (const char *p = mbs[i].name; *p != '\0'; p++) {
-			if (*p == STORE_HIERARCHY_SEP)
-				entries[n++].name = p_strndup(pool, mbs[i].name,
-							      (size_t)(p - mbs[i].name));
-		}
+		if (mbs[i].kind == STORE_MAILBOX_MAIL)
+			n = list_add(pool, entries, n, mbs[i].name, &mbs[i], true,
+				     mbs[i].subscribed);
 	}
+	for (unsigned int i = 0; i < sub_count; i++)
+		n = list_add(pool, entries, n, subs[i], NULL, false, true);
 	qsort(entries, n, sizeof(*entries), list_entry_cmp);
 	/* merge duplicates: a real mailbox wins over an implied parent */
 	out = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		if (out > 0 && strcmp(entries[out - 1].name, entries[i].name) == 0) {
+			struct list_entry *prev = &entries[out - 1];
+
 			if (entries[i].mb != NULL)
-				entries[out - 1].mb = entries[i].mb;
+				prev->mb = entries[i].mb;
+			prev->in_tree = prev->in_tree || entries[i].in_tree;
+			prev->subscribed = prev->subscribed || entries[i].subscribed;
 			continue;
 		}
 		entries[out++] = entries[i];
@@ -219,8 +254,9 @@ static int list_entries(struct list_ctx *ctx, struct list_entry **entries_r,
 			if (strncmp(entries[j].name, entries[i].name, len) != 0 ||
 			    entries[j].name[len] != STORE_HIERARCHY_SEP)
 				break;
-			entries[i].has_children = true;
-			if (entries[j].mb != NULL && entries[j].mb->subscribed)
+			if (entries[j].in_tree)
+				entries[i].has_children = true;
+			if (entries[j].subscribed)
 				entries[i].child_subscribed = true;
 			if (entries[j].mb != NULL && entries[j].mb->special_use != NULL)
 				entries[i].child_special = true;
@@ -241,7 +277,7 @@ static void list_write_entry(struct list_ctx *ctx, struct buffer *buf,
 	if (e->mb == NULL) {
 		buffer_append_str(buf, ctx->extended ? "\\NonExistent" : "\\Noselect");
 		sep = " ";
-	} else if (ctx->lsub && !e->mb->subscribed) {
+	} else if (ctx->lsub && !e->subscribed) {
 		buffer_append_str(buf, "\\Noselect");
 		sep = " ";
 	}
@@ -249,7 +285,7 @@ static void list_write_entry(struct list_ctx *ctx, struct buffer *buf,
 		buffer_printf(buf, "%s%s", sep, e->has_children ? "\\HasChildren" :
 			      "\\HasNoChildren");
 		sep = " ";
-		if (e->mb != NULL && e->mb->subscribed &&
+		if (e->subscribed &&
 		    ((ctx->ret & LIST_RETURN_SUBSCRIBED) != 0 ||
 		     (ctx->select & LIST_SELECT_SUBSCRIBED) != 0))
 			buffer_append_str(buf, " \\Subscribed");
@@ -279,7 +315,7 @@ static bool list_subscribed_child_unmatched(const struct list_ctx *ctx,
 		if (strncmp(c->name, entries[idx].name, len) != 0 ||
 		    c->name[len] != STORE_HIERARCHY_SEP)
 			break;
-		if (c->mb != NULL && c->mb->subscribed && !list_matches(ctx, c->name))
+		if (c->subscribed && !list_matches(ctx, c->name))
 			return true;
 	}
 	return false;
@@ -294,7 +330,7 @@ static void list_run(struct list_ctx *ctx, struct list_entry *entries, unsigned 
 	buffer_init_pool(&buf, ctx->cmd->pool, 0);
 	for (unsigned int i = 0; i < count; i++) {
 		const struct list_entry *e = &entries[i];
-		bool subscribed = e->mb != NULL && e->mb->subscribed;
+		bool subscribed = e->subscribed;
 		bool childinfo = false;
 
 		if (!list_matches(ctx, e->name))
@@ -311,6 +347,8 @@ static void list_run(struct list_ctx *ctx, struct list_entry *entries, unsigned 
 					continue;
 				childinfo = true;
 			}
+		} else if (!e->in_tree) {
+			continue;
 		} else if ((ctx->select & LIST_SELECT_SPECIAL_USE) != 0) {
 			if (e->mb == NULL || e->mb->special_use == NULL)
 				continue;

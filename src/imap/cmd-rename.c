@@ -45,8 +45,7 @@ bool cmd_rename(struct imap_command *cmd)
 		struct store_mailbox pmb;
 
 		if (store_mailbox_lookup(store, client->user_id, parent, cmd->pool, &pmb) == 0 &&
-		    (store_mailbox_create(store, client->user_id, parent, NULL, &id) < 0 ||
-		     store_mailbox_subscribe(store, client->user_id, parent, false) < 0)) {
+		    store_mailbox_create(store, client->user_id, parent, NULL, &id) < 0) {
 			store_rollback(store);
 			imap_command_store_error(cmd, "RENAME");
 			return true;

@@ -1,4 +1,4 @@
-/* SUBSCRIBE (RFC 9051 6.3.7); UNSUBSCRIBE shares it. */
+/* SUBSCRIBE (RFC 9051 6.3.7) and UNSUBSCRIBE (6.3.8). */
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-mailbox.h"
@@ -9,7 +9,7 @@
 bool imap_subscribe_run(struct imap_command *cmd, bool subscribe)
 {
 	struct imap_client *client = cmd->client;
-	const char *wire, *name;
+	const char *wire, *name, *error;
 	struct store_mailbox mb;
 
 	if (!imap_arg_get_astring(&cmd->args[0], &wire) ||
@@ -17,8 +17,16 @@ bool imap_subscribe_run(struct imap_command *cmd, bool subscribe)
 		imap_command_bad(cmd, "Usage: %s mailbox.", cmd->name);
 		return true;
 	}
-	if (!imap_mailbox_arg_lookup(cmd, wire, &name, &mb))
+	if (subscribe) {
+		/* we validate what is subscribed (6.3.7 allows it) */
+		if (!imap_mailbox_arg_lookup(cmd, wire, &name, &mb))
+			return true;
+	} else if (imap_mailbox_name_decode(client, cmd->pool, wire, &name, &error) < 0) {
+		imap_command_reply(cmd, "NO", "NONEXISTENT", "%s.", error);
 		return true;
+	}
+	/* UNSUBSCRIBE works on names whose mailbox is gone: the list keeps
+	   them until the user removes them (RFC 3501 6.3.6) */
 	if (store_mailbox_subscribe(client->srv->store, client->user_id, name,
 				    subscribe) < 0) {
 		imap_command_store_error(cmd, cmd->name);

@@ -137,6 +137,38 @@ static const char *mime_raw_phrase(struct mime_ctx *ctx, const char *raw,
 	return mime_encode_phrase(ctx->pool, decoded);
 }
 
+/* The source route of addr in a raw address header ("<@a,@b:addr>"), which
+   GMime drops; RFC 9051 7.5.2 gives it as the address's adl. NULL if
+   addr has none. */
+static const char *mime_raw_route(struct pool *pool, const char *raw,
+				  const char *addr)
+{
+	size_t alen = strlen(addr);
+
+	for (const char *p = strchr(raw, '<'); p != NULL; p = strchr(p + 1, '<')) {
+		const char *route = p + 1, *colon, *end, *a, *e;
+
+		while (*route == ' ' || *route == '\t')
+			route++;
+		if (*route != '@')
+			continue;
+		colon = strpbrk(route, ":>");
+		if (colon == NULL || *colon != ':' ||
+		    (end = strchr(colon, '>')) == NULL)
+			continue;
+		for (a = colon + 1; *a == ' ' || *a == '\t'; a++)
+			;
+		for (e = end; e > a && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		if ((size_t)(e - a) == alen && mem_iequal(a, addr, alen)) {
+			for (e = colon; e > route && (e[-1] == ' ' || e[-1] == '\t'); e--)
+				;
+			return p_strndup(pool, route, (size_t)(e - route));
+		}
+	}
+	return NULL;
+}
+
 static void mime_append_address(struct mime_ctx *ctx, struct buffer *buf,
 				InternetAddress *ia, const char *raw)
 {
@@ -162,7 +194,10 @@ static void mime_append_address(struct mime_ctx *ctx, struct buffer *buf,
 			imap_append_nstring(buf, mime_raw_phrase(ctx, raw, name));
 		else
 			buffer_append_str(buf, "NIL");
-		buffer_append_str(buf, " NIL ");
+		buffer_append_c(buf, ' ');
+		imap_append_nstring(buf, addr != NULL && raw != NULL ?
+				    mime_raw_route(ctx->pool, raw, addr) : NULL);
+		buffer_append_c(buf, ' ');
 		if (at != NULL) {
 			imap_append_nstring_len(buf, addr, (size_t)(at - addr));
 			buffer_append_c(buf, ' ');
@@ -475,6 +510,25 @@ static void mime_append_part(struct mime_ctx *ctx, struct buffer *bs,
 	buffer_append_c(bs, ')');
 }
 
+static bool mime_is_address_header(const char *name)
+{
+	static const char *const names[] = {
+		"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (str_iequal(name, names[i]))
+			return true;
+	}
+	return false;
+}
+
+/* The header block as "Name: value" lines for SEARCH HEADER and the
+   address keys. An address field whose written form differs from the
+   plain one (comments, odd spacing, encoded names) gets a second line
+   with "Name <local@domain>, ...", so that SEARCH FROM user@domain finds
+   "<user (comment)@ domain>" as RFC 9051 6.4.4's envelope matching
+   would. */
 static const char *mime_headers_text(struct pool *pool, GMimeObject *msg)
 {
 	GMimeHeaderList *headers = g_mime_object_get_header_list(msg);
@@ -484,11 +538,27 @@ static const char *mime_headers_text(struct pool *pool, GMimeObject *msg)
 	buffer_init_pool(&buf, pool, 256 * 1024);
 	for (int i = 0; i < n; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(headers, i);
+		const char *name = g_mime_header_get_name(h);
 		const char *value = g_mime_header_get_value(h);
 
-		if (buffer_printf(&buf, "%s: %s\n", g_mime_header_get_name(h),
-				  value != NULL ? value : "") < 0)
+		if (value == NULL)
+			value = "";
+		if (buffer_printf(&buf, "%s: %s\n", name, value) < 0)
 			break;
+		if (*value != '\0' && mime_is_address_header(name)) {
+			InternetAddressList *list = internet_address_list_parse(NULL, value);
+			char *plain = list != NULL ?
+				internet_address_list_to_string(list, NULL, FALSE) : NULL;
+			int ret = 0;
+
+			if (plain != NULL && *plain != '\0' && strcmp(plain, value) != 0)
+				ret = buffer_printf(&buf, "%s: %s\n", name, plain);
+			g_free(plain);
+			if (list != NULL)
+				g_object_unref(list);
+			if (ret < 0)
+				break;
+		}
 	}
 	return buf.data != NULL ? buf.data : "";
 }

@@ -7,7 +7,9 @@
 #include <time.h>
 
 #define MAILBOX_COLUMNS \
-	"id, user_id, name, kind, special_use, subscribed, uidvalidity, " \
+	"id, user_id, name, kind, special_use, EXISTS (SELECT 1 FROM " \
+	"subscriptions s WHERE s.user_id = mailboxes.user_id AND " \
+	"s.name = mailboxes.name), uidvalidity, " \
 	"uidnext, highestmodseq, messages, unseen, deleted, size"
 
 int store_mailbox_create_kind(struct store *store, int64_t user_id,
@@ -276,6 +278,9 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 	static const char sql_rename[] =
 		"UPDATE mailboxes SET name = ? || substr(name, ?) "
 		"WHERE user_id = ? AND kind = 0 AND (name = ? OR substr(name, 1, ?) = ?)";
+	static const char sql_rename_subs[] =
+		"UPDATE OR REPLACE subscriptions SET name = ? || substr(name, ?) "
+		"WHERE user_id = ? AND (name = ? OR substr(name, 1, ?) = ?)";
 	static const char sql_move_inbox[] =
 		"UPDATE messages SET mailbox_id = ? WHERE mailbox_id = ?";
 	char obuf[STORE_MAILBOX_NAME_MAX + 1], nbuf[STORE_MAILBOX_NAME_MAX + 1];
@@ -371,6 +376,19 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 	sqlite3_bind_text(stmt, 6, prefix, -1, SQLITE_STATIC);
 	if (store_step_done(store, stmt, "rename mailbox") < 0)
 		goto failed;
+	/* subscriptions follow the mailboxes they name; one the new name
+	   already had is kept once */
+	stmt = store_stmt(store, sql_rename_subs);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_text(stmt, 1, new_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)strlen(old_name) + 1);
+	sqlite3_bind_int64(stmt, 3, user_id);
+	sqlite3_bind_text(stmt, 4, old_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)strlen(prefix));
+	sqlite3_bind_text(stmt, 6, prefix, -1, SQLITE_STATIC);
+	if (store_step_done(store, stmt, "rename subscriptions") < 0)
+		goto failed;
 	pool_destroy(&pool);
 	return store_commit(store);
 failed:
@@ -382,21 +400,58 @@ failed:
 int store_mailbox_subscribe(struct store *store, int64_t user_id,
 			    const char *name, bool subscribe)
 {
-	static const char sql[] =
-		"UPDATE mailboxes SET subscribed = ? WHERE user_id = ? AND name = ?";
+	static const char sql_add[] =
+		"INSERT OR IGNORE INTO subscriptions (user_id, name) VALUES (?, ?)";
+	static const char sql_del[] =
+		"DELETE FROM subscriptions WHERE user_id = ? AND name = ?";
 	char buf[STORE_MAILBOX_NAME_MAX + 1];
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	sqlite3_stmt *stmt;
 
+	store_clear_error(store);
+	if (!store_mailbox_name_valid(name))
+		return store_fail(store, STORE_ERROR_INVALID, "invalid mailbox name");
+	stmt = store_stmt(store, subscribe ? sql_add : sql_del);
 	if (stmt == NULL)
 		return -1;
 	name = store_mailbox_normalize(name, buf, sizeof(buf));
-	sqlite3_bind_int(stmt, 1, subscribe ? 1 : 0);
-	sqlite3_bind_int64(stmt, 2, user_id);
-	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 1, user_id);
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
 	if (store_step_done(store, stmt, "subscribe") < 0)
 		return -1;
-	if (sqlite3_changes(store->db) == 0)
-		return store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox %s", name);
+	if (!subscribe && sqlite3_changes(store->db) == 0)
+		return store_fail(store, STORE_ERROR_NOT_FOUND, "%s is not subscribed", name);
 	store->own_commits++;
+	return 0;
+}
+
+int store_subscription_list(struct store *store, int64_t user_id,
+			    struct pool *pool, const char ***names_r,
+			    unsigned int *count_r)
+{
+	static const char sql[] =
+		"SELECT name FROM subscriptions WHERE user_id = ? ORDER BY name";
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+	const char **names = NULL;
+	unsigned int count = 0, alloc = 0;
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, user_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == alloc) {
+			unsigned int new_alloc = alloc == 0 ? 16 : alloc * 2;
+
+			names = p_realloc(pool, names, sizeof(*names) * alloc,
+					  sizeof(*names) * new_alloc);
+			alloc = new_alloc;
+		}
+		names[count++] = store_col_text(stmt, 0, pool);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_fail_sqlite(store, rc, "list subscriptions");
+	*names_r = names;
+	*count_r = count;
 	return 0;
 }

@@ -160,6 +160,18 @@ static const char *const store_migrations[] = {
 	/* 2: a user's sessions by age, for the per-user cap on sessions (and
 	   for deleting a user without scanning every session) */
 	"CREATE INDEX web_sessions_user ON web_sessions (user_id, created);",
+
+	/* 3: subscriptions are names, not mailboxes: RFC 3501 6.3.6 forbids
+	   removing a name from the list because its mailbox went away, and
+	   LIST (SUBSCRIBED) shows such names as \NonExistent (RFC 5258) */
+	"CREATE TABLE subscriptions ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  PRIMARY KEY (user_id, name)"
+	") WITHOUT ROWID;"
+	"INSERT INTO subscriptions (user_id, name)"
+	"  SELECT user_id, name FROM mailboxes WHERE subscribed != 0 AND kind = 0;"
+	"ALTER TABLE mailboxes DROP COLUMN subscribed;",
 };
 
 #define STORE_SCHEMA_VERSION \

@@ -74,6 +74,11 @@ int store_user_add(struct store *store, const char *address, const char *passwor
 					      store_default_mailboxes[i].special_use,
 					      store_default_mailboxes[i].kind, &id) < 0)
 			goto failed;
+		/* the standard folders start subscribed, as clients expect */
+		if (store_default_mailboxes[i].kind == STORE_MAILBOX_MAIL &&
+		    store_mailbox_subscribe(store, user_id,
+					    store_default_mailboxes[i].name, true) < 0)
+			goto failed;
 	}
 	secret_wipe(hash, sizeof(hash));
 	return store_commit(store);

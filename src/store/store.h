@@ -146,8 +146,15 @@ int store_mailbox_delete(struct store *store, int64_t user_id, const char *name)
    mailbox and leaves INBOX empty (RFC 3501 6.3.5). */
 int store_mailbox_rename(struct store *store, int64_t user_id,
 			 const char *old_name, const char *new_name);
+/* Subscriptions are names (RFC 3501 6.3.6): they outlive the mailbox they
+   name, and a RENAME carries them along. Subscribing twice is fine;
+   unsubscribing a name that is not subscribed is STORE_ERROR_NOT_FOUND. */
 int store_mailbox_subscribe(struct store *store, int64_t user_id,
 			    const char *name, bool subscribe);
+/* Every subscribed name of a user, sorted; allocated from pool. */
+int store_subscription_list(struct store *store, int64_t user_id,
+			    struct pool *pool, const char ***names_r,
+			    unsigned int *count_r);
 /* Is this a valid mailbox name for us? (no empty levels, no control
    characters, not too long, no leading separator) */
 bool store_mailbox_name_valid(const char *name);

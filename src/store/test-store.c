@@ -201,8 +201,36 @@ static void test_mailboxes(void **state)
 	assert_int_equal(store_mailbox_lookup(store, user, "Jobs", pool, &mb), 1);
 	assert_true(mb.uidvalidity != old_validity);
 
-	assert_int_equal(store_mailbox_subscribe(store, user, "Jobs", false), 0);
+	/* subscriptions are names: they outlive the mailbox, follow a
+	   rename, and the standard folders start with one */
+	assert_int_equal(store_mailbox_lookup(store, user, "Sent", pool, &mb), 1);
+	assert_true(mb.subscribed);
 	assert_int_equal(store_mailbox_lookup(store, user, "Jobs", pool, &mb), 1);
+	assert_false(mb.subscribed);
+	assert_int_equal(store_mailbox_subscribe(store, user, "Jobs", true), 0);
+	assert_int_equal(store_mailbox_subscribe(store, user, "Jobs", true), 0);
+	assert_int_equal(store_mailbox_lookup(store, user, "Jobs", pool, &mb), 1);
+	assert_true(mb.subscribed);
+	assert_int_equal(store_mailbox_delete(store, user, "Jobs"), 0);
+	{
+		const char **subs;
+		unsigned int n;
+		bool found = false;
+
+		assert_int_equal(store_subscription_list(store, user, pool, &subs, &n), 0);
+		for (unsigned int i = 0; i < n; i++)
+			found = found || strcmp(subs[i], "Jobs") == 0;
+		assert_true(found);
+	}
+	assert_int_equal(store_mailbox_create(store, user, "Jobs", NULL, &id), 0);
+	assert_int_equal(store_mailbox_rename(store, user, "Jobs", "Work"), 0);
+	assert_int_equal(store_mailbox_lookup(store, user, "Work", pool, &mb), 1);
+	assert_true(mb.subscribed);
+	assert_int_equal(store_mailbox_subscribe(store, user, "Work", false), 0);
+	assert_int_equal(store_mailbox_subscribe(store, user, "Work", false), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_NOT_FOUND);
+	assert_int_equal(store_mailbox_subscribe(store, user, "Jobs", false), -1);
+	assert_int_equal(store_mailbox_lookup(store, user, "Work", pool, &mb), 1);
 	assert_false(mb.subscribed);
 	pool_destroy(&pool);
 }

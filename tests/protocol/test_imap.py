@@ -285,6 +285,42 @@ class TestMailboxes(unittest.TestCase):
         expect_bad(self, c._simple_command, "LIST", "(RECURSIVEMATCH)", '""', "*")
         c.logout()
 
+    def test_subscription_outlives_mailbox(self):
+        """RFC 3501 6.3.6: a subscription is a name; deleting the mailbox
+        keeps it, LIST (SUBSCRIBED) shows it \\NonExistent (RFC 5258),
+        plain LIST does not, and UNSUBSCRIBE still removes it."""
+        c = login("carol@example.test")
+        self.assertEqual(c.create("Gone")[0], "OK")
+        self.assertEqual(c.subscribe("Gone")[0], "OK")
+        self.assertEqual(c.delete("Gone")[0], "OK")
+        typ, data = c._simple_command("LIST", "(SUBSCRIBED)", '""', "Gone")
+        lines = c._untagged_response(typ, data, "LIST")[1]
+        self.assertEqual(len(lines), 1)
+        flags = lines[0].split(b")")[0].lower()
+        self.assertIn(b"\\nonexistent", flags)
+        self.assertIn(b"\\subscribed", flags)
+        self.assertNotIn(b"\\noselect", flags)
+        self.assertEqual(c.list('""', "Gone"), ("OK", [None]))
+        typ, data = c.lsub('""', "Gone")
+        self.assertEqual(len(data), 1)
+        self.assertTrue(data[0].endswith(b" Gone"), data)
+        # created again: still subscribed, now an ordinary mailbox
+        self.assertEqual(c.create("Gone")[0], "OK")
+        typ, data = c._simple_command("LIST", "(SUBSCRIBED)", '""', "Gone")
+        lines = c._untagged_response(typ, data, "LIST")[1]
+        self.assertEqual(lines, [b'(\\HasNoChildren \\Subscribed) "/" Gone'])
+        # RENAME carries the subscription along
+        self.assertEqual(c.rename("Gone", "Moved")[0], "OK")
+        typ, data = c.lsub('""', "*")
+        names = [d.rsplit(b" ", 1)[1] for d in data if d]
+        self.assertIn(b"Moved", names)
+        self.assertNotIn(b"Gone", names)
+        self.assertEqual(c.delete("Moved")[0], "OK")
+        self.assertEqual(c.unsubscribe("Moved")[0], "OK")
+        self.assertEqual(c.unsubscribe("Moved")[0], "NO")
+        self.assertEqual(c.lsub('""', "Moved"), ("OK", [None]))
+        c.logout()
+
     def test_status(self):
         c = login("carol@example.test")
         c.create("St")
@@ -490,6 +526,24 @@ class TestSearchStore(unittest.TestCase):
         expect_bad(self, self.c.search, None, "BOGUS")
         typ, data = self.c.uid("SEARCH", "BODY", "plays")
         self.assertEqual(data, [b"1"])
+
+    def test_address_search_and_source_route(self):
+        """SEARCH FROM matches the address, not the way it was written
+        (comments inside it); ENVELOPE keeps a source route as the adl."""
+        c = login("bob@example.test")
+        c.create("Addr")
+        msg = (b"From: <dan (the cat)@ (home) example.test>\r\n"
+               b"To: <@relay.example.test:eve@example.test>\r\n"
+               b"Subject: odd addresses\r\n\r\nbody\r\n")
+        self.assertEqual(c.append("Addr", None, None, msg)[0], "OK")
+        c.select("Addr")
+        self.assertEqual(c.search(None, "FROM", "dan@example.test")[1], [b"1"])
+        self.assertEqual(c.search(None, "TO", "eve@example.test")[1], [b"1"])
+        self.assertEqual(c.search(None, "FROM", "eve@example.test")[1], [b""])
+        typ, data = c.fetch("1", "(ENVELOPE)")
+        self.assertIn(b'((NIL "@relay.example.test" "eve" "example.test"))', data[0])
+        self.assertIn(b'((NIL NIL "dan" "example.test"))', data[0])
+        c.logout()
 
     def test_esearch_and_searchres(self):
         typ, data = self.c._simple_command("SEARCH", "RETURN", "(MIN MAX COUNT ALL)", "ALL")
