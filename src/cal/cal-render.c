@@ -253,13 +253,8 @@ static void cal_attachment_cb(void *context, const struct mime_leaf *leaf)
 
 	if (!leaf->attachment || cal_leaf_is_calendar(leaf))
 		return;
-	if (att->count == att->alloc) {
-		unsigned int alloc = att->alloc == 0 ? 4 : att->alloc * 2;
-
-		att->parts = p_realloc(att->pool, att->parts, sizeof(*att->parts) * att->alloc,
-				       sizeof(*att->parts) * alloc);
-		att->alloc = alloc;
-	}
+	att->parts = p_grow(att->pool, att->parts, sizeof(*att->parts), att->count,
+			    &att->alloc, 4);
 	part = &att->parts[att->count++];
 	memset(part, 0, sizeof(*part));
 	part->type = leaf->type;

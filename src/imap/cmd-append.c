@@ -173,14 +173,8 @@ void imap_append_literal_end(struct imap_client *client)
 
 	if (append == NULL)
 		return;
-	if (append->count == append->alloc) {
-		unsigned int na = append->alloc == 0 ? 4 : append->alloc * 2;
-
-		append->msgs = p_realloc(append->pool, append->msgs,
-					 sizeof(*append->msgs) * append->alloc,
-					 sizeof(*append->msgs) * na);
-		append->alloc = na;
-	}
+	append->msgs = p_grow(append->pool, append->msgs, sizeof(*append->msgs),
+			      append->count, &append->alloc, 4);
 	msg = &append->msgs[append->count++];
 	memset(msg, 0, sizeof(*msg));
 	if (append->writer == NULL)

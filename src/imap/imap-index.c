@@ -183,14 +183,8 @@ static void index_sync_vanished(void *context, uint32_t uid)
 {
 	struct index_sync_ctx *ctx = context;
 
-	if (ctx->vanished_count == ctx->vanished_alloc) {
-		unsigned int na = ctx->vanished_alloc == 0 ? 64 : ctx->vanished_alloc * 2;
-
-		ctx->vanished = realloc(ctx->vanished, sizeof(uint32_t) * na);
-		if (ctx->vanished == NULL)
-			fatal_oom();
-		ctx->vanished_alloc = na;
-	}
+	ctx->vanished = mem_grow(ctx->vanished, sizeof(uint32_t), ctx->vanished_count,
+				 &ctx->vanished_alloc, 64);
 	ctx->vanished[ctx->vanished_count++] = uid;
 }
 

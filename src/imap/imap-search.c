@@ -34,14 +34,8 @@ static void search_add_match(struct search_match_ctx *ctx, uint32_t uid)
 
 	if (key->match_count > 0 && key->matches[key->match_count - 1] == uid)
 		return;
-	if (key->match_count == ctx->alloc) {
-		unsigned int na = ctx->alloc == 0 ? 64 : ctx->alloc * 2;
-
-		key->matches = p_realloc(ctx->pool, key->matches,
-					 sizeof(uint32_t) * ctx->alloc,
-					 sizeof(uint32_t) * na);
-		ctx->alloc = na;
-	}
+	key->matches = p_grow(ctx->pool, key->matches, sizeof(uint32_t),
+			      key->match_count, &ctx->alloc, 64);
 	key->matches[key->match_count++] = uid;
 }
 

@@ -1,5 +1,5 @@
 #include "imap-seqmap.h"
-#include "fatal.h"
+#include "pool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +12,8 @@ void imap_seqmap_free(struct imap_seqmap *map)
 
 static struct imap_seqmap_run *seqmap_new_run(struct imap_seqmap *map)
 {
-	if (map->run_count == map->run_alloc) {
-		unsigned int na = map->run_alloc < 4 ? 4 : map->run_alloc * 2;
-		struct imap_seqmap_run *runs = realloc(map->runs, sizeof(*runs) * na);
-
-		if (runs == NULL)
-			fatal_oom();
-		map->runs = runs;
-		map->run_alloc = na;
-	}
+	map->runs = mem_grow(map->runs, sizeof(*map->runs), map->run_count,
+			     &map->run_alloc, 4);
 	return &map->runs[map->run_count++];
 }
 

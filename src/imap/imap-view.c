@@ -291,13 +291,8 @@ int imap_view_parse_set(struct imap_command *cmd, const char *str,
 
 void imap_uid_array_add(struct pool *pool, struct imap_uid_array *arr, uint32_t uid)
 {
-	if (arr->count == arr->alloc) {
-		unsigned int na = arr->alloc == 0 ? 64 : arr->alloc * 2;
-
-		arr->uids = p_realloc(pool, arr->uids, sizeof(uint32_t) * arr->alloc,
-				      sizeof(uint32_t) * na);
-		arr->alloc = na;
-	}
+	arr->uids = p_grow(pool, arr->uids, sizeof(uint32_t), arr->count,
+			   &arr->alloc, 64);
 	arr->uids[arr->count++] = uid;
 }
 

@@ -17,13 +17,8 @@
 static void imip_occ_add(struct pool *pool, struct imip_occurrence_list *list,
 			 const struct imip_occurrence *occ)
 {
-	if (list->count == list->alloc) {
-		unsigned int alloc = list->alloc == 0 ? 16 : list->alloc * 2;
-
-		list->occ = p_realloc(pool, list->occ, sizeof(*list->occ) * list->alloc,
-				      sizeof(*list->occ) * alloc);
-		list->alloc = alloc;
-	}
+	list->occ = p_grow(pool, list->occ, sizeof(*list->occ), list->count,
+			   &list->alloc, 16);
 	list->occ[list->count++] = *occ;
 }
 
@@ -76,13 +71,7 @@ struct imip_instants {
 
 static void imip_instants_add(struct pool *pool, struct imip_instants *set, time_t t)
 {
-	if (set->count == set->alloc) {
-		unsigned int alloc = set->alloc == 0 ? 16 : set->alloc * 2;
-
-		set->t = p_realloc(pool, set->t, sizeof(time_t) * set->alloc,
-				   sizeof(time_t) * alloc);
-		set->alloc = alloc;
-	}
+	set->t = p_grow(pool, set->t, sizeof(time_t), set->count, &set->alloc, 16);
 	set->t[set->count++] = t;
 }
 

@@ -4,7 +4,6 @@
  * VCALENDAR.
  */
 #include "imip-private.h"
-#include "fatal.h"
 #include "pool.h"
 #include "strutil.h"
 
@@ -103,25 +102,17 @@ bool imip_tzid_known(const char *tzid)
 static void imip_drop_unsafe_tzids(icalcomponent *vcal, icalcomponent *comp)
 {
 	icalproperty **props = NULL;
-	size_t count = 0, alloc = 0;
+	unsigned int count = 0, alloc = 0;
 	icalcomponent *child;
 
 	for (icalproperty *prop = icalcomponent_get_first_property(comp, ICAL_ANY_PROPERTY);
 	     prop != NULL; prop = icalcomponent_get_next_property(comp, ICAL_ANY_PROPERTY)) {
 		if (icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER) == NULL)
 			continue;
-		if (count == alloc) {
-			icalproperty **bigger;
-
-			alloc = alloc == 0 ? 16 : alloc * 2;
-			bigger = realloc(props, alloc * sizeof(*props));
-			if (bigger == NULL)
-				fatal_oom();
-			props = bigger;
-		}
+		props = mem_grow(props, sizeof(*props), count, &alloc, 16);
 		props[count++] = prop;
 	}
-	for (size_t i = 0; i < count; i++) {
+	for (unsigned int i = 0; i < count; i++) {
 		icalparameter *param = icalproperty_get_first_parameter(props[i], ICAL_TZID_PARAMETER);
 		const char *tzid = icalparameter_get_tzid(param);
 

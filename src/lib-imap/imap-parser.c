@@ -151,14 +151,10 @@ static struct imap_arg *parser_new_arg(struct imap_parser *parser)
 {
 	struct parser_list *list = &parser->stack[parser->depth];
 
-	if (list->count + 1 >= list->alloc) {
-		unsigned int na = list->alloc == 0 ? 8 : list->alloc * 2;
-
-		list->args = p_realloc(parser->args_pool, list->args,
-				       sizeof(*list->args) * list->alloc,
-				       sizeof(*list->args) * na);
-		list->alloc = na;
-	}
+	/* count + 1: a slot spare past the new argument, where
+	   parser_finish_line() puts the EOL without growing the list. */
+	list->args = p_grow(parser->args_pool, list->args, sizeof(*list->args),
+			    list->count + 1, &list->alloc, 8);
 	return &list->args[list->count++];
 }
 

@@ -662,13 +662,7 @@ int mime_parts_parse(struct pool *pool, const char *map,
 		pos.header_start = hs;
 		pos.body_start = bs;
 		pos.body_end = be;
-		if (count == alloc) {
-			unsigned int na = alloc == 0 ? 8 : alloc * 2;
-
-			parts = p_realloc(pool, parts, sizeof(*parts) * alloc,
-					  sizeof(*parts) * na);
-			alloc = na;
-		}
+		parts = p_grow(pool, parts, sizeof(*parts), count, &alloc, 8);
 		parts[count++] = pos;
 		p = strchr(p + n, '\n');
 		if (p != NULL)

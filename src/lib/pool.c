@@ -6,6 +6,8 @@
 #include "pool.h"
 #include "fatal.h"
 
+#include <assert.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +169,48 @@ void *p_realloc(struct pool *pool, void *mem, size_t old_size, size_t new_size)
 	if (mem != NULL && old_size > 0)
 		memcpy(new_mem, mem, old_size);
 	return new_mem;
+}
+
+/* Twice alloc elements, or first_alloc when there are none yet. A count or
+   a size in bytes that does not fit is out of memory. */
+static unsigned int grow_count(size_t elem_size, unsigned int alloc,
+			       unsigned int first_alloc)
+{
+	unsigned int new_alloc;
+
+	assert(first_alloc > 0);
+	if (alloc == 0)
+		new_alloc = first_alloc;
+	else if (alloc > UINT_MAX / 2)
+		fatal_oom();
+	else
+		new_alloc = alloc * 2;
+	if (elem_size > 0 && new_alloc > SIZE_MAX / elem_size)
+		fatal_oom();
+	return new_alloc;
+}
+
+void *p_grow(struct pool *pool, void *array, size_t elem_size,
+	     unsigned int count, unsigned int *alloc, unsigned int first_alloc)
+{
+	unsigned int old_alloc = *alloc;
+
+	if (count < old_alloc)
+		return array;
+	*alloc = grow_count(elem_size, old_alloc, first_alloc);
+	return p_realloc(pool, array, elem_size * old_alloc, elem_size * *alloc);
+}
+
+void *mem_grow(void *array, size_t elem_size, unsigned int count,
+	       unsigned int *alloc, unsigned int first_alloc)
+{
+	if (count < *alloc)
+		return array;
+	*alloc = grow_count(elem_size, *alloc, first_alloc);
+	array = realloc(array, elem_size * *alloc);
+	if (array == NULL)
+		fatal_oom();
+	return array;
 }
 
 char *p_strdup(struct pool *pool, const char *str)

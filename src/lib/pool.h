@@ -34,6 +34,18 @@ void pool_clear(struct pool *pool);
 void *p_malloc(struct pool *pool, size_t size);
 /* Grow an allocation made from this pool; the old contents are kept. */
 void *p_realloc(struct pool *pool, void *mem, size_t old_size, size_t new_size);
+/* Room for one more element: when count has reached *alloc the array is
+   copied into one twice as big (first_alloc elements the first time) and
+   *alloc updated; otherwise array is returned as it is. The old array stays
+   in the pool until it is cleared. */
+void *p_grow(struct pool *pool, void *array, size_t elem_size,
+	     unsigned int count, unsigned int *alloc, unsigned int first_alloc);
+/* The same for an array from malloc(), which the caller frees: when count
+   has reached *alloc the array is realloc()ed to twice as many elements
+   (first_alloc the first time) and *alloc updated; otherwise array is
+   returned as it is. */
+void *mem_grow(void *array, size_t elem_size, unsigned int count,
+	       unsigned int *alloc, unsigned int first_alloc);
 char *p_strdup(struct pool *pool, const char *str);
 /* Copy len bytes and add a NUL. */
 char *p_strndup(struct pool *pool, const void *str, size_t len);

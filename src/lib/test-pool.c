@@ -8,6 +8,7 @@
 #include "pool.h"
 #include "strutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int cleanup_calls;
@@ -57,6 +58,70 @@ static void test_pool_cleanup_order(void **state)
 	pool_destroy(&pool);
 	assert_int_equal(cleanup_calls, 3);
 	assert_int_equal(cleanup_order[2], 3);
+}
+
+static void test_p_grow(void **state)
+{
+	struct pool *pool = pool_create(64);
+	unsigned int *array = NULL, *before;
+	unsigned int count = 0, alloc = 0;
+
+	(void)state;
+	/* growth from nothing to first_alloc */
+	array = p_grow(pool, array, sizeof(*array), count, &alloc, 4);
+	assert_non_null(array);
+	assert_int_equal(alloc, 4);
+	array[count++] = 0;
+	/* no move while there is room */
+	before = array;
+	while (count < 4) {
+		array = p_grow(pool, array, sizeof(*array), count, &alloc, 4);
+		assert_ptr_equal(array, before);
+		assert_int_equal(alloc, 4);
+		array[count] = count;
+		count++;
+	}
+	/* doubling, with the contents kept */
+	for (unsigned int expect = 8; expect <= 64; expect *= 2) {
+		array = p_grow(pool, array, sizeof(*array), count, &alloc, 4);
+		assert_int_equal(alloc, expect);
+		while (count < alloc) {
+			array = p_grow(pool, array, sizeof(*array), count, &alloc, 4);
+			assert_int_equal(alloc, expect);
+			array[count] = count;
+			count++;
+		}
+	}
+	for (unsigned int i = 0; i < count; i++)
+		assert_int_equal(array[i], i);
+	pool_destroy(&pool);
+}
+
+static void test_mem_grow(void **state)
+{
+	uint64_t *array = NULL, *before;
+	unsigned int count = 0, alloc = 0;
+
+	(void)state;
+	array = mem_grow(array, sizeof(*array), count, &alloc, 16);
+	assert_non_null(array);
+	assert_int_equal(alloc, 16);
+	before = array;
+	for (; count < 16; count++) {
+		array = mem_grow(array, sizeof(*array), count, &alloc, 16);
+		assert_ptr_equal(array, before);
+		array[count] = (uint64_t)count << 40;
+	}
+	array = mem_grow(array, sizeof(*array), count, &alloc, 16);
+	assert_int_equal(alloc, 32);
+	for (; count < 1000; count++) {
+		array = mem_grow(array, sizeof(*array), count, &alloc, 16);
+		array[count] = (uint64_t)count << 40;
+	}
+	assert_int_equal(alloc, 1024);
+	for (unsigned int i = 0; i < count; i++)
+		assert_true(array[i] == (uint64_t)i << 40);
+	free(array);
 }
 
 static void test_buffer_limit(void **state)
@@ -112,6 +177,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_alloc),
 		cmocka_unit_test(test_pool_cleanup_order),
+		cmocka_unit_test(test_p_grow),
+		cmocka_unit_test(test_mem_grow),
 		cmocka_unit_test(test_buffer_limit),
 		cmocka_unit_test(test_strutil),
 	};

@@ -46,12 +46,7 @@ static void pop3_maildrop_add(void *context, const struct store_pop3_message *m)
 	struct pop3_maildrop *md = fill->md;
 	struct pop3_msg *msg;
 
-	if (md->count == md->alloc) {
-		md->alloc = md->alloc == 0 ? 64 : md->alloc * 2;
-		md->msgs = realloc(md->msgs, md->alloc * sizeof(*md->msgs));
-		if (md->msgs == NULL)
-			fatal_oom();
-	}
+	md->msgs = mem_grow(md->msgs, sizeof(*md->msgs), md->count, &md->alloc, 64);
 	msg = &md->msgs[md->count];
 	memset(msg, 0, sizeof(*msg));
 	msg->uid = m->uid;

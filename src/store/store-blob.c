@@ -361,21 +361,12 @@ int store_blob_collect_prepare(struct store *store)
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(stmt, 1);
 
-		if (count == alloc) {
-			alloc = alloc == 0 ? 16 : alloc * 2;
-			ids = realloc(ids, sizeof(*ids) * alloc);
-			if (ids == NULL)
-				fatal_oom();
-		}
+		ids = mem_grow(ids, sizeof(*ids), count, &alloc, 16);
 		ids[count++] = sqlite3_column_int64(stmt, 0);
-		if (store->doomed_count == store->doomed_alloc) {
-			store->doomed_alloc = store->doomed_alloc == 0 ? 16 :
-				store->doomed_alloc * 2;
-			store->doomed_blobs = realloc(store->doomed_blobs,
-				sizeof(*store->doomed_blobs) * store->doomed_alloc);
-			if (store->doomed_blobs == NULL)
-				fatal_oom();
-		}
+		store->doomed_blobs = mem_grow(store->doomed_blobs,
+					       sizeof(*store->doomed_blobs),
+					       store->doomed_count,
+					       &store->doomed_alloc, 16);
 		snprintf(store->doomed_blobs[store->doomed_count++], 33, "%s",
 			 name != NULL ? name : "");
 	}

@@ -93,13 +93,7 @@ int store_mailbox_list(struct store *store, int64_t user_id, struct pool *pool,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, user_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (count == alloc) {
-			unsigned int new_alloc = alloc == 0 ? 16 : alloc * 2;
-
-			list = p_realloc(pool, list, sizeof(*list) * alloc,
-					 sizeof(*list) * new_alloc);
-			alloc = new_alloc;
-		}
+		list = p_grow(pool, list, sizeof(*list), count, &alloc, 16);
 		store_mailbox_fill(stmt, pool, &list[count++]);
 	}
 	sqlite3_reset(stmt);
@@ -340,13 +334,7 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 			unsigned int n = 0, alloc = 0;
 
 			while (iter != NULL && store_message_iter_next(iter, &msg) > 0) {
-				if (n == alloc) {
-					unsigned int na = alloc == 0 ? 64 : alloc * 2;
-
-					uids = p_realloc(pool, uids, sizeof(*uids) * alloc,
-							 sizeof(*uids) * na);
-					alloc = na;
-				}
+				uids = p_grow(pool, uids, sizeof(*uids), n, &alloc, 64);
 				uids[n++] = msg.uid;
 			}
 			store_message_iter_deinit(&iter);
@@ -439,13 +427,7 @@ int store_subscription_list(struct store *store, int64_t user_id,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, user_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (count == alloc) {
-			unsigned int new_alloc = alloc == 0 ? 16 : alloc * 2;
-
-			names = p_realloc(pool, names, sizeof(*names) * alloc,
-					  sizeof(*names) * new_alloc);
-			alloc = new_alloc;
-		}
+		names = p_grow(pool, names, sizeof(*names), count, &alloc, 16);
 		names[count++] = store_col_text(stmt, 0, pool);
 	}
 	sqlite3_reset(stmt);

@@ -40,13 +40,7 @@ static void web_occ_add(void *context, const struct store_cal_item *item,
 		return;
 	if (start >= o->to || (end > start ? end : start + 1) <= o->from)
 		return;
-	if (o->count == o->alloc) {
-		unsigned int n = o->alloc == 0 ? 32 : o->alloc * 2;
-
-		o->list = p_realloc(o->pool, o->list, o->alloc * sizeof(*o->list),
-				    n * sizeof(*o->list));
-		o->alloc = n;
-	}
+	o->list = p_grow(o->pool, o->list, sizeof(*o->list), o->count, &o->alloc, 32);
 	o->list[o->count].item = item;
 	o->list[o->count].start = start;
 	o->list[o->count].end = end;

@@ -41,13 +41,8 @@ static void web_message_leaf(void *context, const struct mime_leaf *leaf)
 {
 	struct web_message *m = context;
 
-	if (m->count == m->alloc) {
-		unsigned int n = m->alloc == 0 ? 8 : m->alloc * 2;
-
-		m->leaves = p_realloc(m->pool, m->leaves, m->alloc * sizeof(*m->leaves),
-				      n * sizeof(*m->leaves));
-		m->alloc = n;
-	}
+	m->leaves = p_grow(m->pool, m->leaves, sizeof(*m->leaves), m->count,
+			   &m->alloc, 8);
 	m->leaves[m->count++] = *leaf;
 }
 
