@@ -16,6 +16,10 @@ static bool cmd_fetch_continue(struct imap_command *cmd)
 		imap_command_error(cmd, (enum store_error)fetch->seen_error);
 	else if (failed)
 		imap_command_store_error(cmd, "FETCH");
+	else if (fetch->unknown_cte)
+		/* RFC 3516 4.3 */
+		imap_command_reply(cmd, "NO", "UNKNOWN-CTE",
+				   "Cannot decode a part's transfer encoding.");
 	else if (fetch->expunged)
 		/* RFC 5530 EXPUNGEISSUED: another session expunged some */
 		imap_command_reply(cmd, "NO", "EXPUNGEISSUED",

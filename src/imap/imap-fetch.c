@@ -88,12 +88,31 @@ static int fetch_parse_body(struct imap_command *cmd, struct imap_fetch *fetch,
 	const char *spec;
 	size_t prefix_len = (size_t)(open - atom);
 
+	static const struct {
+		const char *prefix;
+		enum imap_fetch_body_kind kind;
+		bool peek;
+	} prefixes[] = {
+		{ "BODY", IMAP_FETCH_BODY_RAW, false },
+		{ "BODY.PEEK", IMAP_FETCH_BODY_RAW, true },
+		{ "BINARY", IMAP_FETCH_BODY_BINARY, false },
+		{ "BINARY.PEEK", IMAP_FETCH_BODY_BINARY, true },
+		{ "BINARY.SIZE", IMAP_FETCH_BODY_BINARY_SIZE, true },
+	};
+	const char *kind_name = NULL;
+
 	body = fetch_add_body(cmd, fetch);
-	if (prefix_len == 4 && mem_iequal(atom, "BODY", 4)) {
-		body->peek = false;
-	} else if (prefix_len == 9 && mem_iequal(atom, "BODY.PEEK", 9)) {
-		body->peek = true;
-	} else {
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (strlen(prefixes[i].prefix) == prefix_len &&
+		    mem_iequal(atom, prefixes[i].prefix, prefix_len)) {
+			body->kind = prefixes[i].kind;
+			body->peek = prefixes[i].peek;
+			kind_name = body->kind == IMAP_FETCH_BODY_RAW ? "BODY" :
+				body->kind == IMAP_FETCH_BODY_BINARY ? "BINARY" :
+				"BINARY.SIZE";
+		}
+	}
+	if (kind_name == NULL) {
 		*error_r = "Unknown FETCH item";
 		return -1;
 	}
@@ -105,8 +124,14 @@ static int fetch_parse_body(struct imap_command *cmd, struct imap_fetch *fetch,
 	spec = p_strndup(cmd->pool, open + 1, (size_t)(close - open - 1));
 	if (imap_section_parse(cmd->pool, spec, &body->sect, error_r) < 0)
 		return -1;
+	/* RFC 9051 9: section-binary is part numbers only */
+	if (body->kind != IMAP_FETCH_BODY_RAW && body->sect.kind != IMAP_SECTION_ALL) {
+		*error_r = "BINARY takes part numbers only";
+		return -1;
+	}
 	p = close + 1;
-	if (*p == '<' && fetch_parse_partial(&p, body, error_r) < 0)
+	if (*p == '<' && body->kind != IMAP_FETCH_BODY_BINARY_SIZE &&
+	    fetch_parse_partial(&p, body, error_r) < 0)
 		return -1;
 	if (*p != '\0') {
 		*error_r = "Garbage after FETCH item";
@@ -114,10 +139,10 @@ static int fetch_parse_body(struct imap_command *cmd, struct imap_fetch *fetch,
 	}
 	/* the reply names the section as asked, and the partial's origin */
 	if (body->partial)
-		body->name = p_printf(cmd->pool, "BODY[%s]<%llu>", spec,
+		body->name = p_printf(cmd->pool, "%s[%s]<%llu>", kind_name, spec,
 				      (unsigned long long)body->start);
 	else
-		body->name = p_printf(cmd->pool, "BODY[%s]", spec);
+		body->name = p_printf(cmd->pool, "%s[%s]", kind_name, spec);
 	if (!body->peek)
 		fetch->set_seen = true;
 	return 0;
@@ -448,6 +473,99 @@ struct fetch_message {
 	bool parts_parsed;
 };
 
+/* The Content-Transfer-Encoding of a section: from the MIME header of a
+   part, or the message's own header for the whole message. NULL: none. */
+static const char *fetch_section_cte(struct imap_fetch *fetch,
+				     const struct imap_fetch_body *body,
+				     struct fetch_message *fm)
+{
+	static const char *const names[] = { "Content-Transfer-Encoding" };
+	struct imap_section hsect = body->sect;
+	struct imap_section_region hregion;
+	struct buffer field;
+	unsigned char *hdr;
+	char *value;
+
+	hsect.kind = hsect.path_len > 0 ? IMAP_SECTION_MIME : IMAP_SECTION_HEADER;
+	if (fm->part_count > 0) {
+		if (imap_section_resolve(&hsect, fm->parts, fm->part_count,
+					 fm->msg->size, &hregion) <= 0)
+			return NULL;
+	} else {
+		hregion.start = 0;
+		hregion.end = fm->msg->header_size;
+	}
+	if (hregion.end <= hregion.start || hregion.end > fm->msg->size ||
+	    fetch_pread(fm->fd, hregion.start, hregion.end - hregion.start,
+			fetch->msg_pool, &hdr) < 0)
+		return NULL;
+	/* the field with its continuation lines, "Name: value\r\n...\r\n" */
+	buffer_init_pool(&field, fetch->msg_pool, 0);
+	imap_header_filter(hdr, (size_t)(hregion.end - hregion.start), names, 1,
+			   false, &field);
+	if (field.data == NULL || (value = strchr(field.data, ':')) == NULL)
+		return NULL;
+	value = p_strdup(fetch->msg_pool, value + 1);
+	for (char *c = value; *c != '\0'; c++) {
+		if (*c == '\r' || *c == '\n' || *c == '\t')
+			*c = ' ';
+	}
+	return str_trim(value);
+}
+
+/* BINARY[section]<partial> and BINARY.SIZE[section] (RFC 3516, RFC 9051
+   6.4.5): the section with its transfer encoding undone. Content with a
+   NUL goes out as a literal8. */
+static void fetch_binary(struct imap_fetch *fetch,
+			 const struct imap_fetch_body *body, struct fetch_message *fm,
+			 const struct imap_section_region *region, struct buffer *out)
+{
+	const struct store_message *msg = fm->msg;
+	const char *cte = fetch_section_cte(fetch, body, fm);
+	const unsigned char *content;
+	unsigned char *raw;
+	size_t size;
+	uint64_t start, len;
+	int ret;
+
+	if (fetch_pread(fm->fd, region->start, region->end - region->start,
+			fetch->msg_pool, &raw) < 0) {
+		log_error("imap", "cannot read message uid=%u blob=%s", msg->uid,
+			  msg->blob);
+		buffer_append_str(out, "NIL");
+		return;
+	}
+	size = (size_t)(region->end - region->start);
+	ret = mime_transfer_decode(fetch->msg_pool, cte, raw, size, &content, &size);
+	if (ret < 0) {
+		/* the tagged reply says NO [UNKNOWN-CTE] */
+		fetch->unknown_cte = true;
+		buffer_append_str(out, "NIL");
+		return;
+	}
+	if (ret == MIME_TRANSFER_LINES) {
+		/* 7bit and 8bit are lines: bare LFs go out as CRLF, as in BODY[] */
+		struct buffer conv;
+
+		buffer_init_pool(&conv, fetch->msg_pool, 0);
+		imap_append_crlf(&conv, raw, size);
+		content = (const unsigned char *)(conv.data != NULL ? conv.data : "");
+		size = conv.used;
+	}
+	if (body->kind == IMAP_FETCH_BODY_BINARY_SIZE) {
+		fetch_append_u64(out, size);
+		return;
+	}
+	start = body->partial ? (body->start < size ? body->start : size) : 0;
+	len = size - start;
+	if (body->partial && body->len < len)
+		len = body->len;
+	buffer_printf(out, "%s{%llu}\r\n",
+		      memchr(content + start, '\0', (size_t)len) != NULL ? "~" : "",
+		      (unsigned long long)len);
+	buffer_append(out, content + start, (size_t)len);
+}
+
 static void fetch_body(struct imap_command *cmd, struct imap_fetch *fetch,
 		       const struct imap_fetch_body *body, struct fetch_message *fm,
 		       const char *sep, struct buffer *out)
@@ -476,6 +594,10 @@ static void fetch_body(struct imap_command *cmd, struct imap_fetch *fetch,
 		found = fetch_region_fallback(body, msg, &region);
 	if (found <= 0 || fm->fd < 0 || region.end > msg->size || region.start > region.end) {
 		buffer_append_str(out, "NIL");
+		return;
+	}
+	if (body->kind != IMAP_FETCH_BODY_RAW) {
+		fetch_binary(fetch, body, fm, &region, out);
 		return;
 	}
 	if (!region.filter && msg->crlf) {

@@ -6,6 +6,7 @@
  * the data items and writing the responses in chunks. Envelope and body
  * structure come from what delivery cached; body sections are cut from
  * the stored bytes with the part map, bare LFs going out as CRLF.
+ * BINARY (RFC 3516, part of IMAP4rev2) undoes a part's transfer encoding.
  *
  * A FETCH of 100,000 messages does not hold the loop: imap_fetch_run()
  * stops when the output is full or after a batch, forgets its store
@@ -33,8 +34,15 @@ enum imap_fetch_item {
 	IMAP_FETCH_MODSEQ = 0x80,
 };
 
+enum imap_fetch_body_kind {
+	IMAP_FETCH_BODY_RAW,      /* BODY[], RFC822*: the bytes as stored */
+	IMAP_FETCH_BODY_BINARY,   /* BINARY[]: transfer encoding undone */
+	IMAP_FETCH_BODY_BINARY_SIZE, /* BINARY.SIZE[]: its size */
+};
+
 struct imap_fetch_body {
 	const char *name;         /* in the reply: "BODY[1.MIME]", "RFC822" */
+	enum imap_fetch_body_kind kind;
 	struct imap_section sect;
 	bool peek;
 	bool partial;
@@ -60,6 +68,7 @@ struct imap_fetch {
 	bool seen_failed;         /* setting \Seen failed: seen_error */
 	int seen_error;
 	bool vanished_sent;
+	bool unknown_cte;         /* a BINARY part we cannot decode (RFC 3516) */
 	struct pool *msg_pool;    /* per message, cleared after each */
 };
 

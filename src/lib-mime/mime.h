@@ -107,6 +107,19 @@ const char *mime_address_list_addrs(struct pool *pool, const char *value);
 /* "Alice Example <alice@example.test>" to its display name or address */
 const char *mime_address_display(struct pool *pool, const char *value);
 
+/* What mime_transfer_decode() did. */
+enum mime_transfer {
+	MIME_TRANSFER_DECODED,    /* base64, quoted-printable, uuencode undone */
+	MIME_TRANSFER_LINES,      /* 7bit, 8bit or none: the data as it is */
+	MIME_TRANSFER_BINARY,     /* binary: the data as it is */
+};
+/* Undo a Content-Transfer-Encoding (RFC 2045 6); encoding NULL or empty is
+   7bit. *out_r is data itself or new memory from pool. -1: an encoding
+   we do not know (IMAP's UNKNOWN-CTE); otherwise an enum mime_transfer. */
+int mime_transfer_decode(struct pool *pool, const char *encoding,
+			 const unsigned char *data, size_t size,
+			 const unsigned char **out_r, size_t *size_r);
+
 /* Current time as an RFC 5322 date ("Tue, 24 Nov 2026 09:10:00 +0000") */
 const char *mime_date_now(struct pool *pool);
 /* A new Message-ID value "<random@host>" */

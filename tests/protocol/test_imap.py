@@ -454,6 +454,45 @@ class TestAppendFetch(unittest.TestCase):
         self.assertEqual(data[0][1], b"Subject: nested\r\n\r\n")
         c.logout()
 
+    def test_fetch_binary(self):
+        """RFC 3516 / RFC 9051 BINARY: transfer encodings undone, literal8
+        for content with NUL, BINARY.SIZE, partials, UNKNOWN-CTE."""
+        c = login()
+        c.create("Binary")
+        c.append("Binary", None, None, NESTED)
+        qp = (b"From: a@example.test\r\nSubject: qp\r\nMIME-Version: 1.0\r\n"
+              b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+              b"--B\r\nContent-Type: text/plain; charset=utf-8\r\n"
+              b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+              b"caf=C3=A9 au l=\r\nait\r\n"
+              b"--B\r\nContent-Type: application/octet-stream\r\n"
+              b"Content-Transfer-Encoding: x-rot13\r\n\r\nnop\r\n--B--\r\n")
+        c.append("Binary", None, None, qp)
+        c.select("Binary")
+        self.assertIn("BINARY", c.capabilities if "BINARY" in c.capabilities
+                      else c.capability()[1][0].decode().split())
+        typ, data = c.fetch("1", "(BINARY.PEEK[3] BINARY.SIZE[3])")
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"BINARY[3] ~{4}", data[0][0])
+        self.assertEqual(data[0][1], b"\x00\x01\x02\x03")
+        self.assertIn(b"BINARY.SIZE[3] 4", data[1])
+        typ, data = c.fetch("1", "(BINARY.PEEK[1] BINARY.PEEK[3]<1.2>)")
+        self.assertEqual(data[0][1], b"first part")
+        self.assertEqual(data[1][1], b"\x01\x02")
+        typ, data = c.fetch("1", "(FLAGS)")
+        self.assertNotIn(b"\\Seen", data[0])
+        typ, data = c.fetch("2", "(BINARY.PEEK[1] BINARY.SIZE[1])")
+        self.assertEqual(data[0][1], "café au lait".encode())
+        self.assertIn(b"BINARY.SIZE[1] %d" % len("café au lait".encode()), data[1])
+        # BINARY without PEEK sets \Seen like BODY[]
+        typ, data = c.fetch("2", "(BINARY[1])")
+        typ, data = c.fetch("2", "(FLAGS)")
+        self.assertIn(b"\\Seen", data[0])
+        typ, data = c._simple_command("FETCH", "2", "(BINARY.PEEK[2])")
+        self.assertEqual(typ, "NO")
+        self.assertIn(b"[UNKNOWN-CTE]", data[0])
+        c.logout()
+
     def test_fetch_errors_and_macros(self):
         c = login()
         c.create("Macros")
@@ -465,7 +504,8 @@ class TestAppendFetch(unittest.TestCase):
             self.assertIn(b"RFC822.SIZE", data[0])
         typ, data = c.fetch("1", "(RFC822.HEADER RFC822.TEXT)")
         self.assertEqual(typ, "OK")
-        for bad in ("(NOPE)", "(BODY[5.X])", "(BODY[]<1>)", "(ALL)", "(BINARY[1])"):
+        for bad in ("(NOPE)", "(BODY[5.X])", "(BODY[]<1>)", "(ALL)", "(BINARY[1.MIME])",
+                    "(BINARY[HEADER])", "(BINARY.SIZE[TEXT])"):
             expect_bad(self, c.fetch, "1", bad)
         expect_bad(self, c.fetch, "2", "(FLAGS)")
         typ, data = c.uid("FETCH", "99", "(FLAGS)")
