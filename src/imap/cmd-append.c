@@ -30,6 +30,7 @@ struct imap_append_msg {
 	char blob[33];
 	struct mime_summary sum;
 	bool ok;
+	bool nul;                 /* refused: a NUL byte (UNKNOWN-CTE) */
 };
 
 struct imap_append {
@@ -39,6 +40,7 @@ struct imap_append {
 	struct store_blob_writer *writer;
 	struct imap_append_msg *msgs;
 	unsigned int count, alloc;
+	bool nul_seen;            /* the literal being read has a NUL byte */
 	bool submitted;           /* the writer owns the pool and the blobs */
 };
 
@@ -159,8 +161,13 @@ void imap_append_literal_data(struct imap_client *client,
 	struct imap_append *append = client->append;
 
 	/* a failed write is remembered by the writer and reported at the end */
-	if (append != NULL && append->writer != NULL)
+	if (append != NULL && append->writer != NULL) {
+		/* only a literal8 can carry NUL (the parser refuses it in
+		   others); such a message could never be sent back in BODY[] */
+		if (memchr(data, '\0', len) != NULL)
+			append->nul_seen = true;
 		(void)store_blob_writer_write(append->writer, data, len);
+	}
 }
 
 void imap_append_literal_end(struct imap_client *client)
@@ -179,6 +186,12 @@ void imap_append_literal_end(struct imap_client *client)
 	memset(msg, 0, sizeof(*msg));
 	if (append->writer == NULL)
 		return;
+	if (append->nul_seen) {
+		append->nul_seen = false;
+		msg->nul = true;
+		store_blob_writer_abort(&append->writer);
+		return;
+	}
 	size = store_blob_writer_size(append->writer);
 	map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE,
 		   store_blob_writer_fd(append->writer), 0);
@@ -381,6 +394,15 @@ bool cmd_append(struct imap_command *cmd)
 		return true;
 	}
 	for (unsigned int i = 0; i < count; i++) {
+		if (append->msgs[i].nul) {
+			/* RFC 9051 6.3.12: no storage for binary content; the
+			   client sends it again with a transfer encoding. Stored
+			   bytes stay exactly what the client sent. */
+			imap_command_reply(cmd, "NO", "UNKNOWN-CTE",
+					   "Binary content with NUL bytes cannot be stored; "
+					   "send it base64-encoded.");
+			return true;
+		}
 		if (!append->msgs[i].ok) {
 			imap_command_reply(cmd, "NO", "UNAVAILABLE",
 					   "Temporary failure, try again later.");

@@ -9,6 +9,39 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
+/* RFC 2045 6.7 (3): whitespace at the end of an encoded line was added
+   on the way and is deleted when decoding, so that "=  " is still a soft
+   line break; GMime's decoder keeps it. */
+static const unsigned char *mime_qp_strip_trailing_space(struct pool *pool,
+							 const unsigned char *data,
+							 size_t *size)
+{
+	unsigned char *out = p_malloc(pool, *size + 1);
+	size_t o = 0, line = 0;
+
+	for (size_t i = 0; i <= *size; i++) {
+		if (i < *size && data[i] != '\n')
+			continue;
+		/* [line, i) is a line; drop its CR and trailing blanks */
+		size_t end = i;
+
+		if (end > line && data[end - 1] == '\r')
+			end--;
+		while (end > line && (data[end - 1] == ' ' || data[end - 1] == '\t'))
+			end--;
+		memcpy(out + o, data + line, end - line);
+		o += end - line;
+		if (i < *size) {
+			if (i > line && data[i - 1] == '\r')
+				out[o++] = '\r';
+			out[o++] = '\n';
+		}
+		line = i + 1;
+	}
+	*size = o;
+	return out;
+}
+
 int mime_transfer_decode(struct pool *pool, const char *encoding,
 			 const unsigned char *data, size_t size,
 			 const unsigned char **out_r, size_t *size_r)
@@ -32,6 +65,10 @@ int mime_transfer_decode(struct pool *pool, const char *encoding,
 	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
 	    enc != GMIME_CONTENT_ENCODING_UUENCODE)
 		return -1;
+	if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		data = mime_qp_strip_trailing_space(pool, data, &size);
+		*out_r = data;
+	}
 	g_mime_encoding_init_decode(&state, enc);
 	/* decoding never grows the data; the bound covers GMime's slack */
 	out = p_malloc(pool, g_mime_encoding_outlen(&state, size) + 1);

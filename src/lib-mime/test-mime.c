@@ -335,6 +335,41 @@ static void test_limit_headers(void **state)
 	pool_destroy(&pool);
 }
 
+static void check_decode(struct pool *pool, const char *cte, const char *in,
+			 int want_ret, const char *want, size_t want_len)
+{
+	const unsigned char *out;
+	size_t len;
+
+	assert_int_equal(mime_transfer_decode(pool, cte, (const unsigned char *)in,
+					      strlen(in), &out, &len), want_ret);
+	if (want_ret < 0)
+		return;
+	assert_int_equal(len, want_len);
+	assert_memory_equal(out, want, want_len);
+}
+
+static void test_transfer_decode(void **state)
+{
+	struct pool *pool = pool_create(1024);
+
+	(void)state;
+	check_decode(pool, NULL, "as is\r\n", MIME_TRANSFER_LINES, "as is\r\n", 7);
+	check_decode(pool, " 8BIT ", "x", MIME_TRANSFER_LINES, "x", 1);
+	check_decode(pool, "binary", "b", MIME_TRANSFER_BINARY, "b", 1);
+	check_decode(pool, "Base64", "AAECAw==\r\n", MIME_TRANSFER_DECODED,
+		     "\0\1\2\3", 4);
+	/* RFC 2045 6.7: trailing blanks go, "=" then blanks is a soft break */
+	check_decode(pool, "quoted-printable",
+		     "hello  \r\nbar=\r\n\r\nfoo\t=\r\nbar\r\nfoo\t \t= \r\n=62\r\n"
+		     "foo = \t\r\nbar\r\ncaf=C3=A9",
+		     MIME_TRANSFER_DECODED,
+		     "hello\r\nbar\r\nfoo\tbar\r\nfoo\t \tb\r\nfoo bar\r\ncaf\xc3\xa9",
+		     strlen("hello\r\nbar\r\nfoo\tbar\r\nfoo\t \tb\r\nfoo bar\r\ncaf\xc3\xa9"));
+	check_decode(pool, "x-rot13", "nop", -1, NULL, 0);
+	pool_destroy(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_limit_many_parts),
 		cmocka_unit_test(test_limit_dash_lines),
 		cmocka_unit_test(test_limit_headers),
+		cmocka_unit_test(test_transfer_decode),
 	};
 	const char *srcdir = getenv("INFOSTORE_SRCDIR");
 

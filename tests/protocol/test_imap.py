@@ -492,6 +492,22 @@ class TestAppendFetch(unittest.TestCase):
         self.assertEqual(typ, "NO")
         self.assertIn(b"[UNKNOWN-CTE]", data[0])
         c.logout()
+        # APPEND of NUL bytes in a literal8: refused with UNKNOWN-CTE
+        # (RFC 9051 6.3.12), since BODY[] could never send it back; 8-bit
+        # data without NUL in a literal8 is stored byte for byte
+        r = RawImap(srv, tls=True, login="alice@example.test")
+        nul = b"Subject: nul\r\nContent-Transfer-Encoding: binary\r\n\r\n\x00-\xe4\r\n"
+        r.send(b"n1 APPEND Binary ~{%d+}\r\n%s\r\n" % (len(nul), nul))
+        _, tagged = r.read_until_tagged("n1")
+        self.assertRegex(tagged, rb"^n1 NO \[UNKNOWN-CTE\]")
+        eight = b"Subject: 8bit\r\nContent-Transfer-Encoding: 8bit\r\n\r\ncaf\xe9\r\n"
+        r.send(b"n2 APPEND Binary ~{%d+}\r\n%s\r\n" % (len(eight), eight))
+        _, tagged = r.read_until_tagged("n2")
+        self.assertRegex(tagged, rb"^n2 OK \[APPENDUID \d+ 3\]")
+        r.cmd("EXAMINE Binary")
+        untagged, tagged = r.cmd("FETCH 3 (BODY.PEEK[])")
+        self.assertTrue(untagged[0].endswith(eight + b")\r\n"), untagged)
+        r.close()
 
     def test_fetch_errors_and_macros(self):
         c = login()
