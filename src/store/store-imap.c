@@ -19,8 +19,50 @@ int store_imap_tune(struct store *store)
 struct store_imap_iter {
 	struct store *store;
 	sqlite3_stmt *stmt;
+	int slot;
 	bool failed;
 };
+
+/*
+ * The iterators' statements are prepared once per store handle and slot
+ * (preparing costs more than a short FETCH itself) and kept while no
+ * iterator uses them; an iterator that finds its slot taken (one still
+ * open on this handle) prepares a statement of its own.
+ */
+#define ITER_SLOT_SEARCH (STORE_ITER_STMTS - 1)
+
+static sqlite3_stmt *iter_stmt_take(struct store *store, unsigned int slot,
+				    const char *sql, int *slot_r)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*slot_r = -1;
+	if ((store->iter_busy & (1u << slot)) != 0) {
+		rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
+		return rc == SQLITE_OK ? stmt : NULL;
+	}
+	if (store->iter_stmts[slot] == NULL) {
+		rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					&store->iter_stmts[slot], NULL);
+		if (rc != SQLITE_OK)
+			return NULL;
+	}
+	store->iter_busy |= 1u << slot;
+	*slot_r = (int)slot;
+	return store->iter_stmts[slot];
+}
+
+static void iter_stmt_release(struct store *store, sqlite3_stmt *stmt, int slot)
+{
+	if (slot < 0) {
+		sqlite3_finalize(stmt);
+		return;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	store->iter_busy &= ~(1u << slot);
+}
 
 struct store_imap_iter *store_imap_search_iter_init(struct store *store,
 						    int64_t mailbox_id,
@@ -31,14 +73,13 @@ struct store_imap_iter *store_imap_search_iter_init(struct store *store,
 		" vsize, sent_time, sent_date FROM messages"
 		" WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
 	struct store_imap_iter *iter = calloc(1, sizeof(*iter));
-	int rc;
 
 	if (iter == NULL)
 		fatal_oom();
 	iter->store = store;
-	rc = sqlite3_prepare_v2(store->db, sql, -1, &iter->stmt, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail_sqlite(store, rc, "search iterator");
+	iter->stmt = iter_stmt_take(store, ITER_SLOT_SEARCH, sql, &iter->slot);
+	if (iter->stmt == NULL) {
+		store_fail_sqlite(store, sqlite3_errcode(store->db), "search iterator");
 		iter->failed = true;
 		return iter;
 	}
@@ -82,7 +123,8 @@ void store_imap_search_iter_deinit(struct store_imap_iter **_iter)
 	if (iter == NULL)
 		return;
 	*_iter = NULL;
-	sqlite3_finalize(iter->stmt);
+	if (iter->stmt != NULL)
+		iter_stmt_release(iter->store, iter->stmt, iter->slot);
 	free(iter);
 }
 
@@ -160,8 +202,19 @@ struct store_imap_fetch_iter {
 	struct store *store;
 	sqlite3_stmt *stmt;
 	unsigned int fields;
+	int slot;                 /* in store->iter_stmts, or -1: ours alone */
 	bool failed;
 };
+
+/* The fetch statement's slot: one per combination of the optional
+   columns (the SQL text is built from them). */
+static unsigned int fetch_stmt_slot(unsigned int fields)
+{
+	return ((fields & STORE_FIELD_SIZES) != 0 ? 1 : 0) |
+		((fields & STORE_FIELD_ENVELOPE) != 0 ? 2 : 0) |
+		((fields & STORE_FIELD_BODYSTRUCTURE) != 0 ? 4 : 0) |
+		((fields & STORE_FIELD_BLOB) != 0 ? 8 : 0);
+}
 
 struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 							 int64_t mailbox_id,
@@ -170,7 +223,6 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 {
 	struct store_imap_fetch_iter *iter = calloc(1, sizeof(*iter));
 	struct buffer sql;
-	int rc;
 
 	if (iter == NULL)
 		fatal_oom();
@@ -191,10 +243,10 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 			  ", NULL, NULL FROM messages m");
 	buffer_append_str(&sql, " WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
 			  " ORDER BY m.uid");
-	rc = sqlite3_prepare_v2(store->db, sql.data, -1, &iter->stmt, NULL);
+	iter->stmt = iter_stmt_take(store, fetch_stmt_slot(fields), sql.data, &iter->slot);
 	buffer_free(&sql);
-	if (rc != SQLITE_OK) {
-		store_fail_sqlite(store, rc, "fetch iterator");
+	if (iter->stmt == NULL) {
+		store_fail_sqlite(store, sqlite3_errcode(store->db), "fetch iterator");
 		iter->failed = true;
 		return iter;
 	}
@@ -245,13 +297,14 @@ void store_imap_fetch_iter_deinit(struct store_imap_fetch_iter **_iter)
 	if (iter == NULL)
 		return;
 	*_iter = NULL;
-	sqlite3_finalize(iter->stmt);
+	if (iter->stmt != NULL)
+		iter_stmt_release(iter->store, iter->stmt, iter->slot);
 	free(iter);
 }
 
 int store_imap_job_begin(struct store *store)
 {
-	return store_exec(store, "SAVEPOINT imap_job");
+	return store_exec_static(store, "SAVEPOINT imap_job");
 }
 
 void store_imap_job_end(struct store *store, bool ok)
@@ -261,13 +314,13 @@ void store_imap_job_end(struct store *store, bool ok)
 		char detail[sizeof(store->error_detail)];
 
 		memcpy(detail, store->error_detail, sizeof(detail));
-		store_exec(store, "ROLLBACK TO imap_job");
+		store_exec_static(store, "ROLLBACK TO imap_job");
 		store->txn_failed = false;
 		store->blobs_maybe_unused = false;
 		store->error = error;
 		memcpy(store->error_detail, detail, sizeof(detail));
 	}
-	store_exec(store, "RELEASE imap_job");
+	store_exec_static(store, "RELEASE imap_job");
 }
 
 void store_imap_blob_dirty(struct store *store, const char *blob)

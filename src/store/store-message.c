@@ -487,13 +487,16 @@ int store_mailbox_changes(struct store *store, int64_t mailbox_id,
 	static const char sql_changed[] =
 		"SELECT uid, modseq, flags, keywords FROM messages"
 		" WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+	/* "+uid": without it SQLite walks the primary key to save the sort,
+	   which is every expunge the mailbox ever had (QRESYNC keeps them)
+	   instead of the few since the session last looked */
 	static const char sql_vanished[] =
-		"SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid";
+		"SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY +uid";
 	sqlite3_stmt *stmt;
 	int rc;
 
 	/* One read transaction, so both lists are of the same moment. */
-	if (store->txn_depth == 0 && store_exec(store, "BEGIN") < 0)
+	if (store->txn_depth == 0 && store_exec_static(store, "BEGIN") < 0)
 		return -1;
 	if (vanished != NULL) {
 		stmt = store_stmt(store, sql_vanished);
@@ -528,11 +531,11 @@ int store_mailbox_changes(struct store *store, int64_t mailbox_id,
 		}
 	}
 	if (store->txn_depth == 0)
-		store_exec(store, "COMMIT");
+		store_exec_static(store, "COMMIT");
 	return 0;
 failed:
 	if (store->txn_depth == 0)
-		store_exec(store, "ROLLBACK");
+		store_exec_static(store, "ROLLBACK");
 	return -1;
 }
 

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #define STORE_STMT_CACHE 96
+#define STORE_ITER_STMTS 17
 
 struct store_stmt_slot {
 	const char *sql; /* the static string's address is the key */
@@ -39,6 +40,11 @@ struct store {
 
 	struct store_stmt_slot stmts[STORE_STMT_CACHE];
 	unsigned int stmt_count;
+	/* the IMAP iterators' statements (store-imap.c): FETCH has one per
+	   set of columns, SEARCH the last; iter_busy has a bit for each one
+	   an open iterator uses */
+	sqlite3_stmt *iter_stmts[STORE_ITER_STMTS];
+	unsigned int iter_busy;
 };
 
 /* A cached prepared statement for a static SQL string, reset and with its
@@ -51,6 +57,9 @@ int store_fail(struct store *store, enum store_error error, const char *fmt, ...
 void store_clear_error(struct store *store);
 /* Run SQL with no result rows. 0 or -1. */
 int store_exec(struct store *store, const char *sql);
+/* The same for a static string (BEGIN, COMMIT...), whose prepared
+   statement is cached as store_stmt() does: no parse per transaction. */
+int store_exec_static(struct store *store, const char *sql);
 /* Step a statement that returns no rows (SQLITE_DONE expected). */
 int store_step_done(struct store *store, sqlite3_stmt *stmt, const char *what);
 /* Text column copied into pool (NULL stays NULL). */

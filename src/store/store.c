@@ -111,6 +111,13 @@ int store_exec(struct store *store, const char *sql)
 	return 0;
 }
 
+int store_exec_static(struct store *store, const char *sql)
+{
+	sqlite3_stmt *stmt = store_stmt(store, sql);
+
+	return stmt == NULL ? -1 : store_step_done(store, stmt, sql);
+}
+
 sqlite3_stmt *store_stmt(struct store *store, const char *sql)
 {
 	sqlite3_stmt *stmt;
@@ -289,6 +296,8 @@ void store_close(struct store **_store)
 	*_store = NULL;
 	for (unsigned int i = 0; i < store->stmt_count; i++)
 		sqlite3_finalize(store->stmts[i].stmt);
+	for (unsigned int i = 0; i < STORE_ITER_STMTS; i++)
+		sqlite3_finalize(store->iter_stmts[i]);
 	if (store->db != NULL)
 		sqlite3_close(store->db);
 	if (store->blobs_dir_fd >= 0)
@@ -312,7 +321,7 @@ int store_begin(struct store *store)
 	store->txn_failed = false;
 	/* IMMEDIATE: take the write lock now. A deferred transaction that
 	   upgrades later can get SQLITE_BUSY without the busy handler. */
-	if (store_exec(store, "BEGIN IMMEDIATE") < 0) {
+	if (store_exec_static(store, "BEGIN IMMEDIATE") < 0) {
 		store->txn_depth = 0;
 		return -1;
 	}
@@ -332,18 +341,18 @@ int store_commit(struct store *store)
 		store->txn_failed = true;
 	}
 	if (store->txn_failed) {
-		store_exec(store, "ROLLBACK");
+		store_exec_static(store, "ROLLBACK");
 		store->txn_failed = false;
 		store_blob_collect_finish(store, false);
 		return -1;
 	}
-	if (store_exec(store, "COMMIT") < 0) {
+	if (store_exec_static(store, "COMMIT") < 0) {
 		enum store_error error = store->error;
 		char detail[sizeof(store->error_detail)];
 
 		memcpy(detail, store->error_detail, sizeof(detail));
 		if (!sqlite3_get_autocommit(store->db))
-			store_exec(store, "ROLLBACK");
+			store_exec_static(store, "ROLLBACK");
 		store->error = error;
 		memcpy(store->error_detail, detail, sizeof(detail));
 		store_blob_collect_finish(store, false);
@@ -367,7 +376,7 @@ void store_rollback(struct store *store)
 		char detail[sizeof(store->error_detail)];
 
 		memcpy(detail, store->error_detail, sizeof(detail));
-		store_exec(store, "ROLLBACK");
+		store_exec_static(store, "ROLLBACK");
 		store->error = error;
 		memcpy(store->error_detail, detail, sizeof(detail));
 	}
