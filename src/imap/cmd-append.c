@@ -25,6 +25,8 @@
 
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct imap_append_msg {
 	char blob[33];
@@ -175,8 +177,6 @@ void imap_append_literal_end(struct imap_client *client)
 	struct store *store = client->srv->store;
 	struct imap_append *append = client->append;
 	struct imap_append_msg *msg;
-	uint64_t size;
-	void *map;
 
 	if (append == NULL)
 		return;
@@ -192,17 +192,8 @@ void imap_append_literal_end(struct imap_client *client)
 		store_blob_writer_abort(&append->writer);
 		return;
 	}
-	size = store_blob_writer_size(append->writer);
-	map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE,
-		   store_blob_writer_fd(append->writer), 0);
-	if (map == MAP_FAILED) {
-		log_error("imap", "APPEND cannot map the new blob");
-		store_blob_writer_abort(&append->writer);
-		return;
-	}
-	/* the summary is what FETCH ENVELOPE, BODYSTRUCTURE and SEARCH use */
-	mime_summarize(append->pool, map, (size_t)size, &msg->sum);
-	munmap(map, (size_t)size);
+	/* the summary (ENVELOPE, BODYSTRUCTURE, SEARCH text) is made on the
+	   writer thread: parsing MIME is the costliest part of an APPEND */
 	if (store_blob_writer_finish(append->writer, false, msg->blob) < 0) {
 		log_error("imap", "APPEND cannot store the message: %s",
 			  store_last_error_detail(store));
@@ -321,6 +312,35 @@ static void append_pool_destroy(void *context)
 	pool_destroy(&pool);
 }
 
+/* On the writer thread, before the transaction: the summaries of the new
+   messages, from the files the loop wrote. */
+static int append_job_prepare(struct store *store, void *context)
+{
+	struct append_job *job = context;
+	struct imap_append *append = job->append;
+
+	for (unsigned int i = 0; i < job->count; i++) {
+		struct imap_append_msg *msg = &append->msgs[job->items[i].msg];
+		struct stat st;
+		void *map;
+		int fd = store_blob_open(store, msg->blob);
+
+		if (fd < 0)
+			return -1;
+		if (fstat(fd, &st) < 0 || st.st_size <= 0 ||
+		    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+				fd, 0)) == MAP_FAILED) {
+			log_error("imap", "APPEND cannot map the new blob %s", msg->blob);
+			close(fd);
+			return -1;
+		}
+		mime_summarize(append->pool, map, (size_t)st.st_size, &msg->sum);
+		munmap(map, (size_t)st.st_size);
+		close(fd);
+	}
+	return 0;
+}
+
 /* On the writer thread: the blobs are written; their directories get
    their fsync with the batch, then the index rows go in. */
 static int append_job_run(struct store *store, void *context)
@@ -411,6 +431,7 @@ bool cmd_append(struct imap_command *cmd)
 	}
 	wjob = imap_write_job_create(append_job_run, append_job_done, sizeof(*job),
 				     (void **)&job);
+	imap_write_job_set_prepare(wjob, append_job_prepare);
 	pool = imap_write_job_pool(wjob);
 	job->cmd = cmd;
 	job->count = count;

@@ -20,6 +20,7 @@
 struct imap_write_job {
 	struct imap_write_job *next;
 	struct pool *pool;
+	imap_write_prepare *prepare;
 	imap_write_run *run;
 	imap_write_done *done;
 	void *context;
@@ -67,6 +68,18 @@ static void writer_run_batch(struct store *store, struct imap_write_job *batch)
 {
 	bool committed;
 
+	/* outside the transaction: other writers of the store (deliveries,
+	   the CLI) need not wait for it */
+	for (struct imap_write_job *job = batch; job != NULL; job = job->next) {
+		job->result = 0;
+		if (job->prepare != NULL && store != NULL &&
+		    job->prepare(store, job->context) < 0) {
+			job->result = -1;
+			job->error = store_last_error(store);
+			if (job->error == STORE_ERROR_NONE)
+				job->error = STORE_ERROR_INTERNAL;
+		}
+	}
 	if (store == NULL || store_begin(store) < 0) {
 		for (struct imap_write_job *job = batch; job != NULL; job = job->next) {
 			job->result = -1;
@@ -77,6 +90,8 @@ static void writer_run_batch(struct store *store, struct imap_write_job *batch)
 	/* cancelled jobs run too: the client sent the command, only nobody
 	   waits for the answer */
 	for (struct imap_write_job *job = batch; job != NULL; job = job->next) {
+		if (job->result < 0)
+			continue;
 		if (store_imap_job_begin(store) < 0) {
 			job->result = -1;
 			job->error = store_last_error(store);
@@ -206,6 +221,12 @@ struct imap_write_job *imap_write_job_create(imap_write_run *run,
 struct pool *imap_write_job_pool(struct imap_write_job *job)
 {
 	return job->pool;
+}
+
+void imap_write_job_set_prepare(struct imap_write_job *job,
+				imap_write_prepare *prepare)
+{
+	job->prepare = prepare;
 }
 
 void imap_write_job_submit(struct imap_write_job *job)

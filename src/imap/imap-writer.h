@@ -26,6 +26,10 @@ struct imap_write_job;
 /* On the writer thread, inside the batch's transaction (in a savepoint of
    its own). 0, or -1 when the job failed (its changes are undone). */
 typedef int imap_write_run(struct store *store, void *context);
+/* On the writer thread before the batch's transaction, for work that
+   needs no lock (parsing a new message). 0, or -1: the job fails without
+   running. */
+typedef int imap_write_prepare(struct store *store, void *context);
 /* On the loop, after the commit. result 0, or -1 with error. */
 typedef void imap_write_done(void *context, int result, enum store_error error);
 
@@ -39,6 +43,9 @@ struct imap_write_job *imap_write_job_create(imap_write_run *run,
 					     imap_write_done *done,
 					     size_t context_size, void **context_r);
 struct pool *imap_write_job_pool(struct imap_write_job *job);
+/* Give the job a prepare step; before imap_write_job_submit(). */
+void imap_write_job_set_prepare(struct imap_write_job *job,
+				imap_write_prepare *prepare);
 /* Queue it. The job and its pool belong to the writer from now on. */
 void imap_write_job_submit(struct imap_write_job *job);
 /* The submitter is gone: done will not be called. */
