@@ -145,17 +145,14 @@ static const struct connection_callbacks imap_client_callbacks = {
 };
 
 void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
-			bool tls)
+			struct tls_session **session)
 {
+	bool tls = session != NULL;
 	const struct conf *conf = srv->conf;
 	struct connection_settings set;
 	struct imap_client *client;
 	struct imap_parser_settings pset;
 
-	if (tls && srv->tls == NULL) {
-		close(fd);
-		return;
-	}
 	memset(&set, 0, sizeof(set));
 	set.max_line = conf->max_line_length;
 	set.max_input_buffer = IMAP_MAX_INPUT_BUFFER;
@@ -169,8 +166,11 @@ void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	client->srv = srv;
 	client->state = IMAP_STATE_NOT_AUTH;
 	client->tls_listener = tls;
-	client->conn = connection_create(srv->ioloop, fd, peer, tls ? srv->tls : NULL,
-					 &set, &imap_client_callbacks, client);
+	client->conn = tls ?
+		connection_create_tls_session(srv->ioloop, fd, peer, session, &set,
+					      &imap_client_callbacks, client) :
+		connection_create(srv->ioloop, fd, peer, NULL, &set,
+				  &imap_client_callbacks, client);
 	if (client->conn == NULL) {
 		free(client);
 		return;

@@ -104,8 +104,10 @@ struct imap_client {
 	bool literal_plus_sent;       /* "+" sent for a sync literal */
 };
 
+/* From the listener: take over fd, and *session (implicit TLS) if set. */
+struct tls_session;
 void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
-			bool tls);
+			struct tls_session **session);
 void imap_client_drain_all(void);
 void imap_client_destroy_all(void);
 

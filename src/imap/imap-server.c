@@ -14,10 +14,10 @@
 #include "store-imap.h"
 
 static void imap_server_accept(void *context, int fd, const struct sockaddr *peer,
-			       socklen_t peer_len, bool tls)
+			       socklen_t peer_len, struct tls_session **session)
 {
 	(void)peer_len;
-	imap_client_create(context, fd, peer, tls);
+	imap_client_create(context, fd, peer, session);
 }
 
 static void imap_server_drain(void *context)

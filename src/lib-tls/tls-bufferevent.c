@@ -42,6 +42,23 @@ struct bufferevent *tls_bufferevent_accept(struct tls_context *ctx,
 	return tls_bufferevent_new(ctx, base, fd, BUFFEREVENT_SSL_ACCEPTING, NULL);
 }
 
+struct bufferevent *tls_bufferevent_open(struct tls_session **session,
+					 struct event_base *base, int fd)
+{
+	SSL *ssl = tls_session_take_ssl(session);
+	struct bufferevent *bev;
+
+	bev = bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_OPEN,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		close(fd);
+		return NULL;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
 struct bufferevent *tls_bufferevent_connect(struct tls_context *ctx,
 					    struct event_base *base, int fd,
 					    const char *server_name)

@@ -17,6 +17,11 @@ struct event_base;
    when the bufferevent is freed). NULL on failure (fd is closed). */
 struct bufferevent *tls_bufferevent_accept(struct tls_context *ctx,
 					   struct event_base *base, int fd);
+/* A TLS bufferevent on fd for a session whose handshake is done
+   (tls-handshake.h); takes ownership of both, as above. */
+struct tls_session;
+struct bufferevent *tls_bufferevent_open(struct tls_session **session,
+					 struct event_base *base, int fd);
 /* A client-side TLS bufferevent on a connected fd (owned, as above). */
 struct bufferevent *tls_bufferevent_connect(struct tls_context *ctx,
 					    struct event_base *base, int fd,

@@ -9,4 +9,9 @@ struct tls_context {
 	char *key_file;
 };
 
+struct tls_session;
+/* The SSL of an established session (tls-handshake.c); the session is
+   freed, the SSL is the caller's. */
+SSL *tls_session_take_ssl(struct tls_session **session);
+
 #endif

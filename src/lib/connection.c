@@ -85,14 +85,11 @@ static void connection_setup_bev(struct connection *conn)
 	bufferevent_enable(conn->bev, conn->paused ? EV_WRITE : EV_READ | EV_WRITE);
 }
 
-struct connection *connection_create(struct ioloop *ioloop, int fd,
-				     const struct sockaddr *peer,
-				     struct tls_context *tls,
-				     const struct connection_settings *set,
-				     const struct connection_callbacks *callbacks,
-				     void *context)
+static struct connection *
+connection_alloc(struct ioloop *ioloop, int fd, const struct sockaddr *peer,
+		 const struct connection_settings *set,
+		 const struct connection_callbacks *callbacks, void *context)
 {
-	struct event_base *base = ioloop_event_base(ioloop);
 	struct connection *conn;
 	int one = 1;
 
@@ -118,6 +115,19 @@ struct connection *connection_create(struct ioloop *ioloop, int fd,
 		conn->peer.ss_family = AF_UNIX;
 		strcpy(conn->peer_ip, "unix");
 	}
+	return conn;
+}
+
+struct connection *connection_create(struct ioloop *ioloop, int fd,
+				     const struct sockaddr *peer,
+				     struct tls_context *tls,
+				     const struct connection_settings *set,
+				     const struct connection_callbacks *callbacks,
+				     void *context)
+{
+	struct event_base *base = ioloop_event_base(ioloop);
+	struct connection *conn =
+		connection_alloc(ioloop, fd, peer, set, callbacks, context);
 
 	if (tls != NULL) {
 		conn->bev = tls_bufferevent_accept(tls, base, fd);
@@ -132,6 +142,27 @@ struct connection *connection_create(struct ioloop *ioloop, int fd,
 		if (conn->bev == NULL)
 			fatal_oom();
 	}
+	connection_setup_bev(conn);
+	return conn;
+}
+
+struct connection *connection_create_tls_session(struct ioloop *ioloop, int fd,
+						 const struct sockaddr *peer,
+						 struct tls_session **session,
+						 const struct connection_settings *set,
+						 const struct connection_callbacks *callbacks,
+						 void *context)
+{
+	struct connection *conn =
+		connection_alloc(ioloop, fd, peer, set, callbacks, context);
+
+	conn->bev = tls_bufferevent_open(session, ioloop_event_base(ioloop), fd);
+	if (conn->bev == NULL) {
+		free(conn);
+		return NULL;
+	}
+	conn->tls = true;
+	tls_bufferevent_describe(conn->bev, conn->tls_info, sizeof(conn->tls_info));
 	connection_setup_bev(conn);
 	return conn;
 }

@@ -30,6 +30,7 @@
 
 struct ioloop;
 struct tls_context;
+struct tls_session;
 struct connection;
 
 enum connection_close_reason {
@@ -67,6 +68,16 @@ struct connection *connection_create(struct ioloop *ioloop, int fd,
 				     const struct connection_settings *set,
 				     const struct connection_callbacks *callbacks,
 				     void *context);
+/* Wrap an accepted fd whose TLS handshake is already done
+   (tls_handshake_start()); takes over fd and *session. NULL if that
+   failed (both freed). The tls_ready callback is not called: the
+   connection is ready from the start. */
+struct connection *connection_create_tls_session(struct ioloop *ioloop, int fd,
+						 const struct sockaddr *peer,
+						 struct tls_session **session,
+						 const struct connection_settings *set,
+						 const struct connection_callbacks *callbacks,
+						 void *context);
 void connection_destroy(struct connection **conn);
 
 /* A line ending in LF (CR before it removed), not NUL-terminated.

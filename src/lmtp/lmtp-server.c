@@ -8,10 +8,10 @@
 #include "server.h"
 
 static void lmtp_server_accept(void *context, int fd, const struct sockaddr *peer,
-			       socklen_t peer_len, bool tls)
+			       socklen_t peer_len, struct tls_session **session)
 {
 	(void)peer_len;
-	(void)tls;
+	(void)session;
 	lmtp_client_create(context, fd, peer);
 }
 

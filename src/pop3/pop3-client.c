@@ -117,16 +117,13 @@ static const struct connection_callbacks pop3_client_callbacks = {
 };
 
 void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
-			bool tls)
+			struct tls_session **session)
 {
+	bool tls = session != NULL;
 	const struct conf *conf = srv->conf;
 	struct connection_settings set;
 	struct pop3_client *client;
 
-	if (tls && srv->tls == NULL) {
-		close(fd);
-		return;
-	}
 	memset(&set, 0, sizeof(set));
 	set.max_line = conf->max_line_length;
 	set.max_input_buffer = POP3_MAX_INPUT_BUFFER;
@@ -138,9 +135,11 @@ void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	client->srv = srv;
 	client->state = POP3_STATE_AUTHORIZATION;
 	client->stream.fd = -1;
-	client->conn = connection_create(srv->ioloop, fd, peer,
-					 tls ? srv->tls : NULL, &set,
-					 &pop3_client_callbacks, client);
+	client->conn = tls ?
+		connection_create_tls_session(srv->ioloop, fd, peer, session, &set,
+					      &pop3_client_callbacks, client) :
+		connection_create(srv->ioloop, fd, peer, NULL, &set,
+				  &pop3_client_callbacks, client);
 	if (client->conn == NULL) {
 		free(client);
 		return;

@@ -97,9 +97,10 @@ struct pop3_client {
 	unsigned int top_count;
 };
 
-/* From the listener: take over fd. */
+/* From the listener: take over fd, and *session (implicit TLS) if set. */
+struct tls_session;
 void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
-			bool tls);
+			struct tls_session **session);
 void pop3_client_destroy_all(void);
 /* SIGTERM: close idle sessions now, busy ones when their command ends. */
 void pop3_client_drain_all(void);

@@ -9,10 +9,10 @@
 #include "server.h"
 
 static void pop3_server_accept(void *context, int fd, const struct sockaddr *peer,
-			       socklen_t peer_len, bool tls)
+			       socklen_t peer_len, struct tls_session **session)
 {
 	(void)peer_len;
-	pop3_client_create(context, fd, peer, tls);
+	pop3_client_create(context, fd, peer, session);
 }
 
 static void pop3_server_drain(void *context)

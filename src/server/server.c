@@ -6,6 +6,7 @@
 #include "listener.h"
 #include "log.h"
 #include "net.h"
+#include "tls-handshake.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,16 +42,55 @@ static struct server_listener *server_listeners;
 static struct server_drain_hook *server_drain_hooks;
 static struct server_ip_count *server_ip_buckets[SERVER_IP_BUCKETS];
 
+/* Handshakes in progress at most; beyond that new implicit-TLS
+   connections are closed at once. Each costs a socket and a few KiB. */
+#define SERVER_MAX_HANDSHAKES 4096
+/* A client that has not finished its handshake by then is dropped. */
+#define SERVER_HANDSHAKE_TIMEOUT_SECS 60
+
+static void server_handshake_done(void *context, int fd, struct tls_session *session,
+				  const struct sockaddr *peer, socklen_t peer_len)
+{
+	struct server_listener *sl = context;
+
+	if (session == NULL)
+		return; /* failed or timed out; fd is closed */
+	if (sl->srv->draining) {
+		tls_session_free(&session);
+		close(fd);
+		return;
+	}
+	sl->fn(sl->context, fd, peer, peer_len, &session);
+	tls_session_free(&session);
+}
+
 static void server_accept(void *context, int fd, const struct sockaddr *peer,
 			  socklen_t peer_len)
 {
 	struct server_listener *sl = context;
+	struct server *srv = sl->srv;
 
-	if (sl->srv->draining) {
+	if (srv->draining) {
 		close(fd);
 		return;
 	}
-	sl->fn(sl->context, fd, peer, peer_len, sl->tls);
+	if (!sl->tls) {
+		sl->fn(sl->context, fd, peer, peer_len, NULL);
+		return;
+	}
+	/* the private-key operation of each handshake runs on the
+	   handshaker's thread, not on the loop (tls-handshake.h) */
+	if (srv->handshaker == NULL)
+		srv->handshaker = tls_handshaker_create(srv->ioloop,
+							SERVER_HANDSHAKE_TIMEOUT_SECS);
+	if (tls_handshaker_pending(srv->handshaker) >= SERVER_MAX_HANDSHAKES) {
+		log_warning("server", "too many TLS handshakes in progress; "
+			    "closing a new connection");
+		close(fd);
+		return;
+	}
+	tls_handshake_start(srv->handshaker, srv->tls, fd, peer, peer_len,
+			    server_handshake_done, sl);
 }
 
 int server_listen(struct server *srv, const struct conf_addresses *addrs,
@@ -92,7 +132,9 @@ int server_listen(struct server *srv, const struct conf_addresses *addrs,
 
 void server_stop_listening(struct server *srv)
 {
-	(void)srv;
+	/* handshakes under way are abandoned with the listeners they came
+	   from (their sockets closed) */
+	tls_handshaker_destroy(&srv->handshaker);
 	while (server_listeners != NULL) {
 		struct server_listener *sl = server_listeners;
 

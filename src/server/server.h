@@ -19,12 +19,15 @@ struct ioloop;
 struct mailbox_watch;
 struct store;
 struct tls_context;
+struct tls_handshaker;
+struct tls_session;
 
 struct server {
 	struct ioloop *ioloop;
 	const struct conf *conf;
 	struct store *store;              /* the loop's own store handle */
 	struct tls_context *tls;          /* NULL when no certificate is set */
+	struct tls_handshaker *handshaker; /* implicit TLS, off the loop */
 	struct auth *auth;
 	struct mailbox_watch *watch;
 	struct deliver_queue *deliver_queue;
@@ -33,9 +36,12 @@ struct server {
 	bool draining;                    /* SIGTERM: no new connections */
 };
 
-/* accept callback of a protocol: fd is owned by it from now on */
+/* accept callback of a protocol: fd is owned by it from now on. On an
+   implicit-TLS listener the handshake is already done and *session is
+   the established session, to be taken over by
+   connection_create_tls_session(); elsewhere session is NULL. */
 typedef void server_accept_fn(void *context, int fd, const struct sockaddr *peer,
-			      socklen_t peer_len, bool tls);
+			      socklen_t peer_len, struct tls_session **session);
 
 /* Bind every address of addrs now (before privileges are dropped) and
    accept on them once the loop runs. 0, or -1 with *error_r. */

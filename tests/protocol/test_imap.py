@@ -111,6 +111,36 @@ class TestTlsAndLogin(unittest.TestCase):
         self.assertNotIn(b"STARTTLS", r.greeting)
         r.close()
 
+    def test_silent_and_plaintext_clients_on_the_tls_port(self):
+        """Handshakes run on their own thread with a deadline: clients that
+        never start theirs do not hold up others, and one that speaks
+        plaintext to the TLS port is dropped."""
+        silent = [socket.create_connection(("127.0.0.1", srv.ports["imaps"]), timeout=10)
+                  for _ in range(50)]
+        try:
+            start = time.time()
+            c = login()
+            self.assertEqual(c.noop()[0], "OK")
+            c.logout()
+            self.assertLess(time.time() - start, 5)
+            s = socket.create_connection(("127.0.0.1", srv.ports["imaps"]), timeout=10)
+            s.sendall(b"a LOGIN alice@example.test alice-secret\r\n")
+            data = b""
+            while True:
+                try:
+                    chunk = s.recv(4096)
+                except ConnectionResetError:
+                    break  # closed with our bytes unread: a reset
+                if not chunk:
+                    break
+                data += chunk
+            s.close()
+            self.assertNotIn(b"OK", data)
+            self.assertNotIn(b"alice", data)
+        finally:
+            for sock in silent:
+                sock.close()
+
     def test_starttls_then_login(self):
         c = srv.imap(tls=False, starttls=True)
         self.assertIn("AUTH=PLAIN", c.capabilities)
