@@ -4,7 +4,8 @@
 /*
  * The daemon's shared runtime: what `infostore serve` builds once and every
  * protocol front-end uses. One process, one event loop, one thread for it;
- * worker threads only for password hashing and for durable delivery.
+ * worker threads for what would stall it: password hashing, durable
+ * delivery, the IMAP writer and TLS handshakes.
  */
 
 #include <stdbool.h>
