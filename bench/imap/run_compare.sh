@@ -7,6 +7,9 @@
 #   IMAPTEST=/var/tmp/bench-anchor/bin/imaptest \
 #   MBOX=/var/tmp/bench-anchor/bench10k.mbox  bench/imap/run_compare.sh [stress|bigbox|idle|all]
 #
+# BIGBOX_COPIES=10 loads the mbox ten times for the 100,000-message
+# mailbox; IDLE_CONNS (default 2000) sets the idle test's connections.
+#
 # Both servers run from $DIR (default /var/tmp/infostore-bench-compare),
 # outside the repository, on their own ports (infostore 13143/13993,
 # Dovecot 12143/12993/12024) so that the shared anchor in
@@ -166,12 +169,14 @@ run_stress() {
 }
 
 run_bigbox() {
-  # the same mbox into one user on each server: LMTP for Dovecot,
-  # MULTIAPPEND for infostore
+  # the same mbox into one user on each server, BIGBOX_COPIES times
+  # (10 makes the 100,000-message mailbox): LMTP for Dovecot, so that its
+  # index is built at delivery; MULTIAPPEND for infostore
+  local copies=${BIGBOX_COPIES:-1}
   python3 "$BENCH/bench_lmtp.py" --port "$D_LMTP" --user bench42 --mbox "$MBOX" \
-      --count 10000 | tail -1
+      --count $((10000 * copies)) --senders 4 --max-seconds 3000 | tail -1
   python3 "$HERE/load_mbox.py" --port "$I_PORT" --user bench42@example.test \
-      --password benchpass "$MBOX" | tail -1
+      --password benchpass --copies "$copies" "$MBOX" | tail -1
   quiet
   python3 "$BENCH/bench_imap_bigbox.py" --port "$D_PORT" --user bench42 \
       --password benchpass --passes 4 --client raw --label dovecot | tail -1
