@@ -275,8 +275,6 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 	static const char sql_rename_subs[] =
 		"UPDATE OR REPLACE subscriptions SET name = ? || substr(name, ?) "
 		"WHERE user_id = ? AND (name = ? OR substr(name, 1, ?) = ?)";
-	static const char sql_move_inbox[] =
-		"UPDATE messages SET mailbox_id = ? WHERE mailbox_id = ?";
 	char obuf[STORE_MAILBOX_NAME_MAX + 1], nbuf[STORE_MAILBOX_NAME_MAX + 1];
 	char prefix[STORE_MAILBOX_NAME_MAX + 2];
 	struct store_mailbox mb;
@@ -347,36 +345,27 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 					goto failed;
 			}
 		}
-		(void)sql_move_inbox;
 		pool_destroy(&pool);
 		return store_commit(store);
 	}
 
+	/* the mailbox and its children, then the subscriptions, which
+	   follow the names they subscribe (one the new name already had is
+	   kept once) */
 	snprintf(prefix, sizeof(prefix), "%s%c", old_name, STORE_HIERARCHY_SEP);
-	stmt = store_stmt(store, sql_rename);
-	if (stmt == NULL)
-		goto failed;
-	sqlite3_bind_text(stmt, 1, new_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)strlen(old_name) + 1);
-	sqlite3_bind_int64(stmt, 3, user_id);
-	sqlite3_bind_text(stmt, 4, old_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)strlen(prefix));
-	sqlite3_bind_text(stmt, 6, prefix, -1, SQLITE_STATIC);
-	if (store_step_done(store, stmt, "rename mailbox") < 0)
-		goto failed;
-	/* subscriptions follow the mailboxes they name; one the new name
-	   already had is kept once */
-	stmt = store_stmt(store, sql_rename_subs);
-	if (stmt == NULL)
-		goto failed;
-	sqlite3_bind_text(stmt, 1, new_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)strlen(old_name) + 1);
-	sqlite3_bind_int64(stmt, 3, user_id);
-	sqlite3_bind_text(stmt, 4, old_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)strlen(prefix));
-	sqlite3_bind_text(stmt, 6, prefix, -1, SQLITE_STATIC);
-	if (store_step_done(store, stmt, "rename subscriptions") < 0)
-		goto failed;
+	for (unsigned int i = 0; i < 2; i++) {
+		stmt = store_stmt(store, i == 0 ? sql_rename : sql_rename_subs);
+		if (stmt == NULL)
+			goto failed;
+		sqlite3_bind_text(stmt, 1, new_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)strlen(old_name) + 1);
+		sqlite3_bind_int64(stmt, 3, user_id);
+		sqlite3_bind_text(stmt, 4, old_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)strlen(prefix));
+		sqlite3_bind_text(stmt, 6, prefix, -1, SQLITE_STATIC);
+		if (store_step_done(store, stmt, "rename mailbox") < 0)
+			goto failed;
+	}
 	pool_destroy(&pool);
 	return store_commit(store);
 failed:
