@@ -71,7 +71,8 @@ struct store_imap_iter *store_imap_search_iter_init(struct store *store,
 	static const char sql[] =
 		"SELECT uid, modseq, flags, keywords, internaldate, internaldate_tz,"
 		" vsize, sent_time, sent_date FROM messages"
-		" WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
+		" WHERE id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
+		" AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY id";
 	struct store_imap_iter *iter = calloc(1, sizeof(*iter));
 
 	if (iter == NULL)
@@ -241,8 +242,10 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 	buffer_append_str(&sql, (fields & STORE_FIELD_BLOB) != 0 ?
 			  ", b.name, m.parts FROM messages m JOIN blobs b ON b.id = m.blob_id" :
 			  ", NULL, NULL FROM messages m");
-	buffer_append_str(&sql, " WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?"
-			  " ORDER BY m.uid");
+	/* the UID range as a range of ids (STORE_MESSAGE_ROWID): one walk of
+	   the table, in UID order */
+	buffer_append_str(&sql, " WHERE m.id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
+			  " AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY m.id");
 	iter->stmt = iter_stmt_take(store, fetch_stmt_slot(fields), sql.data, &iter->slot);
 	buffer_free(&sql);
 	if (iter->stmt == NULL) {

@@ -444,14 +444,15 @@ int store_message_copy(struct store *store, int64_t src_mailbox_id,
 		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r)
 {
 	static const char sql[] =
-		"INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords,"
+		"INSERT INTO messages (id, mailbox_id, uid, modseq, flags, keywords,"
 		" internaldate, internaldate_tz, save_date, size, vsize, header_size,"
 		" crlf, blob_id, envelope, bodystructure, body, message_id, sent_date,"
 		" sent_time, parts)"
-		" SELECT ?, ?, ?, flags, keywords, internaldate, internaldate_tz, ?,"
+		" SELECT " STORE_MESSAGE_ROWID("?1", "?2") ", ?1, ?2, ?3, flags,"
+		" keywords, internaldate, internaldate_tz, ?4,"
 		" size, vsize, header_size, crlf, blob_id, envelope, bodystructure,"
 		" body, message_id, sent_date, sent_time, parts"
-		" FROM messages WHERE mailbox_id = ? AND uid = ?";
+		" FROM messages WHERE mailbox_id = ?5 AND uid = ?6";
 	sqlite3_stmt *stmt;
 	uint64_t modseq;
 
@@ -617,11 +618,12 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 	static const char sql_text[] =
 		"INSERT OR IGNORE INTO blob_text (id, headers, body) VALUES (?, ?, ?)";
 	static const char sql_msg[] =
-		"INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords,"
+		"INSERT INTO messages (id, mailbox_id, uid, modseq, flags, keywords,"
 		" internaldate, internaldate_tz, save_date, size, vsize, header_size,"
 		" crlf, blob_id, envelope, bodystructure, body, message_id, sent_date,"
 		" sent_time, parts)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		" VALUES (" STORE_MESSAGE_ROWID("?1", "?2") ", ?1, ?2, ?3, ?4, ?5, ?6,"
+		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 	sqlite3_stmt *stmt;
 	int64_t blob_id;
 	uint64_t modseq;

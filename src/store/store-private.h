@@ -47,6 +47,16 @@ struct store {
 	unsigned int iter_busy;
 };
 
+/*
+ * A message row's id is (mailbox_id << 32) + uid (schema migration 4), so
+ * that the rows of a mailbox lie together in UID order in the table's
+ * B-tree: a FETCH or SEARCH over a UID range reads them as one range of
+ * the table, without a seek from the (mailbox_id, uid) index for every
+ * row. Every INSERT INTO messages sets id with this, in SQL.
+ */
+#define STORE_MESSAGE_ROWID(mailbox_sql, uid_sql) \
+	"((" mailbox_sql " << 32) + " uid_sql ")"
+
 /* A cached prepared statement for a static SQL string, reset and with its
    bindings cleared. NULL (error set) if it does not prepare. */
 sqlite3_stmt *store_stmt(struct store *store, const char *sql);

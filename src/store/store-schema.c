@@ -172,6 +172,13 @@ static const char *const store_migrations[] = {
 	"INSERT INTO subscriptions (user_id, name)"
 	"  SELECT user_id, name FROM mailboxes WHERE subscribed != 0 AND kind = 0;"
 	"ALTER TABLE mailboxes DROP COLUMN subscribed;",
+
+	/* 4: a message's id is (mailbox_id << 32) + uid (STORE_MESSAGE_ROWID
+	   in store-private.h): a mailbox's rows lie together in UID order,
+	   and reading a UID range is one range of the table. Old ids are
+	   below 2^32, new ones above (mailbox ids start at 1), so renumbering
+	   in place cannot collide. Nothing refers to messages.id. */
+	"UPDATE messages SET id = (mailbox_id << 32) + uid;",
 };
 
 #define STORE_SCHEMA_VERSION \
