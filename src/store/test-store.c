@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "secret.h"
 #include "store.h"
+#include "store-imap.h"
 
 #include <sqlite3.h>
 
@@ -644,6 +645,49 @@ static void test_private_new_store(void **state)
 	store_close(&store);
 }
 
+/* Schema 4 renumbers message rows to (mailbox_id << 32) + uid: a store
+   whose rows still have the old ids opens, and its messages read in UID
+   order through the new id ranges. */
+static void test_migration_message_ids(void **state)
+{
+	struct store *store = *state;
+	int64_t user = add_user(store, "mig@example.test");
+	int64_t inbox = mailbox_id(store, user, "INBOX");
+	struct store_imap_fetch_iter *iter;
+	struct store_message msg;
+	const char *error;
+	char blob[33], sql[256];
+	sqlite3 *db;
+	uint32_t uids[3];
+
+	for (unsigned int i = 0; i < 3; i++)
+		uids[i] = add_message(store, inbox, "Subject: m\r\n\r\nx\r\n", blob);
+	store_close(&store);
+	*state = NULL;
+	/* back to what schema 3 had: small ids, in reverse to make sure the
+	   order comes from the new ids and not from the old ones */
+	snprintf(sql, sizeof(sql), "%s/index.db", data_dir);
+	assert_int_equal(sqlite3_open(sql, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE messages SET id = 1000 - uid;"
+				      "PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(data_dir, &store, &error), 0);
+	*state = store;
+	iter = store_imap_fetch_iter_init(store, inbox, 1, UINT32_MAX, STORE_FIELD_STATE);
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 1);
+		assert_int_equal(msg.uid, uids[i]);
+	}
+	assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 0);
+	store_imap_fetch_iter_deinit(&iter);
+	/* and new rows follow the rule too */
+	uids[0] = add_message(store, inbox, "Subject: n\r\n\r\ny\r\n", blob);
+	iter = store_imap_fetch_iter_init(store, inbox, uids[0], uids[0], STORE_FIELD_STATE);
+	assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 1);
+	assert_int_equal(msg.uid, uids[0]);
+	store_imap_fetch_iter_deinit(&iter);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +701,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_handle_keeps_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_new_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_message_ids, setup, teardown),
 	};
 
 	secret_init();
