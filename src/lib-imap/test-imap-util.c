@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include "buffer.h"
+#include "imap-base-subject.h"
 #include "imap-date.h"
+#include "imap-envelope.h"
 #include "imap-match.h"
 #include "imap-seqset.h"
 #include "imap-utf7.h"
@@ -177,6 +179,54 @@ static void test_match(void **state)
 	assert_false(imap_match("%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%x", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x", '/'));
 }
 
+static void test_envelope(void **state)
+{
+	struct pool *pool = pool_create(1024);
+	struct imap_envelope env;
+
+	(void)state;
+	assert_int_equal(imap_envelope_parse(pool,
+		"(\"Thu, 15 Feb 2007 01:02:03 +0200\" {5}\r\nhi \"x ((\"Ann\" NIL \"ann\" \"a.example\"))"
+		" NIL NIL ((NIL NIL \"grp\" NIL)(NIL NIL \"bob\" \"b.example\")(NIL NIL NIL NIL))"
+		" NIL NIL NIL \"<id@x>\")", &env), 0);
+	assert_string_equal(env.subject, "hi \"x");
+	assert_string_equal(env.from.name, "Ann");
+	assert_string_equal(env.from.mailbox, "ann");
+	assert_string_equal(env.from.host, "a.example");
+	/* a group: its name comes first, as the mailbox of its marker */
+	assert_string_equal(env.to.mailbox, "grp");
+	assert_null(env.to.host);
+	assert_null(env.cc.mailbox);
+	assert_int_equal(imap_envelope_parse(pool, "(NIL NIL)", &env), -1);
+	assert_int_equal(imap_envelope_parse(pool, "garbage (", &env), -1);
+	pool_destroy(&pool);
+}
+
+static void check_base(struct pool *pool, const char *in, const char *want)
+{
+	assert_string_equal(imap_base_subject(pool, in), want);
+}
+
+static void test_base_subject(void **state)
+{
+	struct pool *pool = pool_create(1024);
+
+	(void)state;
+	check_base(pool, NULL, "");
+	check_base(pool, "Hello", "Hello");
+	check_base(pool, "Re: Hello", "Hello");
+	check_base(pool, "RE:  re: FWD: Hello", "Hello");
+	check_base(pool, "Fw: [list] Re: Hello (fwd) (FWD)  ", "Hello");
+	check_base(pool, "Re[2]: Hello", "Hello");
+	check_base(pool, "[list] Hello", "Hello");
+	check_base(pool, "[only a blob]", "[only a blob]");
+	check_base(pool, "[Fwd: Re: Hello]", "Hello");
+	check_base(pool, "Hello\t\r\n  world", "Hello world");
+	check_base(pool, "Reply to all", "Reply to all");
+	check_base(pool, "re:", "");
+	pool_destroy(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +234,8 @@ int main(void)
 		cmocka_unit_test(test_utf7),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_base_subject),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -245,8 +245,12 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 	buffer_append_str(&sql, (fields & STORE_FIELD_BODYSTRUCTURE) != 0 ?
 			  ", m.bodystructure, m.body" : ", NULL, NULL");
 	buffer_append_str(&sql, (fields & STORE_FIELD_BLOB) != 0 ?
-			  ", b.name, m.parts FROM messages m JOIN blobs b ON b.id = m.blob_id" :
-			  ", NULL, NULL FROM messages m");
+			  ", b.name, m.parts" : ", NULL, NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_SIZES) != 0 ?
+			  ", m.sent_time" : ", 0");
+	buffer_append_str(&sql, (fields & STORE_FIELD_BLOB) != 0 ?
+			  " FROM messages m JOIN blobs b ON b.id = m.blob_id" :
+			  " FROM messages m");
 	/* the UID range as a range of ids (STORE_MESSAGE_ROWID): one walk of
 	   the table, in UID order */
 	buffer_append_str(&sql, " WHERE m.id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
@@ -295,6 +299,7 @@ int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
 	msg_r->body = (const char *)sqlite3_column_text(stmt, 12);
 	msg_r->blob = (const char *)sqlite3_column_text(stmt, 13);
 	msg_r->parts = (const char *)sqlite3_column_text(stmt, 14);
+	msg_r->sent_time = (time_t)sqlite3_column_int64(stmt, 15);
 	return 1;
 }
 

@@ -173,7 +173,7 @@ enum store_flag {
 /* Which columns store_message_iter and store_message_get fill in. */
 enum store_fields {
 	STORE_FIELD_STATE = 0x01,         /* uid, modseq, flags, keywords */
-	STORE_FIELD_SIZES = 0x02,         /* size, vsize, header_size, internaldate */
+	STORE_FIELD_SIZES = 0x02,         /* size, vsize, header_size, internaldate, sent_time */
 	STORE_FIELD_BLOB = 0x04,          /* blob id */
 	STORE_FIELD_ENVELOPE = 0x08,
 	STORE_FIELD_BODYSTRUCTURE = 0x10, /* bodystructure and body */

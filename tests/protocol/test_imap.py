@@ -631,6 +631,58 @@ class TestSearchStore(unittest.TestCase):
         self.assertIn(b'((NIL NIL "dan" "example.test"))', data[0])
         c.logout()
 
+    def test_sort(self):
+        """SORT and UID SORT (RFC 5256) with DISPLAYFROM (RFC 5957): base
+        subjects, dates, sizes, addresses, REVERSE, search keys; ties in
+        mailbox order."""
+        c = login("carol@example.test")
+        c.create("Sort")
+        msgs = [
+            b"From: Zed <zed@example.test>\r\nTo: amy@example.test\r\n"
+            b"Date: Tue, 01 Jan 2030 10:00:00 +0000\r\nSubject: Re: [list] Budget\r\n\r\n" + b"x" * 300 + b"\r\n",
+            b"From: bob@example.test\r\nTo: Carl <carl@example.test>\r\n"
+            b"Date: Mon, 31 Dec 2029 10:00:00 +0000\r\nSubject: Apples\r\n\r\nshort\r\n",
+            b"From: =?utf-8?q?=C3=81da?= <ada@example.test>\r\nTo: amy@example.test\r\n"
+            b"Date: Wed, 02 Jan 2030 10:00:00 +0100\r\nSubject: Fwd: budget (fwd)\r\n\r\n" + b"y" * 100 + b"\r\n",
+        ]
+        arrivals = ("03", "01", "02")
+        for m, sec in zip(msgs, arrivals):
+            self.assertEqual(c.append("Sort", None, '"01-Jan-2031 00:00:%s +0000"' % sec,
+                                      m)[0], "OK")
+        c.select("Sort")
+        self.assertIn("SORT", c.capabilities if "SORT" in c.capabilities
+                      else c.capability()[1][0].decode().split())
+
+        def sort(crit, *keys, uid=False):
+            if uid:
+                typ, data = c.uid("SORT", crit, "UTF-8", *(keys or ("ALL",)))
+            else:
+                typ, data = c.sort(crit, "UTF-8", *(keys or ("ALL",)))
+            self.assertEqual(typ, "OK")
+            return data[0].decode().split()
+
+        self.assertEqual(sort("(SUBJECT)"), ["2", "1", "3"])
+        self.assertEqual(sort("(DATE)"), ["2", "1", "3"])
+        self.assertEqual(sort("(REVERSE DATE)"), ["3", "1", "2"])
+        self.assertEqual(sort("(SIZE)"), ["2", "3", "1"])
+        self.assertEqual(sort("(FROM)"), ["3", "2", "1"])
+        self.assertEqual(sort("(TO SUBJECT)"), ["1", "3", "2"])
+        self.assertEqual(sort("(DISPLAYFROM)"), ["2", "1", "3"])
+        self.assertEqual(sort("(ARRIVAL)"), ["2", "3", "1"])
+        self.assertEqual(sort("(REVERSE ARRIVAL)"), ["1", "3", "2"])
+        # equal keys keep mailbox order, whatever REVERSE says
+        self.assertEqual(sort("(REVERSE TO)"), ["2", "1", "3"])
+        self.assertEqual(sort("(SUBJECT)", "TO", "amy"), ["1", "3"])
+        c.store("2", "+FLAGS", "\\Deleted")
+        c.expunge()
+        self.assertEqual(sort("(SUBJECT)", uid=True), ["1", "3"])
+        self.assertEqual(sort("(SUBJECT)"), ["1", "2"])
+        for bad in ("(NOPE)", "(REVERSE)", "()"):
+            expect_bad(self, c._simple_command, "SORT", bad, "UTF-8", "ALL")
+        typ, data = c._simple_command("SORT", "(DATE)", "KOI8-R", "ALL")
+        self.assertEqual(typ, "NO")
+        c.logout()
+
     def test_esearch_and_searchres(self):
         typ, data = self.c._simple_command("SEARCH", "RETURN", "(MIN MAX COUNT ALL)", "ALL")
         self.assertEqual(typ, "OK")

@@ -1,0 +1,353 @@
+/*
+ * SORT and UID SORT (RFC 5256), with DISPLAYFROM and DISPLAYTO (RFC 5957).
+ *
+ * The search runs first (imap-search.c). Then the sort keys of the
+ * matching messages are read from what delivery cached (the ENVELOPE
+ * string, sizes and dates), a batch per turn of the loop, and sorted.
+ * Strings compare with i;ascii-casemap, RFC 5256's default collation;
+ * messages equal on every key stay in mailbox order.
+ */
+#include "buffer.h"
+#include "imap-base-subject.h"
+#include "imap-client.h"
+#include "imap-commands.h"
+#include "imap-envelope.h"
+#include "imap-search.h"
+#include "imap-search-args.h"
+#include "imap-view.h"
+#include "mime.h"
+#include "pool.h"
+#include "server.h"
+#include "store.h"
+#include "store-imap.h"
+#include "strutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Messages whose keys are read per turn of the loop. */
+#define SORT_BATCH 5000
+#define SORT_MAX_CRITERIA 16
+
+enum sort_key {
+	SORT_ARRIVAL,
+	SORT_CC,
+	SORT_DATE,
+	SORT_FROM,
+	SORT_SIZE,
+	SORT_SUBJECT,
+	SORT_TO,
+	SORT_DISPLAYFROM,
+	SORT_DISPLAYTO,
+};
+
+struct sort_criterion {
+	enum sort_key key;
+	bool reverse;
+};
+
+struct sort_item {
+	uint32_t uid;
+	time_t arrival, date;
+	uint64_t size;
+	/* the string keys the criteria need, NULL for "" */
+	const char *str[SORT_DISPLAYTO + 1];
+};
+
+struct sort_cmd {
+	struct imap_search search;
+	struct sort_criterion crit[SORT_MAX_CRITERIA];
+	unsigned int crit_count;
+	bool need_envelope;
+	bool searched;
+	struct sort_item *items;  /* one per search result, in UID order */
+	unsigned int pos;         /* next item whose keys are unread */
+};
+
+static int sort_parse_criteria(struct sort_cmd *sc, const struct imap_arg *list,
+			       unsigned int count)
+{
+	static const struct {
+		const char *name;
+		enum sort_key key;
+	} keys[] = {
+		{ "ARRIVAL", SORT_ARRIVAL }, { "CC", SORT_CC }, { "DATE", SORT_DATE },
+		{ "FROM", SORT_FROM }, { "SIZE", SORT_SIZE },
+		{ "SUBJECT", SORT_SUBJECT }, { "TO", SORT_TO },
+		{ "DISPLAYFROM", SORT_DISPLAYFROM }, { "DISPLAYTO", SORT_DISPLAYTO },
+	};
+	bool reverse = false;
+
+	for (unsigned int i = 0; i < count; i++) {
+		const char *name;
+		bool found = false;
+
+		if (!imap_arg_get_atom(&list[i], &name))
+			return -1;
+		if (str_iequal(name, "REVERSE")) {
+			if (reverse)
+				return -1;
+			reverse = true;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (str_iequal(name, keys[k].name)) {
+				if (sc->crit_count == SORT_MAX_CRITERIA)
+					return -1;
+				sc->crit[sc->crit_count].key = keys[k].key;
+				sc->crit[sc->crit_count++].reverse = reverse;
+				if (keys[k].key != SORT_ARRIVAL && keys[k].key != SORT_DATE &&
+				    keys[k].key != SORT_SIZE)
+					sc->need_envelope = true;
+				found = true;
+			}
+		}
+		if (!found)
+			return -1;
+		reverse = false;
+	}
+	/* RFC 5256 3: at least one key, and REVERSE only before one */
+	return sc->crit_count == 0 || reverse ? -1 : 0;
+}
+
+/* RFC 5957: the display name if there is one, else the address. */
+static const char *sort_display(struct pool *pool, const struct imap_envelope_addr *a)
+{
+	const char *name = a->name != NULL ? mime_decode_header(pool, a->name) : NULL;
+
+	if (name != NULL && *name != '\0')
+		return name;
+	if (a->mailbox == NULL)
+		return NULL;
+	return a->host != NULL ? p_printf(pool, "%s@%s", a->mailbox, a->host) : a->mailbox;
+}
+
+static void sort_fill(struct imap_command *cmd, struct sort_cmd *sc,
+		      struct sort_item *item, const struct store_message *msg)
+{
+	struct pool *pool = cmd->pool;
+	struct imap_envelope env;
+
+	item->arrival = msg->internaldate;
+	/* RFC 5256 3: no usable Date: header, then INTERNALDATE */
+	item->date = msg->sent_time != 0 ? msg->sent_time : msg->internaldate;
+	item->size = msg->vsize;
+	if (!sc->need_envelope || msg->envelope == NULL ||
+	    imap_envelope_parse(pool, msg->envelope, &env) < 0)
+		return;
+	for (unsigned int i = 0; i < sc->crit_count; i++) {
+		const char **str = &item->str[sc->crit[i].key];
+
+		switch (sc->crit[i].key) {
+		case SORT_SUBJECT:
+			*str = env.subject == NULL ? NULL :
+				imap_base_subject(pool, mime_decode_header(pool, env.subject));
+			break;
+		/* RFC 5256 3: the addr-mailbox (local part) of the first one */
+		case SORT_FROM:
+			*str = env.from.mailbox;
+			break;
+		case SORT_TO:
+			*str = env.to.mailbox;
+			break;
+		case SORT_CC:
+			*str = env.cc.mailbox;
+			break;
+		case SORT_DISPLAYFROM:
+			*str = sort_display(pool, &env.from);
+			break;
+		case SORT_DISPLAYTO:
+			*str = sort_display(pool, &env.to);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* i;ascii-casemap (RFC 4790 9.2): octets, with a-z as A-Z */
+static int sort_strcmp(const char *a, const char *b)
+{
+	if (a == NULL)
+		a = "";
+	if (b == NULL)
+		b = "";
+	for (;; a++, b++) {
+		unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
+
+		if (ca >= 'a' && ca <= 'z')
+			ca = (unsigned char)(ca - 'a' + 'A');
+		if (cb >= 'a' && cb <= 'z')
+			cb = (unsigned char)(cb - 'a' + 'A');
+		if (ca != cb || ca == '\0')
+			return (int)ca - (int)cb;
+	}
+}
+
+static int sort_cmp_num(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int sort_item_cmp(const void *pa, const void *pb, void *context)
+{
+	const struct sort_item *a = pa, *b = pb;
+	const struct sort_cmd *sc = context;
+
+	for (unsigned int i = 0; i < sc->crit_count; i++) {
+		enum sort_key key = sc->crit[i].key;
+		int ret;
+
+		switch (key) {
+		case SORT_ARRIVAL:
+			ret = sort_cmp_num((uint64_t)a->arrival, (uint64_t)b->arrival);
+			break;
+		case SORT_DATE:
+			ret = sort_cmp_num((uint64_t)a->date, (uint64_t)b->date);
+			break;
+		case SORT_SIZE:
+			ret = sort_cmp_num(a->size, b->size);
+			break;
+		default:
+			ret = sort_strcmp(a->str[key], b->str[key]);
+			break;
+		}
+		if (ret != 0)
+			return sc->crit[i].reverse ? -ret : ret;
+	}
+	/* RFC 5256 3: then by sequence number, which is UID order */
+	return sort_cmp_num(a->uid, b->uid);
+}
+
+/* Read the keys of up to SORT_BATCH messages. true: all read. */
+static bool sort_read_keys(struct imap_command *cmd, struct sort_cmd *sc,
+			   bool *failed_r)
+{
+	struct imap_client *client = cmd->client;
+	unsigned int count = sc->search.result.count, rows = 0;
+	unsigned int fields = STORE_FIELD_STATE | STORE_FIELD_SIZES;
+	struct store_imap_fetch_iter *iter;
+	struct store_message msg;
+	int ret;
+
+	if (sc->pos >= count)
+		return true;
+	if (sc->need_envelope)
+		fields |= STORE_FIELD_ENVELOPE;
+	iter = store_imap_fetch_iter_init(client->srv->store, client->view->mailbox_id,
+					  sc->items[sc->pos].uid,
+					  sc->items[count - 1].uid, fields);
+	while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
+		/* a result expunged meanwhile keeps empty keys */
+		while (sc->pos < count && sc->items[sc->pos].uid < msg.uid)
+			sc->pos++;
+		if (sc->pos < count && sc->items[sc->pos].uid == msg.uid)
+			sort_fill(cmd, sc, &sc->items[sc->pos++], &msg);
+		if (sc->pos >= count || ++rows >= SORT_BATCH)
+			break;
+	}
+	store_imap_fetch_iter_deinit(&iter);
+	if (ret < 0) {
+		*failed_r = true;
+		return true;
+	}
+	if (ret == 0)
+		sc->pos = count;
+	return sc->pos >= count;
+}
+
+static void sort_send(struct imap_command *cmd, struct sort_cmd *sc)
+{
+	struct imap_client *client = cmd->client;
+	struct buffer out;
+
+	buffer_init(&out, 0);
+	buffer_append_str(&out, "* SORT");
+	for (unsigned int i = 0; i < sc->search.result.count; i++) {
+		uint32_t uid = sc->items[i].uid;
+
+		buffer_printf(&out, " %u", cmd->uid ? uid : imap_view_seq(client->view, uid));
+		if (out.used > 16384)
+			imap_client_send_buffer(client, &out);
+	}
+	buffer_append_str(&out, "\r\n");
+	imap_client_send_buffer(client, &out);
+	buffer_free(&out);
+}
+
+static bool cmd_sort_continue(struct imap_command *cmd)
+{
+	struct sort_cmd *sc = cmd->context;
+	bool failed = false;
+
+	if (!sc->searched) {
+		if (!imap_search_run(cmd, &sc->search, &failed))
+			return false;
+		if (failed) {
+			imap_command_store_error(cmd, "SORT");
+			return true;
+		}
+		sc->searched = true;
+		sc->items = p_new(cmd->pool, struct sort_item,
+				  sc->search.result.count > 0 ? sc->search.result.count : 1);
+		for (unsigned int i = 0; i < sc->search.result.count; i++)
+			sc->items[i].uid = sc->search.result.uids[i];
+	}
+	if (!sort_read_keys(cmd, sc, &failed)) {
+		imap_client_continue_later(cmd->client);
+		return false;
+	}
+	if (failed) {
+		imap_command_store_error(cmd, "SORT");
+		return true;
+	}
+	qsort_r(sc->items, sc->search.result.count, sizeof(*sc->items),
+		sort_item_cmp, sc);
+	sort_send(cmd, sc);
+	imap_command_ok(cmd, "Sort completed.");
+	return true;
+}
+
+bool cmd_sort(struct imap_command *cmd)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	const struct imap_arg *args = cmd->args, *list;
+	struct imap_search_context ctx;
+	struct imap_search_key *root;
+	struct sort_cmd *sc;
+	const char *charset, *error;
+	unsigned int count;
+
+	sc = p_new(cmd->pool, struct sort_cmd, 1);
+	/* RFC 5256 3: SORT (criteria) charset search-key... */
+	if (!imap_arg_get_list(&args[0], &list, &count) ||
+	    sort_parse_criteria(sc, list, count) < 0) {
+		imap_command_bad(cmd, "Invalid sort criteria.");
+		return true;
+	}
+	if (!imap_arg_get_astring(&args[1], &charset)) {
+		imap_command_bad(cmd, "Missing charset.");
+		return true;
+	}
+	/* text is kept as UTF-8; ASCII is a subset */
+	if (!str_iequal(charset, "UTF-8") && !str_iequal(charset, "US-ASCII")) {
+		imap_command_reply(cmd, "NO", "BADCHARSET (UTF-8 US-ASCII)",
+				   "Unsupported charset.");
+		return true;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.seq_star = view->count;
+	ctx.seq_star_valid = view->count > 0;
+	ctx.uid_star = imap_view_last_uid(view);
+	if (imap_search_args_parse(cmd->pool, &args[2], &ctx, &root, &error) < 0) {
+		imap_command_bad(cmd, "%s.", error);
+		return true;
+	}
+	if (imap_search_uses(root, IMAP_SEARCH_MODSEQ))
+		imap_client_enable_condstore(client);
+	imap_search_init(&sc->search, root);
+	cmd->context = sc;
+	cmd->func = cmd_sort_continue;
+	return cmd_sort_continue(cmd);
+}
