@@ -29,10 +29,12 @@ class WebBigFolderTest(unittest.TestCase):
         cols = [r[1] for r in db.execute("PRAGMA table_info(messages)")
                 if r[1] not in ("id", "uid", "modseq", "envelope")]
         with db:
+            # a message's id is (mailbox_id << 32) + uid in the store
             db.execute(
                 "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
-                " INSERT INTO messages (uid, modseq, envelope, %s)"
-                " SELECT n.i, n.i, replace(m.envelope, 'Message 1', 'Message ' || n.i), %s"
+                " INSERT INTO messages (id, uid, modseq, envelope, %s)"
+                " SELECT (m.mailbox_id << 32) + n.i, n.i, n.i,"
+                " replace(m.envelope, 'Message 1', 'Message ' || n.i), %s"
                 " FROM n, messages m WHERE m.mailbox_id = ? AND m.uid = 1"
                 % (", ".join(cols), ", ".join("m." + c for c in cols)), (COUNT, mb))
             db.execute("UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
