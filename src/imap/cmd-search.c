@@ -177,12 +177,10 @@ static bool cmd_search_continue(struct imap_command *cmd)
 bool cmd_search(struct imap_command *cmd)
 {
 	struct imap_client *client = cmd->client;
-	struct imap_view *view = client->view;
 	const struct imap_arg *args = cmd->args, *list;
-	struct imap_search_context ctx;
 	struct imap_search_key *root;
 	struct search_cmd *sc;
-	const char *charset, *error;
+	const struct imap_arg *charset = NULL;
 	unsigned int count;
 
 	sc = p_new(cmd->pool, struct search_cmd, 1);
@@ -199,30 +197,15 @@ bool cmd_search(struct imap_command *cmd)
 		sc->ret = SEARCH_RETURN_ALL;
 	}
 	if (imap_arg_atom_equals(args, "CHARSET")) {
-		if (!imap_arg_get_astring(&args[1], &charset)) {
-			imap_command_bad(cmd, "Missing charset.");
-			return true;
-		}
-		/* text is kept as UTF-8; ASCII is a subset */
-		if (!str_iequal(charset, "UTF-8") && !str_iequal(charset, "US-ASCII")) {
-			imap_command_reply(cmd, "NO", "BADCHARSET (UTF-8 US-ASCII)",
-					   "Unsupported charset.");
-			return true;
-		}
+		charset = &args[1];
 		args += 2;
 	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.seq_star = view->count;
-	ctx.seq_star_valid = view->count > 0;
-	ctx.uid_star = imap_view_last_uid(view);
-	if (imap_search_args_parse(cmd->pool, args, &ctx, &root, &error) < 0) {
+	if (!imap_search_parse_keys(cmd, charset, args, &root)) {
+		/* RFC 5182 2.1: a failed SEARCH (SAVE) empties $ */
 		if ((sc->ret & SEARCH_RETURN_SAVE) != 0)
 			search_save(client, NULL, 0);
-		imap_command_bad(cmd, "%s.", error);
 		return true;
 	}
-	if (imap_search_uses(root, IMAP_SEARCH_MODSEQ))
-		imap_client_enable_condstore(client);
 	imap_search_init(&sc->search, root);
 	cmd->context = sc;
 	cmd->func = cmd_search_continue;

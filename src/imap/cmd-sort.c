@@ -25,8 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Messages whose keys are read per turn of the loop. */
-#define SORT_BATCH 5000
 #define SORT_MAX_CRITERIA 16
 
 enum sort_key {
@@ -219,41 +217,16 @@ static int sort_item_cmp(const void *pa, const void *pb, void *context)
 	return sort_cmp_num(a->uid, b->uid);
 }
 
-/* Read the keys of up to SORT_BATCH messages. true: all read. */
-static bool sort_read_keys(struct imap_command *cmd, struct sort_cmd *sc,
-			   bool *failed_r)
-{
-	struct imap_client *client = cmd->client;
-	unsigned int count = sc->search.result.count, rows = 0;
-	unsigned int fields = STORE_FIELD_STATE | STORE_FIELD_SIZES;
-	struct store_imap_fetch_iter *iter;
-	struct store_message msg;
-	int ret;
+struct sort_fill_ctx {
+	struct imap_command *cmd;
+	struct sort_cmd *sc;
+};
 
-	if (sc->pos >= count)
-		return true;
-	if (sc->need_envelope)
-		fields |= STORE_FIELD_ENVELOPE;
-	iter = store_imap_fetch_iter_init(client->srv->store, client->view->mailbox_id,
-					  sc->items[sc->pos].uid,
-					  sc->items[count - 1].uid, fields);
-	while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
-		/* a result expunged meanwhile keeps empty keys */
-		while (sc->pos < count && sc->items[sc->pos].uid < msg.uid)
-			sc->pos++;
-		if (sc->pos < count && sc->items[sc->pos].uid == msg.uid)
-			sort_fill(cmd, sc, &sc->items[sc->pos++], &msg);
-		if (sc->pos >= count || ++rows >= SORT_BATCH)
-			break;
-	}
-	store_imap_fetch_iter_deinit(&iter);
-	if (ret < 0) {
-		*failed_r = true;
-		return true;
-	}
-	if (ret == 0)
-		sc->pos = count;
-	return sc->pos >= count;
+static void sort_row_cb(void *context, unsigned int idx, const struct store_message *msg)
+{
+	struct sort_fill_ctx *ctx = context;
+
+	sort_fill(ctx->cmd, ctx->sc, &ctx->sc->items[idx], msg);
 }
 
 static void sort_send(struct imap_command *cmd, struct sort_cmd *sc)
@@ -275,6 +248,19 @@ static void sort_send(struct imap_command *cmd, struct sort_cmd *sc)
 	buffer_free(&out);
 }
 
+/* The keys of the results, a batch per turn of the loop. */
+static bool sort_read_keys(struct imap_command *cmd, struct sort_cmd *sc,
+			   bool *failed_r)
+{
+	struct sort_fill_ctx ctx = { .cmd = cmd, .sc = sc };
+	unsigned int fields = STORE_FIELD_STATE | STORE_FIELD_SIZES;
+
+	if (sc->need_envelope)
+		fields |= STORE_FIELD_ENVELOPE;
+	return imap_search_read_rows(cmd, sc->search.result.uids, sc->search.result.count,
+				     &sc->pos, fields, sort_row_cb, &ctx, failed_r);
+}
+
 static bool cmd_sort_continue(struct imap_command *cmd)
 {
 	struct sort_cmd *sc = cmd->context;
@@ -293,10 +279,8 @@ static bool cmd_sort_continue(struct imap_command *cmd)
 		for (unsigned int i = 0; i < sc->search.result.count; i++)
 			sc->items[i].uid = sc->search.result.uids[i];
 	}
-	if (!sort_read_keys(cmd, sc, &failed)) {
-		imap_client_continue_later(cmd->client);
+	if (!sort_read_keys(cmd, sc, &failed))
 		return false;
-	}
 	if (failed) {
 		imap_command_store_error(cmd, "SORT");
 		return true;
@@ -310,13 +294,9 @@ static bool cmd_sort_continue(struct imap_command *cmd)
 
 bool cmd_sort(struct imap_command *cmd)
 {
-	struct imap_client *client = cmd->client;
-	struct imap_view *view = client->view;
 	const struct imap_arg *args = cmd->args, *list;
-	struct imap_search_context ctx;
 	struct imap_search_key *root;
 	struct sort_cmd *sc;
-	const char *charset, *error;
 	unsigned int count;
 
 	sc = p_new(cmd->pool, struct sort_cmd, 1);
@@ -326,26 +306,8 @@ bool cmd_sort(struct imap_command *cmd)
 		imap_command_bad(cmd, "Invalid sort criteria.");
 		return true;
 	}
-	if (!imap_arg_get_astring(&args[1], &charset)) {
-		imap_command_bad(cmd, "Missing charset.");
+	if (!imap_search_parse_keys(cmd, &args[1], &args[2], &root))
 		return true;
-	}
-	/* text is kept as UTF-8; ASCII is a subset */
-	if (!str_iequal(charset, "UTF-8") && !str_iequal(charset, "US-ASCII")) {
-		imap_command_reply(cmd, "NO", "BADCHARSET (UTF-8 US-ASCII)",
-				   "Unsupported charset.");
-		return true;
-	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.seq_star = view->count;
-	ctx.seq_star_valid = view->count > 0;
-	ctx.uid_star = imap_view_last_uid(view);
-	if (imap_search_args_parse(cmd->pool, &args[2], &ctx, &root, &error) < 0) {
-		imap_command_bad(cmd, "%s.", error);
-		return true;
-	}
-	if (imap_search_uses(root, IMAP_SEARCH_MODSEQ))
-		imap_client_enable_condstore(client);
 	imap_search_init(&sc->search, root);
 	cmd->context = sc;
 	cmd->func = cmd_sort_continue;

@@ -254,7 +254,7 @@ const char *imap_client_capability(struct imap_client *client)
 	snprintf(caps, sizeof(caps),
 		 "%s MULTIAPPEND NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED "
 		 "LIST-STATUS UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC "
-		 "STATUS=SIZE BINARY SORT SORT=DISPLAY APPENDLIMIT=%llu",
+		 "STATUS=SIZE BINARY SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES APPENDLIMIT=%llu",
 		 base, (unsigned long long)client->srv->conf->max_message_size);
 	return caps;
 }

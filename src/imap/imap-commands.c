@@ -40,6 +40,7 @@ static const struct imap_command_def imap_commands[] = {
 	{ "EXPUNGE", cmd_expunge, IMAP_CMD_SELECTED | IMAP_CMD_HAS_UID },
 	{ "SEARCH", cmd_search, IMAP_CMD_SELECTED | IMAP_CMD_USES_SEQS | IMAP_CMD_HAS_UID },
 	{ "SORT", cmd_sort, IMAP_CMD_SELECTED | IMAP_CMD_USES_SEQS | IMAP_CMD_HAS_UID },
+	{ "THREAD", cmd_thread, IMAP_CMD_SELECTED | IMAP_CMD_USES_SEQS | IMAP_CMD_HAS_UID },
 	{ "FETCH", cmd_fetch, IMAP_CMD_SELECTED | IMAP_CMD_USES_SEQS | IMAP_CMD_HAS_UID },
 	{ "STORE", cmd_store, IMAP_CMD_SELECTED | IMAP_CMD_USES_SEQS | IMAP_CMD_HAS_UID },
 	{ "COPY", cmd_copy, IMAP_CMD_SELECTED | IMAP_CMD_HAS_UID },

@@ -64,6 +64,7 @@ bool cmd_noop(struct imap_command *cmd);
 bool cmd_rename(struct imap_command *cmd);
 bool cmd_search(struct imap_command *cmd);
 bool cmd_sort(struct imap_command *cmd);
+bool cmd_thread(struct imap_command *cmd);
 bool cmd_select(struct imap_command *cmd);
 bool cmd_starttls(struct imap_command *cmd);
 bool cmd_status(struct imap_command *cmd);

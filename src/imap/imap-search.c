@@ -374,3 +374,79 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 	}
 	return true;
 }
+
+bool imap_search_parse_keys(struct imap_command *cmd,
+			    const struct imap_arg *charset_arg,
+			    const struct imap_arg *args,
+			    struct imap_search_key **root_r)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_view *view = client->view;
+	struct imap_search_context ctx;
+	const char *charset, *error;
+
+	if (charset_arg != NULL && !imap_arg_get_astring(charset_arg, &charset)) {
+		imap_command_bad(cmd, "Missing charset.");
+		return false;
+	}
+	/* text is kept as UTF-8; ASCII is a subset */
+	if (charset_arg != NULL && !str_iequal(charset, "UTF-8") &&
+	    !str_iequal(charset, "US-ASCII")) {
+		imap_command_reply(cmd, "NO", "BADCHARSET (UTF-8 US-ASCII)",
+				   "Unsupported charset.");
+		return false;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.seq_star = view->count;
+	ctx.seq_star_valid = view->count > 0;
+	ctx.uid_star = imap_view_last_uid(view);
+	if (imap_search_args_parse(cmd->pool, args, &ctx, root_r, &error) < 0) {
+		imap_command_bad(cmd, "%s.", error);
+		return false;
+	}
+	if (imap_search_uses(*root_r, IMAP_SEARCH_MODSEQ))
+		imap_client_enable_condstore(client);
+	return true;
+}
+
+/* Rows looked at per turn of the loop by imap_search_read_rows(). */
+#define SEARCH_READ_BATCH 5000
+
+bool imap_search_read_rows(struct imap_command *cmd, const uint32_t *uids,
+			   unsigned int count, unsigned int *pos,
+			   unsigned int fields, imap_search_row_cb *cb,
+			   void *context, bool *failed_r)
+{
+	struct imap_client *client = cmd->client;
+	struct store_imap_fetch_iter *iter;
+	struct store_message msg;
+	unsigned int rows = 0;
+	int ret;
+
+	*failed_r = false;
+	if (*pos >= count)
+		return true;
+	iter = store_imap_fetch_iter_init(client->srv->store, client->view->mailbox_id,
+					  uids[*pos], uids[count - 1], fields);
+	while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
+		/* a message expunged meanwhile is just not there */
+		while (*pos < count && uids[*pos] < msg.uid)
+			(*pos)++;
+		if (*pos < count && uids[*pos] == msg.uid)
+			cb(context, (*pos)++, &msg);
+		if (*pos >= count || ++rows >= SEARCH_READ_BATCH)
+			break;
+	}
+	store_imap_fetch_iter_deinit(&iter);
+	if (ret < 0) {
+		*failed_r = true;
+		return true;
+	}
+	if (ret == 0)
+		*pos = count;
+	if (*pos < count) {
+		imap_client_continue_later(client);
+		return false;
+	}
+	return true;
+}

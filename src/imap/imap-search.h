@@ -29,10 +29,38 @@ struct imap_search {
 	unsigned int modseq_alloc;
 };
 
+struct imap_arg;
+/*
+ * The search part of SEARCH, SORT and THREAD: check the charset argument
+ * (NULL: none given; else it must be UTF-8 or US-ASCII, or NO
+ * [BADCHARSET]) and parse the keys in args (or BAD), against the client's
+ * view. true with *root_r; false when the reply has been sent.
+ */
+bool imap_search_parse_keys(struct imap_command *cmd,
+			    const struct imap_arg *charset_arg,
+			    const struct imap_arg *args,
+			    struct imap_search_key **root_r);
+
 /* Start a search over the client's view. */
 void imap_search_init(struct imap_search *search, struct imap_search_key *root);
 /* true: done (*failed_r on a store error); false: call again. */
 bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 		     bool *failed_r);
+
+struct store_message;
+typedef void imap_search_row_cb(void *context, unsigned int idx,
+				const struct store_message *msg);
+/*
+ * For SORT and THREAD: read the store rows (with fields, STORE_FIELD_*)
+ * of the messages uids[*pos .. count), ascending UIDs, at most a batch
+ * per call. cb(context, idx, msg) runs for each one still there, idx its
+ * place in uids; msg's strings last until cb returns. true: all read
+ * (*failed_r on a store error); false: call again, the loop's next turn
+ * is asked for.
+ */
+bool imap_search_read_rows(struct imap_command *cmd, const uint32_t *uids,
+			   unsigned int count, unsigned int *pos,
+			   unsigned int fields, imap_search_row_cb *cb,
+			   void *context, bool *failed_r);
 
 #endif

@@ -65,10 +65,19 @@ static size_t match_leader(const char *s)
 
 const char *imap_base_subject(struct pool *pool, const char *subject)
 {
+	bool reply;
+
+	return imap_base_subject_reply(pool, subject, &reply);
+}
+
+const char *imap_base_subject_reply(struct pool *pool, const char *subject,
+				    bool *reply_r)
+{
 	char *buf, *w, *s;
 	size_t len;
 	bool changed;
 
+	*reply_r = false;
 	if (subject == NULL)
 		return "";
 	/* (1) tabs and line breaks become spaces, runs of spaces one */
@@ -89,8 +98,10 @@ const char *imap_base_subject(struct pool *pool, const char *subject)
 		for (;;) {
 			if (len > 0 && is_wsp(s[len - 1]))
 				len--;
-			else if (len >= 5 && str_begins_icase(s + len - 5, "(fwd)"))
+			else if (len >= 5 && str_begins_icase(s + len - 5, "(fwd)")) {
 				len -= 5;
+				*reply_r = true;
+			}
 			else
 				break;
 		}
@@ -101,6 +112,9 @@ const char *imap_base_subject(struct pool *pool, const char *subject)
 
 			changed = false;
 			while ((n = match_leader(s)) > 0) {
+				/* a WSP leader is one byte; a refwd is longer */
+				if (n > 1 || !is_wsp(*s))
+					*reply_r = true;
 				s += n;
 				changed = true;
 			}
@@ -115,6 +129,7 @@ const char *imap_base_subject(struct pool *pool, const char *subject)
 		if (len >= 6 && str_begins_icase(s, "[fwd:") && s[len - 1] == ']') {
 			s[len - 1] = '\0';
 			s += 5;
+			*reply_r = true;
 			continue;
 		}
 		return s;

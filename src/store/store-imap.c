@@ -43,7 +43,7 @@ static sqlite3_stmt *iter_stmt_take(struct store *store, unsigned int slot,
 	int rc;
 
 	*slot_r = -1;
-	if ((store->iter_busy & (1u << slot)) != 0) {
+	if ((store->iter_busy & ((uint64_t)1 << slot)) != 0) {
 		rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
 		return rc == SQLITE_OK ? stmt : NULL;
 	}
@@ -53,7 +53,7 @@ static sqlite3_stmt *iter_stmt_take(struct store *store, unsigned int slot,
 		if (rc != SQLITE_OK)
 			return NULL;
 	}
-	store->iter_busy |= 1u << slot;
+	store->iter_busy |= (uint64_t)1 << slot;
 	*slot_r = (int)slot;
 	return store->iter_stmts[slot];
 }
@@ -66,7 +66,7 @@ static void iter_stmt_release(struct store *store, sqlite3_stmt *stmt, int slot)
 	}
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
-	store->iter_busy &= ~(1u << slot);
+	store->iter_busy &= ~((uint64_t)1 << slot);
 }
 
 struct store_imap_iter *store_imap_search_iter_init(struct store *store,
@@ -219,7 +219,8 @@ static unsigned int fetch_stmt_slot(unsigned int fields)
 	return ((fields & STORE_FIELD_SIZES) != 0 ? 1 : 0) |
 		((fields & STORE_FIELD_ENVELOPE) != 0 ? 2 : 0) |
 		((fields & STORE_FIELD_BODYSTRUCTURE) != 0 ? 4 : 0) |
-		((fields & STORE_FIELD_BLOB) != 0 ? 8 : 0);
+		((fields & STORE_FIELD_BLOB) != 0 ? 8 : 0) |
+		((fields & STORE_FIELD_HEADERS) != 0 ? 16 : 0);
 }
 
 struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
@@ -248,9 +249,13 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 			  ", b.name, m.parts" : ", NULL, NULL");
 	buffer_append_str(&sql, (fields & STORE_FIELD_SIZES) != 0 ?
 			  ", m.sent_time" : ", 0");
+	buffer_append_str(&sql, (fields & STORE_FIELD_HEADERS) != 0 ?
+			  ", t.headers" : ", NULL");
 	buffer_append_str(&sql, (fields & STORE_FIELD_BLOB) != 0 ?
 			  " FROM messages m JOIN blobs b ON b.id = m.blob_id" :
 			  " FROM messages m");
+	if ((fields & STORE_FIELD_HEADERS) != 0)
+		buffer_append_str(&sql, " LEFT JOIN blob_text t ON t.id = m.blob_id");
 	/* the UID range as a range of ids (STORE_MESSAGE_ROWID): one walk of
 	   the table, in UID order */
 	buffer_append_str(&sql, " WHERE m.id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
@@ -300,6 +305,7 @@ int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
 	msg_r->blob = (const char *)sqlite3_column_text(stmt, 13);
 	msg_r->parts = (const char *)sqlite3_column_text(stmt, 14);
 	msg_r->sent_time = (time_t)sqlite3_column_int64(stmt, 15);
+	msg_r->headers = (const char *)sqlite3_column_text(stmt, 16);
 	return 1;
 }
 

@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 
 #define STORE_STMT_CACHE 96
-#define STORE_ITER_STMTS 17
+#define STORE_ITER_STMTS 33
 
 struct store_stmt_slot {
 	const char *sql; /* the static string's address is the key */
@@ -44,7 +44,7 @@ struct store {
 	   set of columns, SEARCH the last; iter_busy has a bit for each one
 	   an open iterator uses */
 	sqlite3_stmt *iter_stmts[STORE_ITER_STMTS];
-	unsigned int iter_busy;
+	uint64_t iter_busy;
 };
 
 /*

@@ -177,7 +177,7 @@ enum store_fields {
 	STORE_FIELD_BLOB = 0x04,          /* blob id */
 	STORE_FIELD_ENVELOPE = 0x08,
 	STORE_FIELD_BODYSTRUCTURE = 0x10, /* bodystructure and body */
-	STORE_FIELD_HEADERS = 0x20,       /* cached header fields for SEARCH/SORT */
+	STORE_FIELD_HEADERS = 0x20,       /* the header lines kept for SEARCH (IMAP fetch iterator) */
 };
 
 struct store_message {
@@ -200,6 +200,7 @@ struct store_message {
 	time_t sent_time;          /* parsed Date:, 0 if none */
 	const char *message_id;
 	const char *parts;         /* part map (lib-mime's mime_parts_parse()) */
+	const char *headers;       /* "Name: value\n" lines, decoded (SEARCH's copy) */
 };
 
 /*

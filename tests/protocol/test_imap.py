@@ -683,6 +683,48 @@ class TestSearchStore(unittest.TestCase):
         self.assertEqual(typ, "NO")
         c.logout()
 
+    def test_thread(self):
+        """THREAD=REFERENCES and THREAD=ORDEREDSUBJECT (RFC 5256) from the
+        headers delivery keeps: replies under what they answer, in date
+        order, a missing parent as a dummy."""
+        c = login("carol@example.test")
+        c.create("Thread")
+
+        def msg(mid, subject, day, refs=None, irt=None):
+            h = b"From: a@example.test\r\nSubject: %s\r\nMessage-ID: <%s@example.test>\r\n" \
+                b"Date: %02d Jan 2030 10:00:00 +0000\r\n" % (subject.encode(), mid.encode(), day)
+            if refs:
+                h += b"References: " + b" ".join(b"<%s@example.test>" % r.encode() for r in refs) + b"\r\n"
+            if irt:
+                h += b"In-Reply-To: <%s@example.test>\r\n" % irt.encode()
+            return h + b"\r\nbody\r\n"
+        msgs = [
+            msg("root", "Plan", 1),
+            msg("r1", "Re: Plan", 3, refs=["root"]),
+            msg("other", "Lunch", 2),
+            msg("r2", "Re: Plan", 2, irt="root"),
+            msg("r11", "Re: Re: Plan", 4, refs=["root", "r1"]),
+            msg("lost1", "Re: Trip", 5, refs=["gone"]),
+            msg("lost2", "Re: Trip", 6, refs=["gone"]),
+        ]
+        for m in msgs:
+            self.assertEqual(c.append("Thread", None, None, m)[0], "OK")
+        c.select("Thread")
+        typ, data = c._simple_command("THREAD", "REFERENCES", "UTF-8", "ALL")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(c.untagged_responses.pop("THREAD"),
+                         [b"(1 (4)(2 5))(3)((6)(7))"])
+        typ, data = c.uid("THREAD", "REFERENCES", "UTF-8", "SUBJECT", "plan")
+        self.assertEqual(data, [b"(1 (4)(2 5))"])
+        typ, data = c._simple_command("THREAD", "ORDEREDSUBJECT", "US-ASCII", "ALL")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(c.untagged_responses.pop("THREAD"),
+                         [b"(1 (4)(2)(5))(3)(6 7)"])
+        expect_bad(self, c._simple_command, "THREAD", "NONSENSE", "UTF-8", "ALL")
+        typ, data = c._simple_command("THREAD", "REFERENCES", "KOI8-R", "ALL")
+        self.assertEqual(typ, "NO")
+        c.logout()
+
     def test_esearch_and_searchres(self):
         typ, data = self.c._simple_command("SEARCH", "RETURN", "(MIN MAX COUNT ALL)", "ALL")
         self.assertEqual(typ, "OK")
