@@ -14,10 +14,14 @@
 #include <string.h>
 
 #define NONE (-1)
+/* Levels a thread may have; deeper replies start threads of their own. */
+#define THREAD_MAX_DEPTH 1000
 
 struct node {
 	int msg;                  /* index into msgs, NONE for a dummy */
-	int parent, child, next;  /* NONE: none */
+	int parent;               /* NONE: none */
+	int child, last;          /* first and last child */
+	int prev, next;           /* siblings */
 	time_t date;              /* for step 6 */
 	unsigned int order;       /* tie-break: the message's mailbox order */
 };
@@ -67,7 +71,7 @@ static int node_new(struct thread_ctx *ctx, int msg)
 			    ctx->count, &ctx->alloc, 64);
 	n = &ctx->nodes[ctx->count];
 	n->msg = msg;
-	n->parent = n->child = n->next = NONE;
+	n->parent = n->child = n->last = n->prev = n->next = NONE;
 	n->date = 0;
 	n->order = 0;
 	return (int)ctx->count++;
@@ -89,75 +93,96 @@ static int id_node(struct thread_ctx *ctx, const char *id)
 
 static void node_unlink(struct thread_ctx *ctx, int n)
 {
-	int parent = ctx->nodes[n].parent;
-	int *p;
+	struct node *node = &ctx->nodes[n];
+	struct node *parent;
 
-	if (parent == NONE)
+	if (node->parent == NONE)
 		return;
-	for (p = &ctx->nodes[parent].child; *p != n; p = &ctx->nodes[*p].next)
-		;
-	*p = ctx->nodes[n].next;
-	ctx->nodes[n].next = NONE;
-	ctx->nodes[n].parent = NONE;
+	parent = &ctx->nodes[node->parent];
+	if (node->prev != NONE)
+		ctx->nodes[node->prev].next = node->next;
+	else
+		parent->child = node->next;
+	if (node->next != NONE)
+		ctx->nodes[node->next].prev = node->prev;
+	else
+		parent->last = node->prev;
+	node->parent = node->prev = node->next = NONE;
 }
 
+/* Make child the last child of parent, from wherever it was. */
 static void node_add_child(struct thread_ctx *ctx, int parent, int child)
 {
-	int *p;
+	struct node *p, *c;
 
 	node_unlink(ctx, child);
-	for (p = &ctx->nodes[parent].child; *p != NONE; p = &ctx->nodes[*p].next)
-		;
-	*p = child;
-	ctx->nodes[child].parent = parent;
+	p = &ctx->nodes[parent];
+	c = &ctx->nodes[child];
+	c->parent = parent;
+	c->prev = p->last;
+	if (p->last != NONE)
+		ctx->nodes[p->last].next = child;
+	else
+		p->child = child;
+	p->last = child;
 }
 
-/* Is a the same as b or above it? (A link a -> b's ancestor would loop.) */
-static bool node_is_ancestor(const struct thread_ctx *ctx, int a, int b)
+/* The children of n, in order, into an array from pool; their count. */
+static unsigned int node_children(struct thread_ctx *ctx, int n, int **kids_r)
 {
-	for (; b != NONE; b = ctx->nodes[b].parent) {
-		if (b == a)
-			return true;
+	unsigned int count = 0, i = 0;
+	int *kids;
+
+	for (int c = ctx->nodes[n].child; c != NONE; c = ctx->nodes[c].next)
+		count++;
+	kids = p_new(ctx->pool, int, count > 0 ? count : 1);
+	for (int c = ctx->nodes[n].child; c != NONE; c = ctx->nodes[c].next)
+		kids[i++] = c;
+	*kids_r = kids;
+	return count;
+}
+
+/* May child become a child of parent? Not if child is parent or above
+   it (a loop, RFC 5256 4 (1)(A)), nor deeper than THREAD_MAX_DEPTH: a
+   mailbox of messages that each answer the one before would otherwise
+   make a tree whose walks run the stack out. */
+static bool node_link_allowed(const struct thread_ctx *ctx, int parent, int child)
+{
+	unsigned int depth = 0;
+
+	for (int n = parent; n != NONE; n = ctx->nodes[n].parent) {
+		if (n == child || ++depth >= THREAD_MAX_DEPTH)
+			return false;
 	}
-	return false;
+	return true;
 }
 
 /* (4) Prune dummies under parent, children first. */
 static void thread_prune(struct thread_ctx *ctx, int parent, int root)
 {
-	int c = ctx->nodes[parent].child, tail = NONE;
+	int *kids, *grandkids;
+	unsigned int n = node_children(ctx, parent, &kids), gn;
 
-	ctx->nodes[parent].child = NONE;
-	while (c != NONE) {
-		struct node *n = &ctx->nodes[c];
-		int next = n->next, first = c, last = c;
+	for (unsigned int i = 0; i < n; i++)
+		node_unlink(ctx, kids[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		int c = kids[i];
 
-		n->next = NONE;
 		thread_prune(ctx, c, root);
-		if (n->msg == NONE) {
-			/* A: an empty dummy goes; B: one with children gives
-			   them to this level, but not to the root unless it is
-			   just one */
-			if (n->child == NONE ||
-			    (parent != root || ctx->nodes[n->child].next == NONE)) {
-				first = n->child;
-				for (int g = first; g != NONE; g = ctx->nodes[g].next) {
-					ctx->nodes[g].parent = parent;
-					last = g;
-				}
-				n->child = NONE;
-				n->parent = NONE;
+		if (ctx->nodes[c].msg == NONE) {
+			/* A: an empty dummy goes */
+			if (ctx->nodes[c].child == NONE)
+				continue;
+			/* B: one with children gives them to this level, in
+			   its place, but not to the root unless it is just one */
+			gn = node_children(ctx, c, &grandkids);
+			if (parent != root || gn == 1) {
+				for (unsigned int g = 0; g < gn; g++)
+					node_add_child(ctx, parent, grandkids[g]);
+				continue;
 			}
 		}
-		if (first != NONE) {
-			if (tail == NONE)
-				ctx->nodes[parent].child = first;
-			else
-				ctx->nodes[tail].next = first;
-			tail = last;
-			ctx->nodes[first].parent = parent;
-		}
-		c = next;
+		node_add_child(ctx, parent, c);
 	}
 }
 
@@ -172,20 +197,15 @@ static const struct imap_thread_msg *node_subject_msg(const struct thread_ctx *c
 /* (5) Threads of the root set with the same base subject come together. */
 static void thread_group_subjects(struct thread_ctx *ctx, int root)
 {
-	unsigned int size = 16, n = 0;
+	unsigned int size = 16, n;
 	const char **keys;
 	int *values, *roots;
 
-	for (int c = ctx->nodes[root].child; c != NONE; c = ctx->nodes[c].next)
-		n++;
+	n = node_children(ctx, root, &roots);
 	while (size < n * 2)
 		size *= 2;
 	keys = p_new(ctx->pool, const char *, size);
 	values = p_new(ctx->pool, int, size);
-	roots = p_new(ctx->pool, int, n + 1);
-	n = 0;
-	for (int c = ctx->nodes[root].child; c != NONE; c = ctx->nodes[c].next)
-		roots[n++] = c;
 	/* B: one container per subject; dummies win, then non-replies */
 	for (unsigned int i = 0; i < n; i++) {
 		const struct imap_thread_msg *m = node_subject_msg(ctx, roots[i]);
@@ -243,17 +263,11 @@ static void thread_group_subjects(struct thread_ctx *ctx, int root)
 			/* c: a reply goes under the original */
 			node_add_child(ctx, t, c);
 		} else {
-			/* d: both under a new dummy, in the place of t */
+			/* d: both under a new dummy (where among the root
+			   set does not matter: step 6 sorts it) */
 			int d = node_new(ctx, NONE);
-			int *p;
 
-			for (p = &ctx->nodes[root].child; *p != t; p = &ctx->nodes[*p].next)
-				;
-			*p = d;
-			ctx->nodes[d].next = ctx->nodes[t].next;
-			ctx->nodes[d].parent = root;
-			ctx->nodes[t].next = NONE;
-			ctx->nodes[t].parent = NONE;
+			node_add_child(ctx, root, d);
 			node_add_child(ctx, d, t);
 			node_add_child(ctx, d, c);
 			values[h] = d;
@@ -275,23 +289,18 @@ static int node_date_cmp(const void *a, const void *b, void *context)
 /* (6) Siblings by date, a dummy dated by its first child once sorted. */
 static void thread_sort(struct thread_ctx *ctx, int parent)
 {
-	unsigned int n = 0, i = 0;
 	int *kids;
+	unsigned int n = node_children(ctx, parent, &kids);
 
-	for (int c = ctx->nodes[parent].child; c != NONE; c = ctx->nodes[c].next) {
-		thread_sort(ctx, c);
-		n++;
-	}
 	if (n == 0)
 		return;
-	kids = p_new(ctx->pool, int, n);
-	for (int c = ctx->nodes[parent].child; c != NONE; c = ctx->nodes[c].next)
-		kids[i++] = c;
+	for (unsigned int i = 0; i < n; i++) {
+		thread_sort(ctx, kids[i]);
+		node_unlink(ctx, kids[i]);
+	}
 	qsort_r(kids, n, sizeof(*kids), node_date_cmp, ctx);
-	ctx->nodes[parent].child = kids[0];
-	for (i = 0; i + 1 < n; i++)
-		ctx->nodes[kids[i]].next = kids[i + 1];
-	ctx->nodes[kids[n - 1]].next = NONE;
+	for (unsigned int i = 0; i < n; i++)
+		node_add_child(ctx, parent, kids[i]);
 	if (ctx->nodes[parent].msg == NONE) {
 		ctx->nodes[parent].date = ctx->nodes[kids[0]].date;
 		ctx->nodes[parent].order = ctx->nodes[kids[0]].order;
@@ -348,7 +357,7 @@ static void thread_references(struct thread_ctx *ctx, unsigned int count, int ro
 			int n = id_node(ctx, m->refs[r]);
 
 			if (prev != NONE && n != prev && ctx->nodes[n].parent == NONE &&
-			    !node_is_ancestor(ctx, n, prev))
+			    node_link_allowed(ctx, prev, n))
 				node_add_child(ctx, prev, n);
 			prev = n;
 		}
@@ -361,7 +370,7 @@ static void thread_references(struct thread_ctx *ctx, unsigned int count, int ro
 		ctx->nodes[self].date = m->date;
 		ctx->nodes[self].order = i;
 		node_unlink(ctx, self);
-		if (prev != NONE && !node_is_ancestor(ctx, self, prev))
+		if (prev != NONE && node_link_allowed(ctx, prev, self))
 			node_add_child(ctx, prev, self);
 	}
 	/* (2) the root set */

@@ -112,6 +112,36 @@ static void test_references(void **state)
 			    "(1 2)((3)(4))(5)(6)");
 }
 
+/* 5,000 messages, each answering the one before: no stack runs out,
+   and the chain is cut into threads of at most 1,000 levels. */
+static void test_deep_chain(void **state)
+{
+	struct pool *pool = pool_create(65536);
+	unsigned int n = 5000, opens = 0;
+	struct imap_thread_msg *msgs = p_new(pool, struct imap_thread_msg, n);
+	struct buffer out;
+
+	(void)state;
+	for (unsigned int i = 0; i < n; i++) {
+		msgs[i].number = i + 1;
+		msgs[i].base_subject = "deep";
+		msgs[i].date = (time_t)i;
+		msgs[i].message_id = p_printf(pool, "%u@x", i);
+		if (i > 0) {
+			msgs[i].refs = p_new(pool, const char *, 1);
+			msgs[i].refs[0] = p_printf(pool, "%u@x", i - 1);
+			msgs[i].ref_count = 1;
+		}
+	}
+	buffer_init_pool(&out, pool, 0);
+	imap_thread_write(pool, IMAP_THREAD_REFERENCES, msgs, n, &out);
+	for (const char *p = out.data; *p != '\0'; p++)
+		opens += *p == '(';
+	assert_true(opens >= n / 1000);
+	assert_true(strncmp(out.data, "((1 2 3 ", 8) == 0);
+	pool_destroy(&pool);
+}
+
 static void test_parse_ids(void **state)
 {
 	struct pool *pool = pool_create(1024);
@@ -130,6 +160,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ordered_subject),
 		cmocka_unit_test(test_references),
+		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_parse_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
