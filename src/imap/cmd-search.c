@@ -8,7 +8,6 @@
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-search.h"
-#include "imap-search-args.h"
 #include "imap-seqset.h"
 #include "imap-view.h"
 #include "pool.h"

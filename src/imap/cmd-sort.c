@@ -13,13 +13,10 @@
 #include "imap-commands.h"
 #include "imap-envelope.h"
 #include "imap-search.h"
-#include "imap-search-args.h"
 #include "imap-view.h"
 #include "mime.h"
 #include "pool.h"
-#include "server.h"
 #include "store.h"
-#include "store-imap.h"
 #include "strutil.h"
 
 #include <stdlib.h>

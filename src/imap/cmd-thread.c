@@ -12,7 +12,6 @@
 #include "imap-commands.h"
 #include "imap-envelope.h"
 #include "imap-search.h"
-#include "imap-search-args.h"
 #include "imap-thread.h"
 #include "imap-view.h"
 #include "mime.h"
