@@ -151,6 +151,8 @@ static void web_occ_line(struct web_ctx *ctx, const struct web_occurrence *occ)
 		html_printf(ctx->out, " <span class=\"badge NEEDS-ACTION\">Not answered</span>");
 	else if (item->partstat != NULL && strcmp(item->partstat, "TENTATIVE") == 0)
 		html_printf(ctx->out, " <span class=\"badge TENTATIVE\">Tentative</span>");
+	else if (item->partstat != NULL && strcmp(item->partstat, "DECLINED") == 0)
+		html_printf(ctx->out, " <span class=\"badge DECLINED\">Declined</span>");
 	if (item->location != NULL && *item->location != '\0')
 		html_printf(ctx->out, "<br><span class=\"hint\">%s</span>", item->location);
 }

@@ -116,6 +116,9 @@ class WebMeetingTest(unittest.TestCase):
         self.assertIn("Declined", c.get("/item/" + token).text)
         out = srv.cli("calendar", "list", ALICE, check=True).stdout.decode()
         self.assertIn("DECLINED", out)
+        # the agenda says so too: a declined meeting does not look attended
+        agenda = c.get("/calendar?from=2030-12-01").text
+        self.assertRegex(agenda, r"Design review</a> <span class=\"badge DECLINED\">Declined<")
 
     def test_external_organizer_reply_through_relay(self):
         relay = Relay(tls=False)
