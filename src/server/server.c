@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct server_listener {
@@ -84,8 +85,15 @@ static void server_accept(void *context, int fd, const struct sockaddr *peer,
 		srv->handshaker = tls_handshaker_create(srv->ioloop,
 							SERVER_HANDSHAKE_TIMEOUT_SECS);
 	if (tls_handshaker_pending(srv->handshaker) >= SERVER_MAX_HANDSHAKES) {
-		log_warning("server", "too many TLS handshakes in progress; "
-			    "closing a new connection");
+		static time_t last_warning;
+		time_t now = time(NULL);
+
+		/* a flood would otherwise write a line per connection */
+		if (now - last_warning >= 60) {
+			log_warning("server", "too many TLS handshakes in progress; "
+				    "closing new connections");
+			last_warning = now;
+		}
 		close(fd);
 		return;
 	}
