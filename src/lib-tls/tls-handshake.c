@@ -53,7 +53,9 @@ struct tls_handshaker {
 	bool stopping;                           /* under lock */
 };
 
-static void hs_list_free(struct tls_handshake *list, bool close_fds)
+/* On the loop, once the thread is gone: close what is left and tell the
+   callbacks it failed. */
+static void hs_list_abandon(struct tls_handshaker *hs, struct tls_handshake *list)
 {
 	while (list != NULL) {
 		struct tls_handshake *h = list;
@@ -63,8 +65,10 @@ static void hs_list_free(struct tls_handshake *list, bool close_fds)
 			event_free(h->ev);
 		if (h->ssl != NULL)
 			SSL_free(h->ssl);
-		if (close_fds && h->fd >= 0)
+		if (h->fd >= 0)
 			close(h->fd);
+		hs->pending--;
+		h->cb(h->context, -1, NULL, (const struct sockaddr *)&h->peer, h->peer_len);
 		free(h);
 	}
 }
@@ -270,9 +274,9 @@ void tls_handshaker_destroy(struct tls_handshaker **_hs)
 	pthread_mutex_unlock(&hs->lock);
 	ioloop_notify_fire(hs->incoming_notify);
 	pthread_join(hs->thread, NULL);
-	hs_list_free(hs->incoming, true);
-	hs_list_free(hs->active, true);
-	hs_list_free(hs->done, true);
+	hs_list_abandon(hs, hs->incoming);
+	hs_list_abandon(hs, hs->active);
+	hs_list_abandon(hs, hs->done);
 	ioloop_notify_destroy(&hs->incoming_notify);
 	ioloop_notify_destroy(&hs->done_notify);
 	ioloop_destroy(&hs->thread_loop);

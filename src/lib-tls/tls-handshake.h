@@ -38,15 +38,15 @@ typedef void tls_handshake_cb(void *context, int fd, struct tls_session *session
    handshake. */
 struct tls_handshaker *tls_handshaker_create(struct ioloop *loop,
 					     unsigned int timeout_secs);
-/* Stop the thread; handshakes still running are abandoned (their sockets
-   closed, their callbacks not called). */
+/* Stop the thread; handshakes still running are abandoned: their sockets
+   are closed and their callbacks called as failures, here and now. */
 void tls_handshaker_destroy(struct tls_handshaker **hs);
 
 /*
  * Hand the accepted, non-blocking socket fd to the handshaker, with a new
  * session of ctx (made here, on the loop, so that a certificate reload
- * does not race with it). cb runs on the loop when it is over, always,
- * unless the handshaker is destroyed first.
+ * does not race with it). cb runs on the loop when it is over, exactly
+ * once, at the latest from tls_handshaker_destroy().
  */
 void tls_handshake_start(struct tls_handshaker *hs, struct tls_context *ctx,
 			 int fd, const struct sockaddr *peer, socklen_t peer_len,

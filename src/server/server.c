@@ -42,10 +42,21 @@ struct server_ip_count {
 static struct server_listener *server_listeners;
 static struct server_drain_hook *server_drain_hooks;
 static struct server_ip_count *server_ip_buckets[SERVER_IP_BUCKETS];
+/* the same for TLS handshakes in progress (server_accept()) */
+static struct server_ip_count *server_hs_buckets[SERVER_IP_BUCKETS];
+
+static bool server_ip_count_add(struct server_ip_count **buckets,
+				const struct sockaddr *peer, unsigned int limit);
+static void server_ip_count_remove(struct server_ip_count **buckets,
+				   const struct sockaddr *peer);
 
 /* Handshakes in progress at most; beyond that new implicit-TLS
    connections are closed at once. Each costs a socket and a few KiB. */
 #define SERVER_MAX_HANDSHAKES 4096
+/* Handshakes in progress from one address at most (or
+   max_connections_per_ip if that is lower): one address cannot take
+   every slot, and a burst from behind a NAT still fits. */
+#define SERVER_MAX_HANDSHAKES_PER_IP 64
 /* A client that has not finished its handshake by then is dropped. */
 #define SERVER_HANDSHAKE_TIMEOUT_SECS 60
 
@@ -54,6 +65,7 @@ static void server_handshake_done(void *context, int fd, struct tls_session *ses
 {
 	struct server_listener *sl = context;
 
+	server_ip_count_remove(server_hs_buckets, peer);
 	if (session == NULL)
 		return; /* failed or timed out; fd is closed */
 	if (sl->srv->draining) {
@@ -70,7 +82,11 @@ static void server_accept(void *context, int fd, const struct sockaddr *peer,
 {
 	struct server_listener *sl = context;
 	struct server *srv = sl->srv;
+	unsigned int hs_per_ip = SERVER_MAX_HANDSHAKES_PER_IP;
 
+	if (srv->conf->max_connections_per_ip > 0 &&
+	    srv->conf->max_connections_per_ip < hs_per_ip)
+		hs_per_ip = srv->conf->max_connections_per_ip;
 	if (srv->draining) {
 		close(fd);
 		return;
@@ -84,14 +100,15 @@ static void server_accept(void *context, int fd, const struct sockaddr *peer,
 	if (srv->handshaker == NULL)
 		srv->handshaker = tls_handshaker_create(srv->ioloop,
 							SERVER_HANDSHAKE_TIMEOUT_SECS);
-	if (tls_handshaker_pending(srv->handshaker) >= SERVER_MAX_HANDSHAKES) {
+	if (tls_handshaker_pending(srv->handshaker) >= SERVER_MAX_HANDSHAKES ||
+	    !server_ip_count_add(server_hs_buckets, peer, hs_per_ip)) {
 		static time_t last_warning;
 		time_t now = time(NULL);
 
 		/* a flood would otherwise write a line per connection */
 		if (now - last_warning >= 60) {
-			log_warning("server", "too many TLS handshakes in progress; "
-				    "closing new connections");
+			log_warning("server", "too many TLS handshakes in progress "
+				    "(or from one address); closing new connections");
 			last_warning = now;
 		}
 		close(fd);
@@ -166,14 +183,15 @@ static bool server_ip_key(const struct sockaddr *peer, unsigned char key[16])
 	return false; /* unix sockets are not counted per IP */
 }
 
-static struct server_ip_count **server_ip_find(const unsigned char key[16])
+static struct server_ip_count **server_ip_find(struct server_ip_count **buckets,
+					       const unsigned char key[16])
 {
 	unsigned int h = 0;
 	struct server_ip_count **cp;
 
 	for (int i = 0; i < 16; i++)
 		h = h * 31 + key[i];
-	cp = &server_ip_buckets[h % SERVER_IP_BUCKETS];
+	cp = &buckets[h % SERVER_IP_BUCKETS];
 	for (; *cp != NULL; cp = &(*cp)->next) {
 		if (memcmp((*cp)->addr, key, 16) == 0)
 			break;
@@ -181,46 +199,63 @@ static struct server_ip_count **server_ip_find(const unsigned char key[16])
 	return cp;
 }
 
+/* Count one more for peer's address, unless it has limit already. */
+static bool server_ip_count_add(struct server_ip_count **buckets,
+				const struct sockaddr *peer, unsigned int limit)
+{
+	struct server_ip_count **cp;
+	unsigned char key[16];
+
+	if (peer == NULL || !server_ip_key(peer, key))
+		return true;
+	cp = server_ip_find(buckets, key);
+	if (*cp == NULL) {
+		*cp = calloc(1, sizeof(**cp));
+		if (*cp == NULL)
+			fatal_oom();
+		memcpy((*cp)->addr, key, 16);
+	}
+	if ((*cp)->count >= limit)
+		return false;
+	(*cp)->count++;
+	return true;
+}
+
+static void server_ip_count_remove(struct server_ip_count **buckets,
+				   const struct sockaddr *peer)
+{
+	struct server_ip_count **cp, *c;
+	unsigned char key[16];
+
+	if (peer == NULL || !server_ip_key(peer, key))
+		return;
+	cp = server_ip_find(buckets, key);
+	c = *cp;
+	if (c != NULL && --c->count == 0) {
+		*cp = c->next;
+		free(c);
+	}
+}
+
 bool server_connection_opened(struct server *srv, const struct sockaddr *peer)
 {
 	const struct conf *conf = srv->conf;
-	unsigned char key[16];
 
 	if (conf->max_connections > 0 && srv->connections >= conf->max_connections)
 		return false;
-	if (conf->max_connections_per_ip > 0 && peer != NULL &&
-	    server_ip_key(peer, key)) {
-		struct server_ip_count **cp = server_ip_find(key);
-
-		if (*cp == NULL) {
-			*cp = calloc(1, sizeof(**cp));
-			if (*cp == NULL)
-				fatal_oom();
-			memcpy((*cp)->addr, key, 16);
-		}
-		if ((*cp)->count >= conf->max_connections_per_ip)
-			return false;
-		(*cp)->count++;
-	}
+	if (conf->max_connections_per_ip > 0 &&
+	    !server_ip_count_add(server_ip_buckets, peer, conf->max_connections_per_ip))
+		return false;
 	srv->connections++;
 	return true;
 }
 
 void server_connection_closed(struct server *srv, const struct sockaddr *peer)
 {
-	unsigned char key[16];
-
 	if (srv->connections > 0)
 		srv->connections--;
-	if (srv->conf->max_connections_per_ip > 0 && peer != NULL &&
-	    server_ip_key(peer, key)) {
-		struct server_ip_count **cp = server_ip_find(key), *c = *cp;
-
-		if (c != NULL && --c->count == 0) {
-			*cp = c->next;
-			free(c);
-		}
-	}
+	if (srv->conf->max_connections_per_ip > 0)
+		server_ip_count_remove(server_ip_buckets, peer);
 	if (srv->draining)
 		server_check_drained(srv);
 }

@@ -141,6 +141,40 @@ class TestTlsAndLogin(unittest.TestCase):
             for sock in silent:
                 sock.close()
 
+    def test_handshakes_per_address_are_capped(self):
+        """At most 64 TLS handshakes in progress from one address: more are
+        closed at once, while another address is served; when the silent
+        ones go, the address is served again."""
+        port = srv.ports["imaps"]
+
+        def tls_greeting(source="127.0.0.1"):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                            source_address=(source, 0))
+            try:
+                tls = client_tls_context().wrap_socket(sock)
+                return tls.recv(4096)
+            except (OSError, ssl.SSLError):
+                return b""
+            finally:
+                sock.close()
+
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=10)
+                  for _ in range(64)]
+        try:
+            # the accept of each is on the loop: wait until all are counted
+            deadline = time.time() + 10
+            while tls_greeting() != b"" and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(tls_greeting(), b"")
+            self.assertTrue(tls_greeting("127.0.0.2").startswith(b"* OK"))
+        finally:
+            for sock in silent:
+                sock.close()
+        deadline = time.time() + 10
+        while not tls_greeting().startswith(b"* OK"):
+            self.assertLess(time.time(), deadline, "the address is not served again")
+            time.sleep(0.05)
+
     def test_starttls_then_login(self):
         c = srv.imap(tls=False, starttls=True)
         self.assertIn("AUTH=PLAIN", c.capabilities)
