@@ -187,9 +187,11 @@ run_bigbox() {
 
 run_idle() {
   quiet
+  # Dovecot may not hold them all (it did not at 5,000 in its tuned
+  # setup): report what it did and go on to infostore
   python3 "$BENCH/bench_idle_mem.py" --port "$D_TLS" --tls --user-template "bench%d" \
       --users 1-40 --password benchpass --connections "$IDLE_CONNS" --workers 8 \
-      --hold 10 --pidfile "$DIR/dovecot/run/master.pid" --label dovecot | tail -1
+      --hold 10 --pidfile "$DIR/dovecot/run/master.pid" --label dovecot | tail -1 || true
   quiet
   python3 "$BENCH/bench_idle_mem.py" --port "$I_TLS" --tls \
       --user-template "bench%d@example.test" --users 1-40 --password benchpass \
