@@ -160,25 +160,6 @@ static void sort_fill(struct imap_command *cmd, struct sort_cmd *sc,
 	}
 }
 
-/* i;ascii-casemap (RFC 4790 9.2): octets, with a-z as A-Z */
-static int sort_strcmp(const char *a, const char *b)
-{
-	if (a == NULL)
-		a = "";
-	if (b == NULL)
-		b = "";
-	for (;; a++, b++) {
-		unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
-
-		if (ca >= 'a' && ca <= 'z')
-			ca = (unsigned char)(ca - 'a' + 'A');
-		if (cb >= 'a' && cb <= 'z')
-			cb = (unsigned char)(cb - 'a' + 'A');
-		if (ca != cb || ca == '\0')
-			return (int)ca - (int)cb;
-	}
-}
-
 static int sort_cmp_num(uint64_t a, uint64_t b)
 {
 	return a < b ? -1 : a > b ? 1 : 0;
@@ -204,7 +185,7 @@ static int sort_item_cmp(const void *pa, const void *pb, void *context)
 			ret = sort_cmp_num(a->size, b->size);
 			break;
 		default:
-			ret = sort_strcmp(a->str[key], b->str[key]);
+			ret = str_casemap_cmp(a->str[key], b->str[key]);
 			break;
 		}
 		if (ret != 0)

@@ -9,6 +9,7 @@
 #include "imap-thread.h"
 #include "buffer.h"
 #include "pool.h"
+#include "strutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,21 +38,10 @@ struct thread_ctx {
 	unsigned int table_size;
 };
 
-/* i;ascii-casemap: a-z as A-Z */
+/* i;ascii-casemap folding (as str_casemap_cmp()), for hashing subjects */
 static unsigned char casemap(unsigned char c)
 {
 	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
-}
-
-static int subject_cmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		unsigned char ca = casemap((unsigned char)*a);
-		unsigned char cb = casemap((unsigned char)*b);
-
-		if (ca != cb || ca == '\0')
-			return (int)ca - (int)cb;
-	}
 }
 
 static unsigned int str_hash(const char *s, bool fold)
@@ -215,7 +205,7 @@ static void thread_group_subjects(struct thread_ctx *ctx, int root)
 			continue;
 		h = str_hash(m->base_subject, true) & (size - 1);
 		for (; keys[h] != NULL; h = (h + 1) & (size - 1)) {
-			if (subject_cmp(keys[h], m->base_subject) == 0)
+			if (str_casemap_cmp(keys[h], m->base_subject) == 0)
 				break;
 		}
 		if (keys[h] == NULL) {
@@ -240,7 +230,7 @@ static void thread_group_subjects(struct thread_ctx *ctx, int root)
 		if (m == NULL || *m->base_subject == '\0' || ctx->nodes[c].parent != root)
 			continue;
 		h = str_hash(m->base_subject, true) & (size - 1);
-		while (subject_cmp(keys[h], m->base_subject) != 0)
+		while (str_casemap_cmp(keys[h], m->base_subject) != 0)
 			h = (h + 1) & (size - 1);
 		t = values[h];
 		if (t == c)
@@ -387,7 +377,7 @@ static int ordered_cmp(const void *a, const void *b, void *context)
 	const struct thread_ctx *ctx = context;
 	const struct imap_thread_msg *ma = &ctx->msgs[*(const int *)a];
 	const struct imap_thread_msg *mb = &ctx->msgs[*(const int *)b];
-	int ret = subject_cmp(ma->base_subject, mb->base_subject);
+	int ret = str_casemap_cmp(ma->base_subject, mb->base_subject);
 
 	if (ret != 0)
 		return ret;
@@ -411,7 +401,7 @@ static void thread_ordered_subject(struct thread_ctx *ctx, unsigned int count, i
 
 		ctx->nodes[n].date = ctx->msgs[order[i]].date;
 		ctx->nodes[n].order = (unsigned int)order[i];
-		if (thread != NONE && subject_cmp(ctx->msgs[ctx->nodes[thread].msg].base_subject,
+		if (thread != NONE && str_casemap_cmp(ctx->msgs[ctx->nodes[thread].msg].base_subject,
 						  ctx->msgs[order[i]].base_subject) == 0) {
 			node_add_child(ctx, thread, n);
 		} else {

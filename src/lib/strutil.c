@@ -31,6 +31,20 @@ int str_icmp(const char *a, const char *b)
 	return (int)ascii_lower(*pa) - (int)ascii_lower(*pb);
 }
 
+int str_casemap_cmp(const char *a, const char *b)
+{
+	const unsigned char *pa = (const unsigned char *)(a != NULL ? a : "");
+	const unsigned char *pb = (const unsigned char *)(b != NULL ? b : "");
+
+	for (;; pa++, pb++) {
+		unsigned char ca = *pa >= 'a' && *pa <= 'z' ? (unsigned char)(*pa - 'a' + 'A') : *pa;
+		unsigned char cb = *pb >= 'a' && *pb <= 'z' ? (unsigned char)(*pb - 'a' + 'A') : *pb;
+
+		if (ca != cb || ca == '\0')
+			return (int)ca - (int)cb;
+	}
+}
+
 bool str_iequal(const char *a, const char *b)
 {
 	return str_icmp(a, b) == 0;

@@ -10,6 +10,10 @@ bool str_begins_icase(const char *str, const char *prefix);
 /* ASCII case-insensitive comparison, like strcasecmp() but locale-free. */
 int str_icmp(const char *a, const char *b);
 bool str_iequal(const char *a, const char *b);
+/* The i;ascii-casemap collation (RFC 4790 9.2), which IMAP SORT and
+   THREAD order by: octets, with a-z taken as A-Z. NULL is "". (Not
+   str_icmp(): folding to lower case orders "_" and "[" differently.) */
+int str_casemap_cmp(const char *a, const char *b);
 bool mem_iequal(const void *a, const void *b, size_t len);
 
 /* Trim ASCII whitespace in place; returns str moved past the leading part. */
