@@ -1,4 +1,5 @@
 #include "store-private.h"
+#include "store-dav.h"
 #include "pool.h"
 #include "secret.h"
 
@@ -7,7 +8,8 @@
 
 #define CAL_COLUMNS \
 	"id, user_id, uid, sequence, dtstart, dtend, all_day, summary, location," \
-	" organizer, status, partstat, ical, token, source, created, updated"
+	" organizer, status, partstat, ical, token, source, created, updated," \
+	" collection_id, href, modseq, schedule_tag"
 
 /* Link tokens: 24 random bytes (192 bits), base64url. */
 #define STORE_CAL_TOKEN_BYTES 24
@@ -32,6 +34,11 @@ static void store_cal_fill(sqlite3_stmt *stmt, struct pool *pool,
 	item->source = store_col_text(stmt, 14, pool);
 	item->created = (time_t)sqlite3_column_int64(stmt, 15);
 	item->updated = (time_t)sqlite3_column_int64(stmt, 16);
+	item->collection_id = sqlite3_column_int64(stmt, 17);
+	item->href = store_col_text(stmt, 18, pool);
+	item->modseq = (uint64_t)sqlite3_column_int64(stmt, 19);
+	item->schedule_tag = (uint64_t)sqlite3_column_int64(stmt, 20);
+	item->keep_schedule_tag = false;
 }
 
 static int store_cal_lookup(struct store *store, const char *sql,
@@ -86,6 +93,16 @@ int store_cal_item_lookup_id(struct store *store, int64_t id,
 	return store_cal_lookup(store, sql, id, NULL, pool, item_r);
 }
 
+int store_cal_item_lookup_href(struct store *store, int64_t collection_id,
+			       const char *href, struct pool *pool,
+			       struct store_cal_item *item_r)
+{
+	static const char sql[] =
+		"SELECT " CAL_COLUMNS " FROM cal_items WHERE collection_id = ? AND href = ?";
+
+	return store_cal_lookup(store, sql, collection_id, href, pool, item_r);
+}
+
 static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
 {
 	if (text != NULL)
@@ -94,24 +111,52 @@ static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
 		sqlite3_bind_null(stmt, col);
 }
 
-int store_cal_item_save(struct store *store, struct store_cal_item *item,
-			struct pool *pool)
+/* Fill in where a new item goes: the default calendar, a random name. */
+static int store_cal_item_place(struct store *store, struct store_cal_item *item,
+				struct pool *pool)
+{
+	if (item->collection_id == 0) {
+		struct store_dav_collection col;
+
+		if (store_dav_collection_default(store, item->user_id,
+						 STORE_DAV_CALENDAR, pool, &col) < 0)
+			return -1;
+		item->collection_id = col.id;
+	}
+	if (item->href == NULL) {
+		char name[40];
+
+		secret_token(name, sizeof(name), 12);
+		item->href = p_printf(pool, "%s.ics", name);
+	}
+	return 0;
+}
+
+static int store_cal_item_write(struct store *store, struct store_cal_item *item,
+				struct pool *pool)
 {
 	static const char sql_insert[] =
 		"INSERT INTO cal_items (user_id, uid, sequence, dtstart, dtend,"
 		" all_day, summary, location, organizer, status, partstat, ical,"
-		" token, source, created, updated)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		" token, source, created, updated, collection_id, href, modseq,"
+		" schedule_tag)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char sql_update[] =
 		"UPDATE cal_items SET sequence = ?3, dtstart = ?4, dtend = ?5,"
 		" all_day = ?6, summary = ?7, location = ?8, organizer = ?9,"
 		" status = ?10, partstat = ?11, ical = ?12, source = ?14,"
-		" updated = ?16 WHERE id = ?1";
+		" updated = ?16, modseq = ?19, schedule_tag = ?20 WHERE id = ?1";
 	time_t now = time(NULL);
 	sqlite3_stmt *stmt;
 	bool insert = item->id == 0;
 	char token[64];
 
+	if (insert && store_cal_item_place(store, item, pool) < 0)
+		return -1;
+	if (store_dav_next_modseq(store, item->collection_id, &item->modseq) < 0)
+		return -1;
+	if (!item->keep_schedule_tag || item->schedule_tag == 0)
+		item->schedule_tag = item->modseq;
 	stmt = store_stmt(store, insert ? sql_insert : sql_update);
 	if (stmt == NULL)
 		return -1;
@@ -127,6 +172,8 @@ int store_cal_item_save(struct store *store, struct store_cal_item *item,
 		sqlite3_bind_text(stmt, 2, item->uid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 13, item->token, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 15, (sqlite3_int64)now);
+		sqlite3_bind_int64(stmt, 17, item->collection_id);
+		sqlite3_bind_text(stmt, 18, item->href, -1, SQLITE_STATIC);
 	} else {
 		sqlite3_bind_int64(stmt, 1, item->id);
 	}
@@ -143,14 +190,41 @@ int store_cal_item_save(struct store *store, struct store_cal_item *item,
 	sqlite3_bind_text(stmt, 12, item->ical, -1, SQLITE_STATIC);
 	bind_text_or_null(stmt, 14, item->source);
 	sqlite3_bind_int64(stmt, 16, (sqlite3_int64)now);
+	sqlite3_bind_int64(stmt, 19, (sqlite3_int64)item->modseq);
+	sqlite3_bind_int64(stmt, 20, (sqlite3_int64)item->schedule_tag);
 	if (store_step_done(store, stmt, "save calendar item") < 0)
 		return -1;
 	if (insert)
 		item->id = sqlite3_last_insert_rowid(store->db);
 	else if (sqlite3_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "no calendar item");
-	store->own_commits++;
+	if (insert) {
+		/* a name freed by an earlier delete is in use again */
+		static const char sql_tomb[] =
+			"DELETE FROM dav_tombstones WHERE collection_id = ? AND href = ?";
+		sqlite3_stmt *tomb = store_stmt(store, sql_tomb);
+
+		if (tomb == NULL)
+			return -1;
+		sqlite3_bind_int64(tomb, 1, item->collection_id);
+		sqlite3_bind_text(tomb, 2, item->href, -1, SQLITE_STATIC);
+		if (store_step_done(store, tomb, "clear tombstone") < 0)
+			return -1;
+	}
 	return 0;
+}
+
+int store_cal_item_save(struct store *store, struct store_cal_item *item,
+			struct pool *pool)
+{
+	store_clear_error(store);
+	if (store_begin(store) < 0)
+		return -1;
+	if (store_cal_item_write(store, item, pool) < 0) {
+		store_rollback(store);
+		return -1;
+	}
+	return store_commit(store);
 }
 
 int store_cal_item_list(struct store *store, int64_t user_id, time_t from,

@@ -179,6 +179,65 @@ static const char *const store_migrations[] = {
 	   below 2^32, new ones above (mailbox ids start at 1), so renumbering
 	   in place cannot collide. Nothing refers to messages.id. */
 	"UPDATE messages SET id = (mailbox_id << 32) + uid;",
+
+	/* 5: CalDAV and CardDAV collections (store-dav.c). Each collection
+	   counts its own changes (modseq, bumped in the writing transaction,
+	   as a mailbox's HIGHESTMODSEQ is): a resource's version is the
+	   modseq of its last change (the ETag), the collection's is the sync
+	   token (RFC 6578), deleted resources leave a tombstone until the
+	   collection has too many and the floor rises. AUTOINCREMENT: a
+	   deleted collection's id is never given again, so an old sync token
+	   cannot name a new collection. Every existing item goes into its
+	   owner's default calendar under a new random name. */
+	"CREATE TABLE dav_collections ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  kind INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  displayname TEXT,"
+	"  color TEXT,"
+	"  description TEXT,"
+	"  is_default INTEGER NOT NULL DEFAULT 0,"
+	"  modseq INTEGER NOT NULL DEFAULT 1,"
+	"  tomb_floor INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (user_id, kind, name)"
+	");"
+	"INSERT INTO dav_collections (user_id, kind, name, displayname, is_default, created)"
+	"  SELECT id, 1, 'calendar', 'Calendar', 1, created FROM users;"
+	"INSERT INTO dav_collections (user_id, kind, name, displayname, is_default, created)"
+	"  SELECT id, 2, 'contacts', 'Contacts', 1, created FROM users;"
+	"ALTER TABLE cal_items ADD COLUMN collection_id INTEGER"
+	"  REFERENCES dav_collections(id) ON DELETE CASCADE;"
+	"ALTER TABLE cal_items ADD COLUMN href TEXT;"
+	"ALTER TABLE cal_items ADD COLUMN modseq INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE cal_items ADD COLUMN schedule_tag INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE cal_items SET collection_id = (SELECT c.id FROM dav_collections c"
+	"  WHERE c.user_id = cal_items.user_id AND c.kind = 1 AND c.is_default = 1),"
+	"  href = lower(hex(randomblob(12))) || '.ics';"
+	"CREATE UNIQUE INDEX cal_items_href ON cal_items (collection_id, href);"
+	"CREATE INDEX cal_items_modseq ON cal_items (collection_id, modseq);"
+	"CREATE TABLE cards ("
+	"  id INTEGER PRIMARY KEY,"
+	"  collection_id INTEGER NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,"
+	"  href TEXT NOT NULL,"
+	"  uid TEXT NOT NULL,"
+	"  modseq INTEGER NOT NULL,"
+	"  fn TEXT,"
+	"  vcard TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  UNIQUE (collection_id, href),"
+	"  UNIQUE (collection_id, uid)"
+	");"
+	"CREATE INDEX cards_modseq ON cards (collection_id, modseq);"
+	"CREATE TABLE dav_tombstones ("
+	"  collection_id INTEGER NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,"
+	"  href TEXT NOT NULL,"
+	"  modseq INTEGER NOT NULL,"
+	"  PRIMARY KEY (collection_id, href)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX dav_tombstones_modseq ON dav_tombstones (collection_id, modseq);",
 };
 
 #define STORE_SCHEMA_VERSION \

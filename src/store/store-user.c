@@ -1,4 +1,5 @@
 #include "store-private.h"
+#include "store-dav.h"
 #include "log.h"
 #include "pool.h"
 #include "secret.h"
@@ -78,6 +79,20 @@ int store_user_add(struct store *store, const char *address, const char *passwor
 		if (store_default_mailboxes[i].kind == STORE_MAILBOX_MAIL &&
 		    store_mailbox_subscribe(store, user_id,
 					    store_default_mailboxes[i].name, true) < 0)
+			goto failed;
+	}
+	/* the default calendar and address book for CalDAV/CardDAV */
+	{
+		struct pool *pool = pool_create(512);
+		struct store_dav_collection col;
+		int ret = store_dav_collection_default(store, user_id,
+						       STORE_DAV_CALENDAR, pool, &col);
+
+		if (ret == 0)
+			ret = store_dav_collection_default(store, user_id,
+							   STORE_DAV_ADDRESSBOOK, pool, &col);
+		pool_destroy(&pool);
+		if (ret < 0)
 			goto failed;
 	}
 	secret_wipe(hash, sizeof(hash));

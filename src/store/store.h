@@ -358,6 +358,16 @@ struct store_cal_item {
 	const char *source;       /* where it came from ("imip:<message-id>", "web") */
 	time_t created;
 	time_t updated;
+	/* where CalDAV serves it (store-dav.h): on insert, collection_id 0
+	   means the user's default calendar and href NULL a new random
+	   name */
+	int64_t collection_id;
+	const char *href;
+	uint64_t modseq;          /* out: the version (ETag) */
+	uint64_t schedule_tag;    /* out: RFC 6638 3.2.10 Schedule-Tag */
+	/* in: this save merges an attendee's REPLY into the organizer's
+	   copy, which keeps the Schedule-Tag (RFC 6638 3.2.10) */
+	bool keep_schedule_tag;
 };
 
 /* 1 found, 0 not, -1 error. */
@@ -367,7 +377,13 @@ int store_cal_item_lookup_token(struct store *store, const char *token,
 				struct pool *pool, struct store_cal_item *item_r);
 int store_cal_item_lookup_id(struct store *store, int64_t id,
 			     struct pool *pool, struct store_cal_item *item_r);
-/* Insert (item->id == 0: item->id set; a new token is made unless
+/* By CalDAV resource name within a calendar collection. */
+int store_cal_item_lookup_href(struct store *store, int64_t collection_id,
+			       const char *href, struct pool *pool,
+			       struct store_cal_item *item_r);
+/* Every save takes the next modseq of the item's collection (a change
+   CalDAV clients see) in the same transaction.
+   Insert (item->id == 0: item->id set; a new token is made unless
    item->token is already set, by a caller that made it with secret_token()
    of at least 128 bits) or update by id (the token never changes). token is
    filled in for new items (pool memory). */

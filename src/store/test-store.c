@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "secret.h"
 #include "store.h"
+#include "store-dav.h"
 #include "store-imap.h"
 
 #include <sqlite3.h>
@@ -670,6 +671,22 @@ static void test_migration_message_ids(void **state)
 	assert_int_equal(sqlite3_open(sql, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "UPDATE messages SET id = 1000 - uid;"
 				      "PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	/* and without what schema 5 added (the DAV tables and columns) */
+	assert_int_equal(sqlite3_exec(db,
+		"DROP TABLE dav_tombstones; DROP TABLE cards; DROP TABLE cal_items;"
+		"DROP TABLE dav_collections;"
+		"CREATE TABLE cal_items (id INTEGER PRIMARY KEY,"
+		" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+		" uid TEXT NOT NULL, sequence INTEGER NOT NULL DEFAULT 0,"
+		" dtstart INTEGER NOT NULL DEFAULT 0, dtend INTEGER NOT NULL DEFAULT 0,"
+		" all_day INTEGER NOT NULL DEFAULT 0, summary TEXT, location TEXT,"
+		" organizer TEXT, status TEXT, partstat TEXT, ical TEXT NOT NULL,"
+		" token TEXT NOT NULL UNIQUE, source TEXT, created INTEGER NOT NULL,"
+		" updated INTEGER NOT NULL, UNIQUE (user_id, uid));"
+		"INSERT INTO cal_items (user_id, uid, ical, token, created, updated)"
+		" SELECT id, 'old@x', 'BEGIN:VCALENDAR', 'tok', 0, 0 FROM users"
+		" WHERE address = 'mig@example.test';",
+		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(data_dir, &store, &error), 0);
 	*state = store;
@@ -686,6 +703,81 @@ static void test_migration_message_ids(void **state)
 	assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 1);
 	assert_int_equal(msg.uid, uids[0]);
 	store_imap_fetch_iter_deinit(&iter);
+	/* schema 5 gave the user a default calendar holding the old item */
+	{
+		struct pool *pool = pool_create(1024);
+		struct store_dav_collection col;
+		struct store_cal_item item;
+
+		assert_int_equal(store_dav_collection_lookup(store, user, STORE_DAV_CALENDAR,
+							     "calendar", pool, &col), 1);
+		assert_true(col.is_default);
+		assert_int_equal(store_cal_item_lookup(store, user, "old@x", pool, &item), 1);
+		assert_int_equal(item.collection_id, col.id);
+		assert_non_null(item.href);
+		assert_int_equal(store_dav_collection_lookup(store, user, STORE_DAV_ADDRESSBOOK,
+							     "contacts", pool, &col), 1);
+		pool_destroy(&pool);
+	}
+}
+
+/* CalDAV's versions: every change takes the collection's next modseq, a
+   delete leaves a tombstone, and too many tombstones raise the floor. */
+static void test_dav_versions(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "dav@example.test");
+	struct store_dav_collection col;
+	struct store_card card;
+	uint64_t first;
+	int64_t id;
+
+	assert_int_equal(store_dav_collection_default(store, user, STORE_DAV_ADDRESSBOOK,
+						      pool, &col), 0);
+	first = col.modseq;
+	for (int i = 0; i < 4; i++) {
+		memset(&card, 0, sizeof(card));
+		card.collection_id = col.id;
+		card.href = p_printf(pool, "c%d.vcf", i);
+		card.uid = p_printf(pool, "uid-%d", i);
+		card.vcard = "BEGIN:VCARD\r\nEND:VCARD\r\n";
+		assert_int_equal(store_card_save(store, &card), 0);
+		assert_int_equal(card.modseq, first + 1 + (uint64_t)i);
+	}
+	/* the same UID twice in one address book is refused */
+	memset(&card, 0, sizeof(card));
+	card.collection_id = col.id;
+	card.href = "other.vcf";
+	card.uid = "uid-0";
+	card.vcard = "x";
+	assert_int_equal(store_card_save(store, &card), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_EXISTS);
+	/* keep 2 tombstones: the third delete raises the floor */
+	assert_int_equal(store_dav_resource_delete(store, &col, "c0.vcf", 2), 1);
+	assert_int_equal(store_dav_resource_delete(store, &col, "c1.vcf", 2), 1);
+	assert_int_equal(store_dav_resource_delete(store, &col, "nope.vcf", 2), 0);
+	assert_int_equal(store_dav_collection_lookup_id(store, col.id, pool, &col), 1);
+	assert_int_equal(col.tomb_floor, 0);
+	assert_int_equal(store_dav_resource_delete(store, &col, "c2.vcf", 2), 1);
+	assert_int_equal(store_dav_collection_lookup_id(store, col.id, pool, &col), 1);
+	assert_int_equal(col.tomb_floor, first + 5);
+	assert_int_equal(store_dav_changes(store, &col, first, pool, NULL, NULL), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_INVALID);
+	/* more calendars, but the default stays */
+	assert_int_equal(store_dav_collection_create(store, user, STORE_DAV_CALENDAR,
+						     "work", "Work", NULL, NULL, &id), 0);
+	assert_int_equal(store_dav_collection_create(store, user, STORE_DAV_CALENDAR,
+						     "work", NULL, NULL, NULL, &id), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_EXISTS);
+	assert_int_equal(store_dav_collection_create(store, user, STORE_DAV_CALENDAR,
+						     "../x", NULL, NULL, NULL, &id), -1);
+	assert_int_equal(store_dav_collection_delete(store, id), 0);
+	assert_int_equal(store_dav_collection_default(store, user, STORE_DAV_CALENDAR,
+						      pool, &col), 0);
+	assert_int_equal(store_dav_collection_delete(store, col.id), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_PERM);
+	pool_destroy(&pool);
 }
 
 int main(void)
@@ -701,6 +793,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_handle_keeps_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_new_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dav_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_message_ids, setup, teardown),
 	};
 
