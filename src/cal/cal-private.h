@@ -99,6 +99,22 @@ int cal_send(struct store *store, const struct conf *conf, const char *sender,
 	     const char *const *recipients, unsigned int count,
 	     const unsigned char *data, size_t size, const char **error_r);
 
+/* An iMIP message (cal-respond.c): the headers given (room for two more
+   in the array) plus Date and Message-ID, and a multipart/alternative of
+   text/plain and text/calendar;method=METHOD (RFC 6047 2.4), CRLF. */
+struct mime_build_header;
+void cal_imip_message(struct pool *pool, const struct conf *conf,
+		      struct mime_build_header *headers, unsigned int count,
+		      const char *text, const char *ics, const char *method,
+		      const unsigned char **data_r, size_t *size_r);
+/* The REPLY message of attendee to the organizer of item (rid 0: the
+   series). 0, or -1 with a user-facing *error_r. */
+int cal_reply_message(struct pool *pool, const struct conf *conf,
+		      const struct store_cal_item *item, const char *attendee,
+		      enum cal_partstat answer, time_t rid, const char *comment,
+		      const unsigned char **data_r, size_t *size_r,
+		      const char **error_r);
+
 /* The delivery hook (cal-deliver.c). */
 void cal_deliver_hook(void *hook_context, struct pool *pool, struct store *store,
 		      const struct conf *conf, const struct store_user *user,

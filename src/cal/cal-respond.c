@@ -33,7 +33,7 @@ static const char *cal_mailbox_header(struct pool *pool, const char *name,
  * multipart/alternative of text/plain and text/calendar;method=METHOD
  * (RFC 6047 2.4), CRLF line ends.
  */
-static void cal_imip_message(struct pool *pool, const struct conf *conf,
+void cal_imip_message(struct pool *pool, const struct conf *conf,
 			     struct mime_build_header *headers, unsigned int count,
 			     const char *text, const char *ics, const char *method,
 			     const unsigned char **data_r, size_t *size_r)
@@ -70,7 +70,7 @@ static const char *cal_answer_word(enum cal_partstat answer)
 }
 
 /* The REPLY message to the organizer of item. */
-static int cal_reply_message(struct pool *pool, const struct conf *conf,
+int cal_reply_message(struct pool *pool, const struct conf *conf,
 			     const struct store_cal_item *item, const char *attendee,
 			     enum cal_partstat answer, time_t rid, const char *comment,
 			     const unsigned char **data_r, size_t *size_r,

@@ -40,7 +40,8 @@ int cal_item_view(struct pool *pool, const struct store_cal_item *item,
 		view_r->recurrence = ev->recurrence_text != NULL ? ev->recurrence_text :
 			p_printf(pool, "Repeats (%s)", ev->rrule);
 	view_r->sequence = ev->sequence;
-	view_r->i_am_organizer = cal_is_organizer(item, owner_address);
+	view_r->i_am_organizer = item->organizer == NULL ||
+		cal_is_organizer(item, owner_address);
 	view_r->my_partstat = view_r->i_am_organizer ? NULL :
 		item->partstat != NULL ? item->partstat : "NEEDS-ACTION";
 	view_r->attendees = p_new(pool, struct cal_attendee,

@@ -125,7 +125,9 @@ int cal_item_fill(struct pool *pool, struct store_cal_item *item,
 	item->summary = info.summary;
 	item->location = info.location;
 	item->organizer = info.organizer;
-	if (cal_is_organizer(item, owner)) {
+	/* no ORGANIZER: the owner's own appointment (RFC 5545 3.8.4.3 wants
+	   one only in a meeting), answered by nobody */
+	if (item->organizer == NULL || cal_is_organizer(item, owner)) {
 		item->partstat = NULL;
 		item->status = info.status;
 		return 0;
@@ -177,7 +179,7 @@ static const char *cal_list_attendees(struct pool *pool, const struct store_cal_
 static void cal_list_item(void *context, const struct store_cal_item *item)
 {
 	struct cal_list_ctx *ctx = context;
-	bool organizer = cal_is_organizer(item, ctx->owner);
+	bool organizer = item->organizer == NULL || cal_is_organizer(item, ctx->owner);
 	const char *link = cal_item_link(ctx->pool, ctx->conf, item->token);
 
 	fprintf(ctx->out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -141,5 +142,63 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 		       const struct store_user *user,
 		       const struct cal_new_meeting *meeting,
 		       int64_t *item_id_r, const char **error_r);
+
+/* --- CalDAV (cal-schedule.c) --- */
+
+struct cal_dav_put {
+	const char *data;                  /* the body as PUT */
+	size_t size;
+	int64_t collection_id;             /* where a new item goes */
+	const char *href;
+	const struct store_cal_item *old;  /* the item at href, or NULL */
+};
+
+enum cal_dav_error {
+	CAL_DAV_OK = 0,
+	CAL_DAV_INVALID,       /* not a valid calendar object resource */
+	CAL_DAV_UID_CONFLICT,  /* the UID is another resource's */
+	CAL_DAV_TOO_LARGE,
+	CAL_DAV_TEMP,          /* the store failed: try again */
+};
+
+struct cal_dav_result {
+	enum cal_dav_error error;
+	const char *detail;                /* for the log */
+	int64_t conflict_collection;       /* UID_CONFLICT: where it is */
+	const char *conflict_href;
+	struct store_cal_item *item;       /* as saved (pool) */
+	bool organizer;                    /* the user organizes it, with attendees */
+	int64_t item_id;
+	uint64_t modseq;                   /* the new ETag */
+	uint64_t schedule_tag;
+	/* the stored text is byte for byte the body: then the ETag may be
+	   given in the response (RFC 4791 5.3.4) */
+	bool stored_as_sent;
+};
+
+/*
+ * Store what a CalDAV client PUT into the user's calendar (inside the
+ * caller's transaction, which checked the preconditions on put->old). 0,
+ * or -1 with result_r->error.
+ */
+int cal_dav_put(struct store *store, const struct conf *conf,
+		const struct store_user *user, const struct cal_dav_put *put,
+		struct pool *pool, struct cal_dav_result *result_r);
+/*
+ * Then, once that is committed, schedule (RFC 6638 3.2): an organizer's
+ * meeting sends REQUESTs (and CANCELs to attendees taken off) and gets
+ * each attendee's SCHEDULE-STATUS (result's modseq and schedule_tag
+ * follow); an attendee's changed PARTSTAT sends a REPLY. 0, or -1 when
+ * the second save failed.
+ */
+int cal_dav_schedule(struct store *store, const struct conf *conf,
+		     const struct store_user *user, const struct cal_dav_put *put,
+		     struct pool *pool, struct cal_dav_result *result);
+
+/* An item is about to be deleted through CalDAV: the organizer's
+   attendees get a CANCEL, an attendee's organizer a REPLY declining. */
+void cal_dav_delete_notify(struct store *store, const struct conf *conf,
+			   const struct store_user *user,
+			   const struct store_cal_item *item);
 
 #endif

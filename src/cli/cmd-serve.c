@@ -3,6 +3,7 @@
  */
 #include "auth.h"
 #include "cal.h"
+#include "dav.h"
 #include "cli.h"
 #include "conf.h"
 #include "deliver-queue.h"
@@ -157,6 +158,7 @@ int cli_serve(struct cli *cli)
 	    pop3_server_init(&ctx.srv, &error) < 0 ||
 	    lmtp_server_init(&ctx.srv, &error) < 0 ||
 	    web_server_init(&ctx.srv, &error) < 0 ||
+	    dav_init(&ctx.srv, &error) < 0 ||
 	    outbound_init(&ctx.srv, &error) < 0) {
 		fprintf(stderr, "infostore: %s\n", error);
 		ret = EX_OSERR;
@@ -180,6 +182,7 @@ int cli_serve(struct cli *cli)
 out:
 	timer_remove(&ctx.drain_timer);
 	outbound_deinit();
+	dav_deinit();
 	web_server_deinit();
 	lmtp_server_deinit();
 	pop3_server_deinit();

@@ -1090,4 +1090,15 @@ void conf_print(const struct conf *conf, FILE *out)
 	else
 		fprintf(out, "meeting-request links: none (no web listener; "
 			"meeting requests carry only their iCalendar part)\n");
+	/* where calendar and contacts apps are pointed (Basic auth needs
+	   TLS, so the https address whenever there is one) */
+	if (conf->https_base != NULL)
+		fprintf(out, "calendar and contacts apps: %s/dav/ (CalDAV and CardDAV;"
+			" discovery at /.well-known/caldav and /.well-known/carddav)\n",
+			conf->https_base);
+	else if (conf->link_base != NULL)
+		fprintf(out, "calendar and contacts apps: %s/dav/ (plain HTTP: passwords"
+			" only from plaintext_auth_from)\n", conf->link_base);
+	else
+		fprintf(out, "calendar and contacts apps: none (no web listener)\n");
 }

@@ -96,3 +96,15 @@ void secret_mac(const unsigned char key[SECRET_MAC_KEY_LEN], const void *data,
 {
 	crypto_generichash(out, SECRET_MAC_LEN, data, len, key, SECRET_MAC_KEY_LEN);
 }
+
+int secret_base64_decode(const char *in, size_t len, unsigned char *out,
+			 size_t out_size, size_t *len_r)
+{
+	const char *end;
+
+	if (sodium_base642bin(out, out_size, in, len, NULL, len_r, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != in + len)
+		return -1;
+	return 0;
+}

@@ -41,6 +41,12 @@ bool secret_password_needs_rehash(const char *hash);
 void secret_mac(const unsigned char key[SECRET_MAC_KEY_LEN], const void *data,
 		size_t len, unsigned char out[SECRET_MAC_LEN]);
 
+/* Decode standard base64 (RFC 4648 4, padding required) into out, at most
+   out_size bytes (len * 3 / 4 is always enough). 0 with *len_r, or -1
+   for anything that is not base64 or does not fit. */
+int secret_base64_decode(const char *in, size_t len, unsigned char *out,
+			 size_t out_size, size_t *len_r);
+
 /* SHA-256 of data as 64 lowercase hex digits into out[65]. */
 void secret_sha256_hex(const void *data, size_t len, char out[65]);
 

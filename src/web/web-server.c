@@ -7,6 +7,7 @@
 #include "web-html.h"
 #include "web-tz.h"
 #include "conf.h"
+#include "fatal.h"
 #include "ioloop.h"
 #include "log.h"
 #include "pool.h"
@@ -19,8 +20,13 @@
 #include <unistd.h>
 
 #define WEB_MAX_HEADERS_SIZE (16 * 1024)
+#define WEB_MAX_HEADER_FIELDS 100
 #define WEB_MAX_BODY_SIZE (256 * 1024)
+/* CalDAV clients PUT whole calendars and send large REPORTs */
+#define WEB_MAX_DAV_BODY_SIZE (10 * 1024 * 1024)
 #define WEB_TIMEOUT_SECS 60
+/* a whole request head; a browser sends it in one packet */
+#define WEB_HEAD_TIMEOUT_SECS 30
 #define WEB_SESSION_EXPIRE_MSECS (10 * 60 * 1000)
 
 enum web_kind {
@@ -36,7 +42,37 @@ static struct {
 	enum web_kind kinds[WEB_KIND_COUNT];
 	struct timer *expire_timer;
 	const struct web_tz *server_tz;
+	struct {
+		const char *prefix;
+		web_http_handler *handler;
+		void *context;
+	} prefixes[WEB_SERVER_MAX_PREFIXES];
+	unsigned int prefix_count;
 } web;
+
+void web_server_add_prefix(const char *prefix, web_http_handler *handler,
+			   void *context)
+{
+	if (web.prefix_count == WEB_SERVER_MAX_PREFIXES)
+		fatal("web: too many prefix handlers");
+	web.prefixes[web.prefix_count].prefix = prefix;
+	web.prefixes[web.prefix_count].handler = handler;
+	web.prefixes[web.prefix_count].context = context;
+	web.prefix_count++;
+}
+
+/* The handler registered for the target's prefix, or -1. */
+static int web_prefix_find(const char *target)
+{
+	for (unsigned int i = 0; i < web.prefix_count; i++) {
+		size_t len = strlen(web.prefixes[i].prefix);
+
+		if (strncmp(target, web.prefixes[i].prefix, len) == 0 &&
+		    (target[len] == '\0' || target[len] == '/' || target[len] == '?'))
+			return (int)i;
+	}
+	return -1;
+}
 
 struct server *web_server(void)
 {
@@ -221,6 +257,31 @@ static void web_dispatch(struct web_ctx *ctx)
 	}
 }
 
+/* The pages take GET (and so HEAD) and POST; the methods of WebDAV go
+   to /dav/ before this. */
+static bool web_method_allowed(enum web_method method, unsigned int route_methods)
+{
+	switch (method) {
+	case WEB_METHOD_GET:
+	case WEB_METHOD_HEAD:
+		return (route_methods & WEB_ROUTE_GET) != 0;
+	case WEB_METHOD_POST:
+		return (route_methods & WEB_ROUTE_POST) != 0;
+	default:
+		return false;
+	}
+}
+
+static const char *web_allow_header(unsigned int route_methods)
+{
+	bool get = (route_methods & WEB_ROUTE_GET) != 0;
+	bool post = (route_methods & WEB_ROUTE_POST) != 0;
+
+	if (get && post)
+		return "GET, HEAD, POST";
+	return get ? "GET, HEAD" : "POST";
+}
+
 static void web_handle(void *context, struct web_request *req)
 {
 	enum web_kind kind = *(const enum web_kind *)context;
@@ -230,6 +291,14 @@ static void web_handle(void *context, struct web_request *req)
 	if (kind == WEB_KIND_REDIRECT) {
 		web_redirect(req);
 		return;
+	}
+	{
+		int p = web_prefix_find(req->target);
+
+		if (p >= 0) {
+			web.prefixes[p].handler(web.prefixes[p].context, req);
+			return;
+		}
 	}
 	ctx = p_new(req->pool, struct web_ctx, 1);
 	ctx->srv = web.srv;
@@ -246,10 +315,9 @@ static void web_handle(void *context, struct web_request *req)
 		web_send_not_found(ctx);
 		return;
 	}
-	if ((req->method == WEB_METHOD_POST && (ctx->route.methods & WEB_ROUTE_POST) == 0) ||
-	    (req->method != WEB_METHOD_POST && (ctx->route.methods & WEB_ROUTE_GET) == 0)) {
-		web_response_header(req, "Allow", (ctx->route.methods & WEB_ROUTE_GET) != 0 ?
-				    "GET, HEAD, POST" : "POST");
+	if (!web_method_allowed(req->method, ctx->route.methods)) {
+		/* RFC 9110 15.5.6: 405 lists what the page takes */
+		web_response_header(req, "Allow", web_allow_header(ctx->route.methods));
 		web_send_message(ctx, 405, "Method not allowed",
 				 "This page cannot be used that way.");
 		return;
@@ -303,26 +371,25 @@ static void web_drain(void *context)
 	}
 }
 
-static int web_listen_all(enum web_kind kind, struct tls_context *tls,
+static int web_listen_all(enum web_kind kind, bool tls,
 			  const struct conf_addresses *addrs, const char *name,
 			  const char **error_r)
 {
 	static const struct web_http_settings set = {
 		.max_headers_size = WEB_MAX_HEADERS_SIZE,
+		.max_header_fields = WEB_MAX_HEADER_FIELDS,
 		.max_body_size = WEB_MAX_BODY_SIZE,
+		.max_dav_body_size = WEB_MAX_DAV_BODY_SIZE,
 		.timeout_secs = WEB_TIMEOUT_SECS,
+		.head_timeout_secs = WEB_HEAD_TIMEOUT_SECS,
 	};
 
 	if (addrs->count == 0)
 		return 0;
 	web.kinds[kind] = kind;
-	web.http[kind] = web_http_create(web.srv, tls, &set, web_handle,
+	web.http[kind] = web_http_create(web.srv, &set, web_handle,
 					 &web.kinds[kind]);
-	for (unsigned int i = 0; i < addrs->count; i++) {
-		if (web_http_listen(web.http[kind], &addrs->addr[i], name, error_r) < 0)
-			return -1;
-	}
-	return 0;
+	return web_http_listen(web.http[kind], addrs, tls, name, error_r);
 }
 
 int web_server_init(struct server *srv, const char **error_r)
@@ -336,16 +403,16 @@ int web_server_init(struct server *srv, const char **error_r)
 		*error_r = "[web] tls_listen needs [server] tls_cert and tls_key";
 		return -1;
 	}
-	if (web_listen_all(WEB_KIND_HTTPS, srv->tls, &conf->web_tls_listen,
+	if (web_listen_all(WEB_KIND_HTTPS, true, &conf->web_tls_listen,
 			   "web-https", error_r) < 0 ||
-	    web_listen_all(WEB_KIND_HTTP, NULL, &conf->web_listen, "web-http",
+	    web_listen_all(WEB_KIND_HTTP, false, &conf->web_listen, "web-http",
 			   error_r) < 0)
 		return -1;
 	if (conf->web_redirect_http.count > 0 && conf->https_base == NULL) {
 		*error_r = "[web] redirect_http has no https address to redirect to";
 		return -1;
 	}
-	if (web_listen_all(WEB_KIND_REDIRECT, NULL, &conf->web_redirect_http,
+	if (web_listen_all(WEB_KIND_REDIRECT, false, &conf->web_redirect_http,
 			   "web-redirect", error_r) < 0)
 		return -1;
 	if (web.http[WEB_KIND_HTTPS] != NULL || web.http[WEB_KIND_HTTP] != NULL) {

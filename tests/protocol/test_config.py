@@ -55,6 +55,8 @@ class ConfigTest(unittest.TestCase):
         self.assertRegex(proc.stdout,
                          r"meeting-request links: https://mail\.example\.test:\d+/item/…")
         self.assertNotIn("http://", proc.stdout)
+        self.assertRegex(proc.stdout, r"calendar and contacts apps: "
+                         r"https://mail\.example\.test:\d+/dav/ \(CalDAV and CardDAV")
 
     def test_link_base_follows_plain_listener(self):
         self.write(self.web(plain=True))
