@@ -337,7 +337,16 @@ static int get_max_size(struct dav_ctx *ctx, struct dav_res *res, struct buffer 
 
 static int get_schedule_tag(struct dav_ctx *ctx, struct dav_res *res, struct buffer *out)
 {
-	if (res->kind != DAV_PATH_CAL_OBJECT || res->schedule_tag == 0)
+	if (res->kind != DAV_PATH_CAL_OBJECT)
+		return 0;
+	if (res->schedule_tag == 0 && res->id != 0) {
+		/* listings do not read it: only when asked */
+		struct store_cal_item item;
+
+		if (store_cal_item_lookup_id(ctx->srv->store, res->id, ctx->pool, &item) > 0)
+			res->schedule_tag = item.schedule_tag;
+	}
+	if (res->schedule_tag == 0)
 		return 0;
 	dav_xml_escape(out, dav_etag(ctx->pool, res->schedule_tag));
 	return 1;

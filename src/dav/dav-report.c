@@ -10,6 +10,7 @@
  */
 #include "dav-private.h"
 #include "cal.h"
+#include "imip-instances.h"
 #include "log.h"
 #include "pool.h"
 #include "strutil.h"
@@ -271,7 +272,18 @@ static void dav_report_item(struct dav_ctx *ctx, const struct store_dav_collecti
 	res.schedule_tag = item->schedule_tag;
 	res.id = item->id;
 	res.data = item->ical;
-	res.size = strlen(item->ical);
+	/* RFC 4791 9.6.5, 9.6.6: what calendar-data asked for */
+	if (ctx->body.expand.set || ctx->body.limit_set.set) {
+		const struct dav_time_range *r = ctx->body.expand.set ?
+			&ctx->body.expand : &ctx->body.limit_set;
+		const char *text, *error;
+
+		if ((ctx->body.expand.set ?
+		     imip_instances_expand(ctx->pool, item->ical, r->start, r->end, &text, &error) :
+		     imip_instances_limit(ctx->pool, item->ical, r->start, r->end, &text, &error)) == 0)
+			res.data = text;
+	}
+	res.size = strlen(res.data);
 	res.href = dav_path_href(ctx->pool, DAV_PATH_CAL_OBJECT, ctx->user.address,
 				 col->name, item->href);
 	dav_props_response(ctx, &res);
@@ -463,12 +475,6 @@ static int dav_sync_cb(void *context, const struct store_dav_resource *r)
 		res.modseq = r->modseq;
 		res.id = r->id;
 		res.href = href;
-		if (kind == DAV_PATH_CAL_OBJECT) {
-			struct store_cal_item item;
-
-			if (store_cal_item_lookup_id(ctx->srv->store, r->id, ctx->pool, &item) > 0)
-				res.schedule_tag = item.schedule_tag;
-		}
 		dav_props_response(ctx, &res);
 	}
 	return 0;

@@ -239,12 +239,6 @@ static void dav_propfind(struct dav_ctx *ctx)
 	}
 	if (dav_resolve(ctx, &res, &col) < 0)
 		return;
-	if (res.kind == DAV_PATH_CAL_OBJECT) {
-		struct store_cal_item item;
-
-		if (store_cal_item_lookup_id(ctx->srv->store, res.id, ctx->pool, &item) > 0)
-			res.schedule_tag = item.schedule_tag;
-	}
 	buffer_reset(ctx->out);
 	dav_ms_begin(ctx->out);
 	dav_props_response(ctx, &res);

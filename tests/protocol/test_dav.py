@@ -328,6 +328,16 @@ class DavProtocolTest(SharedServerTest):
         r = c.xml("REPORT", base, query % (NS["C"], '<C:time-range start="20310301T000000Z" '
                                                      'end="20310308T000000Z"/>'))
         self.assertEqual(sorted(responses(r.tree)), [base + "w.ics"])  # by its recurrence
+        # expand: each occurrence in the range on its own, in UTC
+        expand = query.replace("<D:getetag/>", '<C:calendar-data><C:expand start='
+                               '"20310301T000000Z" end="20310315T000000Z"/></C:calendar-data>')
+        r = c.xml("REPORT", base, expand % (NS["C"], '<C:time-range start="20310301T000000Z" '
+                                                      'end="20310315T000000Z"/>'))
+        data = r.tree.find(".//C:calendar-data", NS).text
+        self.assertEqual(data.count("BEGIN:VEVENT"), 2, data)
+        self.assertIn("RECURRENCE-ID:20310304T080000Z", data)
+        self.assertIn("RECURRENCE-ID:20310311T080000Z", data)
+        self.assertNotIn("RRULE", data)
         r = c.xml("REPORT", base, query % (NS["C"], '<C:prop-filter name="SUMMARY">'
                                                      '<C:text-match>dentist</C:text-match>'
                                                      '</C:prop-filter>'))
