@@ -277,7 +277,12 @@ int cal_dav_put(struct store *store, const struct conf *conf,
 	ical = p_strndup(pool, put->data, put->size);
 	if (strlen(ical) != put->size ||
 	    imip_parse(pool, ical, put->size, &cal, &error) < 0) {
-		result_r->error = CAL_DAV_INVALID;
+		/* a task or journal entry: valid, but not what we keep */
+		result_r->error = strlen(ical) == put->size &&
+			strstr(ical, "BEGIN:VEVENT") == NULL &&
+			(strstr(ical, "BEGIN:VTODO") != NULL ||
+			 strstr(ical, "BEGIN:VJOURNAL") != NULL) ?
+			CAL_DAV_UNSUPPORTED : CAL_DAV_INVALID;
 		result_r->detail = strlen(ical) != put->size ? "NUL in the data" : error;
 		return -1;
 	}

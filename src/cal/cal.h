@@ -156,6 +156,7 @@ struct cal_dav_put {
 enum cal_dav_error {
 	CAL_DAV_OK = 0,
 	CAL_DAV_INVALID,       /* not a valid calendar object resource */
+	CAL_DAV_UNSUPPORTED,   /* a VTODO or VJOURNAL: calendars hold events */
 	CAL_DAV_UID_CONFLICT,  /* the UID is another resource's */
 	CAL_DAV_TOO_LARGE,
 	CAL_DAV_TEMP,          /* the store failed: try again */

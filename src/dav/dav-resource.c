@@ -152,6 +152,9 @@ static void dav_put_calendar(struct dav_ctx *ctx, const struct store_dav_collect
 				 result.detail != NULL ? result.detail : "invalid");
 			dav_send_error(ctx, 403, DAV_NS_CALDAV, "valid-calendar-object-resource");
 			break;
+		case CAL_DAV_UNSUPPORTED:
+			dav_send_error(ctx, 403, DAV_NS_CALDAV, "supported-calendar-component");
+			break;
 		case CAL_DAV_UID_CONFLICT:
 			dav_send_error(ctx, 409, DAV_NS_CALDAV, "no-uid-conflict");
 			break;

@@ -243,6 +243,12 @@ class DavProtocolTest(SharedServerTest):
         self.assertEqual(c.put(CAL + "bad.ics", event("m-%d" % time.time_ns(),
                                                       extra=()).replace(
             "VERSION:2.0", "VERSION:2.0\r\nMETHOD:REQUEST")).status, 403)
+        todo = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTODO\r\n"
+                "UID:todo-1\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Buy milk\r\n"
+                "END:VTODO\r\nEND:VCALENDAR\r\n")
+        r = c.put(CAL + "todo.ics", todo)
+        self.assertEqual(r.status, 403)
+        self.assertIn(b"supported-calendar-component", r.body)
         self.assertEqual(c.request("DELETE", path, headers={"If-Match": new_etag}).status, 204)
         self.assertEqual(c.request("GET", path).status, 404)
         # the item shows in the CLI's calendar list while it exists
