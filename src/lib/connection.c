@@ -391,6 +391,43 @@ void connection_write_now(struct connection *conn, const void *data, size_t len)
 	bufferevent_write(conn->bev, data, len);
 }
 
+struct connection_reference {
+	void (*done)(void *context);
+	void *context;
+};
+
+static void connection_reference_done(const void *data, size_t len, void *arg)
+{
+	struct connection_reference *ref = arg;
+
+	(void)data;
+	(void)len;
+	ref->done(ref->context);
+	free(ref);
+}
+
+void connection_write_reference(struct connection *conn, const void *data,
+				size_t len, void (*done)(void *context),
+				void *context)
+{
+	struct connection_reference *ref;
+
+	if (conn->closed_reported || len == 0) {
+		done(context);
+		return;
+	}
+	ref = malloc(sizeof(*ref));
+	if (ref == NULL)
+		fatal_oom();
+	ref->done = done;
+	ref->context = context;
+	/* libevent calls the cleanup when the chain is drained or the
+	   bufferevent freed */
+	if (evbuffer_add_reference(bufferevent_get_output(conn->bev), data, len,
+				   connection_reference_done, ref) < 0)
+		fatal_oom();
+}
+
 void connection_write_str(struct connection *conn, const char *str)
 {
 	connection_write(conn, str, strlen(str));

@@ -119,6 +119,13 @@ void connection_vprintf(struct connection *conn, const char *fmt, va_list args)
    whole in one buffer (a POP3 RETR): it saves a loop iteration and the
    write event's two epoll_ctl() calls. */
 void connection_write_now(struct connection *conn, const void *data, size_t len);
+/* Queue len bytes without copying them, for a large reply built whole in
+   memory (a web page over 64 KiB): data must stay valid until
+   done(context) runs, which is once the bytes are sent, or dropped with
+   the connection. If the connection is already closed, done runs at once. */
+void connection_write_reference(struct connection *conn, const void *data,
+				size_t len, void (*done)(void *context),
+				void *context);
 /* Queue len bytes of a file from offset without copying them into memory
    for plain connections (sendfile); the fd is dup()ed. 0 or -1. */
 int connection_write_file(struct connection *conn, int fd, off_t offset,
