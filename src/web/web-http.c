@@ -1,42 +1,63 @@
 /*
- * libevent's HTTP server under the web access. Everything that touches
- * evhttp is in this file; pages only see struct web_request.
+ * HTTP/1.1 connections of the web access: src/lib-http reads the
+ * requests, src/lib's connection carries the bytes (TLS, buffers, idle
+ * timeout), server_listen() accepts and does the implicit-TLS handshake.
+ * Pages only see struct web_request.
  *
- * Connection accounting: evhttp 2.1 has no "new connection" hook that
- * gives the peer, so the bufferevent callback (which runs inside evhttp's
- * accept, before the socket is attached) records the new bufferevent and
- * activates a sweep event. The sweep runs right after the accept callback
- * returns, finds the connection (evhttp installs its callbacks on the
- * bufferevent with the evhttp_connection as their argument), checks
- * [limits] through server_connection_opened() and registers a close
- * callback that balances it. A request that arrives before the sweep ran
- * runs the sweep itself first.
+ * A connection goes IDLE -> HEAD -> BODY -> HANDLING and back to IDLE
+ * (keep-alive, RFC 9112 9.3), or ends in LINGER/CLOSING. While HANDLING
+ * the input is paused, so pipelined requests wait in the socket buffer
+ * and are read one at a time, in order, as RFC 9112 9.3.2 requires of the
+ * responses.
+ *
+ * Time bounds: the connection's idle timeout closes a keep-alive
+ * connection nobody uses and a transfer that stalls; a separate deadline
+ * covers the whole request head, which a client could otherwise send a
+ * byte every minute (slowloris).
+ *
+ * After an error answer the connection lingers: it keeps reading and
+ * dropping what the client still sends (the rest of a body we refused)
+ * for a moment before closing, because closing with unread input makes
+ * the kernel send a reset that can destroy the answer before the client
+ * reads it (RFC 9112 9.6).
  */
 #include "web-http.h"
+#include "conf.h"
+#include "connection.h"
 #include "fatal.h"
+#include "http-parser.h"
+#include "http-response.h"
+#include "ioloop.h"
 #include "log.h"
-#include "net.h"
 #include "pool.h"
 #include "server.h"
-#include "ioloop.h"
-#include "tls-bufferevent.h"
+#include "strutil.h"
 
-#include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+#include <time.h>
 
-/* Bodies at least this large are handed to libevent by reference (freed
-   with the request's pool once sent) instead of being copied. */
+/* Bodies at least this large are queued by reference (freed with the
+   request's pool once sent) instead of being copied. */
 #define WEB_HTTP_REFERENCE_MIN (64 * 1024)
+/* RFC 9112 3: at least 8000 octets of request line should be supported. */
+#define WEB_HTTP_MAX_REQUEST_LINE 8192
+/* Unread input at most: beyond it the connection stops reading until the
+   current request is done (pipelining cannot make us buffer more). */
+#define WEB_HTTP_MAX_INPUT (64 * 1024)
+/* How long and how much to read and drop after an error answer. */
+#define WEB_HTTP_LINGER_MSECS 2000
+#define WEB_HTTP_LINGER_MAX_BYTES (1024 * 1024)
+#define WEB_HTTP_DAV_PREFIX "/dav/"
+
+enum web_conn_state {
+	WEB_CONN_IDLE,     /* between requests: nothing of the next one yet */
+	WEB_CONN_HEAD,     /* reading a request head */
+	WEB_CONN_BODY,     /* reading its body */
+	WEB_CONN_HANDLING, /* the handler runs, or the request is suspended */
+	WEB_CONN_LINGER,   /* answered an error; dropping input, then close */
+	WEB_CONN_CLOSING,  /* flushing output, then closed */
+};
 
 struct web_dispatch_state {
 	bool sent;
@@ -45,211 +66,296 @@ struct web_dispatch_state {
 
 struct web_conn {
 	struct web_conn *prev, *next;
+	struct pool *pool;         /* the connection's: this and the parser */
 	struct web_http *http;
-	struct bufferevent *bev;
-	struct evhttp_connection *evcon;
-	struct sockaddr_storage peer;
-	bool have_peer;
-	bool refused;
-};
-
-struct web_bound {
-	struct web_bound *next;
-	struct web_bound *all_next; /* web_bound_all */
-	struct evconnlistener *evl;
-	struct evhttp_bound_socket *handle;
-	struct event *resume;
-	char name[300];
+	struct connection *conn;
+	struct http_parser *parser;
+	enum web_conn_state state;
+	struct web_request *req;   /* being read or handled */
+	struct timer *timer;       /* head deadline, or end of linger */
+	size_t linger_bytes;
+	unsigned int running;      /* inside one of our callbacks */
+	bool https;
+	bool counted;              /* server_connection_opened() said yes */
+	bool closed;               /* the connection reported closed */
 };
 
 struct web_http {
 	struct server *srv;
-	struct tls_context *tls;
-	struct evhttp *evhttp;
-	struct event_base *base;
+	struct web_http_settings set;
+	struct http_parser_settings parser_set;
 	web_http_handler *handler;
 	void *context;
-	unsigned int timeout_secs;
-
-	struct web_bound *bound;
-	/* connections not yet seen by the sweep, and counted ones */
-	struct web_conn *fresh;
 	struct web_conn *conns;
-	struct event *sweep_ev;
 	bool draining;
 };
 
-/* Every bound socket of every instance: the listener error callback gets
-   evhttp's argument, not ours, so it finds its socket here. */
-static struct web_bound *web_bound_all;
+static const struct {
+	const char *name;
+	enum web_method method;
+} web_methods[] = {
+	{ "GET", WEB_METHOD_GET },
+	{ "HEAD", WEB_METHOD_HEAD },
+	{ "POST", WEB_METHOD_POST },
+	{ "PUT", WEB_METHOD_PUT },
+	{ "DELETE", WEB_METHOD_DELETE },
+	{ "OPTIONS", WEB_METHOD_OPTIONS },
+	{ "PROPFIND", WEB_METHOD_PROPFIND },
+	{ "PROPPATCH", WEB_METHOD_PROPPATCH },
+	{ "REPORT", WEB_METHOD_REPORT },
+	{ "MKCOL", WEB_METHOD_MKCOL },
+	{ "MKCALENDAR", WEB_METHOD_MKCALENDAR },
+	{ "MOVE", WEB_METHOD_MOVE },
+	{ "COPY", WEB_METHOD_COPY },
+	{ "LOCK", WEB_METHOD_LOCK },
+	{ "UNLOCK", WEB_METHOD_UNLOCK },
+};
 
-static void conn_unlink(struct web_conn **list, struct web_conn *wc)
+static void web_conn_run(struct web_conn *wc);
+
+static enum web_method web_method_parse(const char *name)
 {
+	/* RFC 9110 9.1: method names are case-sensitive */
+	for (size_t i = 0; i < sizeof(web_methods) / sizeof(web_methods[0]); i++) {
+		if (strcmp(web_methods[i].name, name) == 0)
+			return web_methods[i].method;
+	}
+	return WEB_METHOD_OTHER;
+}
+
+/* The Date field (RFC 9110 6.6.1), formatted once a second. */
+static const char *web_http_date(void)
+{
+	static char date[HTTP_DATE_SIZE];
+	static time_t date_time = -1;
+	time_t now = time(NULL);
+
+	if (now != date_time) {
+		http_date_format(now, date);
+		date_time = now;
+	}
+	return date;
+}
+
+/* --- requests --- */
+
+static void web_request_free_body(void *context)
+{
+	struct web_request *req = context;
+
+	buffer_free(&req->in_body);
+}
+
+static void web_conn_request_begin(struct web_conn *wc)
+{
+	struct pool *pool = pool_create(8192);
+	struct web_request *req = p_new(pool, struct web_request, 1);
+
+	req->pool = pool;
+	req->http = wc->http;
+	req->conn = wc;
+	req->https = wc->https;
+	req->peer_ip = p_strdup(pool, connection_peer_ip(wc->conn));
+	req->status = 200;
+	buffer_init_pool(&req->body, pool, 0);
+	/* on the heap: a 10 MiB upload grows by realloc(), not by copies
+	   left behind in the pool */
+	buffer_init(&req->in_body, 0);
+	pool_add_cleanup(pool, web_request_free_body, req);
+	wc->req = req;
+	http_parser_reset(wc->parser, pool);
+	wc->state = WEB_CONN_HEAD;
+}
+
+/* Let go of the current request: one being read is freed; one that a
+   handler owns (running or suspended) only loses its connection, so that
+   web_request_gone() says so and web_response_send() frees it. */
+static void web_conn_drop_request(struct web_conn *wc)
+{
+	struct web_request *req = wc->req;
+	struct pool *pool;
+
+	if (req == NULL)
+		return;
+	wc->req = NULL;
+	if (wc->state == WEB_CONN_HANDLING) {
+		req->conn = NULL;
+		return;
+	}
+	pool = req->pool;
+	pool_destroy(&pool);
+}
+
+/* --- closing --- */
+
+static void web_conn_destroy(struct web_conn *wc)
+{
+	struct web_http *http = wc->http;
+	struct pool *pool = wc->pool;
+
 	if (wc->prev != NULL)
 		wc->prev->next = wc->next;
 	else
-		*list = wc->next;
+		http->conns = wc->next;
 	if (wc->next != NULL)
 		wc->next->prev = wc->prev;
-	wc->prev = wc->next = NULL;
+	timer_remove(&wc->timer);
+	web_conn_drop_request(wc);
+	if (wc->counted)
+		server_connection_closed(http->srv, connection_peer(wc->conn));
+	connection_destroy(&wc->conn);
+	pool_destroy(&pool);
 }
 
-static void conn_link(struct web_conn **list, struct web_conn *wc)
+static void web_conn_close(struct web_conn *wc)
 {
-	wc->prev = NULL;
-	wc->next = *list;
-	if (*list != NULL)
-		(*list)->prev = wc;
-	*list = wc;
+	if (wc->state == WEB_CONN_CLOSING)
+		return;
+	timer_remove(&wc->timer);
+	web_conn_drop_request(wc);
+	wc->state = WEB_CONN_CLOSING;
+	connection_close_after_output(wc->conn);
 }
 
-static void web_http_conn_closed(struct evhttp_connection *evcon, void *arg)
+static void web_conn_linger_timeout(void *context)
 {
-	struct web_conn *wc = arg;
+	struct web_conn *wc = context;
+
+	timer_remove(&wc->timer);
+	web_conn_close(wc);
+}
+
+static void web_conn_linger(struct web_conn *wc)
+{
+	web_conn_drop_request(wc);
+	timer_remove(&wc->timer);
+	wc->state = WEB_CONN_LINGER;
+	wc->linger_bytes = 0;
+	connection_input_pause(wc->conn, false);
+	wc->timer = timer_add(connection_ioloop(wc->conn), WEB_HTTP_LINGER_MSECS,
+			      false, web_conn_linger_timeout, wc);
+}
+
+static void web_conn_linger_input(struct web_conn *wc)
+{
+	size_t size = connection_input_size(wc->conn);
+
+	connection_input_consume(wc->conn, size);
+	wc->linger_bytes += size;
+	if (wc->linger_bytes > WEB_HTTP_LINGER_MAX_BYTES)
+		web_conn_close(wc);
+}
+
+/* An answer of our own (not a page's), then close: a request we cannot
+   read, a refused connection. */
+static void web_conn_fail(struct web_conn *wc, int status, const char *detail)
+{
+	const char *reason = http_reason_phrase(status);
+	struct buffer out;
+
+	buffer_init(&out, 0);
+	buffer_printf(&out, "%d %s: %s\n", status, reason, detail);
+	connection_printf(wc->conn,
+			  "HTTP/1.1 %d %s\r\n"
+			  "Date: %s\r\n"
+			  "Content-Type: text/plain; charset=utf-8\r\n"
+			  "Content-Length: %zu\r\n"
+			  "%s"
+			  "Connection: close\r\n"
+			  "\r\n",
+			  status, reason, web_http_date(), out.used,
+			  status == 503 ? "Retry-After: 60\r\n" : "");
+	connection_write(wc->conn, out.data, out.used);
+	buffer_free(&out);
+	web_conn_linger(wc);
+}
+
+/* --- responses --- */
+
+static void web_response_pool_free(void *context)
+{
+	struct pool *pool = context;
+
+	pool_destroy(&pool);
+}
+
+/* Fields web_response_send() writes itself. */
+static bool web_response_header_reserved(const char *name)
+{
+	return str_iequal(name, "Content-Length") ||
+		str_iequal(name, "Transfer-Encoding") ||
+		str_iequal(name, "Connection") || str_iequal(name, "Date");
+}
+
+/* Write the response; takes over req->pool. */
+static void web_conn_write_response(struct web_conn *wc, struct web_request *req,
+				    bool close)
+{
+	struct pool *pool = req->pool;
+	int status = req->status;
+	/* RFC 9110 6.4.1: no content in 1xx, 204, 304, or any HEAD answer */
+	bool no_content = status < 200 || status == 204 || status == 304;
+	bool send_body = !no_content && req->method != WEB_METHOD_HEAD &&
+		req->body.used > 0;
+	struct buffer out;
+
+	buffer_init_pool(&out, pool, 0);
+	buffer_printf(&out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
+		      http_reason_phrase(status), web_http_date());
+	if (req->content_type != NULL && !no_content)
+		buffer_printf(&out, "Content-Type: %s\r\n", req->content_type);
+	for (unsigned int i = 0; i < req->header_count; i++) {
+		buffer_printf(&out, "%s: %s\r\n", req->headers[i].name,
+			      req->headers[i].value);
+	}
+	/* RFC 9110 8.6: never in 1xx or 204; for HEAD the size a GET would
+	   get. (304 would need the size of the 200, which we do not know.) */
+	if (!no_content)
+		buffer_printf(&out, "Content-Length: %zu\r\n", req->body.used);
+	if (close)
+		buffer_append_str(&out, "Connection: close\r\n");
+	else if (req->head->version_minor == 0)
+		buffer_append_str(&out, "Connection: keep-alive\r\n");
+	buffer_append_str(&out, "\r\n");
+
+	if (send_body && req->body.used >= WEB_HTTP_REFERENCE_MIN) {
+		connection_write(wc->conn, out.data, out.used);
+		/* the pool, and the body in it, goes once the bytes are out */
+		connection_write_reference(wc->conn, req->body.data, req->body.used,
+					   web_response_pool_free, pool);
+		return;
+	}
+	if (send_body)
+		buffer_append(&out, req->body.data, req->body.used);
+	connection_write_now(wc->conn, out.data, out.used);
+	pool_destroy(&pool);
+}
+
+static void web_conn_request_done(struct web_conn *wc, bool close)
+{
+	if (close) {
+		web_conn_close(wc);
+		return;
+	}
+	wc->state = WEB_CONN_IDLE;
+	connection_input_pause(wc->conn, false);
+	/* Answered later (a suspended request): pipelined input may be
+	   waiting with no new bytes to wake us. Answered from inside the
+	   input loop, the loop goes on by itself. */
+	if (wc->running == 0)
+		connection_input_kick(wc->conn);
+}
+
+/* --- reading requests --- */
+
+static void web_conn_dispatch(struct web_conn *wc)
+{
 	struct web_http *http = wc->http;
-
-	(void)evcon;
-	conn_unlink(&http->conns, wc);
-	server_connection_closed(http->srv, wc->have_peer ?
-				 (const struct sockaddr *)&wc->peer : NULL);
-	free(wc);
-}
-
-/*
- * Count the connections accepted since the last sweep. current is the
- * connection whose request is being dispatched (or NULL); if it is over
- * the limit it is not freed here but reported, so that the caller
- * answers 503 and closes. Returns true if current was refused.
- */
-static bool web_http_sweep(struct web_http *http, struct evhttp_connection *current)
-{
-	bool current_refused = false;
-
-	while (http->fresh != NULL) {
-		struct web_conn *wc = http->fresh;
-		void (*readcb)(struct bufferevent *, void *);
-		void (*writecb)(struct bufferevent *, void *);
-		void (*eventcb)(struct bufferevent *, short, void *);
-		void *cbarg = NULL;
-		const struct sockaddr *sa;
-
-		conn_unlink(&http->fresh, wc);
-		bufferevent_getcb(wc->bev, &readcb, &writecb, &eventcb, &cbarg);
-		if (cbarg == NULL ||
-		    evhttp_connection_get_bufferevent(cbarg) != wc->bev) {
-			/* already freed by evhttp (setup failed) */
-			bufferevent_decref(wc->bev);
-			free(wc);
-			continue;
-		}
-		wc->evcon = cbarg;
-		bufferevent_decref(wc->bev);
-		sa = evhttp_connection_get_addr(wc->evcon);
-		if (sa != NULL && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
-			memcpy(&wc->peer, sa, sa->sa_family == AF_INET ?
-			       sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
-			wc->have_peer = true;
-		}
-		if (http->draining ||
-		    !server_connection_opened(http->srv, wc->have_peer ?
-					      (const struct sockaddr *)&wc->peer : NULL)) {
-			if (!http->draining)
-				log_warning("web", "connection refused: too many connections");
-			if (wc->evcon == current) {
-				current_refused = true;
-			} else {
-				evhttp_connection_free(wc->evcon);
-			}
-			free(wc);
-			continue;
-		}
-		wc->http = http;
-		conn_link(&http->conns, wc);
-		evhttp_connection_set_closecb(wc->evcon, web_http_conn_closed, wc);
-		if (http->draining)
-			evhttp_connection_set_timeout(wc->evcon, 1);
-	}
-	return current_refused;
-}
-
-static void web_http_sweep_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	web_http_sweep(arg, NULL);
-}
-
-static struct bufferevent *web_http_bevcb(struct event_base *base, void *arg)
-{
-	struct web_http *http = arg;
-	struct bufferevent *bev;
-	struct web_conn *wc;
-
-	/* the socket is attached by evhttp right after we return */
-	if (http->tls != NULL)
-		bev = tls_bufferevent_accept(http->tls, base, -1);
-	else
-		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		fatal("web: cannot create a bufferevent");
-	wc = calloc(1, sizeof(*wc));
-	if (wc == NULL)
-		fatal_oom();
-	wc->http = http;
-	wc->bev = bev;
-	/* keep it alive until the sweep has looked at it */
-	bufferevent_incref(bev);
-	conn_link(&http->fresh, wc);
-	event_active(http->sweep_ev, EV_TIMEOUT, 0);
-	return bev;
-}
-
-static enum web_method web_http_method(struct evhttp_request *evreq)
-{
-	switch (evhttp_request_get_command(evreq)) {
-	case EVHTTP_REQ_HEAD:
-		return WEB_METHOD_HEAD;
-	case EVHTTP_REQ_POST:
-		return WEB_METHOD_POST;
-	default:
-		return WEB_METHOD_GET;
-	}
-}
-
-static void web_http_request_cb(struct evhttp_request *evreq, void *arg)
-{
-	struct web_http *http = arg;
-	struct evhttp_connection *evcon = evhttp_request_get_connection(evreq);
-	struct web_request *req;
-	struct pool *pool;
-	const char *host = NULL;
-	ev_uint16_t port = 0;
+	struct web_request *req = wc->req;
 	struct web_dispatch_state state = { false, false };
 
-	if (evcon != NULL && web_http_sweep(http, evcon)) {
-		evhttp_add_header(evhttp_request_get_output_headers(evreq),
-				  "Connection", "close");
-		evhttp_send_error(evreq, 503, "Too many connections");
-		return;
-	}
-	if (evhttp_request_get_uri(evreq) == NULL) {
-		/* evhttp reports a request it could not parse with no URI */
-		evhttp_send_error(evreq, 400, NULL);
-		return;
-	}
-	pool = pool_create(8192);
-	req = p_new(pool, struct web_request, 1);
-	req->pool = pool;
-	req->http = http;
-	req->evreq = evreq;
-	req->method = web_http_method(evreq);
-	req->https = http->tls != NULL;
-	req->target = p_strdup(pool, evhttp_request_get_uri(evreq));
-	if (evcon != NULL)
-		evhttp_connection_get_peer(evcon, (char **)&host, &port);
-	req->peer_ip = p_strdup(pool, host != NULL ? host : "");
-	req->status = 200;
-	buffer_init_pool(&req->body, pool, 0);
+	wc->state = WEB_CONN_HANDLING;
+	connection_input_pause(wc->conn, true);
 	req->dispatch = &state;
 	http->handler(http->context, req);
 	/* once sent, req is freed: only the state on our stack is safe */
@@ -262,7 +368,217 @@ static void web_http_request_cb(struct evhttp_request *evreq, void *arg)
 	}
 }
 
-struct web_http *web_http_create(struct server *srv, struct tls_context *tls,
+static void web_conn_head_timeout(void *context)
+{
+	struct web_conn *wc = context;
+
+	timer_remove(&wc->timer);
+	if (wc->state != WEB_CONN_HEAD)
+		return;
+	wc->running++;
+	if (http_parser_started(wc->parser)) {
+		log_debug("web", "request head timeout ip=%s",
+			  connection_peer_ip(wc->conn));
+		web_conn_fail(wc, 408, "The request took too long to arrive.");
+	} else {
+		web_conn_close(wc);
+	}
+	wc->running--;
+	if (wc->running == 0 && wc->closed)
+		web_conn_destroy(wc);
+}
+
+/* The head is complete: decide about the body. */
+static void web_conn_head(struct web_conn *wc)
+{
+	const struct web_http_settings *set = &wc->http->set;
+	const struct http_request_head *head = http_parser_head(wc->parser);
+	struct web_request *req = wc->req;
+	const char *reason;
+
+	timer_remove(&wc->timer);
+	req->head = head;
+	req->method_name = head->method;
+	req->method = web_method_parse(head->method);
+	req->target = head->target;
+	/* CalDAV clients upload whole calendars; pages take forms */
+	if (http_parser_set_max_body(wc->parser, str_begins(head->target,
+							    WEB_HTTP_DAV_PREFIX) ?
+				     set->max_dav_body_size : set->max_body_size) < 0) {
+		int status = http_parser_error(wc->parser, &reason);
+
+		log_debug("web", "request refused ip=%s status=%d target=%s",
+			  req->peer_ip, status, log_value(head->target));
+		web_conn_fail(wc, status, reason);
+		return;
+	}
+	/* RFC 9110 10.1.1: a client waiting for us gets the go-ahead; one
+	   that already sends its body does not need it */
+	if (head->expect_continue && connection_input_size(wc->conn) == 0)
+		connection_write_str(wc->conn, "HTTP/1.1 100 Continue\r\n\r\n");
+	wc->state = WEB_CONN_BODY;
+}
+
+/* Parse what is buffered. true to be called again, false when more input
+   is needed. */
+static bool web_conn_read(struct web_conn *wc)
+{
+	const unsigned char *data;
+	size_t avail, consumed;
+	enum http_parse_result ret;
+	const char *reason;
+	int status;
+
+	if (wc->state == WEB_CONN_IDLE) {
+		if (connection_input_size(wc->conn) == 0)
+			return false;
+		/* a client that sends requests and reads no answers stops
+		   being read until it catches up */
+		if (connection_output_full(wc->conn)) {
+			connection_want_drain(wc->conn);
+			return false;
+		}
+		web_conn_request_begin(wc);
+		wc->timer = timer_add(connection_ioloop(wc->conn),
+				      wc->http->set.head_timeout_secs * 1000, false,
+				      web_conn_head_timeout, wc);
+	}
+	data = connection_input_peek(wc->conn, WEB_HTTP_MAX_INPUT, &avail);
+	ret = http_parser_parse(wc->parser, data, avail, &consumed);
+	if (ret == HTTP_PARSE_BODY_DATA) {
+		const unsigned char *body;
+		size_t len;
+
+		/* the parser checked the limit */
+		http_parser_body_data(wc->parser, &body, &len);
+		buffer_append(&wc->req->in_body, body, len);
+	}
+	connection_input_consume(wc->conn, consumed);
+
+	switch (ret) {
+	case HTTP_PARSE_NEED_MORE:
+		return connection_input_size(wc->conn) > 0;
+	case HTTP_PARSE_HEAD:
+		web_conn_head(wc);
+		return true;
+	case HTTP_PARSE_BODY_DATA:
+		return true;
+	case HTTP_PARSE_END:
+		web_conn_dispatch(wc);
+		return true;
+	case HTTP_PARSE_ERROR:
+		break;
+	}
+	status = http_parser_error(wc->parser, &reason);
+	log_debug("web", "bad request ip=%s status=%d reason=%s",
+		  connection_peer_ip(wc->conn), status, reason);
+	web_conn_fail(wc, status, reason);
+	return true;
+}
+
+static void web_conn_run(struct web_conn *wc)
+{
+	while (!wc->closed) {
+		switch (wc->state) {
+		case WEB_CONN_IDLE:
+		case WEB_CONN_HEAD:
+		case WEB_CONN_BODY:
+			if (!web_conn_read(wc))
+				return;
+			break;
+		case WEB_CONN_LINGER:
+			web_conn_linger_input(wc);
+			return;
+		case WEB_CONN_HANDLING:
+		case WEB_CONN_CLOSING:
+			return;
+		}
+	}
+}
+
+static void web_conn_input(void *context)
+{
+	struct web_conn *wc = context;
+
+	wc->running++;
+	web_conn_run(wc);
+	wc->running--;
+	if (wc->running == 0 && wc->closed)
+		web_conn_destroy(wc);
+}
+
+static void web_conn_closed(void *context, enum connection_close_reason reason,
+			    const char *detail)
+{
+	struct web_conn *wc = context;
+
+	(void)reason;
+	wc->closed = true;
+	if (detail != NULL && reason == CONNECTION_CLOSED_ERROR)
+		log_debug("web", "connection closed ip=%s detail=%s",
+			  connection_peer_ip(wc->conn), log_value(detail));
+	if (wc->running == 0)
+		web_conn_destroy(wc);
+}
+
+static const struct connection_callbacks web_conn_callbacks = {
+	.input = web_conn_input,
+	.output_drained = web_conn_input,
+	.closed = web_conn_closed,
+};
+
+static void web_http_accept(void *context, int fd, const struct sockaddr *peer,
+			    socklen_t peer_len, struct tls_session **session)
+{
+	struct web_http *http = context;
+	struct server *srv = http->srv;
+	struct connection_settings set;
+	struct pool *pool;
+	struct web_conn *wc;
+
+	(void)peer_len;
+	memset(&set, 0, sizeof(set));
+	set.max_line = WEB_HTTP_MAX_INPUT;
+	set.max_input_buffer = WEB_HTTP_MAX_INPUT;
+	set.idle_timeout_secs = http->set.timeout_secs;
+
+	pool = pool_create(1024);
+	wc = p_new(pool, struct web_conn, 1);
+	wc->pool = pool;
+	wc->http = http;
+	wc->https = session != NULL;
+	wc->state = WEB_CONN_IDLE;
+	wc->conn = session != NULL ?
+		connection_create_tls_session(srv->ioloop, fd, peer, session, &set,
+					      &web_conn_callbacks, wc) :
+		connection_create(srv->ioloop, fd, peer, NULL, &set,
+				  &web_conn_callbacks, wc);
+	if (wc->conn == NULL) {
+		pool_destroy(&pool);
+		return;
+	}
+	wc->parser = http_parser_create(pool, &http->parser_set);
+	wc->next = http->conns;
+	if (http->conns != NULL)
+		http->conns->prev = wc;
+	http->conns = wc;
+
+	if (http->draining) {
+		web_conn_close(wc);
+		return;
+	}
+	if (!server_connection_opened(srv, peer)) {
+		log_warning("web", "connection refused: too many connections ip=%s",
+			    connection_peer_ip(wc->conn));
+		web_conn_fail(wc, 503, "Too many connections, try again later.");
+		return;
+	}
+	wc->counted = true;
+}
+
+/* --- the API --- */
+
+struct web_http *web_http_create(struct server *srv,
 				 const struct web_http_settings *set,
 				 web_http_handler *handler, void *context)
 {
@@ -271,131 +587,40 @@ struct web_http *web_http_create(struct server *srv, struct tls_context *tls,
 	if (http == NULL)
 		fatal_oom();
 	http->srv = srv;
-	http->tls = tls;
+	http->set = *set;
 	http->handler = handler;
 	http->context = context;
-	http->timeout_secs = set->timeout_secs;
-	http->base = ioloop_event_base(srv->ioloop);
-	http->evhttp = evhttp_new(http->base);
-	if (http->evhttp == NULL)
-		fatal("web: cannot create the HTTP server");
-	http->sweep_ev = event_new(http->base, -1, 0, web_http_sweep_cb, http);
-	if (http->sweep_ev == NULL)
-		fatal_oom();
-	evhttp_set_bevcb(http->evhttp, web_http_bevcb, http);
-	evhttp_set_gencb(http->evhttp, web_http_request_cb, http);
-	evhttp_set_allowed_methods(http->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-				   EVHTTP_REQ_POST);
-	evhttp_set_max_headers_size(http->evhttp, (ev_ssize_t)set->max_headers_size);
-	evhttp_set_max_body_size(http->evhttp, (ev_ssize_t)set->max_body_size);
-	evhttp_set_timeout(http->evhttp, (int)set->timeout_secs);
-	/* we set Content-Type on every response ourselves */
-	evhttp_set_default_content_type(http->evhttp, NULL);
+	http->parser_set.max_request_line =
+		set->max_headers_size < WEB_HTTP_MAX_REQUEST_LINE ?
+		set->max_headers_size : WEB_HTTP_MAX_REQUEST_LINE;
+	http->parser_set.max_head_size = set->max_headers_size;
+	http->parser_set.max_fields = set->max_header_fields;
+	/* the larger limit; web_conn_head() applies the one of the target */
+	http->parser_set.max_body_size = set->max_body_size > set->max_dav_body_size ?
+		set->max_body_size : set->max_dav_body_size;
 	return http;
 }
 
-static void web_http_resume(evutil_socket_t fd, short what, void *arg)
+int web_http_listen(struct web_http *http, const struct conf_addresses *addrs,
+		    bool tls, const char *name, const char **error_r)
 {
-	struct web_bound *b = arg;
-
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(b->evl);
-}
-
-static void web_http_accept_error(struct evconnlistener *evl, void *arg)
-{
-	struct web_bound *b = web_bound_all;
-	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = { 1, 0 };
-
-	(void)arg;
-	while (b != NULL && b->evl != evl)
-		b = b->all_next;
-	if (b == NULL)
-		return;
-	log_error("web", "accept failed on %s: %s", b->name, strerror(err));
-	/* out of descriptors: pause a second instead of spinning */
-	evconnlistener_disable(evl);
-	evtimer_add(b->resume, &tv);
-}
-
-int web_http_listen(struct web_http *http, const struct net_address *addr,
-		    const char *name, const char **error_r)
-{
-	static char errbuf[512];
-	struct web_bound *b;
-	const char *step;
-	char addr_str[300];
-	int fd;
-
-	net_address_str(addr, addr_str, sizeof(addr_str));
-	fd = net_listen(addr, 1024, &step);
-	if (fd < 0) {
-		snprintf(errbuf, sizeof(errbuf), "%s on %s: %s failed: %s", name,
-			 addr_str, step, strerror(errno));
-		*error_r = errbuf;
-		return -1;
-	}
-	if (!addr->is_unix) {
-		/* Responses go out as header and body writes (TLS records):
-		   without TCP_NODELAY, Nagle holds the second until the client's
-		   delayed ACK, 40 ms per request. Accepted sockets inherit it. */
-		int one = 1;
-
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	}
-	b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		fatal_oom();
-	snprintf(b->name, sizeof(b->name), "%s", addr_str);
-	b->evl = evconnlistener_new(http->base, NULL, NULL,
-				    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-				    -1, fd);
-	if (b->evl == NULL)
-		fatal("web: cannot listen on %s", addr_str);
-	b->handle = evhttp_bind_listener(http->evhttp, b->evl);
-	if (b->handle == NULL)
-		fatal("web: cannot bind the HTTP server to %s", addr_str);
-	b->resume = evtimer_new(http->base, web_http_resume, b);
-	evconnlistener_set_error_cb(b->evl, web_http_accept_error);
-	b->next = http->bound;
-	http->bound = b;
-	b->all_next = web_bound_all;
-	web_bound_all = b;
-	log_info("server", "listening service=%s address=%s%s", name, addr_str,
-		 http->tls != NULL ? " tls" : "");
-	return 0;
-}
-
-static void web_http_unbind(struct web_http *http)
-{
-	while (http->bound != NULL) {
-		struct web_bound *b = http->bound;
-
-		http->bound = b->next;
-		for (struct web_bound **bp = &web_bound_all; *bp != NULL;
-		     bp = &(*bp)->all_next) {
-			if (*bp == b) {
-				*bp = b->all_next;
-				break;
-			}
-		}
-		evhttp_del_accept_socket(http->evhttp, b->handle);
-		event_free(b->resume);
-		free(b);
-	}
+	return server_listen(http->srv, addrs, tls, name, web_http_accept, http,
+			     error_r);
 }
 
 void web_http_drain(struct web_http *http)
 {
+	struct web_conn *wc, *next;
+
 	http->draining = true;
-	web_http_unbind(http);
-	web_http_sweep(http, NULL);
-	/* Idle keep-alive connections close within a second; a response
-	   being written keeps going as long as it makes progress. */
-	for (struct web_conn *wc = http->conns; wc != NULL; wc = wc->next)
-		evhttp_connection_set_timeout(wc->evcon, 1);
+	for (wc = http->conns; wc != NULL; wc = next) {
+		next = wc->next;
+		/* Idle keep-alive connections close now; a request under way
+		   is finished and answered with "Connection: close". */
+		if (wc->state == WEB_CONN_IDLE ||
+		    (wc->state == WEB_CONN_HEAD && !http_parser_started(wc->parser)))
+			web_conn_close(wc);
+	}
 }
 
 void web_http_destroy(struct web_http **_http)
@@ -405,35 +630,27 @@ void web_http_destroy(struct web_http **_http)
 	if (http == NULL)
 		return;
 	*_http = NULL;
-	web_http_unbind(http);
-	web_http_sweep(http, NULL);
-	/* frees every connection; their close callbacks uncount them */
-	evhttp_free(http->evhttp);
-	event_free(http->sweep_ev);
+	while (http->conns != NULL)
+		web_conn_destroy(http->conns);
 	free(http);
 }
 
 const char *web_request_header(const struct web_request *req, const char *name)
 {
-	return evhttp_find_header(evhttp_request_get_input_headers(req->evreq), name);
+	return http_request_field(req->head, name);
 }
 
 const char *web_request_body(struct web_request *req, size_t *size_r)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req->evreq);
-	size_t len = evbuffer_get_length(in);
-	char *data = p_malloc(req->pool, len + 1);
-
-	if (len > 0)
-		evbuffer_copyout(in, data, len);
-	*size_r = len;
-	return data;
+	*size_r = req->in_body.used;
+	return req->in_body.data != NULL ? req->in_body.data : "";
 }
 
 void web_response_header(struct web_request *req, const char *name,
 			 const char *value)
 {
-	if (value == NULL || strpbrk(value, "\r\n") != NULL)
+	if (value == NULL || strpbrk(value, "\r\n") != NULL ||
+	    strpbrk(name, "\r\n: ") != NULL || web_response_header_reserved(name))
 		return;
 	if (req->header_count == WEB_RESPONSE_MAX_HEADERS)
 		fatal("web: too many response headers");
@@ -451,48 +668,24 @@ void web_request_suspend(struct web_request *req)
 
 bool web_request_gone(const struct web_request *req)
 {
-	return evhttp_request_get_connection(req->evreq) == NULL;
-}
-
-static void web_http_pool_cleanup(const void *data, size_t len, void *arg)
-{
-	struct pool *pool = arg;
-
-	(void)data;
-	(void)len;
-	pool_destroy(&pool);
+	return req->conn == NULL;
 }
 
 void web_response_send(struct web_request *req)
 {
-	struct evhttp_request *evreq = req->evreq;
-	struct evkeyvalq *out = evhttp_request_get_output_headers(evreq);
-	struct evbuffer *buf;
-	struct pool *pool = req->pool;
-	bool by_reference;
+	struct web_conn *wc = req->conn;
+	bool close;
 
 	if (req->dispatch != NULL)
 		req->dispatch->sent = true;
-	if (req->content_type != NULL)
-		evhttp_add_header(out, "Content-Type", req->content_type);
-	for (unsigned int i = 0; i < req->header_count; i++)
-		evhttp_add_header(out, req->headers[i].name, req->headers[i].value);
-	if (req->http->draining)
-		evhttp_add_header(out, "Connection", "close");
-	buf = evbuffer_new();
-	if (buf == NULL)
-		fatal_oom();
-	by_reference = req->body.used >= WEB_HTTP_REFERENCE_MIN;
-	if (by_reference) {
-		/* the pool (and the body in it) is freed once libevent has
-		   sent or dropped the data */
-		evbuffer_add_reference(buf, req->body.data, req->body.used,
-				       web_http_pool_cleanup, pool);
-	} else if (req->body.used > 0) {
-		evbuffer_add(buf, req->body.data, req->body.used);
-	}
-	evhttp_send_reply(evreq, req->status, NULL, buf);
-	evbuffer_free(buf);
-	if (!by_reference)
+	if (wc == NULL) {
+		struct pool *pool = req->pool;
+
 		pool_destroy(&pool);
+		return;
+	}
+	close = !req->head->keep_alive || wc->http->draining;
+	wc->req = NULL;
+	web_conn_write_response(wc, req, close);
+	web_conn_request_done(wc, close);
 }
