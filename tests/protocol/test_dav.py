@@ -361,6 +361,39 @@ class DavProtocolTest(SharedServerTest):
         self.assertEqual(r.status, 200)
         self.assertIn(b"FREEBUSY;FBTYPE=BUSY:20301201T090000Z/20301201T100000Z", r.body)
 
+    def test_free_busy_post_to_outbox(self):
+        c = self.client()
+        bob = self.client(BOB, BOB_PW)
+        bob_cal = "/dav/calendars/%s/calendar/" % BOB
+        self.assertEqual(bob.put(bob_cal + "busy.ics", event(
+            "fb-%d" % time.time_ns(), "Busy", "20301210T100000Z",
+            "20301210T110000Z")).status, 201)
+        req = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nMETHOD:REQUEST\r\n"
+               "BEGIN:VFREEBUSY\r\nUID:fbq-1\r\nDTSTAMP:20261201T000000Z\r\n"
+               "DTSTART:20301210T000000Z\r\nDTEND:20301211T000000Z\r\n"
+               "ORGANIZER:mailto:%s\r\nATTENDEE:mailto:%s\r\n"
+               "ATTENDEE:mailto:someone@elsewhere.test\r\nEND:VFREEBUSY\r\n"
+               "END:VCALENDAR\r\n") % (ALICE, BOB)
+        outbox = "/dav/calendars/%s/outbox/" % ALICE
+        r = c.request("POST", outbox, req, {"Content-Type": "text/calendar; charset=utf-8"})
+        self.assertEqual(r.status, 200, r.body)
+        tree = ET.fromstring(r.body)
+        got = {}
+        for resp in tree.findall("C:response", NS):
+            who = resp.find("C:recipient/D:href", NS).text
+            got[who] = (resp.find("C:request-status", NS).text,
+                        (resp.find("C:calendar-data", NS).text or "")
+                        if resp.find("C:calendar-data", NS) is not None else "")
+        self.assertTrue(got["mailto:" + BOB][0].startswith("2.0"))
+        self.assertIn("FREEBUSY;FBTYPE=BUSY:20301210T100000Z/20301210T110000Z",
+                      got["mailto:" + BOB][1])
+        self.assertTrue(got["mailto:someone@elsewhere.test"][0].startswith("3.7"))
+        # only as oneself
+        r = c.request("POST", outbox, req.replace("ORGANIZER:mailto:" + ALICE,
+                                                  "ORGANIZER:mailto:" + BOB),
+                      {"Content-Type": "text/calendar"})
+        self.assertEqual(r.status, 403)
+
     def test_proppatch(self):
         c = self.client()
         body = ('<D:propertyupdate xmlns:D="DAV:" xmlns:A="http://apple.com/ns/ical/">'
