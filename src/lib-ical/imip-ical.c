@@ -116,10 +116,16 @@ static void imip_drop_unsafe_tzids(icalcomponent *vcal, icalcomponent *comp)
 		icalparameter *param = icalproperty_get_first_parameter(props[i], ICAL_TZID_PARAMETER);
 		const char *tzid = icalparameter_get_tzid(param);
 
-		if (tzid != NULL && (imip_find_vtimezone(vcal, tzid) != NULL ||
+		if (icalproperty_get_next_parameter(props[i], ICAL_TZID_PARAMETER) == NULL &&
+		    tzid != NULL && (imip_find_vtimezone(vcal, tzid) != NULL ||
 				     imip_tzid_known(tzid)))
 			continue;
-		icalproperty_remove_parameter_by_kind(props[i], ICAL_TZID_PARAMETER);
+		/* A time has one zone (RFC 5545 3.2.19). With several TZIDs,
+		   libical reads the next one once the first is gone, and that
+		   one would reach the file system unchecked: all of them go
+		   (found by fuzz-ical-put). */
+		while (icalproperty_get_first_parameter(props[i], ICAL_TZID_PARAMETER) != NULL)
+			icalproperty_remove_parameter_by_kind(props[i], ICAL_TZID_PARAMETER);
 	}
 	free(props);
 	IMIP_FOREACH_COMPONENT(comp, ICAL_ANY_COMPONENT, child)
