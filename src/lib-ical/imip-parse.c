@@ -181,6 +181,39 @@ static void imip_end_fill(struct pool *pool, icalcomponent *ev,
 		event->end = event->start;
 }
 
+/* The instants of every RDATE or EXDATE (libical gives each value of a
+   list its own property). */
+static const time_t *imip_instants(struct pool *pool, icalcomponent *ev,
+				   icalproperty_kind kind, unsigned int *count_r)
+{
+	int count = icalcomponent_count_properties(ev, kind);
+	time_t *instants = p_new(pool, time_t, count > 0 ? (size_t)count : 1);
+	unsigned int i = 0;
+
+	for (icalproperty *prop = icalcomponent_get_first_property(ev, kind);
+	     prop != NULL && i < (unsigned int)count;
+	     prop = icalcomponent_get_next_property(ev, kind), i++) {
+		icalvalue *value = icalproperty_get_value(prop);
+		struct imip_time t;
+
+		if (value != NULL && icalvalue_isa(value) == ICAL_PERIOD_VALUE) {
+			/* a PERIOD's start, read in the property's zone like
+			   a DATE-TIME: a copy of it with that value */
+			icalproperty *start = icalproperty_new_clone(prop);
+
+			icalproperty_set_value(start, icalvalue_new_datetime(
+				icalvalue_get_period(value).start));
+			imip_time_from_prop(pool, start, ev, &t);
+			icalproperty_free(start);
+		} else {
+			imip_time_from_prop(pool, prop, ev, &t);
+		}
+		instants[i] = t.set ? t.utc : 0;
+	}
+	*count_r = i;
+	return instants;
+}
+
 static int imip_event_fill(struct pool *pool, icalcomponent *ev,
 			   struct imip_event *event, const char **error_r)
 {
@@ -247,8 +280,8 @@ static int imip_event_fill(struct pool *pool, icalcomponent *ev,
 		}
 		event->recurrence_text = imip_recur_text(pool, &recur);
 	}
-	event->rdate_count = (unsigned int)icalcomponent_count_properties(ev, ICAL_RDATE_PROPERTY);
-	event->exdate_count = (unsigned int)icalcomponent_count_properties(ev, ICAL_EXDATE_PROPERTY);
+	event->rdates = imip_instants(pool, ev, ICAL_RDATE_PROPERTY, &event->rdate_count);
+	event->exdates = imip_instants(pool, ev, ICAL_EXDATE_PROPERTY, &event->exdate_count);
 	return imip_attendees_fill(pool, ev, event, error_r);
 }
 

@@ -88,6 +88,10 @@ struct imip_event {
 	const char *recurrence_text; /* "Weekly on Monday", or NULL */
 	unsigned int rdate_count;
 	unsigned int exdate_count;
+	/* their instants in the order written, one per value (a PERIOD's
+	   start; 0 where unreadable), so that changes can be compared */
+	const time_t *rdates;
+	const time_t *exdates;
 	struct imip_attendee *attendees;
 	unsigned int attendee_count;
 };
