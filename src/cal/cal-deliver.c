@@ -485,6 +485,10 @@ static void cal_decide_reply(struct cal_msg *m, struct pool *pool,
 		return;
 	v->warning = false;
 	cal_save(m, pool, v, old, ical, "reply applied", applied);
+	/* RFC 6638 3.2.10: an attendee's answer merged into the organizer's
+	   copy does not change its Schedule-Tag, so the organizer's client
+	   can still write with If-Schedule-Tag-Match */
+	v->item.keep_schedule_tag = true;
 }
 
 /* What this message does to the recipient's calendar now. -1 if the store

@@ -153,19 +153,42 @@ static const char *ical_param(struct pool *pool, const char *params, const char 
 	return NULL;
 }
 
+/* A TEXT value with its escapes undone (RFC 5545 3.3.11): "\\," is ",". */
+static const char *ical_unescape(struct pool *pool, const char *value)
+{
+	char *out, *o;
+
+	if (strchr(value, '\\') == NULL)
+		return value;
+	out = o = p_malloc(pool, strlen(value) + 1);
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			*o++ = *p == 'n' || *p == 'N' ? '\n' : *p;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static bool dav_prop_filter_match(struct pool *pool, const struct ical_line *lines,
 				  unsigned int count, const struct dav_prop_filter *pf)
 {
 	bool defined = false;
 
 	for (unsigned int i = 0; i < count; i++) {
+		const char *value;
 		bool ok = true;
 
 		if (strcmp(lines[i].name, pf->name) != 0)
 			continue;
 		defined = true;
+		/* RFC 4791 9.7.5 matches the value, not its escaped form */
+		value = ical_unescape(pool, lines[i].value);
 		for (unsigned int t = 0; t < pf->text_count && ok; t++)
-			ok = dav_text_match(lines[i].value, &pf->texts[t]);
+			ok = dav_text_match(value, &pf->texts[t]);
 		for (unsigned int a = 0; a < pf->param_count && ok; a++) {
 			const char *v = ical_param(pool, lines[i].params, pf->params[a].name);
 

@@ -413,7 +413,17 @@ static void dav_dispatch(struct dav_ctx *ctx)
 	if (m == WEB_METHOD_PROPFIND || m == WEB_METHOD_PROPPATCH ||
 	    m == WEB_METHOD_REPORT || m == WEB_METHOD_MKCOL ||
 	    m == WEB_METHOD_MKCALENDAR) {
+		const char *type = web_request_header(ctx->req, "Content-Type");
 		const char *error;
+
+		/* RFC 4918 9.3: a MKCOL body we do not understand is 415; the
+		   other methods' bodies are XML whatever they are labelled */
+		if ((m == WEB_METHOD_MKCOL || m == WEB_METHOD_MKCALENDAR) &&
+		    ctx->raw_size > 0 && type != NULL &&
+		    strstr(type, "xml") == NULL) {
+			dav_send_status(ctx, 415);
+			return;
+		}
 
 		if (dav_xml_parse(ctx->pool, ctx->raw_body, ctx->raw_size, &ctx->body,
 				  &error) < 0) {

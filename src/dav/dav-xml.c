@@ -581,6 +581,7 @@ int dav_xml_parse(struct pool *pool, const char *data, size_t size,
 		  struct dav_body *body_r, const char **error_r)
 {
 	struct dav_xml_ctx ctx;
+	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
 	const xmlNode *root;
 	int ret;
@@ -596,14 +597,26 @@ int dav_xml_parse(struct pool *pool, const char *data, size_t size,
 		return -1;
 	}
 	xmlSetGenericErrorFunc(NULL, dav_xml_silent);
-	/* no XML_PARSE_NOENT (entities are not substituted), no DTD loading,
-	   no network */
-	doc = xmlReadMemory(data, (int)size, "request.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL) {
-		*error_r = "the body is not well-formed XML";
+	ctxt = xmlNewParserCtxt();
+	if (ctxt == NULL) {
+		*error_r = "out of memory";
 		return -1;
 	}
+	/* no XML_PARSE_NOENT (entities are not substituted), no DTD loading,
+	   no network */
+	doc = xmlCtxtReadMemory(ctxt, data, (int)size, "request.xml", NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	/* a namespace error (xmlns:p="", an undeclared prefix) is not fatal
+	   to libxml2, but the names it leaves cannot be answered: refuse it
+	   as RFC 4918 8.2 refuses any body that is not well-formed */
+	if (doc == NULL || !ctxt->wellFormed || !ctxt->nsWellFormed) {
+		if (doc != NULL)
+			xmlFreeDoc(doc);
+		xmlFreeParserCtxt(ctxt);
+		*error_r = "the body is not well-formed XML (with namespaces)";
+		return -1;
+	}
+	xmlFreeParserCtxt(ctxt);
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
 		xmlFreeDoc(doc);
 		*error_r = "a DTD is not allowed";

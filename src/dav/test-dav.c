@@ -142,6 +142,9 @@ static void test_xml_hostile(void **state)
 		"<C:free-busy-query xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><C:time-range "
 		"start=\"2026\"/></C:free-busy-query>",
 		"<D:propfind xmlns:D=\"DAV:\"/>",
+		"<D:propfind xmlns:D=\"DAV:\"><D:prop><bar:foo xmlns:bar=\"\"/></D:prop>"
+		"</D:propfind>",
+		"<D:propfind xmlns:D=\"DAV:\"><D:prop><nope:foo/></D:prop></D:propfind>",
 	};
 	struct pool *pool = pool_create(1024);
 	struct dav_body b;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The browser suite, as scripts/check runs it: installs playwright-core from
 # npm into node_modules/ if it is missing (never a browser: Debian's
-# /usr/bin/chromium is used), then runs run.mjs, which ends with
-# "RESULT N passed, M failed".
+# /usr/bin/chromium is used), then runs run.mjs (the web access) and
+# dav.mjs (CalDAV into the agenda), each ending with "RESULT N passed, M
+# failed", and ends with one RESULT line that sums them.
 cd "$(dirname "$0")" || exit 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -f node_modules/playwright-core/package.json ]; then
@@ -17,4 +18,25 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
 	echo "RESULT 0 passed, 1 failed"
 	exit 1
 fi
-exec node run.mjs
+passed=0
+failed=0
+for script in run.mjs dav.mjs; do
+	out=$(node "$script")
+	code=$?
+	printf '%s\n' "$out" | grep -v '^RESULT '
+	line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -1)
+	p=$(printf '%s' "$line" | sed -n 's/^RESULT \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(printf '%s' "$line" | sed -n 's/^RESULT \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$p" ] || [ -z "$f" ]; then
+		echo "FAIL: $script ended without a RESULT line (exit $code)"
+		p=0
+		f=1
+	elif [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $script exited $code"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+echo "RESULT $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

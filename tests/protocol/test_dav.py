@@ -568,6 +568,7 @@ class DavSchedulingTest(unittest.TestCase):
         self.assertEqual(len(hrefs), 1)
         got = bob.request("GET", hrefs[0])
         mine = got.body.decode().replace("PARTSTAT=NEEDS-ACTION", "PARTSTAT=TENTATIVE")
+        tag_before = alice.request("GET", CAL + "d.ics").getheader("Schedule-Tag")
         r = bob.put(hrefs[0], mine, {"If-Match": got.getheader("ETag")})
         self.assertEqual(r.status, 204, r.body)
         deadline = time.time() + 20
@@ -578,6 +579,15 @@ class DavSchedulingTest(unittest.TestCase):
             time.sleep(0.2)
         else:
             self.fail("alice's copy does not show bob's answer:\n" + stored)
+        # the reply changed alice's copy (a new ETag) but not its Schedule-Tag
+        # (RFC 6638 3.2.10): her client may still write with If-Schedule-Tag-Match
+        got = alice.request("GET", CAL + "d.ics")
+        self.assertEqual(got.getheader("Schedule-Tag"), tag_before)
+        r = alice.put(CAL + "d.ics", got.body.decode().replace("Design sync", "Design sync!"),
+                      {"If-Schedule-Tag-Match": tag_before})
+        self.assertEqual(r.status, 204, r.body)
+        r = alice.put(CAL + "d.ics", got.body.decode(), {"If-Schedule-Tag-Match": tag_before})
+        self.assertEqual(r.status, 412)
         out = srv.cli("calendar", "list", BOB, check=True).stdout.decode()
         self.assertIn("TENTATIVE", out)
 
