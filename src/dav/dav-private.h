@@ -110,6 +110,7 @@ void dav_get(struct dav_ctx *ctx);
 void dav_put(struct dav_ctx *ctx);
 void dav_delete(struct dav_ctx *ctx);
 void dav_outbox_post(struct dav_ctx *ctx);
+void dav_move_copy(struct dav_ctx *ctx, bool move);
 /* The data of a calendar object or card for GET and calendar-data. */
 int dav_resource_load(struct dav_ctx *ctx, struct dav_res *res);
 

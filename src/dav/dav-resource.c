@@ -302,3 +302,111 @@ void dav_delete(struct dav_ctx *ctx)
 		 log_value(ctx->path.resource));
 	dav_send_status(ctx, ret > 0 ? 204 : 404);
 }
+
+/*
+ * MOVE and COPY of one resource (RFC 4918 9.8, 9.9) within the user's
+ * collections of the same kind: how Apple Calendar and Evolution move an
+ * event from one calendar to another. A calendar object cannot be
+ * copied: its UID would then be in the user's calendars twice (RFC 4791
+ * 5.3.2.1, RFC 6638 3.2.4.1).
+ */
+void dav_move_copy(struct dav_ctx *ctx, bool move)
+{
+	struct store *store = ctx->srv->store;
+	const char *dest = web_request_header(ctx->req, "Destination");
+	const char *overwrite = web_request_header(ctx->req, "Overwrite");
+	struct store_dav_collection src, dst;
+	struct store_dav_resource r, existing;
+	struct dav_path to;
+	bool replaced = false;
+	int ret;
+
+	if (dest == NULL || dav_path_parse(ctx->pool, dest, &to) < 0 ||
+	    to.kind != ctx->path.kind) {
+		/* elsewhere, or not a resource of the same kind */
+		dav_send_status(ctx, dest == NULL ? 400 : 403);
+		return;
+	}
+	if (!str_iequal(to.address, ctx->user.address)) {
+		dav_send_status(ctx, 403);
+		return;
+	}
+	if (!store_dav_href_valid(to.resource)) {
+		dav_send_status(ctx, 403);
+		return;
+	}
+	if (dav_collection_get(ctx, dav_kind(ctx), ctx->path.collection, &src) <= 0)
+		return;
+	ret = store_dav_resource_get(store, &src, ctx->path.resource, 0, ctx->pool, &r);
+	if (ret <= 0) {
+		dav_send_status(ctx, ret < 0 ? 503 : 404);
+		return;
+	}
+	if (dav_preconditions(ctx, true, r.modseq, 0) < 0)
+		return;
+	if (store_dav_collection_lookup(store, ctx->user.id, dav_kind(ctx), to.collection,
+					ctx->pool, &dst) <= 0) {
+		/* RFC 4918 9.8.5: no such parent */
+		dav_send_status(ctx, 409);
+		return;
+	}
+	if (src.id == dst.id && strcmp(ctx->path.resource, to.resource) == 0) {
+		dav_send_status(ctx, 403);
+		return;
+	}
+	if (!move && src.kind == STORE_DAV_CALENDAR) {
+		dav_send_error(ctx, 403, DAV_NS_CALDAV, "no-uid-conflict");
+		return;
+	}
+	if (store_begin(store) < 0) {
+		dav_send_status(ctx, 503);
+		return;
+	}
+	ret = store_dav_resource_get(store, &dst, to.resource, 0, ctx->pool, &existing);
+	if (ret < 0)
+		goto temp;
+	if (ret > 0) {
+		if (overwrite != NULL && str_iequal(overwrite, "F")) {
+			store_rollback(store);
+			dav_send_status(ctx, 412);
+			return;
+		}
+		if (store_dav_resource_delete(store, &dst, to.resource, DAV_TOMBSTONES_KEEP) < 0)
+			goto temp;
+		replaced = true;
+	}
+	if (move) {
+		ret = store_dav_resource_move(store, &src, ctx->path.resource, &dst,
+					      to.resource, DAV_TOMBSTONES_KEEP);
+	} else {
+		struct store_card card;
+
+		ret = store_card_lookup(store, src.id, ctx->path.resource, ctx->pool, &card);
+		if (ret > 0) {
+			card.id = 0;
+			card.collection_id = dst.id;
+			card.href = to.resource;
+			ret = store_card_save(store, &card) < 0 ? -1 : 1;
+		}
+	}
+	if (ret < 0 && store_last_error(store) == STORE_ERROR_EXISTS) {
+		store_rollback(store);
+		dav_send_error(ctx, 409, src.kind == STORE_DAV_CALENDAR ? DAV_NS_CALDAV :
+			       DAV_NS_CARDDAV, "no-uid-conflict");
+		return;
+	}
+	if (ret <= 0 || store_commit(store) < 0) {
+		if (ret <= 0)
+			store_rollback(store);
+		dav_send_status(ctx, 503);
+		return;
+	}
+	log_info("dav", "%s user=%s from=%s/%s to=%s/%s", move ? "move" : "copy",
+		 log_value(ctx->user.address), log_value(src.name),
+		 log_value(ctx->path.resource), log_value(dst.name), log_value(to.resource));
+	dav_send_status(ctx, replaced ? 204 : 201);
+	return;
+temp:
+	store_rollback(store);
+	dav_send_status(ctx, 503);
+}

@@ -26,7 +26,7 @@
 #define DAV_HEADER "1, 3, access-control, calendar-access, calendar-auto-schedule," \
 	" calendar-schedule, addressbook, extended-mkcol, sync-collection"
 #define DAV_ALLOW "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT," \
-	" MKCOL, MKCALENDAR, POST"
+	" MKCOL, MKCALENDAR, POST, COPY, MOVE"
 
 struct dav_auth_wait {
 	struct dav_auth_wait *prev, *next;
@@ -481,6 +481,13 @@ static void dav_dispatch(struct dav_ctx *ctx)
 			dav_send_status(ctx, 403);
 		else
 			dav_delete(ctx);
+		return;
+	case WEB_METHOD_MOVE:
+	case WEB_METHOD_COPY:
+		if (collection)
+			dav_send_status(ctx, 403);
+		else
+			dav_move_copy(ctx, m == WEB_METHOD_MOVE);
 		return;
 	case WEB_METHOD_POST:
 		if (path->kind == DAV_PATH_SCHED_OUTBOX)

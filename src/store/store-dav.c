@@ -532,6 +532,28 @@ static int store_dav_tombstones_trim(struct store *store, int64_t collection_id,
 	return store_step_done(store, stmt, "raise tombstone floor");
 }
 
+static int store_dav_tombstone(struct store *store, int64_t collection_id,
+			       const char *href, unsigned int keep)
+{
+	static const char sql_tomb[] =
+		"INSERT OR REPLACE INTO dav_tombstones (collection_id, href, modseq)"
+		" VALUES (?, ?, ?)";
+	sqlite3_stmt *stmt;
+	uint64_t modseq;
+
+	if (store_dav_next_modseq(store, collection_id, &modseq) < 0)
+		return -1;
+	stmt = store_stmt(store, sql_tomb);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, collection_id);
+	sqlite3_bind_text(stmt, 2, href, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	if (store_step_done(store, stmt, "add tombstone") < 0)
+		return -1;
+	return store_dav_tombstones_trim(store, collection_id, keep);
+}
+
 int store_dav_resource_delete(struct store *store,
 			      const struct store_dav_collection *col,
 			      const char *href, unsigned int keep)
@@ -540,11 +562,7 @@ int store_dav_resource_delete(struct store *store,
 		"DELETE FROM cal_items WHERE collection_id = ? AND href = ?";
 	static const char sql_card[] =
 		"DELETE FROM cards WHERE collection_id = ? AND href = ?";
-	static const char sql_tomb[] =
-		"INSERT OR REPLACE INTO dav_tombstones (collection_id, href, modseq)"
-		" VALUES (?, ?, ?)";
 	sqlite3_stmt *stmt;
-	uint64_t modseq;
 
 	store_clear_error(store);
 	if (store_begin(store) < 0)
@@ -560,16 +578,63 @@ int store_dav_resource_delete(struct store *store,
 		store_rollback(store);
 		return 0;
 	}
-	if (store_dav_next_modseq(store, col->id, &modseq) < 0)
+	if (store_dav_tombstone(store, col->id, href, keep) < 0)
 		goto failed;
-	stmt = store_stmt(store, sql_tomb);
+	return store_commit(store) < 0 ? -1 : 1;
+failed:
+	store_rollback(store);
+	return -1;
+}
+
+int store_dav_resource_move(struct store *store,
+			    const struct store_dav_collection *src, const char *href,
+			    const struct store_dav_collection *dst,
+			    const char *dst_href, unsigned int keep)
+{
+	static const char sql_cal[] =
+		"UPDATE cal_items SET collection_id = ?1, href = ?2, modseq = ?3"
+		" WHERE collection_id = ?4 AND href = ?5";
+	static const char sql_card[] =
+		"UPDATE cards SET collection_id = ?1, href = ?2, modseq = ?3"
+		" WHERE collection_id = ?4 AND href = ?5";
+	static const char sql_untomb[] =
+		"DELETE FROM dav_tombstones WHERE collection_id = ? AND href = ?";
+	sqlite3_stmt *stmt;
+	uint64_t modseq;
+	int rc;
+
+	store_clear_error(store);
+	if (src->kind != dst->kind)
+		return store_fail(store, STORE_ERROR_INVALID, "move across kinds");
+	if (store_begin(store) < 0)
+		return -1;
+	if (store_dav_next_modseq(store, dst->id, &modseq) < 0)
+		goto failed;
+	stmt = store_stmt(store, src->kind == STORE_DAV_CALENDAR ? sql_cal : sql_card);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, col->id);
-	sqlite3_bind_text(stmt, 2, href, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 1, dst->id);
+	sqlite3_bind_text(stmt, 2, dst_href, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
-	if (store_step_done(store, stmt, "add tombstone") < 0 ||
-	    store_dav_tombstones_trim(store, col->id, keep) < 0)
+	sqlite3_bind_int64(stmt, 4, src->id);
+	sqlite3_bind_text(stmt, 5, href, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_fail_sqlite(store, rc, "move resource");
+		goto failed;
+	}
+	if (sqlite3_changes(store->db) == 0) {
+		store_rollback(store);
+		return 0;
+	}
+	stmt = store_stmt(store, sql_untomb);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_int64(stmt, 1, dst->id);
+	sqlite3_bind_text(stmt, 2, dst_href, -1, SQLITE_STATIC);
+	if (store_step_done(store, stmt, "clear tombstone") < 0 ||
+	    store_dav_tombstone(store, src->id, href, keep) < 0)
 		goto failed;
 	return store_commit(store) < 0 ? -1 : 1;
 failed:

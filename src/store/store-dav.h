@@ -138,6 +138,17 @@ int store_dav_resource_delete(struct store *store,
 			      const struct store_dav_collection *col,
 			      const char *href, unsigned int keep);
 
+/* Move a resource to dst_href in dst (another collection of the same
+   kind, or the same one: a rename). It takes dst's next modseq and leaves
+   a tombstone at the source; a calendar item keeps its UID, link token
+   and Schedule-Tag. The caller deletes a resource at dst_href first
+   (STORE_ERROR_EXISTS otherwise, and for a card whose UID dst already
+   has). 1 moved, 0 no such resource, -1. */
+int store_dav_resource_move(struct store *store,
+			    const struct store_dav_collection *src, const char *href,
+			    const struct store_dav_collection *dst,
+			    const char *dst_href, unsigned int keep);
+
 /* --- cards --- */
 
 struct store_card {

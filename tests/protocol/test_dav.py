@@ -361,6 +361,39 @@ class DavProtocolTest(SharedServerTest):
         self.assertEqual(r.status, 200)
         self.assertIn(b"FREEBUSY;FBTYPE=BUSY:20301201T090000Z/20301201T100000Z", r.body)
 
+    def test_move_and_copy(self):
+        c = self.client()
+        other = "/dav/calendars/%s/move-test/" % ALICE
+        self.assertEqual(c.request("MKCALENDAR", other).status, 201)
+        uid = "move-%d@example.test" % time.time_ns()
+        self.assertEqual(c.put(CAL + "m.ics", event(uid, "Moving")).status, 201)
+        r = c.request("MOVE", CAL + "m.ics",
+                      headers={"Destination": "https://127.0.0.1%s" % (other + "moved.ics")})
+        self.assertEqual(r.status, 201, r.body)
+        self.assertEqual(c.request("GET", CAL + "m.ics").status, 404)
+        r = c.request("GET", other + "moved.ics")
+        self.assertEqual(r.status, 200)
+        self.assertIn(uid, r.body.decode())
+        # still one item, with its link
+        self.assertEqual(self.srv.cli("calendar", "list", ALICE, check=True)
+                         .stdout.decode().count(uid), 1)
+        # an event cannot be copied (its UID would be there twice)
+        r = c.request("COPY", other + "moved.ics", headers={"Destination": CAL + "copy.ics"})
+        self.assertEqual(r.status, 403)
+        # Overwrite: F on an existing target
+        c.put(CAL + "x.ics", event("x-%d" % time.time_ns()))
+        r = c.request("MOVE", other + "moved.ics", headers={"Destination": CAL + "x.ics",
+                                                           "Overwrite": "F"})
+        self.assertEqual(r.status, 412)
+        # cards copy
+        text = card("copy-%d" % time.time_ns(), "Eve", "eve@example.test")
+        c.put(BOOK + "eve.vcf", text, ctype="text/vcard")
+        self.assertEqual(c.request("MOVE", BOOK + "eve.vcf",
+                                   headers={"Destination": BOOK + "eve2.vcf"}).status, 201)
+        self.assertEqual(c.request("GET", BOOK + "eve2.vcf").body.decode(), text)
+        self.assertEqual(c.request("MOVE", BOOK + "eve2.vcf",
+                                   headers={"Destination": CAL + "eve.ics"}).status, 403)
+
     def test_free_busy_post_to_outbox(self):
         c = self.client()
         bob = self.client(BOB, BOB_PW)
