@@ -781,6 +781,17 @@ static char *conf_make_base(const struct conf *conf, bool https)
 	return base;
 }
 
+static void conf_print_cidrs(FILE *out, const struct conf *conf)
+{
+	for (unsigned int i = 0; i < conf->plaintext_auth_from_count; i++) {
+		const struct net_cidr *c = &conf->plaintext_auth_from[i];
+		char ip[64];
+
+		inet_ntop(c->family, c->addr, ip, sizeof(ip));
+		fprintf(out, "%s%s/%u", i > 0 ? ", " : "", ip, c->bits);
+	}
+}
+
 static void conf_validate_links(struct conf_parser *parser)
 {
 	struct conf *conf = parser->conf;
@@ -796,6 +807,14 @@ static void conf_validate_links(struct conf_parser *parser)
 
 	if (have_https)
 		conf->https_base = conf_make_base(conf, true);
+	/* A web access where every login would be refused ("use https")
+	   opens no meeting link: refuse it now, not at the first click. */
+	if (have_http && !have_https && conf->plaintext_auth_from_count == 0)
+		conf_error(parser, conf_line_of(parser, "web", "listen"), "listen",
+			   "the web access answers only plain HTTP and [server] "
+			   "plaintext_auth_from is empty: nobody could log in (set "
+			   "tls_listen, or plaintext_auth_from for the networks that may "
+			   "send passwords without TLS)");
 	if (conf->web_redirect_http.count > 0 && !have_https &&
 	    conf->public_url == NULL)
 		conf_error(parser, conf_line_of(parser, "web", "redirect_http"),
@@ -1042,13 +1061,7 @@ void conf_print(const struct conf *conf, FILE *out)
 		conf->hostname, conf->data_dir, conf_str(conf->tls_cert),
 		conf_str(conf->tls_key));
 	fprintf(out, "plaintext_auth_from = ");
-	for (unsigned int i = 0; i < conf->plaintext_auth_from_count; i++) {
-		const struct net_cidr *c = &conf->plaintext_auth_from[i];
-		char ip[64];
-
-		inet_ntop(c->family, c->addr, ip, sizeof(ip));
-		fprintf(out, "%s%s/%u", i > 0 ? ", " : "", ip, c->bits);
-	}
+	conf_print_cidrs(out, conf);
 	fprintf(out, "\nlog_level = %s\nuser = %s\n", conf->log_level,
 		conf_str(conf->run_user));
 	fprintf(out, "\n[limits]\nmax_message_size = %llu\nmax_line_length = %zu\n"
@@ -1090,6 +1103,27 @@ void conf_print(const struct conf *conf, FILE *out)
 	else
 		fprintf(out, "meeting-request links: none (no web listener; "
 			"meeting requests carry only their iCalendar part)\n");
+	/* where people can log in: a link that opens a login nobody can pass
+	   is the failure this product exists to prevent */
+	if (conf->https_base != NULL && conf->web_listen.count > 0) {
+		fprintf(out, "web logins: over https (%s); on the plain-HTTP listener ",
+			conf->https_base);
+		if (conf->plaintext_auth_from_count > 0) {
+			fprintf(out, "from ");
+			conf_print_cidrs(out, conf);
+			fprintf(out, ", others are sent to https\n");
+		} else {
+			fprintf(out, "every request is sent to https\n");
+		}
+	} else if (conf->https_base != NULL) {
+		fprintf(out, "web logins: over https (%s)\n", conf->https_base);
+	} else if (conf->web_listen.count > 0) {
+		fprintf(out, "web logins: over plain HTTP from ");
+		conf_print_cidrs(out, conf);
+		fprintf(out, " only\n");
+	} else {
+		fprintf(out, "web logins: none (no web listener)\n");
+	}
 	/* where calendar and contacts apps are pointed (Basic auth needs
 	   TLS, so the https address whenever there is one) */
 	if (conf->https_base != NULL)

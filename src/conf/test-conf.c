@@ -88,11 +88,16 @@ static void test_link_port_and_protocols(void **state)
 	assert_string_equal(conf->link_base, "https://mail.example.test:8443");
 	conf_free(&conf);
 
-	/* auto follows the listeners: plain only gives http: */
-	conf = load(with_tls("[web]\ntls_listen =\nlisten = 127.0.0.1:8080\n"), true);
+	/* auto follows the listeners: plain only gives http: (with networks
+	   that may log in over it) */
+	conf = load(with_tls("[web]\ntls_listen =\nlisten = 127.0.0.1:8080\n"
+			     "[server]\nplaintext_auth_from = 10.0.0.0/8\n"), true);
 	assert_non_null(conf);
 	assert_string_equal(conf->link_base, "http://mail.example.test:8080");
 	conf_free(&conf);
+	/* and without them nobody could log in: refused */
+	assert_null(load(with_tls("[web]\ntls_listen =\nlisten = 127.0.0.1:8080\n"), true));
+	assert_error("8: listen: ", "nobody could log in");
 
 	/* both listeners, auto: https wins */
 	conf = load(with_tls("[web]\ntls_listen = 127.0.0.1:8443\nlisten = 127.0.0.1:8080\n"), true);

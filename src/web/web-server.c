@@ -104,8 +104,9 @@ static const struct web_tz *web_find_server_tz(void)
 	return NULL;
 }
 
-/* redirect_http: every request gets 301 to the same path on https */
-static void web_redirect(struct web_request *req)
+/* redirect_http: every request gets 301 to the same path on https (and
+   status as given when the plain listener sends a peer on) */
+static void web_redirect(struct web_request *req, int status)
 {
 	const struct conf *conf = web.srv->conf;
 	struct web_target target;
@@ -117,7 +118,7 @@ static void web_redirect(struct web_request *req)
 				    target.query != NULL ? target.query : "");
 	else
 		location = p_printf(req->pool, "%s/", conf->https_base);
-	req->status = 301;
+	req->status = status;
 	req->content_type = "text/html; charset=utf-8";
 	web_response_header(req, "Location", location);
 	web_security_headers(req, NULL);
@@ -289,7 +290,7 @@ static void web_handle(void *context, struct web_request *req)
 	const char *tz_name;
 
 	if (kind == WEB_KIND_REDIRECT) {
-		web_redirect(req);
+		web_redirect(req, 301);
 		return;
 	}
 	{
@@ -299,6 +300,17 @@ static void web_handle(void *context, struct web_request *req)
 			web.prefixes[p].handler(web.prefixes[p].context, req);
 			return;
 		}
+	}
+	/* The plain listener beside an https one, for a peer that may not
+	   send a password here: nothing it could do here needs no login, so
+	   it goes to the same page on https, where the login is accepted and
+	   comes back to it (an http: meeting link keeps opening). Temporary:
+	   another network may log in here. */
+	if (kind == WEB_KIND_HTTP && web.srv->conf->https_base != NULL &&
+	    !server_plaintext_auth_allowed_ip(web.srv, req->peer_ip)) {
+		web_redirect(req, req->method == WEB_METHOD_GET ||
+			     req->method == WEB_METHOD_HEAD ? 302 : 307);
+		return;
 	}
 	ctx = p_new(req->pool, struct web_ctx, 1);
 	ctx->srv = web.srv;

@@ -59,10 +59,23 @@ class ConfigTest(unittest.TestCase):
                          r"https://mail\.example\.test:\d+/dav/ \(CalDAV and CardDAV")
 
     def test_link_base_follows_plain_listener(self):
-        self.write(self.web(plain=True))
+        self.write(self.web(plain=True) + "[server]\nplaintext_auth_from = 10.0.0.0/8\n")
         proc = self.check("config", "check")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertRegex(proc.stdout, r"meeting-request links: http://mail\.example\.test:\d+/item/")
+        self.assertIn("web logins: over plain HTTP from 10.0.0.0/8 only", proc.stdout)
+
+    def test_plain_only_web_where_nobody_could_log_in(self):
+        """A plain-HTTP web access that refuses every password opens no
+        meeting link: refused at start, not at the first click."""
+        self.assert_config_error(self.web(plain=True), 16, "listen", "nobody could log in")
+
+    def test_where_logins_are_accepted(self):
+        self.write(self.web(tls=True, plain=True))
+        proc = self.check("config", "check")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertRegex(proc.stdout, r"web logins: over https \(https://mail\.example\.test:\d+\);"
+                         r" on the plain-HTTP listener every request is sent to https")
 
     def test_url_protocol_without_colon(self):
         self.write(self.web(tls=True, plain=True, extra="url_protocol = http\n"))
@@ -79,7 +92,8 @@ class ConfigTest(unittest.TestCase):
                                  17, "url_protocol", "meeting-request links would not open")
 
     def test_https_links_without_tls_listener(self):
-        self.assert_config_error(self.web(plain=True, extra="url_protocol = https:\n"),
+        self.assert_config_error(self.web(plain=True, extra="url_protocol = https:\n"
+                                          "[server]\nplaintext_auth_from = 10.0.0.0/8\n"),
                                  17, "url_protocol", "meeting-request links would not open")
 
     def test_public_url_lets_a_proxy_answer(self):

@@ -508,26 +508,55 @@ class WebCurlTest(unittest.TestCase):
         c.close()
         srv.stop()
 
-    def test_plain_http_login_refused_by_default(self):
-        """No password in cleartext: over plain HTTP only from
-        [server] plaintext_auth_from, as for IMAP and POP3."""
-        srv = InfostoreServer(listeners=("http", "https"))
+    def test_http_link_login_moves_to_https(self):
+        """An http: meeting link while the web access also has https: the
+        plain listener takes no password from this network, so the link
+        goes to the same page on https, whose login comes back to the item
+        (the link opens). A password sent over plain HTTP is never read."""
+        srv = InfostoreServer(listeners=("http", "https"),
+                              conf={"web": {"url_protocol": "http:"}})
         self.addCleanup(srv.cleanup)
         srv.start()
+        uid = "http-link-%d@example.test" % time.time_ns()
+        ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nMETHOD:REQUEST\r\n"
+               "BEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20261124T090000Z\r\n"
+               "DTSTART:20301203T090000Z\r\nDTEND:20301203T100000Z\r\nSUMMARY:Plain link\r\n"
+               "ORGANIZER:mailto:bob@example.test\r\n"
+               "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:alice@example.test\r\n"
+               "END:VEVENT\r\nEND:VCALENDAR\r\n") % uid
+        msg = ("From: bob@example.test\r\nTo: alice@example.test\r\nSubject: Plain link\r\n"
+               "Message-ID: <%s>\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n%s"
+               % (uid, ics))
+        srv.deliver(ALICE, msg.encode(), sender="bob@example.test")
+        stored = srv.cli("fetch", ALICE, "INBOX", "1", check=True).stdout.decode()
+        m = re.search(r"http://[^/\s]+/item/([A-Za-z0-9_-]+)", stored)
+        self.assertIsNotNone(m, stored)
+        token = m.group(1)
         c = WebClient(srv.ports["http"], https=False)
         self.addCleanup(c.close)
-        self.assertEqual(c.get("/login").status, 200)
-        r = c.login(ALICE, ALICE_PW)
-        self.assertEqual(r.status, 403)
-        self.assertIn("HTTPS", r.text)
+        r = c.get("/item/" + token)
+        self.assertEqual(r.status, 302)
+        self.assertEqual(r.header("Location"),
+                         "https://mail.example.test:%d/item/%s" % (srv.ports["https"], token))
+        # a login posted over plain HTTP is sent on (307 keeps it a POST to
+        # https) and never checked here
+        r = c.request("POST", "/login", body="username=alice%40example.test&password=x",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 307)
         self.assertIsNone(r.header("Set-Cookie"))
-        # the same login over HTTPS works
+        # over https the login form shows and comes back to the item
         s = WebClient(srv.ports["https"])
         self.addCleanup(s.close)
-        self.assertEqual(s.login(ALICE, ALICE_PW).status, 303)
+        page = s.get("/item/" + token)
+        self.assertEqual(page.status, 200)
+        self.assertIn("Log in to open the meeting request", page.text)
+        r = s.login(ALICE, ALICE_PW, next_path="/item/" + token)
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.header("Location"), "/item/" + token)
+        self.assertIn("Plain link", s.get("/item/" + token).text)
         srv.stop()
-        self.assertIn("login refused: plaintext password", srv.read_log())
-        self.assertNotIn(ALICE_PW, srv.read_log())
+        self.assertNotIn("login failed", srv.read_log())
 
     def test_plain_http_setup(self):
         srv = InfostoreServer(listeners=("http", "https"),
@@ -616,7 +645,10 @@ class WebBadInputTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = InfostoreServer(listeners=("https", "http"))
+        # the plain listener serves pages to loopback (elsewhere it sends
+        # every request to https before reading it)
+        cls.srv = InfostoreServer(listeners=("https", "http"),
+                                  conf={"server": {"plaintext_auth_from": "127.0.0.1/32"}})
         cls.srv.start()
 
     @classmethod
