@@ -60,6 +60,7 @@ struct cal_msg {
 	const char *source;           /* for the item: "imip:<msgid>" */
 	const char *from;             /* From addr-specs, ", "-separated, or NULL */
 	const char *envelope_sender;  /* or NULL */
+	bool from_this_server;        /* deliver_request.from_this_server */
 	struct imip_calendar *cal;
 	const char *ics;
 	size_t ics_size;
@@ -205,6 +206,25 @@ static int cal_compare_version(const struct imip_event *incoming,
 	return 0;
 }
 
+/*
+ * Is the message about a meeting we know from its organizer? The stored
+ * item says who that is (its ORGANIZER, and the SENT-BY stored with it);
+ * what a new message declares about itself proves nothing. (A first
+ * invitation has nothing to be checked against: a stranger's invitation
+ * is mail like any other, and invitation services send from addresses
+ * of their own.)
+ */
+static bool cal_from_organizer(const struct cal_msg *m,
+			       const struct store_cal_item *old,
+			       const struct imip_calendar *stored)
+{
+	const struct imip_event *ev = stored == NULL ? NULL :
+		stored->master != NULL ? stored->master : &stored->events[0];
+
+	return cal_from_matches(m, old->organizer) ||
+		(ev != NULL && cal_from_matches(m, ev->organizer_sent_by));
+}
+
 static bool cal_is_attendee(const struct imip_calendar *cal, const char *address)
 {
 	for (unsigned int i = 0; i < cal->event_count; i++) {
@@ -305,16 +325,26 @@ static void cal_decide_request(struct cal_msg *m, struct pool *pool,
 		}
 	}
 	if (organizer) {
-		/* The organizer's own copy (sent from their mail client to
-		   themselves as well): it becomes their item, so that the
-		   attendees' replies have somewhere to go. Only when they sent
-		   it: nobody else may make meetings in their name. */
-		if (!cal_from_matches(m, first->organizer)) {
-			v->what = "ignored: names the recipient as organizer but is not from them";
+		/* A copy for the organizer themself. Their meetings are saved
+		   where they make them (web access, CalDAV), so mail naming
+		   them organizer only counts when this server made it: a From
+		   from outside proves nothing, and an outsider must not be
+		   able to plant or change a local organizer's meeting. */
+		if (!m->from_this_server) {
+			v->what = "ignored: an organizer's copy this server did not make";
+			v->detail = p_printf(pool, "from=%s", log_value(m->from));
+			v->warning = true;
 			return;
 		}
 	} else if (!cal_is_attendee(m->cal, m->user.address)) {
 		v->what = "not an attendee";
+		return;
+	} else if (old != NULL && !cal_from_organizer(m, old, stored)) {
+		/* RFC 5546 3.2.2: only the organizer updates a meeting */
+		v->what = "ignored: not sent by the organizer";
+		v->detail = p_printf(pool, "from=%s organizer=%s", log_value(m->from),
+				     log_value(old->organizer));
+		v->warning = true;
 		return;
 	}
 	if (old == NULL) {
@@ -380,9 +410,19 @@ static void cal_decide_cancel(struct cal_msg *m, struct pool *pool,
 		v->what = "ignored: cancel for an unknown meeting";
 		return;
 	}
-	/* the organizer's own copy of their CANCEL cancels their item too */
-	if (cal_is_organizer(old, m->user.address) && !cal_from_matches(m, old->organizer)) {
-		v->what = "ignored: names the recipient as organizer but is not from them";
+	/* the organizer's own copy of their CANCEL: only one we made */
+	if (cal_is_organizer(old, m->user.address) && !m->from_this_server) {
+		v->what = "ignored: an organizer's copy this server did not make";
+		v->detail = p_printf(pool, "from=%s", log_value(m->from));
+		v->warning = true;
+		return;
+	}
+	/* RFC 5546 3.2.5: only the organizer cancels */
+	if (!cal_is_organizer(old, m->user.address) && !cal_from_organizer(m, old, stored)) {
+		v->what = "ignored: not sent by the organizer";
+		v->detail = p_printf(pool, "from=%s organizer=%s", log_value(m->from),
+				     log_value(old->organizer));
+		v->warning = true;
 		return;
 	}
 	if (old->organizer != NULL && (first->organizer == NULL ||
@@ -446,10 +486,15 @@ static void cal_decide_reply(struct cal_msg *m, struct pool *pool,
 			const struct imip_attendee *a = &ev->attendees[j];
 			const char *next;
 
-			/* a reply counts only from the attendee (or whom they
-			   let send for them, SENT-BY): anyone can write a
-			   REPLY naming someone else */
-			if (!cal_from_matches(m, a->address) && !cal_from_matches(m, a->sent_by)) {
+			const struct imip_attendee *known = prev != NULL ?
+				imip_event_find_attendee(prev, a->address) : NULL;
+
+			/* a reply counts only from the attendee, or from the
+			   SENT-BY the organizer's item already has for them:
+			   anyone can write a REPLY naming someone else, and
+			   a SENT-BY it declares about itself proves nothing */
+			if (!cal_from_matches(m, a->address) &&
+			    !(known != NULL && cal_from_matches(m, known->sent_by))) {
 				v->what = "ignored: reply not sent by the attendee";
 				v->detail = p_printf(pool, "attendee=%s", log_value(a->address));
 				continue;
@@ -606,8 +651,9 @@ static const char *cal_pending_token(struct pool *pool, int64_t user_id, const c
  * calendar. Keep it there too, as Exchange does when the organizer sends:
  * then the attendees' replies have an item to update, and the organizer
  * sees the meeting in the web access. Only when the message comes from
- * the organizer (From or envelope sender), so nobody else can put meetings
- * in their calendar; nothing for the recipient depends on this.
+ * the organizer (From or envelope sender) and made by this server, so
+ * nobody else can put meetings in their calendar; nothing for the
+ * recipient depends on this.
  */
 static int cal_organizer_copy(struct cal_msg *m, struct store *store)
 {
@@ -620,6 +666,18 @@ static int cal_organizer_copy(struct cal_msg *m, struct store *store)
 	    first->organizer == NULL || str_iequal(first->organizer, m->user.address) ||
 	    !cal_from_matches(m, first->organizer))
 		return 0;
+	/* A From (or envelope sender) naming a local user proves nothing in
+	   mail from outside: only what this server sent for its own user may
+	   touch that user's calendar. Their meetings are made in the web
+	   access or by CalDAV, which keep the organizer's item themselves. */
+	if (!m->from_this_server) {
+		if (store_user_lookup(store, first->organizer, m->pool, &copy.user) > 0)
+			log_info("cal", "imip ignored for the organizer: an organizer's copy this"
+				 " server did not make method=%s user=%s uid=%s msgid=%s",
+				 imip_method_name(m->cal->method), log_value(first->organizer),
+				 log_value(m->cal->uid), log_value(m->msgid));
+		return 0;
+	}
 	copy = *m;
 	copy.token = NULL;
 	ret = store_user_lookup(store, first->organizer, m->pool, &copy.user);
@@ -732,6 +790,7 @@ void cal_deliver_hook(void *hook_context, struct pool *pool, struct store *store
 	m->source = m->msgid != NULL ? p_printf(pool, "imip:<%s>", m->msgid) : "imip";
 	m->envelope_sender = request->sender != NULL && *request->sender != '\0' ?
 		request->sender : NULL;
+	m->from_this_server = request->from_this_server;
 
 	if (cal_decide(m, store, pool, &v) == 0 && v.render) {
 		enum conf_calendar_format format = cal_user_format(conf, user);

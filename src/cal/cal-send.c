@@ -43,6 +43,7 @@ int cal_send(struct store *store, const struct conf *conf, const char *sender,
 
 		memset(&req, 0, sizeof(req));
 		req.sender = sender;
+		req.from_this_server = true;
 		req.data = data;
 		req.size = size;
 		req.rcpt_count = nlocal;

@@ -37,6 +37,10 @@ struct deliver_request {
 	size_t size;
 	unsigned int rcpt_count;
 	const char *const *recipients;
+	/* made by this server (cal_send(): an invitation, answer or
+	   cancellation of a local user), never true for LMTP or `deliver`:
+	   the calendar trusts an organizer's own copy only from here */
+	bool from_this_server;
 	/* set by deliver_batch(), one per recipient */
 	enum deliver_status *status;
 	uint32_t *uids;

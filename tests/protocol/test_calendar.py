@@ -10,7 +10,8 @@ import time
 import unittest
 
 from test_imip_util import (DATA, SharedServerTest, calendar_list, ics, imip_message,
-                            last_uid, parse, parts, sample, sample_uid, stored)
+                            last_uid, organizer_item_by_dav, parse, parts, sample,
+                            sample_uid, stored)
 
 ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.test"
 USERS = {ALICE: "alice-secret", BOB: "bob-secret", CAROL: "carol-secret"}
@@ -25,6 +26,9 @@ class CalendarTest(SharedServerTest):
 
     def deliver(self, user, data, sender=None):
         return self.srv.deliver(user, data, sender=sender).stderr.decode()
+
+    def organizer_item_by_dav(self, user, password, request):
+        organizer_item_by_dav(self.srv, user, password, request)
 
     def stored_ical(self, user, uid):
         db = sqlite3.connect(os.path.join(self.srv.data_dir, "index.db"), timeout=30)
@@ -82,8 +86,57 @@ class CalendarTest(SharedServerTest):
         log = self.deliver(ALICE, imip_message(ics(uid, sequence=5, summary="Free beer",
                                                    organizer="mallory@evil.test"),
                                                sender="mallory@evil.test"))
-        self.assertIn("imip ignored: not from the meeting's organizer", log)
+        self.assertIn("imip ignored: not sent by the organizer", log)
         self.assertEqual(calendar_list(self.srv, ALICE)[uid]["summary"], "Planning")
+        # the classic spoof: the organizer's name in the calendar, someone
+        # else sending (issue 14: REQUEST and CANCEL are checked against the
+        # stored item, not against what the message says of itself)
+        log = self.deliver(ALICE, imip_message(ics(uid, sequence=6, summary="Moved to a bar"),
+                                               sender="mallory@evil.test"),
+                           sender="mallory@evil.test")
+        self.assertIn("imip ignored: not sent by the organizer", log)
+        log = self.deliver(ALICE, imip_message(ics(uid, method="CANCEL", sequence=7,
+                                                   status="CANCELLED"), method="CANCEL",
+                                               sender="mallory@evil.test"),
+                           sender="mallory@evil.test")
+        self.assertIn("imip ignored: not sent by the organizer", log)
+        item = calendar_list(self.srv, ALICE)[uid]
+        self.assertEqual(item["summary"], "Planning")
+        self.assertNotEqual(item["status"], "CANCELLED")
+        # the organizer's own update still counts
+        log = self.deliver(ALICE, imip_message(ics(uid, sequence=8, summary="Planning 2")))
+        self.assertIn("imip updated", log)
+
+    def test_spoofed_local_organizer(self):
+        """Mail from outside naming a local user as organizer cannot plant
+        or cancel a meeting in that user's calendar."""
+        uid = unique("plant")
+        request = ics(uid, organizer=BOB, attendees=((ALICE, "NEEDS-ACTION"),))
+        log = self.deliver(BOB, imip_message(request, sender=BOB, to=BOB), sender=BOB)
+        self.assertIn("imip ignored: an organizer's copy this server did not make", log)
+        self.assertNotIn(uid, calendar_list(self.srv, BOB))
+        self.organizer_item_by_dav(BOB, USERS[BOB], request)
+        cancel = ics(uid, method="CANCEL", organizer=BOB, sequence=1, status="CANCELLED")
+        log = self.deliver(BOB, imip_message(cancel, method="CANCEL", sender=BOB, to=BOB),
+                           sender=BOB)
+        self.assertIn("imip ignored: an organizer's copy this server did not make", log)
+        self.assertNotEqual(calendar_list(self.srv, BOB)[uid]["status"], "CANCELLED")
+
+    def test_reply_sent_by_is_not_proof(self):
+        """A REPLY's own SENT-BY proves nothing: only one the organizer's
+        item already has for that attendee."""
+        uid = unique("sentby")
+        request = ics(uid, organizer=BOB, attendees=((ALICE, "NEEDS-ACTION"),))
+        self.organizer_item_by_dav(BOB, USERS[BOB], request)
+        forged = ics(uid, method="REPLY", organizer=BOB, attendees=(), extra=(
+            'ATTENDEE;PARTSTAT=DECLINED;SENT-BY="mailto:mallory@evil.test":'
+            'mailto:alice@example.test',))
+        log = self.deliver(BOB, imip_message(forged, method="REPLY", to=BOB,
+                                             sender="mallory@evil.test"),
+                           sender="mallory@evil.test")
+        self.assertIn("imip ignored: reply not sent by the attendee", log)
+        self.assertEqual(calendar_list(self.srv, BOB)[uid]["attendees"],
+                         "alice@example.test=NEEDS-ACTION")
 
     def test_cancel_series(self):
         uid = unique("cancel")
@@ -148,9 +201,14 @@ class CalendarTest(SharedServerTest):
         uid = unique("reply")
         request = ics(uid, organizer=BOB, organizer_cn="Bob Example",
                       attendees=((ALICE, "NEEDS-ACTION"), (CAROL, "NEEDS-ACTION")))
-        # bob sends from his mail client: alice's delivery keeps his copy
+        # bob's meeting is in his calendar; alice gets the request by mail,
+        # which names bob as organizer but cannot be shown to come from him:
+        # it is not taken as his copy
+        self.organizer_item_by_dav(BOB, USERS[BOB], request)
         log = self.deliver(ALICE, imip_message(request, sender=BOB), sender=BOB)
-        self.assertIn("imip added (organizer's copy) method=REQUEST user=bob@example.test", log)
+        self.assertIn("imip added method=REQUEST user=alice@example.test", log)
+        self.assertIn("imip ignored for the organizer: an organizer's copy this server did"
+                      " not make method=REQUEST user=bob@example.test", log)
         bob = calendar_list(self.srv, BOB)[uid]
         self.assertEqual(bob["answer"], "organizer")
         self.assertEqual(bob["attendees"], "alice@example.test=NEEDS-ACTION,"
@@ -195,6 +253,7 @@ class CalendarTest(SharedServerTest):
                       attendees=((ALICE, "NEEDS-ACTION"),), tzid="Europe/Berlin",
                       start="20270112T100000", end="20270112T110000")
         request = request.replace("BEGIN:VEVENT", vtimezone + "BEGIN:VEVENT", 1)
+        self.organizer_item_by_dav(BOB, USERS[BOB], request)
         self.deliver(ALICE, imip_message(request, sender=BOB), sender=BOB)
         token = calendar_list(self.srv, ALICE)[uid]["link"].rsplit("/", 1)[1]
         c = WebClient(self.srv.ports["https"])

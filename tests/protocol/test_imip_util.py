@@ -123,3 +123,29 @@ def stored(srv, user, uid):
 def last_uid(srv, user):
     out = srv.cli("mailbox", "list", user, check=True).stdout.decode()
     return [int(l.split("\t")[4]) for l in out.splitlines() if l.startswith("INBOX\t")][0] - 1
+
+
+def organizer_item_by_dav(srv, user, password, request):
+    """The organizer's own item, made where organizers make meetings
+    (CalDAV here), with SCHEDULE-AGENT=CLIENT so that the server sends
+    nothing: the attendees get the request by mail in the test. (Mail
+    naming a local organizer is never taken as their copy.)"""
+    import base64
+    import http.client
+    import re as _re
+    from infostore_harness import client_tls_context
+    text = request.replace("METHOD:REQUEST\r\n", "").replace(
+        "ATTENDEE;", "ATTENDEE;SCHEDULE-AGENT=CLIENT;")
+    uid = _re.search(r"UID:(\S+)", text).group(1)
+    conn = http.client.HTTPSConnection("127.0.0.1", srv.ports["https"], timeout=30,
+                                       context=client_tls_context())
+    try:
+        auth = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+        conn.request("PUT", "/dav/calendars/%s/calendar/%s.ics" % (user, uid), text.encode(),
+                     {"Authorization": "Basic " + auth, "Content-Type": "text/calendar"})
+        r = conn.getresponse()
+        r.read()
+        if r.status != 201:
+            raise AssertionError("organizer's item: PUT answered %d" % r.status)
+    finally:
+        conn.close()
