@@ -22,8 +22,10 @@
 #define WEB_MAX_HEADERS_SIZE (16 * 1024)
 #define WEB_MAX_HEADER_FIELDS 100
 #define WEB_MAX_BODY_SIZE (256 * 1024)
-/* CalDAV clients PUT whole calendars and send large REPORTs */
-#define WEB_MAX_DAV_BODY_SIZE (10 * 1024 * 1024)
+/* DAV bodies: a resource is at most 1 MiB (DAV_MAX_RESOURCE_SIZE, the
+   max-resource-size clients see) and a multiget of 1,000 hrefs about
+   100 KiB; XML is parsed on the loop, so no more than that */
+#define WEB_MAX_DAV_BODY_SIZE (2 * 1024 * 1024)
 #define WEB_TIMEOUT_SECS 60
 /* a whole request head; a browser sends it in one packet */
 #define WEB_HEAD_TIMEOUT_SECS 30
