@@ -6,6 +6,9 @@ lines on stdin, answering one JSON line each on stdout.
   {"cmd": "start", "listeners": [...], "conf": {...}}   -> ports
       conf values may name ports as {https}, {http}, {redirect}, {imaps}
   {"cmd": "deliver", "rcpt": ..., "message": ..., "sender": ...}
+  {"cmd": "organizer_item", "user": ..., "password": ..., "ics": ...}
+      the organizer's own item, by CalDAV (SCHEDULE-AGENT=CLIENT: the
+      test delivers the request itself)
   {"cmd": "imap_link", "user": ..., "timeout": 30}  -> the /item/ link of
       the newest meeting request in INBOX, fetched over IMAPS
   {"cmd": "inbox_subjects", "user": ...}  -> subjects in INBOX (CLI fetch)
@@ -25,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "protocol"))
 
 from infostore_harness import InfostoreServer  # noqa: E402
+from test_imip_util import organizer_item_by_dav  # noqa: E402
 
 LINK_RE = re.compile(rb"(https?://[A-Za-z0-9.\-:\[\]]+/item/[A-Za-z0-9_\-]{16,})")
 
@@ -111,6 +115,9 @@ def handle(req):
         return {"ports": srv.ports, "dir": srv.dir}
     if cmd == "deliver":
         srv.deliver(req["rcpt"], req["message"], sender=req.get("sender"))
+        return {}
+    if cmd == "organizer_item":
+        organizer_item_by_dav(srv, req["user"], req["password"], req["ics"])
         return {}
     if cmd == "imap_link":
         return {"link": imap_link(req["user"], req.get("timeout", 30))}

@@ -98,6 +98,10 @@ async function meetingFlow(name, listeners, conf, expectScheme) {
     const uid = `kickoff-${Date.now()}@example.test`;
     const summary = 'Project kickoff';
     const msg = meetingRequest(uid, summary);
+    // bob's own item, where organizers make meetings (mail naming him as
+    // organizer is never taken as his copy)
+    await l.call({ cmd: 'organizer_item', user: BOB, password: 'bob-secret',
+      ics: msg.split('\r\n\r\n').slice(1).join('\r\n\r\n') });
     await l.call({ cmd: 'deliver', rcpt: ALICE, message: msg, sender: BOB });
     const { link } = await l.call({ cmd: 'imap_link', user: ALICE });
     await withBrowser(async (ctx) => {

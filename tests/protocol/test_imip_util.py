@@ -137,8 +137,11 @@ def organizer_item_by_dav(srv, user, password, request):
     text = request.replace("METHOD:REQUEST\r\n", "").replace(
         "ATTENDEE;", "ATTENDEE;SCHEDULE-AGENT=CLIENT;")
     uid = _re.search(r"UID:(\S+)", text).group(1)
-    conn = http.client.HTTPSConnection("127.0.0.1", srv.ports["https"], timeout=30,
-                                       context=client_tls_context())
+    if "https" in srv.listeners:
+        conn = http.client.HTTPSConnection("127.0.0.1", srv.ports["https"], timeout=30,
+                                           context=client_tls_context())
+    else:  # a plain web access, with loopback in plaintext_auth_from
+        conn = http.client.HTTPConnection("127.0.0.1", srv.ports["http"], timeout=30)
     try:
         auth = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
         conn.request("PUT", "/dav/calendars/%s/calendar/%s.ics" % (user, uid), text.encode(),
