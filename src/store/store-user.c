@@ -5,6 +5,7 @@
 #include "secret.h"
 #include "strutil.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -107,26 +108,44 @@ int store_user_set_password(struct store *store, const char *address,
 			    const char *password)
 {
 	static const char sql[] = "UPDATE users SET password = ? WHERE address = ?";
+	/* A new password ends every web login made with the old one (someone
+	   who learnt it must not stay in). The password cache of a running
+	   server needs nothing: its entries are bound to the stored hash. */
+	static const char sql_sessions[] =
+		"DELETE FROM web_sessions WHERE user_id ="
+		" (SELECT id FROM users WHERE address = ?)";
 	char hash[SECRET_HASH_MAX];
 	sqlite3_stmt *stmt;
-	int ret;
 
 	store_clear_error(store);
 	if (secret_password_hash(password, hash) < 0)
 		return store_fail(store, STORE_ERROR_TEMP, "password hashing failed");
+	if (store_begin(store) < 0)
+		goto failed_nobegin;
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
-		return -1;
+		goto failed;
 	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-	ret = store_step_done(store, stmt, "set password");
+	if (store_step_done(store, stmt, "set password") < 0)
+		goto failed;
+	if (sqlite3_changes(store->db) == 0) {
+		store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
+		goto failed;
+	}
+	stmt = store_stmt(store, sql_sessions);
+	if (stmt == NULL)
+		goto failed;
+	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
+	if (store_step_done(store, stmt, "end web sessions") < 0)
+		goto failed;
 	secret_wipe(hash, sizeof(hash));
-	if (ret < 0)
-		return -1;
-	if (sqlite3_changes(store->db) == 0)
-		return store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
-	store->own_commits++;
-	return 0;
+	return store_commit(store);
+failed:
+	store_rollback(store);
+failed_nobegin:
+	secret_wipe(hash, sizeof(hash));
+	return -1;
 }
 
 int store_user_delete(struct store *store, const char *address)
@@ -242,27 +261,45 @@ int store_user_list(struct store *store, struct pool *pool,
 	return 0;
 }
 
+/* A valid hash of a random password: unknown users cost the same time as
+   known ones, so timing does not tell which exist. Made by whichever
+   password worker needs it first (there are several), and never changed
+   after that. */
+static char store_user_dummy_hash[SECRET_HASH_MAX];
+static pthread_mutex_t store_user_dummy_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* 0, or -1 when it cannot be made (then the next call tries again) */
+static int store_user_dummy(void)
+{
+	char random_pw[33];
+	int ret = 0;
+
+	pthread_mutex_lock(&store_user_dummy_lock);
+	if (store_user_dummy_hash[0] == '\0') {
+		secret_token(random_pw, sizeof(random_pw), 16);
+		if (secret_password_hash(random_pw, store_user_dummy_hash) < 0) {
+			store_user_dummy_hash[0] = '\0';
+			ret = -1;
+		}
+		secret_wipe(random_pw, sizeof(random_pw));
+	}
+	pthread_mutex_unlock(&store_user_dummy_lock);
+	return ret;
+}
+
 int store_user_verify(struct store *store, const char *address,
 		      const char *password, struct pool *pool,
 		      struct store_user *user_r)
 {
-	/* A valid hash of a random password: unknown users cost the same
-	   time as known ones, so timing does not tell which exist. */
-	static char dummy_hash[SECRET_HASH_MAX];
 	int ret;
 
 	ret = store_user_lookup(store, address, pool, user_r);
 	if (ret < 0)
 		return -1;
 	if (ret == 0) {
-		if (dummy_hash[0] == '\0') {
-			char random_pw[33];
-
-			secret_token(random_pw, sizeof(random_pw), 16);
-			if (secret_password_hash(random_pw, dummy_hash) < 0)
-				return store_fail(store, STORE_ERROR_TEMP, "hashing failed");
-		}
-		secret_password_verify(dummy_hash, password);
+		if (store_user_dummy() < 0)
+			return store_fail(store, STORE_ERROR_TEMP, "hashing failed");
+		secret_password_verify(store_user_dummy_hash, password);
 		return 0;
 	}
 	ret = secret_password_verify(user_r->password_hash, password);

@@ -511,6 +511,36 @@ static void test_sessions_per_user(void **state)
 	pool_destroy(&pool);
 }
 
+/* A new password ends the user's web sessions (in the same transaction),
+   and nobody else's. */
+static void test_password_change_ends_sessions(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "Pw@example.test");
+	int64_t other = add_user(store, "pw-other@example.test");
+	struct store_web_session sess;
+
+	assert_int_equal(store_web_session_create(store, user, time(NULL) + 60,
+						  "pw-session-id-0001", "c"), 0);
+	assert_int_equal(store_web_session_create(store, user, time(NULL) + 60,
+						  "pw-session-id-0002", "c"), 0);
+	assert_int_equal(store_web_session_create(store, other, time(NULL) + 60,
+						  "pw-session-id-0003", "c"), 0);
+	/* the address in another case is the same user */
+	assert_int_equal(store_user_set_password(store, "pw@EXAMPLE.test", "new"), 0);
+	assert_int_equal(store_web_session_lookup(store, "pw-session-id-0001", pool, &sess), 0);
+	assert_int_equal(store_web_session_lookup(store, "pw-session-id-0002", pool, &sess), 0);
+	assert_int_equal(store_web_session_lookup(store, "pw-session-id-0003", pool, &sess), 1);
+	assert_int_equal(store_user_verify(store, "pw@example.test", "new", pool,
+					   &(struct store_user){ 0 }), 1);
+	/* an unknown user changes nothing and says so */
+	assert_int_equal(store_user_set_password(store, "nobody@example.test", "x"), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_NOT_FOUND);
+	assert_int_equal(store_web_session_lookup(store, "pw-session-id-0003", pool, &sess), 1);
+	pool_destroy(&pool);
+}
+
 static unsigned int file_mode(const char *name)
 {
 	char path[512];
@@ -784,6 +814,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mailboxes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
