@@ -19,14 +19,24 @@
 #include "tls.h"
 #include "web-server.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 /* After SIGTERM, connections get this long to finish before we stop. */
 #define SERVE_DRAIN_MSECS 10000
+/* Descriptors besides the connections: listeners, the store (index, WAL
+   and shared memory for each thread's handle: the loop, the password
+   workers, delivery, the IMAP writer), blobs being read or written, the
+   log, and TLS handshakes not yet counted as connections. */
+#define SERVE_FD_RESERVE 256
+/* Linux's default fs.nr_open: the most a soft limit may be when the hard
+   limit says "unlimited" */
+#define SERVE_NOFILE_UNLIMITED 1048576
 
 int cli_config_check(struct cli *cli)
 {
@@ -93,6 +103,49 @@ static void serve_sighup(void *context)
 		log_info("server", "TLS certificate reloaded");
 }
 
+/*
+ * Each connection is a descriptor, and the soft limit is often 1024 while
+ * the hard one is far higher (systemd: 524288): take all we may. Then say
+ * so if [limits] max_connections cannot be reached, rather than failing
+ * accept() with EMFILE at the 1000th client.
+ */
+static void serve_raise_nofile(const struct conf *conf)
+{
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warning("server", "cannot read the open-file limit: %s",
+			    strerror(errno));
+		return;
+	}
+	want = rl.rlim_max == RLIM_INFINITY ? SERVE_NOFILE_UNLIMITED : rl.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want) {
+		want = rl.rlim_cur;
+	} else {
+		struct rlimit raised = { .rlim_cur = want, .rlim_max = rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &raised) < 0) {
+			log_warning("server", "cannot raise the open-file limit from %llu "
+				    "to %llu: %s", (unsigned long long)rl.rlim_cur,
+				    (unsigned long long)want, strerror(errno));
+			want = rl.rlim_cur;
+		}
+	}
+	if (conf->max_connections == 0) {
+		log_info("server", "open-file limit %llu; max_connections is 0, so "
+			 "that limit is what caps connections", (unsigned long long)want);
+	} else if (want != RLIM_INFINITY &&
+		   (rlim_t)conf->max_connections + SERVE_FD_RESERVE > want) {
+		log_warning("server", "max_connections=%u does not fit into the "
+			    "open-file limit %llu (%u kept for listeners, the store "
+			    "and files): raise the hard limit (LimitNOFILE= in the "
+			    "systemd unit, ulimit -Hn) or lower max_connections",
+			    conf->max_connections, (unsigned long long)want,
+			    SERVE_FD_RESERVE);
+	}
+}
+
 int cli_serve(struct cli *cli)
 {
 	struct serve_ctx ctx;
@@ -114,6 +167,7 @@ int cli_serve(struct cli *cli)
 	if (ctx.conf == NULL)
 		return EX_CONFIG;
 	ctx.srv.conf = ctx.conf;
+	serve_raise_nofile(ctx.conf);
 	if (cli_privileges_prepare(ctx.conf) < 0) {
 		conf_free(&ctx.conf);
 		return EX_CONFIG;
