@@ -72,6 +72,12 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "auth_failure_delay", parse_msecs, OFF(auth_failure_delay_msecs), "2000" },
 	{ "limits", "max_connections", parse_uint, OFF(max_connections), "20000" },
 	{ "limits", "max_connections_per_ip", parse_uint, OFF(max_connections_per_ip), "1000" },
+	{ "limits", "auth_ip_failures", parse_uint, OFF(auth_ip_failures), "20" },
+	{ "limits", "auth_ip_interval", parse_secs, OFF(auth_ip_interval_secs), "6" },
+	{ "limits", "auth_user_ip_failures", parse_uint, OFF(auth_user_ip_failures), "10" },
+	{ "limits", "auth_user_ip_interval", parse_secs, OFF(auth_user_ip_interval_secs), "60" },
+	{ "limits", "auth_user_failures", parse_uint, OFF(auth_user_failures), "100" },
+	{ "limits", "auth_user_interval", parse_secs, OFF(auth_user_interval_secs), "60" },
 	{ "limits", "imap_idle_timeout", parse_secs, OFF(imap_idle_timeout_secs), "1860" },
 	{ "limits", "pop3_idle_timeout", parse_secs, OFF(pop3_idle_timeout_secs), "600" },
 	{ "limits", "lmtp_idle_timeout", parse_secs, OFF(lmtp_idle_timeout_secs), "300" },
@@ -872,6 +878,16 @@ static void conf_validate_links(struct conf_parser *parser)
 	conf->link_https = https;
 }
 
+/* A login throttle that is on needs an interval (the rate once its burst
+   is used); a day is plenty and keeps milliseconds in 32 bits. */
+static void conf_validate_auth_interval(struct conf_parser *parser, const char *key,
+					unsigned int failures, unsigned int secs)
+{
+	if (failures != 0 && (secs < 1 || secs > 86400))
+		conf_error(parser, conf_line_of(parser, "limits", key), key,
+			   "must be between 1s and 1d");
+}
+
 static void conf_validate(struct conf_parser *parser, bool check_files)
 {
 	struct conf *conf = parser->conf;
@@ -905,6 +921,13 @@ static void conf_validate(struct conf_parser *parser, bool check_files)
 	if (conf->max_message_size < 1024)
 		conf_error(parser, conf_line_of(parser, "limits", "max_message_size"),
 			   "max_message_size", "must be at least 1K");
+	conf_validate_auth_interval(parser, "auth_ip_interval", conf->auth_ip_failures,
+				    conf->auth_ip_interval_secs);
+	conf_validate_auth_interval(parser, "auth_user_ip_interval",
+				    conf->auth_user_ip_failures,
+				    conf->auth_user_ip_interval_secs);
+	conf_validate_auth_interval(parser, "auth_user_interval", conf->auth_user_failures,
+				    conf->auth_user_interval_secs);
 	if (log_level_parse(conf->log_level, &level) == 0)
 		log_set_level(level);
 	conf_validate_listeners(parser);
@@ -1073,6 +1096,12 @@ void conf_print(const struct conf *conf, FILE *out)
 		conf->max_connections, conf->max_connections_per_ip,
 		conf->imap_idle_timeout_secs, conf->pop3_idle_timeout_secs,
 		conf->lmtp_idle_timeout_secs);
+	fprintf(out, "auth_ip_failures = %u\nauth_ip_interval = %us\n"
+		"auth_user_ip_failures = %u\nauth_user_ip_interval = %us\n"
+		"auth_user_failures = %u\nauth_user_interval = %us\n",
+		conf->auth_ip_failures, conf->auth_ip_interval_secs,
+		conf->auth_user_ip_failures, conf->auth_user_ip_interval_secs,
+		conf->auth_user_failures, conf->auth_user_interval_secs);
 	fprintf(out, "\n[imap]\n");
 	conf_print_addresses(out, "listen", &conf->imap_listen);
 	conf_print_addresses(out, "tls_listen", &conf->imap_tls_listen);

@@ -58,6 +58,11 @@ struct conf {
 	unsigned int auth_failure_delay_msecs;
 	unsigned int max_connections;  /* all protocols together */
 	unsigned int max_connections_per_ip;
+	/* login throttle (auth-throttle.h): a burst of failures, then one
+	   more per interval; 0 failures: that limit is off */
+	unsigned int auth_ip_failures, auth_ip_interval_secs;
+	unsigned int auth_user_ip_failures, auth_user_ip_interval_secs;
+	unsigned int auth_user_failures, auth_user_interval_secs;
 	unsigned int imap_idle_timeout_secs;  /* 30 min min. per RFC 9051 5.4 */
 	unsigned int pop3_idle_timeout_secs;  /* 10 min min. per RFC 1939 3 */
 	unsigned int lmtp_idle_timeout_secs;

@@ -14,7 +14,14 @@ static void imap_login_done(void *context, const struct auth_result *result)
 	struct imap_client *client = cmd->client;
 
 	client->auth_request = NULL;
-	if (result->temp_failure) {
+	if (result->throttled) {
+		/* not AUTHENTICATIONFAILED: the password was not looked at,
+		   and a client must not take it for a wrong one */
+		imap_command_reply(cmd, "NO", "UNAVAILABLE",
+				   "Too many login attempts, try again in %u second%s.",
+				   result->retry_after_secs,
+				   result->retry_after_secs == 1 ? "" : "s");
+	} else if (result->temp_failure) {
 		imap_command_reply(cmd, "NO", "UNAVAILABLE",
 				   "Temporary authentication failure, try again later.");
 	} else if (!result->success) {
@@ -38,6 +45,8 @@ void imap_login_verify(struct imap_command *cmd, const char *address,
 	struct imap_client *client = cmd->client;
 
 	cmd->waiting = true;
-	client->auth_request = auth_verify(client->srv->auth, address, password,
-					   imap_login_done, cmd);
+	client->auth_request = auth_verify_from(client->srv->auth,
+						connection_peer_ip(client->conn),
+						address, password,
+						imap_login_done, cmd);
 }

@@ -256,7 +256,12 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 
 	client->auth_request = NULL;
 	connection_input_pause(client->conn, false);
-	if (result->temp_failure) {
+	if (result->throttled) {
+		/* RFC 3206 4: temporary, the password was not looked at */
+		pop3_client_err(client, "[SYS/TEMP] Too many login attempts, "
+				"try again in %u second%s.", result->retry_after_secs,
+				result->retry_after_secs == 1 ? "" : "s");
+	} else if (result->temp_failure) {
 		pop3_client_err(client, "[SYS/TEMP] Temporary authentication failure, "
 				"try again later.");
 	} else if (!result->success) {
@@ -315,8 +320,10 @@ void pop3_client_login(struct pop3_client *client, const char *address,
 		snprintf(client->user, sizeof(client->user), "%s", address);
 	/* Commands pipelined behind the password wait in the buffer. */
 	connection_input_pause(client->conn, true);
-	client->auth_request = auth_verify(client->srv->auth, address, password,
-					   pop3_client_auth_done, client);
+	client->auth_request = auth_verify_from(client->srv->auth,
+						connection_peer_ip(client->conn),
+						address, password,
+						pop3_client_auth_done, client);
 }
 
 /* The command has written its whole reply. */

@@ -4,7 +4,8 @@
 /*
  * Password verification off the event loop. Argon2id takes tens of
  * milliseconds and 64 MiB on purpose; that must not stall the other 9,999
- * connections, so it runs on a worker thread.
+ * connections, so it runs on worker threads (half the cores, at most 4,
+ * and at most an eighth of the memory; auth.c says why).
  *
  * Successful logins are remembered for a while as a keyed hash of the
  * password (BLAKE2b with a per-process random key, never the password):
@@ -13,6 +14,13 @@
  * cached entry, because the entry is bound to the stored hash.
  *
  * Failed attempts are answered only after [limits] auth_failure_delay.
+ *
+ * Before any of that, the throttle (auth-throttle.h) may refuse the
+ * attempt unchecked: too many failures from the client's address, for the
+ * account from that address, or for the account from addresses it has not
+ * logged in from ([limits] auth_*_failures and auth_*_interval). Checks
+ * waiting for a worker are queued per client address and taken in turn,
+ * with a cap per address, so one address cannot fill the queue.
  */
 
 #include <stdbool.h>
@@ -25,7 +33,11 @@ struct conf;
 
 struct auth_result {
 	bool success;
-	bool temp_failure;     /* store unavailable: try again later */
+	bool temp_failure;     /* try again later: the store is unavailable,
+				  or throttled is set */
+	bool throttled;        /* refused unchecked: too many failed logins, or
+				  too many checks waiting from this address */
+	unsigned int retry_after_secs; /* with throttled: at least 1 */
 	int64_t user_id;
 	const char *address;   /* canonical address from the store; valid
 				  during the callback only */
@@ -40,10 +52,19 @@ struct auth *auth_create(struct ioloop *ioloop, struct store *loop_store,
 void auth_destroy(struct auth **auth);
 
 /*
- * Verify address/password and call cb on the loop. The request can be
- * cancelled (connection closed) with auth_request_cancel(); cb is then not
- * called. Returns the request handle.
+ * Verify address/password for a client at peer_ip (its address as text,
+ * as connection_peer_ip() gives it) and call cb on the loop, never from
+ * inside this call. The request can be cancelled (connection closed) with
+ * auth_request_cancel(); cb is then not called. Returns the request
+ * handle. address and password are copied.
  */
+struct auth_request *auth_verify_from(struct auth *auth, const char *peer_ip,
+				      const char *address, const char *password,
+				      auth_callback *cb, void *context);
+/* The same for a client whose address is not known: the throttle cannot
+   tell it from anyone, so it does not apply (the failure delay does), and
+   all such clients share one address's share of the queue. Use
+   auth_verify_from() wherever the address is known. */
 struct auth_request *auth_verify(struct auth *auth, const char *address,
 				 const char *password, auth_callback *cb,
 				 void *context);

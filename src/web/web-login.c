@@ -80,6 +80,16 @@ static void web_login_done(void *context, const struct auth_result *result)
 		web_response_send(ctx->req);
 		return;
 	}
+	if (result->throttled) {
+		/* RFC 6585 4 */
+		web_response_header(ctx->req, "Retry-After",
+				    p_printf(ctx->pool, "%u", result->retry_after_secs));
+		web_send_message(ctx, 429, "Too many login attempts",
+				 p_printf(ctx->pool, "Too many login attempts. Please try "
+					  "again in %u second%s.", result->retry_after_secs,
+					  result->retry_after_secs == 1 ? "" : "s"));
+		return;
+	}
 	if (result->temp_failure) {
 		web_send_message(ctx, 503, "Try again later",
 				 "Logging in is not possible right now. Please try again in a minute.");
@@ -142,8 +152,8 @@ void web_login_post(struct web_ctx *ctx)
 		web_logins->prev = login;
 	web_logins = login;
 	web_request_suspend(ctx->req);
-	login->auth = auth_verify(ctx->srv->auth, username, password,
-				  web_login_done, login);
+	login->auth = auth_verify_from(ctx->srv->auth, ctx->req->peer_ip,
+				       username, password, web_login_done, login);
 	/* auth keeps its own copy */
 	secret_wipe((char *)password, strlen(password));
 }
