@@ -23,6 +23,7 @@ static const struct web_route {
 	{ WEB_ROUTE_AGENDA, WEB_ROUTE_GET, { "calendar" } },
 	{ WEB_ROUTE_WEEK, WEB_ROUTE_GET, { "calendar", "week" } },
 	{ WEB_ROUTE_NEW_MEETING, WEB_ROUTE_GET | WEB_ROUTE_POST, { "calendar", "new" } },
+	{ WEB_ROUTE_APPLE_PROFILE, WEB_ROUTE_GET, { "settings", "apple-profile" } },
 	{ WEB_ROUTE_STATIC_CSS, WEB_ROUTE_GET, { "static", "style.css" } },
 	{ WEB_ROUTE_STATIC_JS, WEB_ROUTE_GET, { "static", "app.js" } },
 	{ WEB_ROUTE_FAVICON, WEB_ROUTE_GET, { "favicon.svg" } },

@@ -15,6 +15,7 @@
  *   /mail/MBOX/UID/unread           mark unread again (POST)
  *   /calendar  /calendar/week       agenda and week view
  *   /calendar/new                   the new-meeting form (GET, POST)
+ *   /settings/apple-profile         the Apple configuration profile (download)
  *   /static/style.css /static/app.js /favicon.svg
  */
 
@@ -37,6 +38,7 @@ enum web_route_id {
 	WEB_ROUTE_AGENDA,
 	WEB_ROUTE_WEEK,
 	WEB_ROUTE_NEW_MEETING,
+	WEB_ROUTE_APPLE_PROFILE,
 	WEB_ROUTE_STATIC_CSS,
 	WEB_ROUTE_STATIC_JS,
 	WEB_ROUTE_FAVICON,

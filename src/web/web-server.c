@@ -3,6 +3,7 @@
  * request dispatch and the session check in front of every page.
  */
 #include "web-server.h"
+#include "web-autoconfig.h"
 #include "web-private.h"
 #include "web-html.h"
 #include "web-tz.h"
@@ -254,6 +255,9 @@ static void web_dispatch(struct web_ctx *ctx)
 		else
 			web_new_meeting_page(ctx);
 		break;
+	case WEB_ROUTE_APPLE_PROFILE:
+		web_autoconfig_apple_profile_page(ctx);
+		break;
 	default:
 		web_send_not_found(ctx);
 		break;
@@ -434,6 +438,8 @@ int web_server_init(struct server *srv, const char **error_r)
 					     true, web_expire_cb, NULL);
 	}
 	server_add_drain_hook(srv, web_drain, NULL);
+	/* Thunderbird's autoconfig and Outlook's Autodiscover: no login */
+	web_autoconfig_init();
 	return 0;
 }
 
