@@ -12,6 +12,7 @@ struct cli {
 
 int cli_serve(struct cli *cli);
 int cli_config_check(struct cli *cli);
+int cli_config_dns(struct cli *cli);
 int cli_user(struct cli *cli, const char *sub);
 int cli_deliver(struct cli *cli);
 int cli_mailbox_list(struct cli *cli);

@@ -21,6 +21,7 @@ static const char usage_text[] =
 	"\n"
 	"  serve                        run the server in the foreground\n"
 	"  config check                 print the effective configuration\n"
+	"  config dns                   the DNS records for clients' autoconfiguration\n"
 	"  user add ADDRESS             add a user (password: first line of stdin)\n"
 	"  user passwd ADDRESS          set a user's password (first line of stdin)\n"
 	"  user del ADDRESS             delete a user and everything they own\n"
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
 		ret = cli_serve(&cli);
 	else if (strcmp(cmd, "config") == 0 && strcmp(sub, "check") == 0)
 		ret = cli_config_check(&cli);
+	else if (strcmp(cmd, "config") == 0 && strcmp(sub, "dns") == 0)
+		ret = cli_config_dns(&cli);
 	else if (strcmp(cmd, "user") == 0)
 		ret = cli_user(&cli, sub);
 	else if (strcmp(cmd, "deliver") == 0)
