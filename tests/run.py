@@ -69,8 +69,12 @@ def main():
             failed_tests.append((test.id(), " (skipped without a declared reason: %s)"
                                  % reason))
     failed = len(failed_tests)
-    passed = result.testsRun - len(result.failures) - len(result.errors) \
-        - len(result.unexpectedSuccesses) - len(result.skipped)
+    # errors of setUpClass/setUpModule are not tests that ran: they fail
+    # (above) but take nothing from the tests that were run
+    ran_and_failed = sum(1 for t, _ in result.failures + result.errors
+                         if isinstance(t, unittest.TestCase))
+    passed = max(0, result.testsRun - ran_and_failed
+                 - len(result.unexpectedSuccesses) - len(result.skipped))
     for name, why in failed_tests:
         print(f"FAILED-TEST: {name}{why}")
     if result.testsRun == 0:

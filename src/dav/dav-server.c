@@ -535,6 +535,14 @@ static void dav_auth_done(void *context, const struct auth_result *result)
 		web_response_send(ctx->req);
 		return;
 	}
+	if (result->throttled) {
+		/* too many failed logins from here (or for this account from
+		   here): answered without looking at the password */
+		web_response_header(ctx->req, "Retry-After",
+				    p_printf(ctx->pool, "%u", result->retry_after_secs));
+		dav_send_status(ctx, 429);
+		return;
+	}
 	if (result->temp_failure) {
 		web_response_header(ctx->req, "Retry-After", "30");
 		dav_send_status(ctx, 503);
@@ -627,7 +635,8 @@ static void dav_handle(void *context, struct web_request *req)
 		dav.waits->prev = w;
 	dav.waits = w;
 	web_request_suspend(req);
-	w->auth = auth_verify(dav.srv->auth, user, password, dav_auth_done, w);
+	w->auth = auth_verify_from(dav.srv->auth, req->peer_ip, user, password,
+				   dav_auth_done, w);
 	secret_wipe(password, strlen(password));
 }
 
