@@ -14,8 +14,11 @@
 
 struct deliver_job {
 	struct deliver_job *next;
-	struct deliver_request *request;
+	struct deliver_request *request;   /* NULL for a call */
 	deliver_done_cb *cb;
+	/* deliver_queue_call() */
+	deliver_call_fn *call;
+	deliver_call_done_cb *call_done;
 	void *context;
 };
 
@@ -47,7 +50,10 @@ static void deliver_queue_notify(void *context)
 
 		list = job->next;
 		queue->in_flight--;
-		job->cb(job->context, job->request);
+		if (job->call != NULL)
+			job->call_done(job->context);
+		else
+			job->cb(job->context, job->request);
 		free(job);
 	}
 }
@@ -70,12 +76,16 @@ static void *deliver_queue_thread(void *arg)
 			pthread_mutex_unlock(&queue->lock);
 			break;
 		}
-		/* take everything that is waiting, up to the batch size */
+		/* take the requests that are waiting, up to the batch size
+		   and up to the next call, which runs alone */
 		batch = last = queue->pending_head;
-		requests[n++] = batch->request;
-		while (last->next != NULL && n < DELIVER_BATCH_MAX) {
-			last = last->next;
-			requests[n++] = last->request;
+		if (batch->call == NULL) {
+			requests[n++] = batch->request;
+			while (last->next != NULL && last->next->call == NULL &&
+			       n < DELIVER_BATCH_MAX) {
+				last = last->next;
+				requests[n++] = last->request;
+			}
 		}
 		queue->pending_head = last->next;
 		if (queue->pending_head == NULL)
@@ -87,7 +97,9 @@ static void *deliver_queue_thread(void *arg)
 			log_error("deliver", "cannot open the store: %s", error);
 			store = NULL;
 		}
-		if (store != NULL) {
+		if (batch->call != NULL) {
+			batch->call(batch->context, store);
+		} else if (store != NULL) {
 			deliver_batch(store, queue->conf, requests, n);
 		} else {
 			for (unsigned int i = 0; i < n; i++) {
@@ -149,6 +161,19 @@ void deliver_queue_destroy(struct deliver_queue **_queue)
 	free(queue);
 }
 
+static void deliver_queue_add(struct deliver_queue *queue, struct deliver_job *job)
+{
+	pthread_mutex_lock(&queue->lock);
+	if (queue->pending_tail != NULL)
+		queue->pending_tail->next = job;
+	else
+		queue->pending_head = job;
+	queue->pending_tail = job;
+	queue->in_flight++;
+	pthread_cond_signal(&queue->cond);
+	pthread_mutex_unlock(&queue->lock);
+}
+
 void deliver_queue_submit(struct deliver_queue *queue,
 			  struct deliver_request *request,
 			  deliver_done_cb *cb, void *context)
@@ -160,13 +185,18 @@ void deliver_queue_submit(struct deliver_queue *queue,
 	job->request = request;
 	job->cb = cb;
 	job->context = context;
-	pthread_mutex_lock(&queue->lock);
-	if (queue->pending_tail != NULL)
-		queue->pending_tail->next = job;
-	else
-		queue->pending_head = job;
-	queue->pending_tail = job;
-	queue->in_flight++;
-	pthread_cond_signal(&queue->cond);
-	pthread_mutex_unlock(&queue->lock);
+	deliver_queue_add(queue, job);
+}
+
+void deliver_queue_call(struct deliver_queue *queue, deliver_call_fn *fn,
+			deliver_call_done_cb *done, void *context)
+{
+	struct deliver_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		fatal_oom();
+	job->call = fn;
+	job->call_done = done;
+	job->context = context;
+	deliver_queue_add(queue, job);
 }
