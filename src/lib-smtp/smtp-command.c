@@ -8,6 +8,7 @@
 #include "smtp-address.h"
 #include "buffer.h"
 #include "fatal.h"
+#include "secret.h"
 #include "strutil.h"
 
 #include <stdlib.h>
@@ -83,6 +84,15 @@ void smtp_command_parser_reset(struct smtp_command_parser *parser)
 	buffer_reset(&parser->arg);
 	parser->skipping = false;
 	parser->line_done = false;
+}
+
+void smtp_command_parser_wipe(struct smtp_command_parser *parser)
+{
+	if (parser->line.data != NULL)
+		secret_wipe(parser->line.data, parser->line.alloc);
+	if (parser->arg.data != NULL)
+		secret_wipe(parser->arg.data, parser->arg.alloc);
+	smtp_command_parser_reset(parser);
 }
 
 static int smtp_command_fail(struct smtp_command_error *error_r,

@@ -95,6 +95,9 @@ int smtp_command_parser_parse(struct smtp_command_parser *parser,
 
 /* Forget a partial line. */
 void smtp_command_parser_reset(struct smtp_command_parser *parser);
+/* Forget everything buffered and overwrite it first: after an AUTH line,
+   whose initial response carries a password (RFC 4954 4). */
+void smtp_command_parser_wipe(struct smtp_command_parser *parser);
 
 /* "MAIL", "RCPT", ... */
 const char *smtp_verb_name(enum smtp_verb verb);
