@@ -44,7 +44,8 @@ def main():
     with open(conf, "w") as f:
         f.write("[server]\nhostname = bench.example.test\ndata_dir = data\n"
                 "[imap]\nlisten =\ntls_listen =\n[pop3]\nlisten =\ntls_listen =\n"
-                "[lmtp]\nlisten =\n[web]\ntls_listen =\n")
+                "[lmtp]\nlisten =\n[submission]\nlisten =\ntls_listen =\n"
+                "[web]\ntls_listen =\n")
     subprocess.run([args.bin, "-c", conf, "user", "add", "bench@example.test"],
                    input=b"benchpass\n", check=True, stderr=subprocess.DEVNULL)
     data_dir = os.path.join(tmp, "data")

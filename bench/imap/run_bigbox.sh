@@ -46,6 +46,9 @@ listen =
 tls_listen =
 [lmtp]
 listen =
+[submission]
+listen =
+tls_listen =
 [web]
 tls_listen =
 [outbound]

@@ -111,7 +111,8 @@ class Infostore:
             f.write("[server]\nhostname = bench.example.test\ndata_dir = %s/data\n"
                     "log_level = warning\n"
                     "[imap]\nlisten =\ntls_listen =\n[pop3]\nlisten =\ntls_listen =\n"
-                    "[lmtp]\nlisten = 127.0.0.1:%d\n[web]\ntls_listen =\n"
+                    "[lmtp]\nlisten = 127.0.0.1:%d\n[submission]\nlisten =\ntls_listen =\n"
+                    "[web]\ntls_listen =\n"
                     "[outbound]\nrelay =\n" % (self.dir, self.port))
         self.proc = None
         self.users = 0

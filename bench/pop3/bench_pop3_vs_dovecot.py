@@ -106,6 +106,7 @@ class Infostore:
                     "[imap]\nlisten =\ntls_listen =\n\n"
                     "[pop3]\nlisten = 127.0.0.1:%d\ntls_listen = 127.0.0.1:%d\n\n"
                     "[lmtp]\nlisten = 127.0.0.1:%d\n\n"
+                    "[submission]\nlisten =\ntls_listen =\n\n"
                     "[web]\ntls_listen =\nlisten =\n\n[outbound]\nrelay =\n"
                     % (DATA, cert, key, self.ports["pop3"], self.ports["pop3s"],
                        self.ports["lmtp"]))

@@ -16,6 +16,7 @@
 #include "pop3-server.h"
 #include "server.h"
 #include "store.h"
+#include "submission-server.h"
 #include "tls.h"
 #include "web-server.h"
 
@@ -211,6 +212,7 @@ int cli_serve(struct cli *cli)
 	if (imap_server_init(&ctx.srv, &error) < 0 ||
 	    pop3_server_init(&ctx.srv, &error) < 0 ||
 	    lmtp_server_init(&ctx.srv, &error) < 0 ||
+	    submission_server_init(&ctx.srv, &error) < 0 ||
 	    web_server_init(&ctx.srv, &error) < 0 ||
 	    dav_init(&ctx.srv, &error) < 0 ||
 	    outbound_init(&ctx.srv, &error) < 0) {
@@ -238,6 +240,7 @@ out:
 	outbound_deinit();
 	dav_deinit();
 	web_server_deinit();
+	submission_server_deinit();
 	lmtp_server_deinit();
 	pop3_server_deinit();
 	imap_server_deinit();

@@ -81,6 +81,9 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "imap_idle_timeout", parse_secs, OFF(imap_idle_timeout_secs), "1860" },
 	{ "limits", "pop3_idle_timeout", parse_secs, OFF(pop3_idle_timeout_secs), "600" },
 	{ "limits", "lmtp_idle_timeout", parse_secs, OFF(lmtp_idle_timeout_secs), "300" },
+	/* RFC 5321 4.5.3.2.7: a server waits at least 5 minutes */
+	{ "limits", "submission_idle_timeout", parse_secs,
+	  OFF(submission_idle_timeout_secs), "300" },
 
 	{ "imap", "listen", parse_addresses, OFF(imap_listen), "0.0.0.0:143" },
 	{ "imap", "tls_listen", parse_addresses, OFF(imap_tls_listen), "0.0.0.0:993" },
@@ -88,6 +91,10 @@ static const struct conf_key conf_keys[] = {
 	{ "pop3", "tls_listen", parse_addresses, OFF(pop3_tls_listen), "0.0.0.0:995" },
 	{ "pop3", "login_delay", parse_secs, OFF(pop3_login_delay_secs), "0" },
 	{ "lmtp", "listen", parse_addresses, OFF(lmtp_listen), "127.0.0.1:24" },
+
+	{ "submission", "listen", parse_addresses, OFF(submission_listen), "0.0.0.0:587" },
+	{ "submission", "tls_listen", parse_addresses, OFF(submission_tls_listen),
+	  "0.0.0.0:465" },
 
 	{ "web", "tls_listen", parse_addresses, OFF(web_tls_listen), "0.0.0.0:443" },
 	{ "web", "listen", parse_addresses, OFF(web_listen), "" },
@@ -106,7 +113,8 @@ static const struct conf_key conf_keys[] = {
 _Static_assert(CONF_KEY_COUNT <= 64, "grow key_lines");
 
 static const char *const conf_sections[] = {
-	"server", "limits", "imap", "pop3", "lmtp", "web", "calendar", "outbound",
+	"server", "limits", "imap", "pop3", "lmtp", "submission", "web", "calendar",
+	"outbound",
 };
 
 static void conf_error(struct conf_parser *parser, unsigned int line,
@@ -651,6 +659,8 @@ static void conf_validate_listeners(struct conf_parser *parser)
 		{ "pop3", "listen", &conf->pop3_listen, true },
 		{ "pop3", "tls_listen", &conf->pop3_tls_listen, true },
 		{ "lmtp", "listen", &conf->lmtp_listen, false },
+		{ "submission", "listen", &conf->submission_listen, true },
+		{ "submission", "tls_listen", &conf->submission_tls_listen, true },
 		{ "web", "tls_listen", &conf->web_tls_listen, true },
 		{ "web", "listen", &conf->web_listen, false },
 		{ "web", "redirect_http", &conf->web_redirect_http, false },
@@ -1054,6 +1064,7 @@ bool conf_needs_tls(const struct conf *conf)
 {
 	return conf->imap_listen.count + conf->imap_tls_listen.count +
 	       conf->pop3_listen.count + conf->pop3_tls_listen.count +
+	       conf->submission_listen.count + conf->submission_tls_listen.count +
 	       conf->web_tls_listen.count > 0;
 }
 
@@ -1090,12 +1101,13 @@ void conf_print(const struct conf *conf, FILE *out)
 	fprintf(out, "\n[limits]\nmax_message_size = %llu\nmax_line_length = %zu\n"
 		"max_bad_commands = %u\nauth_failure_delay = %ums\nmax_connections = %u\n"
 		"max_connections_per_ip = %u\nimap_idle_timeout = %us\n"
-		"pop3_idle_timeout = %us\nlmtp_idle_timeout = %us\n",
+		"pop3_idle_timeout = %us\nlmtp_idle_timeout = %us\n"
+		"submission_idle_timeout = %us\n",
 		(unsigned long long)conf->max_message_size, conf->max_line_length,
 		conf->max_bad_commands, conf->auth_failure_delay_msecs,
 		conf->max_connections, conf->max_connections_per_ip,
 		conf->imap_idle_timeout_secs, conf->pop3_idle_timeout_secs,
-		conf->lmtp_idle_timeout_secs);
+		conf->lmtp_idle_timeout_secs, conf->submission_idle_timeout_secs);
 	fprintf(out, "auth_ip_failures = %u\nauth_ip_interval = %us\n"
 		"auth_user_ip_failures = %u\nauth_user_ip_interval = %us\n"
 		"auth_user_failures = %u\nauth_user_interval = %us\n",
@@ -1111,6 +1123,9 @@ void conf_print(const struct conf *conf, FILE *out)
 	fprintf(out, "login_delay = %us\n", conf->pop3_login_delay_secs);
 	fprintf(out, "\n[lmtp]\n");
 	conf_print_addresses(out, "listen", &conf->lmtp_listen);
+	fprintf(out, "\n[submission]\n");
+	conf_print_addresses(out, "listen", &conf->submission_listen);
+	conf_print_addresses(out, "tls_listen", &conf->submission_tls_listen);
 	fprintf(out, "\n[web]\n");
 	conf_print_addresses(out, "tls_listen", &conf->web_tls_listen);
 	conf_print_addresses(out, "listen", &conf->web_listen);
@@ -1164,4 +1179,28 @@ void conf_print(const struct conf *conf, FILE *out)
 			" only from plaintext_auth_from)\n", conf->link_base);
 	else
 		fprintf(out, "calendar and contacts apps: none (no web listener)\n");
+	/* where mail apps send, and where that mail goes from here */
+	if (conf->submission_listen.count + conf->submission_tls_listen.count == 0) {
+		fprintf(out, "mail apps send: not here (no [submission] listener)\n");
+		return;
+	}
+	fprintf(out, "mail apps send: ");
+	if (conf->submission_tls_listen.count > 0) {
+		char s[300];
+
+		net_address_str(&conf->submission_tls_listen.addr[0], s, sizeof(s));
+		fprintf(out, "%s (TLS)%s", s, conf->submission_listen.count > 0 ? ", " : "");
+	}
+	if (conf->submission_listen.count > 0) {
+		char s[300];
+
+		net_address_str(&conf->submission_listen.addr[0], s, sizeof(s));
+		fprintf(out, "%s (STARTTLS)", s);
+	}
+	if (conf->relay_host != NULL)
+		fprintf(out, "; to other servers through %s:%u\n", conf->relay_host,
+			conf->relay_port);
+	else
+		fprintf(out, "; to other servers: [outbound] relay is empty, so such "
+			"mail waits (and bounces after max_age)\n");
 }

@@ -52,8 +52,8 @@ struct conf {
 	char *run_user;           /* drop privileges to this user; NULL: stay */
 
 	/* [limits] */
-	uint64_t max_message_size;     /* APPEND literal, LMTP DATA, deliver */
-	size_t max_line_length;        /* IMAP/POP3/LMTP command lines */
+	uint64_t max_message_size;     /* APPEND, LMTP, submission, deliver */
+	size_t max_line_length;        /* IMAP/POP3/LMTP/submission lines */
 	unsigned int max_bad_commands; /* then disconnect */
 	unsigned int auth_failure_delay_msecs;
 	unsigned int max_connections;  /* all protocols together */
@@ -66,12 +66,16 @@ struct conf {
 	unsigned int imap_idle_timeout_secs;  /* 30 min min. per RFC 9051 5.4 */
 	unsigned int pop3_idle_timeout_secs;  /* 10 min min. per RFC 1939 3 */
 	unsigned int lmtp_idle_timeout_secs;
+	unsigned int submission_idle_timeout_secs;
 
 	/* [imap] [pop3] [lmtp] */
 	struct conf_addresses imap_listen, imap_tls_listen;
 	struct conf_addresses pop3_listen, pop3_tls_listen;
 	unsigned int pop3_login_delay_secs;  /* RFC 2449 LOGIN-DELAY; 0: none */
 	struct conf_addresses lmtp_listen;
+
+	/* [submission] (RFC 6409): STARTTLS; implicit TLS (RFC 8314) */
+	struct conf_addresses submission_listen, submission_tls_listen;
 
 	/* [web] */
 	struct conf_addresses web_tls_listen, web_listen, web_redirect_http;

@@ -75,6 +75,50 @@ static void test_defaults_give_https_link(void **state)
 	assert_true(conf->link_https);
 	assert_int_equal(conf->imap_listen.addr[0].port, 143);
 	assert_int_equal(conf->imap_pop3_format, CONF_CALENDAR_FORMAT_BOTH);
+	/* RFC 6409 and RFC 8314: submission on 587 and 465 */
+	assert_int_equal(conf->submission_listen.count, 1);
+	assert_int_equal(conf->submission_listen.addr[0].port, 587);
+	assert_int_equal(conf->submission_tls_listen.addr[0].port, 465);
+	assert_int_equal(conf->submission_idle_timeout_secs, 300);
+	conf_free(&conf);
+}
+
+static void test_submission_listeners(void **state)
+{
+	static const char others_off[] =
+		"[server]\nhostname = h.example.test\ndata_dir = /tmp/x\n"
+		"[imap]\nlisten =\ntls_listen =\n[pop3]\nlisten =\ntls_listen =\n"
+		"[web]\ntls_listen =\n[submission]\n";
+	char text[1024];
+	struct conf *conf;
+
+	(void)state;
+	/* either listener needs the certificate: STARTTLS, implicit TLS */
+	snprintf(text, sizeof(text), "%slisten = 127.0.0.1:1587\ntls_listen =\n",
+		 others_off);
+	assert_null(load(text, true));
+	assert_error("0: tls_cert: ", "required: [submission] listen needs a certificate "
+		     "(for STARTTLS)");
+	snprintf(text, sizeof(text), "%slisten =\ntls_listen = 127.0.0.1:1465\n",
+		 others_off);
+	assert_null(load(text, true));
+	assert_error("0: tls_cert: ", "required: [submission] tls_listen needs a "
+		     "certificate (for TLS)");
+	/* both off: no certificate needed */
+	snprintf(text, sizeof(text), "%slisten =\ntls_listen =\n", others_off);
+	conf = load(text, true);
+	assert_non_null(conf);
+	assert_false(conf_needs_tls(conf));
+	conf_free(&conf);
+	/* a port shared with another listener */
+	assert_null(load(with_tls("[imap]\nlisten = 127.0.0.1:1587\n"
+				  "[submission]\nlisten = 127.0.0.1:1587\n"), true));
+	assert_error("9: listen: ", "also used by [imap] listen");
+	assert_null(load(with_tls("[submission]\nlisten = unix:/tmp/s\n"), true));
+	assert_error("7: listen: ", "unix sockets are only for [lmtp] listen");
+	conf = load(with_tls("[limits]\nsubmission_idle_timeout = 10m\n"), true);
+	assert_non_null(conf);
+	assert_int_equal(conf->submission_idle_timeout_secs, 600);
 	conf_free(&conf);
 }
 
@@ -226,7 +270,7 @@ static void test_relative_paths(void **state)
 	(void)state;
 	conf = load("[server]\nhostname = h.example.test\ndata_dir = data\n"
 		    "[imap]\nlisten =\ntls_listen =\n[pop3]\nlisten =\ntls_listen =\n"
-		    "[web]\ntls_listen =\n", true);
+		    "[submission]\nlisten =\ntls_listen =\n[web]\ntls_listen =\n", true);
 	assert_non_null(conf);
 	assert_string_equal(conf->data_dir, "/tmp/data");
 	assert_null(conf->link_base);
@@ -242,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_malformed),
 		cmocka_unit_test(test_tls_files),
 		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_submission_listeners),
 	};
 	const char *srcdir = getenv("INFOSTORE_SRCDIR");
 	int fd, ret;

@@ -89,11 +89,8 @@ void web_autoconfig_from_conf(const struct conf *conf, struct pool *pool,
 	ac_r->imap_port = web_autoconfig_first_port(&conf->imap_listen);
 	ac_r->pop3s_port = web_autoconfig_first_port(&conf->pop3_tls_listen);
 	ac_r->pop3_port = web_autoconfig_first_port(&conf->pop3_listen);
-	/* There is no submission service yet; when [submission] arrives, its
-	   tls_listen and listen set submissions_port and submission_port
-	   here and every answer lists it. */
-	ac_r->submissions_port = 0;
-	ac_r->submission_port = 0;
+	ac_r->submissions_port = web_autoconfig_first_port(&conf->submission_tls_listen);
+	ac_r->submission_port = web_autoconfig_first_port(&conf->submission_listen);
 
 	/* DAV answers on the web access; Basic passwords want https, so the
 	   https base when there is one */

@@ -15,9 +15,9 @@
  *
  * The first three need no login and say nothing about users: every
  * address gets the same answer, so they cannot be used to find out which
- * addresses exist. Only services that exist are listed: with no
- * submission service the answers carry no outgoing server (the relay of
- * [outbound] is the server's own hop, not one for mail apps).
+ * addresses exist. Only services that exist are listed: with both
+ * [submission] listeners off the answers carry no outgoing server (the
+ * relay of [outbound] is the server's own hop, not one for mail apps).
  *
  * The renderers below do no I/O and take the settings as a struct, so
  * the unit tests drive them with made-up servers (test-web-autoconfig.c).

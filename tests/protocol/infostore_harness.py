@@ -72,8 +72,9 @@ class ServerError(AssertionError):
 class InfostoreServer:
     """One infostore instance.
 
-    listeners: which of imap, imaps, pop3, pop3s, lmtp, https, http,
-    redirect to enable (default: all but http and redirect).
+    listeners: which of imap, imaps, pop3, pop3s, lmtp, submission,
+    submissions, https, http, redirect to enable (default: all but
+    submission, submissions, http and redirect).
     conf: extra settings {section: {key: value}} merged over the defaults.
     """
 
@@ -90,8 +91,8 @@ class InfostoreServer:
         self.conf_path = os.path.join(self.dir, "infostore.conf")
         self.log_path = os.path.join(self.dir, "server.log")
         self.ports = {name: free_port() for name in
-                      ("imap", "imaps", "pop3", "pop3s", "lmtp", "https", "http",
-                       "redirect")}
+                      ("imap", "imaps", "pop3", "pop3s", "lmtp", "submission",
+                       "submissions", "https", "http", "redirect")}
         self.proc = None
         self.cert, self.key = cert_files()
         self.write_conf()
@@ -113,6 +114,8 @@ class InfostoreServer:
             "imap": {"listen": addr("imap"), "tls_listen": addr("imaps")},
             "pop3": {"listen": addr("pop3"), "tls_listen": addr("pop3s")},
             "lmtp": {"listen": addr("lmtp")},
+            "submission": {"listen": addr("submission"),
+                           "tls_listen": addr("submissions")},
             "web": {"tls_listen": addr("https"), "listen": addr("http"),
                     "redirect_http": addr("redirect")},
             "outbound": {"relay": ""},
@@ -261,6 +264,23 @@ class InfostoreServer:
 
     def lmtp(self, timeout=30):
         c = smtplib.LMTP("127.0.0.1", self.ports["lmtp"], timeout=timeout)
+        return c
+
+    def submission(self, tls=False, starttls=True, login=None, password=None,
+                   timeout=30):
+        """An smtplib client of the submission service: implicit TLS on
+        tls_listen, else STARTTLS (unless starttls=False) on listen;
+        EHLO sent, logged in when login is given."""
+        if tls:
+            c = smtplib.SMTP_SSL("127.0.0.1", self.ports["submissions"],
+                                 context=client_tls_context(), timeout=timeout)
+        else:
+            c = smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=timeout)
+            if starttls:
+                c.starttls(context=client_tls_context())
+        c.ehlo("client.example.test")
+        if login:
+            c.login(login, password or self.users[login])
         return c
 
     def url(self, path="/", scheme="https"):

@@ -277,8 +277,9 @@ class AutoconfigTest(SharedServerTest):
         self.assertTrue(resp.header("Content-Type").startswith(("text/xml", "application/xml")))
         with self.assertRaises(TbError) as cm:
             tb_read_from_xml(resp.body)
-        # No submission service yet, so no outgoingServer: Thunderbird's
-        # reader accepts everything up to that check and stops there.
+        # No submission listener in this server, so no outgoingServer:
+        # Thunderbird's reader accepts everything up to that check and
+        # stops there (test_submission.py has the server with one).
         self.assertEqual(str(cm.exception), "Need proper <outgoingServer> in XML file")
         d = cm.exception.partial
         self.assertEqual(d["reached"], ["domains", "incoming"])
@@ -455,7 +456,7 @@ class AutoconfigTest(SharedServerTest):
             ids.append(p["PayloadIdentifier"])
             by_type[t] = p
         # Apple's Mail payload requires an outgoing server; with no
-        # submission service there is none, so calendar and contacts only
+        # submission listener there is none, so calendar and contacts only
         self.assertEqual(sorted(by_type), ["com.apple.caldav.account",
                                            "com.apple.carddav.account"])
         for prefix, t in (("CalDAV", "com.apple.caldav.account"),
