@@ -2,6 +2,7 @@
  * `infostore serve` and `infostore config check`.
  */
 #include "auth.h"
+#include "auth-socket.h"
 #include "cal.h"
 #include "dav.h"
 #include "cli.h"
@@ -213,6 +214,7 @@ int cli_serve(struct cli *cli)
 	    pop3_server_init(&ctx.srv, &error) < 0 ||
 	    lmtp_server_init(&ctx.srv, &error) < 0 ||
 	    submission_server_init(&ctx.srv, &error) < 0 ||
+	    auth_socket_init(&ctx.srv, &error) < 0 ||
 	    web_server_init(&ctx.srv, &error) < 0 ||
 	    dav_init(&ctx.srv, &error) < 0 ||
 	    outbound_init(&ctx.srv, &error) < 0) {
@@ -240,6 +242,7 @@ out:
 	outbound_deinit();
 	dav_deinit();
 	web_server_deinit();
+	auth_socket_deinit();
 	submission_server_deinit();
 	lmtp_server_deinit();
 	pop3_server_deinit();

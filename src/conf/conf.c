@@ -8,6 +8,7 @@
  * whole file is read, in conf_validate().
  */
 #include "conf.h"
+#include "fatal.h"
 #include "log.h"
 #include "strutil.h"
 #include "tls.h"
@@ -55,7 +56,8 @@ struct conf_parser {
 static conf_key_parser parse_string, parse_hostname, parse_path, parse_cidrs,
 	parse_log_level, parse_size, parse_uint, parse_msecs, parse_secs,
 	parse_addresses, parse_url_protocol, parse_public_host,
-	parse_public_url, parse_calendar_format, parse_relay, parse_user;
+	parse_public_url, parse_calendar_format, parse_relay, parse_user,
+	parse_socket_path;
 
 static const struct conf_key conf_keys[] = {
 	{ "server", "hostname", parse_hostname, OFF(hostname), NULL },
@@ -96,6 +98,8 @@ static const struct conf_key conf_keys[] = {
 	{ "submission", "tls_listen", parse_addresses, OFF(submission_tls_listen),
 	  "0.0.0.0:465" },
 
+	{ "auth", "postfix_socket", parse_socket_path, OFF(auth_postfix_socket), "" },
+
 	{ "web", "tls_listen", parse_addresses, OFF(web_tls_listen), "0.0.0.0:443" },
 	{ "web", "listen", parse_addresses, OFF(web_listen), "" },
 	{ "web", "redirect_http", parse_addresses, OFF(web_redirect_http), "" },
@@ -113,8 +117,8 @@ static const struct conf_key conf_keys[] = {
 _Static_assert(CONF_KEY_COUNT <= 64, "grow key_lines");
 
 static const char *const conf_sections[] = {
-	"server", "limits", "imap", "pop3", "lmtp", "submission", "web", "calendar",
-	"outbound",
+	"server", "limits", "imap", "pop3", "lmtp", "submission", "auth", "web",
+	"calendar", "outbound",
 };
 
 static void conf_error(struct conf_parser *parser, unsigned int line,
@@ -373,6 +377,30 @@ static int parse_addresses(struct conf_parser *parser, const char *value,
 		addrs->count++;
 	}
 	free(copy);
+	return 0;
+}
+
+/* A unix socket's path (relative to the config file's directory), as a
+   listener: empty for none. */
+static int parse_socket_path(struct conf_parser *parser, const char *value,
+			     void *dest, const char **error_r)
+{
+	struct conf_addresses *addrs = dest;
+	char *path = NULL, *spec;
+	int ret;
+
+	addrs->count = 0;
+	if (*value == '\0')
+		return 0;
+	if (parse_path(parser, value, &path, error_r) < 0 || path == NULL ||
+	    asprintf(&spec, "unix:%s", path) < 0)
+		fatal_oom();
+	ret = net_address_parse(spec, &addrs->addr[0], error_r);
+	free(spec);
+	free(path);
+	if (ret < 0)
+		return -1;
+	addrs->count = 1;
 	return 0;
 }
 
@@ -661,6 +689,7 @@ static void conf_validate_listeners(struct conf_parser *parser)
 		{ "lmtp", "listen", &conf->lmtp_listen, false },
 		{ "submission", "listen", &conf->submission_listen, true },
 		{ "submission", "tls_listen", &conf->submission_tls_listen, true },
+		{ "auth", "postfix_socket", &conf->auth_postfix_socket, false },
 		{ "web", "tls_listen", &conf->web_tls_listen, true },
 		{ "web", "listen", &conf->web_listen, false },
 		{ "web", "redirect_http", &conf->web_redirect_http, false },
@@ -701,7 +730,8 @@ static void conf_validate_listeners(struct conf_parser *parser)
 					}
 				}
 			}
-			if (x->is_unix && strcmp(refs[i].section, "lmtp") != 0)
+			if (x->is_unix && strcmp(refs[i].section, "lmtp") != 0 &&
+			    strcmp(refs[i].section, "auth") != 0)
 				conf_error(parser,
 					   conf_line_of(parser, refs[i].section, refs[i].key),
 					   refs[i].key,
@@ -1126,6 +1156,9 @@ void conf_print(const struct conf *conf, FILE *out)
 	fprintf(out, "\n[submission]\n");
 	conf_print_addresses(out, "listen", &conf->submission_listen);
 	conf_print_addresses(out, "tls_listen", &conf->submission_tls_listen);
+	fprintf(out, "\n[auth]\npostfix_socket = %s\n",
+		conf->auth_postfix_socket.count > 0 ?
+		conf->auth_postfix_socket.addr[0].path : "");
 	fprintf(out, "\n[web]\n");
 	conf_print_addresses(out, "tls_listen", &conf->web_tls_listen);
 	conf_print_addresses(out, "listen", &conf->web_listen);

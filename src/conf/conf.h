@@ -77,6 +77,10 @@ struct conf {
 	/* [submission] (RFC 6409): STARTTLS; implicit TLS (RFC 8314) */
 	struct conf_addresses submission_listen, submission_tls_listen;
 
+	/* [auth]: Postfix's smtpd_sasl_type = dovecot socket (one unix
+	   address, or none) */
+	struct conf_addresses auth_postfix_socket;
+
 	/* [web] */
 	struct conf_addresses web_tls_listen, web_listen, web_redirect_http;
 	enum conf_url_protocol url_protocol;       /* as written */

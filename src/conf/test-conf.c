@@ -277,6 +277,35 @@ static void test_relative_paths(void **state)
 	conf_free(&conf);
 }
 
+static void test_postfix_socket(void **state)
+{
+	struct conf *conf;
+	char text[512];
+
+	(void)state;
+	conf = load(with_tls(""), true);
+	assert_non_null(conf);
+	assert_int_equal(conf->auth_postfix_socket.count, 0);
+	conf_free(&conf);
+	/* relative to the configuration file, like every path */
+	conf = load(with_tls("[auth]\npostfix_socket = run/auth\n"), true);
+	assert_non_null(conf);
+	assert_int_equal(conf->auth_postfix_socket.count, 1);
+	assert_true(conf->auth_postfix_socket.addr[0].is_unix);
+	assert_string_equal(conf->auth_postfix_socket.addr[0].path, "/tmp/run/auth");
+	conf_free(&conf);
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	memcpy(text, "[auth]\npostfix_socket = /", strlen("[auth]\npostfix_socket = /"));
+	strcpy(text + 200, "\n");
+	assert_null(load(with_tls(text), true));
+	assert_error("7: postfix_socket: ", "too long");
+	/* the same socket as LMTP's */
+	assert_null(load(with_tls("[lmtp]\nlisten = unix:/tmp/s\n"
+				  "[auth]\npostfix_socket = /tmp/s\n"), true));
+	assert_error("9: postfix_socket: ", "also used by [lmtp] listen");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_tls_files),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_submission_listeners),
+		cmocka_unit_test(test_postfix_socket),
 	};
 	const char *srcdir = getenv("INFOSTORE_SRCDIR");
 	int fd, ret;
