@@ -4,15 +4,21 @@
  * RECURRENCE-ID) put in place of the occurrences they change.
  *
  * libical's icalcomponent_foreach_recurrence() has no bound on the work it
- * does; this walks the rule with icalrecur_iterator itself and stops after
- * IMIP_EXPAND_ITERATIONS steps, so a hostile rule costs little.
+ * does; this walks the rule with icalrecur_iterator itself, after making
+ * sure that no single call to libical can run long (below), and stops
+ * after IMIP_EXPAND_ITERATIONS steps or IMIP_EXPAND_MSEC, so that no item
+ * costs the event loop more than that, whatever its rule.
  */
 #include "imip-private.h"
 #include "imip-item.h"
 #include "pool.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 static void imip_occ_add(struct pool *pool, struct imip_occurrence_list *list,
 			 const struct imip_occurrence *occ)
@@ -55,7 +61,7 @@ static bool imip_vevent_times(struct pool *pool, icalcomponent *ev,
 	occ->all_day = start.all_day;
 	occ->cancelled = imip_vevent_cancelled(ev);
 	end = icalcomponent_get_dtend(ev);
-	end_utc = icaltime_is_null_time(end) || end.year > 2600 ? start.utc : imip_ical_timet(end);
+	end_utc = icaltime_is_null_time(end) || end.year > IMIP_YEAR_MAX ? start.utc : imip_ical_timet(end);
 	occ->end = end_utc >= start.utc ? end_utc : start.utc;
 	if (!imip_ical_rid(ev, &occ->rid))
 		occ->rid = occ->start;
@@ -117,7 +123,7 @@ static void imip_exclusions_init(struct pool *pool, icalcomponent *master,
 	     prop != NULL; prop = icalcomponent_get_next_property(master, ICAL_EXDATE_PROPERTY)) {
 		struct icaltimetype t = icalproperty_get_datetime_with_component(prop, master);
 
-		if (icaltime_is_null_time(t) || t.year < 1900 || t.year > 2600)
+		if (icaltime_is_null_time(t) || t.year < 1900 || t.year > IMIP_YEAR_MAX)
 			continue;
 		if (t.is_date)
 			imip_instants_add(pool, &ex->days, imip_day_number(&t));
@@ -136,14 +142,33 @@ static bool imip_excluded(const struct imip_exclusions *ex, const struct icaltim
 }
 
 /*
- * Rules that can never produce an occurrence: a day of the month that none
- * of its months has (BYMONTHDAY=30;BYMONTH=2), a day of the year outside
- * its months. libical's iterator does not see that; it walks day by day to
- * the year 2582 before it gives up, about a second of the event loop for
- * each such item on every agenda page, and an invitation can bring any
- * number of them. Other calendars (RSCALE) are left to libical.
+ * Rules libical would walk for ever. Its iterator knows no bound but the
+ * year: a MONTHLY or YEARLY rule whose periods never hold a day
+ * (BYDAY=1MO;BYMONTHDAY=15: the first Monday is a day 1-7) makes
+ * icalrecur_iterator_new() expand every month up to the year 20000 before
+ * it gives up (__iterator_set_start), and a DAILY rule that never matches
+ * makes one icalrecur_iterator_next() step day by day to the year 2582
+ * (seconds of the event loop, for each such item on every agenda page;
+ * an invitation can bring any number of them). UNTIL does not stop the
+ * first, and stops the second only where it is.
+ *
+ * So before libical walks a rule, imip_recur_can_match() decides whether
+ * any day can match. The kinds of period libical expands are few: a month
+ * is one of 28 (its length, the weekday of its 1st), a year one of 14
+ * (leap or not, the weekday of 1 January). For the periods the rule visits
+ * (from DTSTART, every INTERVAL, in its BYMONTH) we ask libical about one
+ * period of each kind, with an INTERVAL so large that it looks at that
+ * period alone; common rules are known to match without asking. Rules that
+ * match, then, leave at most one 400-year cycle of periods between two
+ * occurrences (a few milliseconds of libical), and daily and weekly ones
+ * are walked with an UNTIL a hundred days ahead at most (see
+ * imip_expand_rrule()).
  */
 static const int imip_month_days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+/* libical's Gregorian arithmetic goes to ICU, which counts Julian years
+   before this one: we look at the years from then on. */
+#define IMIP_GREGORIAN_FIRST_YEAR 1583
 
 static int imip_recur_count(const short *list, int size)
 {
@@ -154,229 +179,623 @@ static int imip_recur_count(const short *list, int size)
 	return n;
 }
 
-/* BYSETPOS (RFC 5545 3.3.10) picks from the set of one period: is every
-   position outside the largest set the rule can make? (An upper bound,
-   so a rule that may match is never called impossible.) */
-static bool imip_recur_setpos_never(const struct icalrecurrencetype *r,
-				    const bool month[12])
+static bool imip_leap_year(int y)
 {
-	int nmonths = 0, days, weeks, times, nday, nmday;
-	long set;
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
-	for (int m = 0; m < 12; m++)
-		nmonths += month[m] ? 1 : 0;
-	switch (r->freq) {
-	case ICAL_YEARLY_RECURRENCE:
-		days = 366;
-		weeks = 53;
-		break;
-	case ICAL_MONTHLY_RECURRENCE:
-		days = 31;
-		weeks = 5;
-		nmonths = 1;
-		break;
-	case ICAL_WEEKLY_RECURRENCE:
-		days = 7;
-		weeks = 1;
-		nmonths = 1;
-		break;
-	default:
-		days = 1;
-		weeks = 1;
-		nmonths = 1;
-		break;
-	}
-	nday = imip_recur_count(r->by_day, ICAL_BY_DAY_SIZE);
-	if (nday > 0) {
-		bool ordinal = false;
+static int imip_days_in_month(int y, int m)
+{
+	return m == 2 && !imip_leap_year(y) ? 28 : imip_month_days[m - 1];
+}
 
-		for (int i = 0; i < nday; i++)
-			ordinal = ordinal || icalrecurrencetype_day_position(r->by_day[i]) != 0;
-		/* "2MO" is one day per month (or year); "MO" one per week */
-		if (ordinal && nday * nmonths < days)
-			days = nday * nmonths;
-		else if (!ordinal && nday * weeks < days)
-			days = nday * weeks;
+/* Weekday of a date as libical numbers them: 1 Sunday to 7 Saturday. */
+static int imip_weekday(int y, int m, int d)
+{
+	static const int t[12] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+
+	if (m < 3)
+		y--;
+	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7 + 1;
+}
+
+/* Does every month (max_ordinal 4) or year (52) surely have a day of this
+   BYDAY: a plain weekday, or "nth" with n small enough? */
+static bool imip_byday_always(const struct icalrecurrencetype *r, int max_ordinal)
+{
+	for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		int pos = icalrecurrencetype_day_position(r->by_day[i]);
+
+		if (pos >= -max_ordinal && pos <= max_ordinal)
+			return true;
 	}
-	nmday = imip_recur_count(r->by_month_day, ICAL_BY_MONTHDAY_SIZE);
-	if (nmday > 0 && nmday * nmonths < days)
-		days = nmday * nmonths;
-	times = 1;
-	if (imip_recur_count(r->by_hour, ICAL_BY_HOUR_SIZE) > 0)
-		times *= imip_recur_count(r->by_hour, ICAL_BY_HOUR_SIZE);
-	if (imip_recur_count(r->by_minute, ICAL_BY_MINUTE_SIZE) > 0)
-		times *= imip_recur_count(r->by_minute, ICAL_BY_MINUTE_SIZE);
-	if (imip_recur_count(r->by_second, ICAL_BY_SECOND_SIZE) > 0)
-		times *= imip_recur_count(r->by_second, ICAL_BY_SECOND_SIZE);
-	set = (long)days * times;
+	return false;
+}
+
+/* Plain weekdays (MO, not 2MO) in BYDAY, each once. */
+static int imip_byday_plain(const struct icalrecurrencetype *r)
+{
+	bool seen[8] = { false };
+	int n = 0;
+
+	for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		int dow = (int)icalrecurrencetype_day_day_of_week(r->by_day[i]);
+
+		if (icalrecurrencetype_day_position(r->by_day[i]) == 0 && dow >= 1 &&
+		    dow <= 7 && !seen[dow]) {
+			seen[dow] = true;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Is some BYSETPOS within the first or last n of a set? */
+static bool imip_setpos_within(const struct icalrecurrencetype *r, int n)
+{
 	for (int i = 0; i < ICAL_BY_SETPOS_SIZE && r->by_set_pos[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
-		int pos = r->by_set_pos[i] < 0 ? -r->by_set_pos[i] : r->by_set_pos[i];
+		if (abs(r->by_set_pos[i]) <= n)
+			return true;
+	}
+	return false;
+}
 
-		if (pos >= 1 && pos <= set)
+/* Some BYMONTHDAY that every month has (+-1 to 28)? */
+static bool imip_monthday_always(const struct icalrecurrencetype *r)
+{
+	for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+	     r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		if (r->by_month_day[i] != 0 && abs(r->by_month_day[i]) <= 28)
+			return true;
+	}
+	return false;
+}
+
+/* BYDAY limited by BYMONTHDAY: does every month surely have a day of
+   both? The nth weekday of a month is one of its days 7n-6 to 7n, the
+   -nth one of -7n to -7n+6, a weekday one of any 7 days in a row.
+   plain_only: "nth" counts in the year, not the month, and is no help. */
+static bool imip_byday_monthday_always(const struct icalrecurrencetype *r, bool plain_only)
+{
+	bool pos[32] = { false }, neg[32] = { false };
+
+	for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+	     r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		int d = r->by_month_day[i];
+
+		if (d >= 1 && d <= 28)
+			pos[d] = true;
+		else if (d <= -1 && d >= -28)
+			neg[-d] = true;
+	}
+	for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		int p = icalrecurrencetype_day_position(r->by_day[i]);
+		int first = p == 0 ? 1 : 7 * abs(p) - 6, last = p == 0 ? 28 : 7 * abs(p);
+		int run = 0, neg_run = 0;
+
+		if (last > 28 || (plain_only && p != 0))
+			continue;
+		for (int d = first; d <= last && run < 7 && neg_run < 7; d++) {
+			run = (p >= 0 ? pos[d] : neg[d]) ? run + 1 : 0;
+			neg_run = p == 0 && neg[d] ? neg_run + 1 : 0;
+		}
+		if (run == 7 || neg_run == 7)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does libical find a day in the one period (month or year) that start
+ * opens? It is asked with an INTERVAL so large that the next period it
+ * would look at is past its last year: icalrecur_iterator_new() fails
+ * unless that first period holds a day.
+ */
+static bool imip_recur_period_has_day(const struct icalrecurrencetype *r,
+				      struct icaltimetype start, unsigned int *probes)
+{
+	struct icalrecurrencetype probe = *r;
+	icalrecur_iterator *iter;
+
+	if (*probes == 0)
+		return false;
+	--*probes;
+	probe.count = 0;
+	probe.until = icaltime_null_time();
+	probe.interval = SHRT_MAX;
+	start.zone = NULL;
+	iter = icalrecur_iterator_new(probe, start);
+	if (iter == NULL)
+		return false;
+	icalrecur_iterator_free(iter);
+	return true;
+}
+
+/* MONTHLY: ask about each kind of month the rule visits until one has a day. */
+static bool imip_recur_monthly_probe(const struct icalrecurrencetype *r,
+				     struct icaltimetype dtstart,
+				     const bool month_ok[12], int last_year,
+				     unsigned int *probes)
+{
+	struct icalrecurrencetype probe = *r;
+	uint32_t tried = 0;
+
+	/* without BYDAY and BYMONTHDAY the day is DTSTART's, which libical
+	   takes from the DTSTART it is given: say it */
+	if (r->by_day[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    r->by_month_day[0] == ICAL_RECURRENCE_ARRAY_MAX) {
+		probe.by_month_day[0] = (short)dtstart.day;
+		probe.by_month_day[1] = ICAL_RECURRENCE_ARRAY_MAX;
+	}
+	for (long idx = dtstart.year * 12L + dtstart.month - 1; idx / 12 <= last_year;
+	     idx += r->interval) {
+		int y = (int)(idx / 12), m = (int)(idx % 12) + 1;
+		int kind = (imip_days_in_month(y, m) - 28) * 7 + imip_weekday(y, m, 1) - 1;
+		struct icaltimetype start = dtstart;
+
+		if (!month_ok[m - 1] || y < IMIP_GREGORIAN_FIRST_YEAR ||
+		    (tried & (1u << kind)) != 0)
+			continue;
+		tried |= 1u << kind;
+		start.year = y;
+		start.month = m;
+		start.day = 1;
+		if (imip_recur_period_has_day(&probe, start, probes))
+			return true;
+		if (tried == (1u << 28) - 1 || *probes == 0)
+			break;
+	}
+	return false;
+}
+
+/* YEARLY: the same with the 14 kinds of year. */
+static bool imip_recur_yearly_probe(const struct icalrecurrencetype *r,
+				    struct icaltimetype dtstart, int last_year,
+				    unsigned int *probes)
+{
+	/* only these take DTSTART's day of the month for their days */
+	bool day_from_dtstart = r->by_day[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+		r->by_month_day[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+		r->by_year_day[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+		r->by_week_no[0] == ICAL_RECURRENCE_ARRAY_MAX;
+	uint32_t tried = 0;
+	int y = dtstart.year;
+
+	if (y < IMIP_GREGORIAN_FIRST_YEAR)
+		y += (IMIP_GREGORIAN_FIRST_YEAR - y + r->interval - 1) / r->interval * r->interval;
+	for (; y <= last_year; y += r->interval) {
+		int kind = (imip_leap_year(y) ? 7 : 0) + imip_weekday(y, 1, 1) - 1;
+		struct icalrecurrencetype probe;
+		struct icaltimetype start = dtstart;
+
+		if ((tried & (1u << kind)) != 0)
+			continue;
+		tried |= 1u << kind;
+		start.year = y;
+		probe = *r;
+		if (start.day > imip_days_in_month(y, start.month)) {
+			/* DTSTART 29 February, a common year: start on the 28th
+			   and keep the 29th where the rule would take it */
+			start.day = 28;
+			if (day_from_dtstart) {
+				probe.by_month_day[0] = (short)dtstart.day;
+				probe.by_month_day[1] = ICAL_RECURRENCE_ARRAY_MAX;
+			}
+		}
+		if (imip_recur_period_has_day(&probe, start, probes))
+			return true;
+		if (tried == (1u << 14) - 1 || *probes == 0)
+			break;
+	}
+	return false;
+}
+
+/* The common MONTHLY rules: every month has a day of them. */
+static bool imip_recur_monthly_sure(const struct icalrecurrencetype *r,
+				    struct icaltimetype dtstart)
+{
+	bool byday = r->by_day[0] != ICAL_RECURRENCE_ARRAY_MAX;
+	bool bymonthday = r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX;
+
+	if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+		/* libical counts the set right only for BYDAY alone */
+		return byday && !bymonthday &&
+			imip_setpos_within(r, 4 * imip_byday_plain(r));
+	}
+	if (!byday && !bymonthday)
+		return dtstart.day <= 28;
+	if (!byday)
+		return imip_monthday_always(r);
+	if (!bymonthday)
+		return imip_byday_always(r, 4);
+	return imip_byday_monthday_always(r, false);
+}
+
+/* The common YEARLY rules (BYYEARDAY and BYWEEKNO aside). */
+static bool imip_recur_yearly_sure(const struct icalrecurrencetype *r,
+				   struct icaltimetype dtstart)
+{
+	bool byday = r->by_day[0] != ICAL_RECURRENCE_ARRAY_MAX;
+	bool bymonthday = r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX;
+	bool bymonth = r->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX;
+
+	if (r->by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r->by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX)
+		return false;
+	if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+		return byday && !bymonthday && !bymonth &&
+			imip_setpos_within(r, 52 * imip_byday_plain(r));
+	}
+	if (!byday && !bymonthday)
+		return dtstart.day <= 28;
+	if (!byday)
+		return imip_monthday_always(r);
+	if (!bymonthday)
+		return imip_byday_always(r, bymonth ? 4 : 52);
+	return imip_byday_monthday_always(r, !bymonth);
+}
+
+/* DAILY: libical compares BYDAY, BYMONTHDAY and BYMONTH with each day as
+   they are, so "1MO" and "-1" match no day. */
+static bool imip_recur_daily_can_match(const struct icalrecurrencetype *r,
+				       struct icaltimetype dtstart,
+				       const bool month_ok[12])
+{
+	if (r->by_day[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+		bool dow[8] = { false }, any = false;
+
+		for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+			if (r->by_day[i] >= 1 && r->by_day[i] <= 7)
+				dow[r->by_day[i]] = any = true;
+		}
+		if (!any)
 			return false;
+		/* every 7th day is DTSTART's weekday */
+		if (r->interval % 7 == 0 &&
+		    !dow[imip_weekday(dtstart.year, dtstart.month, dtstart.day)])
+			return false;
+	}
+	if (r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+		for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+		     r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+			for (int m = 0; m < 12; m++) {
+				if (month_ok[m] && r->by_month_day[i] >= 1 &&
+				    r->by_month_day[i] <= imip_month_days[m])
+					return true;
+			}
+		}
+		return false;
 	}
 	return true;
 }
 
-static bool imip_recur_never(const struct icalrecurrencetype *r)
+bool imip_recur_can_match(const struct icalrecurrencetype *r,
+			  struct icaltimetype dtstart, int last_year,
+			  unsigned int *probes)
 {
-	bool month[12];
-	int maxday = 0;
+	bool month_ok[12], visited[12], bymonth_valid = true;
+	unsigned int probes_one = IMIP_RECUR_PROBES;
+	int times = 1, n;
 
-	if (r->rscale != NULL)
+	if (r->freq < ICAL_DAILY_RECURRENCE || r->freq > ICAL_YEARLY_RECURRENCE ||
+	    r->interval < 1 || icaltime_is_null_time(dtstart) ||
+	    dtstart.year > last_year || dtstart.month < 1 || dtstart.month > 12 ||
+	    dtstart.day < 1 || dtstart.day > 31)
 		return false;
+	if (r->rscale != NULL && strcasecmp(r->rscale, "GREGORIAN") != 0)
+		return false;
+	if ((n = imip_recur_count(r->by_hour, ICAL_BY_HOUR_SIZE)) > 0)
+		times *= n;
+	if ((n = imip_recur_count(r->by_minute, ICAL_BY_MINUTE_SIZE)) > 0)
+		times *= n;
+	if ((n = imip_recur_count(r->by_second, ICAL_BY_SECOND_SIZE)) > 0)
+		times *= n;
+	if (times > IMIP_RECUR_MAX_TIMES)
+		return false;
+	if (probes == NULL)
+		probes = &probes_one;
+
+	/* the months it may fall in: BYMONTH's real ones (13 and leap
+	   months are for other calendars) */
 	for (int m = 0; m < 12; m++)
-		month[m] = r->by_month[0] == ICAL_RECURRENCE_ARRAY_MAX;
+		month_ok[m] = r->by_month[0] == ICAL_RECURRENCE_ARRAY_MAX;
 	for (int i = 0; i < ICAL_BY_MONTH_SIZE && r->by_month[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
-		int m = icalrecurrencetype_month_month(r->by_month[i]);
+		int m = r->by_month[i];
 
 		if (m >= 1 && m <= 12)
-			month[m - 1] = true;
+			month_ok[m - 1] = true;
+		else
+			bymonth_valid = false;
 	}
-	for (int m = 0; m < 12; m++) {
-		if (month[m] && imip_month_days[m] > maxday)
-			maxday = imip_month_days[m];
-	}
-	if (maxday == 0)
+	n = 0;
+	for (int m = 0; m < 12; m++)
+		n += month_ok[m] ? 1 : 0;
+	if (n == 0)
+		return false;
+
+	switch (r->freq) {
+	case ICAL_DAILY_RECURRENCE:
+		return imip_recur_daily_can_match(r, dtstart, month_ok);
+	case ICAL_WEEKLY_RECURRENCE:
+		/* every week has its days; BYMONTH is checked above */
 		return true;
-	if (r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX) {
-		bool possible = false;
-
-		for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
-		     r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX && !possible; i++) {
-			int d = r->by_month_day[i] < 0 ? -r->by_month_day[i] : r->by_month_day[i];
-
-			possible = d >= 1 && d <= maxday;
-		}
-		if (!possible)
-			return true;
+	case ICAL_MONTHLY_RECURRENCE:
+		/* the months of the year INTERVAL reaches, in BYMONTH */
+		memset(visited, 0, sizeof(visited));
+		for (int i = 0; i < 12; i++)
+			visited[(dtstart.month - 1 + i * (r->interval % 12)) % 12] = true;
+		n = 0;
+		for (int m = 0; m < 12; m++)
+			n += visited[m] && month_ok[m] ? 1 : 0;
+		if (n == 0)
+			return false;
+		return imip_recur_monthly_sure(r, dtstart) ||
+			imip_recur_monthly_probe(r, dtstart, month_ok, last_year, probes);
+	default:
+		return (bymonth_valid && imip_recur_yearly_sure(r, dtstart)) ||
+			imip_recur_yearly_probe(r, dtstart, last_year, probes);
 	}
-	if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX &&
-	    imip_recur_setpos_never(r, month))
-		return true;
-	if (r->by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX &&
-	    r->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX) {
-		bool possible = false;
+}
 
-		/* the month of each day of the year, in a common and a leap year */
-		for (int i = 0; i < ICAL_BY_YEARDAY_SIZE &&
-		     r->by_year_day[i] != ICAL_RECURRENCE_ARRAY_MAX && !possible; i++) {
-			for (int leap = 0; leap < 2 && !possible; leap++) {
-				int len = leap ? 366 : 365;
-				int day = r->by_year_day[i] > 0 ? r->by_year_day[i] :
-					len + 1 + r->by_year_day[i];
+/*
+ * The time one expansion may take. The clock is read at each step: a
+ * step is a libical call of a microsecond or more, reading the clock
+ * costs tens of nanoseconds.
+ */
+struct imip_budget {
+	struct timespec end;
+	unsigned int steps;
+	bool over;
+};
 
-				for (int m = 0; m < 12 && day >= 1 && day <= len; m++) {
-					int mdays = m == 1 && !leap ? 28 : imip_month_days[m];
+static void imip_budget_init(struct imip_budget *budget)
+{
+	memset(budget, 0, sizeof(*budget));
+	clock_gettime(CLOCK_MONOTONIC, &budget->end);
+	budget->end.tv_nsec += IMIP_EXPAND_MSEC * 1000000L;
+	budget->end.tv_sec += budget->end.tv_nsec / 1000000000L;
+	budget->end.tv_nsec %= 1000000000L;
+}
 
-					if (day <= mdays) {
-						possible = month[m];
-						break;
-					}
-					day -= mdays;
-				}
-			}
-		}
-		if (!possible)
-			return true;
+/* Count one step: false once the steps or the time are used up. */
+static bool imip_budget_step(struct imip_budget *budget)
+{
+	struct timespec now;
+
+	if (budget->over)
+		return false;
+	if (++budget->steps > IMIP_EXPAND_ITERATIONS) {
+		budget->over = true;
+		return false;
 	}
-	return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > budget->end.tv_sec ||
+	    (now.tv_sec == budget->end.tv_sec && now.tv_nsec >= budget->end.tv_nsec))
+		budget->over = true;
+	return !budget->over;
+}
+
+/* Where the series' own instances are and what may not be one. */
+struct imip_series {
+	struct imip_occurrence base;  /* DTSTART's */
+	struct icaltimetype dtstart;
+	time_t duration;
+	struct imip_exclusions ex;
+	const struct imip_instants *overrides;
+	time_t from, to;
+};
+
+/* Walk iter, adding its occurrences in the window. false: stop walking
+   the rule (past the window, COUNT reached or the budget used up). */
+static bool imip_walk(struct pool *pool, icalrecur_iterator *iter,
+		      const struct imip_series *s, int count, int *counted,
+		      time_t *last, struct imip_budget *budget,
+		      struct imip_occurrence_list *list)
+{
+	struct icaltimetype next;
+	struct imip_occurrence occ;
+
+	while (!icaltime_is_null_time(next = icalrecur_iterator_next(iter))) {
+		if (!imip_budget_step(budget)) {
+			list->truncated = true;
+			return false;
+		}
+		occ = s->base;
+		occ.start = occ.rid = imip_ical_timet(next);
+		occ.end = occ.start + s->duration;
+		/* the pieces of a walk meet; each instant once */
+		if (occ.start <= *last)
+			continue;
+		*last = occ.start;
+		if (count != 0 && ++*counted > count)
+			return false;
+		if (occ.start == s->base.start)
+			continue;
+		if (s->to != 0 && occ.start >= s->to)
+			return false;
+		if (imip_excluded(&s->ex, &next, occ.start) ||
+		    imip_instants_has(s->overrides, occ.rid) ||
+		    !imip_occ_overlaps(&occ, s->from, s->to))
+			continue;
+		imip_occ_add(pool, list, &occ);
+	}
+	return true;
+}
+
+/* The UNTIL libical is given for a walk that may go up to end (exclusive):
+   the rule's own when it is earlier, put in DTSTART's zone so that libical
+   compares wall times and converts nothing at each step. */
+static struct icaltimetype imip_walk_until(struct icaltimetype until, time_t end,
+					   struct icaltimetype dtstart)
+{
+	struct icaltimetype limit;
+
+	if (!icaltime_is_null_time(until) && until.year > IMIP_YEAR_MAX)
+		until = icaltime_null_time();
+	else if (!icaltime_is_null_time(until) && !until.is_date && until.zone != NULL &&
+		 dtstart.zone != NULL && until.zone != dtstart.zone)
+		until = imip_ical_time_in(imip_ical_timet(until), false, dtstart.zone);
+	if (end == 0)
+		return until;
+	/* for dates, the day of the last second before end */
+	limit = imip_ical_time_in(end - 1, dtstart.is_date, dtstart.zone);
+	if (icaltime_is_null_time(until) || icaltime_compare(limit, until) < 0)
+		return limit;
+	return until;
+}
+
+/* 2583-01-01T00:00:00Z: libical's iterator stops before */
+#define IMIP_TIME_MAX ((time_t)19344441600LL)
+
+/* A walk counted to its end (no window, no UNTIL) converts times further
+   and further ahead: have libical expand DTSTART's zone at once to about
+   where COUNT is likely to take it, rather than each few decades on the
+   way (see imip_ical_time_in()). */
+static void imip_cover_count(const struct icalrecurrencetype *recur,
+			     const struct imip_series *s)
+{
+	static const long period[] = {
+		[ICAL_DAILY_RECURRENCE] = 86400L, [ICAL_WEEKLY_RECURRENCE] = 7 * 86400L,
+		[ICAL_MONTHLY_RECURRENCE] = 31 * 86400L, [ICAL_YEARLY_RECURRENCE] = 366 * 86400L,
+	};
+	double ahead = (double)recur->count * recur->interval * (double)period[recur->freq];
+
+	if (ahead < (double)(IMIP_TIME_MAX - s->base.start))
+		(void)imip_ical_time_in(s->base.start + (time_t)ahead, false, s->dtstart.zone);
+	else
+		(void)imip_ical_time_in(IMIP_TIME_MAX - 366 * 86400L, false, s->dtstart.zone);
+}
+
+/*
+ * The instances of the RRULE of a series that fall in its window.
+ *
+ * libical is given a copy of the rule (the stored text stays as it is)
+ * without COUNT, which is counted here, so that the walk can start where
+ * the window does (icalrecur_iterator_set_start() refuses a COUNT) and be
+ * cut into pieces: each with an UNTIL no later than the window's end and,
+ * for daily and weekly rules with BYMONTH or BYMONTHDAY, which libical
+ * walks a day (and each time of the day) at a time, no later than
+ * IMIP_EXPAND_CHUNK_DAYS ahead. No single call to libical then runs long.
+ */
+#define IMIP_EXPAND_CHUNK_DAYS 100
+
+static void imip_expand_rrule(struct pool *pool, const struct icalrecurrencetype *recur,
+			      const struct imip_series *s, struct imip_budget *budget,
+			      struct imip_occurrence_list *list)
+{
+	struct icalrecurrencetype walk = *recur;
+	time_t cursor = s->base.start, end, chunk = 0, last = s->base.start - 1;
+	int last_year = IMIP_YEAR_MAX, counted = 0;
+	bool finite = recur->count != 0 || !icaltime_is_null_time(recur->until);
+
+	if (!icaltime_is_null_time(recur->until) && recur->until.year < last_year)
+		last_year = recur->until.year;
+	if (!imip_recur_can_match(recur, s->dtstart, last_year, NULL))
+		return;  /* DTSTART alone */
+	if (!finite) {
+		list->infinite = true;
+		/* no window: the caller wants the span, which has no end;
+		   walking the rule would tell nothing more */
+		if (s->to == 0)
+			return;
+	}
+	/* the end of the walk: the window's, else the rule's */
+	end = s->to;
+	if (end == 0 && !icaltime_is_null_time(recur->until) &&
+	    recur->until.year <= IMIP_YEAR_MAX)
+		end = imip_ical_timet(recur->until) + 2 * 86400;  /* its zone or day aside */
+	/* Jump close to the window when the rule allows it (not with COUNT,
+	   which counts from DTSTART). */
+	if (recur->count == 0 && s->from > s->base.start + s->duration + 86400)
+		cursor = s->from - s->duration - 86400;
+	else if (end == 0 && s->dtstart.zone != NULL)
+		imip_cover_count(recur, s);
+	if ((recur->freq == ICAL_DAILY_RECURRENCE || recur->freq == ICAL_WEEKLY_RECURRENCE) &&
+	    (recur->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	     recur->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX))
+		chunk = IMIP_EXPAND_CHUNK_DAYS * 86400;
+	if (end == 0 && chunk != 0)
+		end = IMIP_TIME_MAX;
+	walk.count = 0;
+	while (end == 0 || cursor < end) {
+		time_t piece_end = end;
+		icalrecur_iterator *iter;
+		bool more;
+
+		if (chunk != 0 && end - cursor > chunk) {
+			/* at a midnight (UTC), where the days of all-day
+			   series meet */
+			piece_end = cursor + chunk;
+			piece_end -= (piece_end % 86400 + 86400) % 86400;
+		}
+		if (!imip_budget_step(budget)) {
+			list->truncated = true;
+			break;
+		}
+		walk.until = imip_walk_until(recur->until, piece_end, s->dtstart);
+		iter = icalrecur_iterator_new(walk, s->dtstart);
+		if (iter == NULL)
+			break;
+		if (cursor > s->base.start) {
+			icalrecur_iterator_set_start(iter, imip_ical_time_in(
+				cursor, s->dtstart.is_date, s->dtstart.zone));
+		}
+		more = imip_walk(pool, iter, s, recur->count, &counted, &last, budget, list);
+		icalrecur_iterator_free(iter);
+		if (!more || piece_end == end)
+			break;
+		cursor = piece_end;
+	}
 }
 
 /* The series' own instances (DTSTART, RRULE, RDATE minus EXDATE) that no
    exception replaces. */
 static void imip_expand_master(struct pool *pool, icalcomponent *master,
 			       const struct imip_instants *overrides,
-			       time_t from, time_t to,
+			       time_t from, time_t to, struct imip_budget *budget,
 			       struct imip_occurrence_list *list)
 {
-	struct imip_exclusions ex;
-	struct imip_occurrence base, occ;
+	struct imip_series s;
+	struct imip_occurrence occ;
 	icalproperty *dtstart_prop, *prop;
-	struct icaltimetype dtstart;
-	time_t duration;
-	unsigned int steps = 0;
 
-	if (!imip_vevent_times(pool, master, &base))
+	memset(&s, 0, sizeof(s));
+	if (!imip_vevent_times(pool, master, &s.base))
 		return;
-	duration = base.end - base.start;
-	imip_exclusions_init(pool, master, &ex);
+	s.duration = s.base.end - s.base.start;
+	s.overrides = overrides;
+	s.from = from;
+	s.to = to;
+	imip_exclusions_init(pool, master, &s.ex);
 	dtstart_prop = icalcomponent_get_first_property(master, ICAL_DTSTART_PROPERTY);
-	dtstart = icalproperty_get_datetime_with_component(dtstart_prop, master);
+	s.dtstart = icalproperty_get_datetime_with_component(dtstart_prop, master);
 
-	occ = base;
-	occ.rid = base.start;
+	occ = s.base;
+	occ.rid = s.base.start;
 	if (!imip_instants_has(overrides, occ.rid) && imip_occ_overlaps(&occ, from, to))
 		imip_occ_add(pool, list, &occ);
 
 	prop = icalcomponent_get_first_property(master, ICAL_RRULE_PROPERTY);
 	if (prop != NULL) {
 		struct icalrecurrencetype recur = icalproperty_get_rrule(prop);
-		icalrecur_iterator *iter;
-		struct icaltimetype next;
 
-		if (imip_recur_never(&recur))
-			goto rdates;  /* DTSTART alone */
-		if (recur.count == 0 && icaltime_is_null_time(recur.until)) {
-			list->infinite = true;
-			/* no window: the caller wants the span, which has no
-			   end; walking the rule would tell nothing more */
-			if (to == 0)
-				goto rdates;
-		}
-		/* Rules that repeat within a day are no meetings and cost libical
-		   a step per second: only DTSTART counts for them. */
-		if (recur.freq < ICAL_DAILY_RECURRENCE || recur.freq > ICAL_YEARLY_RECURRENCE) {
-			list->infinite = false;
-			goto rdates;
-		}
-		iter = icalrecur_iterator_new(recur, dtstart);
-		if (iter == NULL)
-			goto rdates;
-		/* Jump close to the window when the rule allows it (not with
-		   COUNT, which counts from DTSTART). */
-		if (recur.count == 0 && from > base.start + duration + 86400) {
-			struct icaltimetype jump = imip_ical_time_in(
-				from - duration - 86400, dtstart.is_date, dtstart.zone);
-
-			icalrecur_iterator_set_start(iter, jump);
-		}
-		while (!icaltime_is_null_time(next = icalrecur_iterator_next(iter))) {
-			if (++steps > IMIP_EXPAND_ITERATIONS) {
-				list->truncated = true;
-				break;
-			}
-			occ = base;
-			occ.start = occ.rid = imip_ical_timet(next);
-			occ.end = occ.start + duration;
-			if (occ.start == base.start)
-				continue;
-			if (to != 0 && occ.start >= to)
-				break;
-			if (imip_excluded(&ex, &next, occ.start) ||
-			    imip_instants_has(overrides, occ.rid) ||
-			    !imip_occ_overlaps(&occ, from, to))
-				continue;
-			imip_occ_add(pool, list, &occ);
-		}
-		icalrecur_iterator_free(iter);
+		imip_expand_rrule(pool, &recur, &s, budget, list);
 	}
-rdates:
 	for (prop = icalcomponent_get_first_property(master, ICAL_RDATE_PROPERTY);
 	     prop != NULL; prop = icalcomponent_get_next_property(master, ICAL_RDATE_PROPERTY)) {
 		struct icaldatetimeperiodtype rdate = icalproperty_get_rdate(prop);
 		struct icaltimetype t = !icaltime_is_null_time(rdate.time) ? rdate.time :
 			rdate.period.start;
 
-		if (icaltime_is_null_time(t) || t.year > 2600 || t.year < 1900)
+		if (icaltime_is_null_time(t) || t.year > IMIP_YEAR_MAX || t.year < 1900)
 			continue;
-		if (t.zone == NULL && !t.is_date && !icaltime_is_utc(t) && dtstart.zone != NULL)
-			t = icaltime_set_timezone(&t, dtstart.zone);
-		occ = base;
+		if (t.zone == NULL && !t.is_date && !icaltime_is_utc(t) && s.dtstart.zone != NULL)
+			t = icaltime_set_timezone(&t, s.dtstart.zone);
+		occ = s.base;
 		occ.start = occ.rid = imip_ical_timet(t);
-		occ.end = occ.start + duration;
-		if (occ.start == base.start || imip_instants_has(overrides, occ.rid) ||
-		    imip_excluded(&ex, &t, occ.start) ||
+		occ.end = occ.start + s.duration;
+		if (occ.start == s.base.start || imip_instants_has(overrides, occ.rid) ||
+		    imip_excluded(&s.ex, &t, occ.start) ||
 		    !imip_occ_overlaps(&occ, from, to))
 			continue;
 		imip_occ_add(pool, list, &occ);
@@ -398,9 +817,11 @@ void imip_expand_vcal(struct pool *pool, icalcomponent *vcal, time_t from,
 	icalcomponent *master = imip_ical_find_vevent(vcal, NULL);
 	icalcomponent *ev;
 	struct imip_instants overrides = { .count = 0 };
+	struct imip_budget budget;
 	bool series_cancelled = master != NULL && imip_vevent_cancelled(master);
 
 	memset(list, 0, sizeof(*list));
+	imip_budget_init(&budget);
 	IMIP_FOREACH_COMPONENT(vcal, ICAL_VEVENT_COMPONENT, ev) {
 		time_t rid;
 
@@ -409,7 +830,7 @@ void imip_expand_vcal(struct pool *pool, icalcomponent *vcal, time_t from,
 	}
 	imip_instants_sort(&overrides);
 	if (master != NULL)
-		imip_expand_master(pool, master, &overrides, from, to, list);
+		imip_expand_master(pool, master, &overrides, from, to, &budget, list);
 	/* the exceptions, where they moved to */
 	IMIP_FOREACH_COMPONENT(vcal, ICAL_VEVENT_COMPONENT, ev) {
 		struct imip_occurrence occ;

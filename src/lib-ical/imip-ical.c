@@ -133,46 +133,148 @@ static void imip_drop_unsafe_tzids(icalcomponent *vcal, icalcomponent *comp)
 }
 
 /*
- * Make the time zones of a calendar from outside safe to use: libical
- * expands a VTIMEZONE's observances year by year when converting times, so
- * an observance may only recur yearly (as every real zone does) and a zone
- * may only have so many; TZIDs that would reach the file system with an
- * unsafe name lose their TZID (the time becomes floating).
+ * An observance that begins before IMIP_TZ_FIRST_YEAR (Outlook writes
+ * 1601, anyone may write the year 1) is made to begin with its first onset
+ * from that year on: libical expands observances from their DTSTART on
+ * each use of the zone, and what came before that year changes no time we
+ * accept. Rules with COUNT (counted from DTSTART) and rules that end
+ * before then keep their DTSTART.
+ */
+static void imip_tz_truncate(icalproperty *dtstart_prop, const struct icalrecurrencetype *rule)
+{
+	struct icaltimetype dtstart = icalproperty_get_dtstart(dtstart_prop), from, onset;
+	icalrecur_iterator *iter;
+
+	if (icaltime_is_null_time(dtstart) || dtstart.year >= IMIP_TZ_FIRST_YEAR ||
+	    rule->count != 0 ||
+	    (!icaltime_is_null_time(rule->until) && rule->until.year <= IMIP_TZ_FIRST_YEAR))
+		return;
+	iter = icalrecur_iterator_new(*rule, dtstart);
+	if (iter == NULL)
+		return;
+	from = dtstart;
+	from.year = IMIP_TZ_FIRST_YEAR;
+	from.month = 1;
+	from.day = 1;
+	from.hour = from.minute = from.second = 0;
+	if (icalrecur_iterator_set_start(iter, from)) {
+		onset = icalrecur_iterator_next(iter);
+		if (!icaltime_is_null_time(onset) && onset.year <= IMIP_YEAR_MAX)
+			icalproperty_set_dtstart(dtstart_prop, onset);
+	}
+	icalrecur_iterator_free(iter);
+}
+
+/* Years of changes libical may expand for a yearly rule from dtstart. */
+static unsigned int imip_tz_rule_cost(const struct icalrecurrencetype *rule,
+				      struct icaltimetype dtstart)
+{
+	int last = IMIP_YEAR_MAX;
+
+	if (!icaltime_is_null_time(rule->until) && rule->until.year < last)
+		last = rule->until.year;
+	if (last < dtstart.year)
+		return 1;
+	return (unsigned int)((last - dtstart.year) / rule->interval + 1);
+}
+
+static void imip_remove_property(icalcomponent *comp, icalproperty *prop)
+{
+	icalcomponent_remove_property(comp, prop);
+	icalproperty_free(prop);
+}
+
+/*
+ * Make one observance (STANDARD or DAYLIGHT) cheap for libical, adding
+ * what it may cost to *cost and its rules to *rules. One DTSTART (libical
+ * would take the last one, we look at the first); one RRULE, yearly (as
+ * every real zone's is), that can match (libical looks for a match up to
+ * the year 20000 in each use of the zone otherwise; once *probes is used up
+ * an unusual rule counts as one that cannot), beginning no earlier than
+ * IMIP_TZ_FIRST_YEAR. false: the zone must go (too many RDATEs or rules).
+ */
+static bool imip_sanitize_observance(icalcomponent *obs, unsigned int *cost,
+				     unsigned int *rules, unsigned int *probes)
+{
+	icalproperty *prop, *next, *dtstart_prop, *rrule = NULL;
+	struct icaltimetype dtstart = icaltime_null_time();
+	struct icalrecurrencetype recur;
+	int last_year = IMIP_YEAR_MAX;
+	unsigned int rdates = (unsigned int)icalcomponent_count_properties(obs, ICAL_RDATE_PROPERTY);
+
+	if (rdates > IMIP_MAX_OBSERVANCES)
+		return false;
+	*cost += 1 + rdates;
+	dtstart_prop = icalcomponent_get_first_property(obs, ICAL_DTSTART_PROPERTY);
+	for (prop = icalcomponent_get_next_property(obs, ICAL_DTSTART_PROPERTY);
+	     prop != NULL; prop = next) {
+		next = icalcomponent_get_next_property(obs, ICAL_DTSTART_PROPERTY);
+		imip_remove_property(obs, prop);
+	}
+	if (dtstart_prop != NULL)
+		dtstart = icalproperty_get_dtstart(dtstart_prop);
+	for (prop = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY);
+	     prop != NULL; prop = next) {
+		next = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY);
+		recur = icalproperty_get_rrule(prop);
+		if (rrule != NULL || recur.freq != ICAL_YEARLY_RECURRENCE)
+			imip_remove_property(obs, prop);
+		else
+			rrule = prop;
+	}
+	if (rrule == NULL || dtstart_prop == NULL)
+		return true;
+	if (++*rules > IMIP_TZ_MAX_RULES)
+		return false;
+	recur = icalproperty_get_rrule(rrule);
+	if (!icaltime_is_null_time(recur.until) && recur.until.year < last_year)
+		last_year = recur.until.year;
+	if (!imip_recur_can_match(&recur, dtstart, last_year, probes)) {
+		/* what libical makes of it: DTSTART alone */
+		imip_remove_property(obs, rrule);
+		return true;
+	}
+	imip_tz_truncate(dtstart_prop, &recur);
+	*cost += imip_tz_rule_cost(&recur, icalproperty_get_dtstart(dtstart_prop));
+	return true;
+}
+
+/*
+ * Make the time zones of a calendar from outside safe to use. libical
+ * expands a VTIMEZONE's observances year by year when converting times
+ * (icaltimezone_expand_vtimezone(), from each DTSTART to a few years past
+ * the time converted), so: observances are made cheap one by one (above),
+ * a zone may have only so many, and may cost libical IMIP_TZ_MAX_ZONE_COST
+ * years of rules and RDATEs, the zones of one calendar IMIP_TZ_MAX_COST in
+ * all; zones past that go. TZIDs that would reach the file system with an unsafe name lose
+ * their TZID (the time becomes floating).
  */
 static void imip_sanitize_timezones(icalcomponent *vcal)
 {
 	icalcomponent *tz, *obs;
-	unsigned int zones = 0;
+	unsigned int zones = 0, cost = 0, rules = 0, probes = IMIP_TZ_MAX_PROBES;
 
 	for (tz = icalcomponent_get_first_component(vcal, ICAL_VTIMEZONE_COMPONENT);
 	     tz != NULL;) {
 		icalcomponent *next = icalcomponent_get_next_component(vcal, ICAL_VTIMEZONE_COMPONENT);
 		bool drop = ++zones > IMIP_MAX_TIMEZONES ||
 			icalcomponent_count_components(tz, ICAL_ANY_COMPONENT) > IMIP_MAX_OBSERVANCES;
+		unsigned int zone_cost = 0, zone_rules = 0;
 
 		for (obs = icalcomponent_get_first_component(tz, ICAL_ANY_COMPONENT);
 		     obs != NULL && !drop;
 		     obs = icalcomponent_get_next_component(tz, ICAL_ANY_COMPONENT)) {
-			icalproperty *rrule, *next_rrule;
-
-			if (icalcomponent_count_properties(obs, ICAL_RDATE_PROPERTY) > IMIP_MAX_OBSERVANCES) {
-				drop = true;
-				break;
-			}
-			for (rrule = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY);
-			     rrule != NULL; rrule = next_rrule) {
-				struct icalrecurrencetype recur = icalproperty_get_rrule(rrule);
-
-				next_rrule = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY);
-				if (recur.freq != ICAL_YEARLY_RECURRENCE) {
-					icalcomponent_remove_property(obs, rrule);
-					icalproperty_free(rrule);
-				}
-			}
+			drop = !imip_sanitize_observance(obs, &zone_cost, &zone_rules, &probes) ||
+				rules + zone_rules > IMIP_TZ_MAX_RULES ||
+				zone_cost > IMIP_TZ_MAX_ZONE_COST ||
+				cost + zone_cost > IMIP_TZ_MAX_COST;
 		}
 		if (drop) {
 			icalcomponent_remove_component(vcal, tz);
 			icalcomponent_free(tz);
+		} else {
+			cost += zone_cost;
+			rules += zone_rules;
 		}
 		tz = next;
 	}
@@ -329,18 +431,59 @@ void imip_ical_copy_timezones(icalcomponent *dst, icalcomponent *src,
 
 /* --- times --- */
 
+/*
+ * libical expands a zone's observances (from their DTSTART) up to five
+ * years past the latest year it has been asked about, and all over again
+ * each time it is asked about a later one (icaltimezone_ensure_coverage()):
+ * converting the occurrences of a long series one by one would expand the
+ * zone once for every five years of it. Ask for a few big steps instead, so
+ * that a zone is expanded a handful of times at most. Past libical's last
+ * year it would expand the zone anew at every conversion: those times are
+ * not converted (the caller treats them as UTC).
+ */
+static bool imip_ical_zone_cover(const icaltimezone *zone, int year)
+{
+	/* the first use covers up to five years past the present */
+	static const int steps[] = { 2040, 2060, 2100, 2180, 2340, IMIP_YEAR_MAX - 5 };
+	struct icaltimetype t;
+	size_t i = 0;
+
+	if (zone == NULL || zone == icaltimezone_get_utc_timezone())
+		return true;
+	if (year > IMIP_YEAR_MAX)
+		return false;
+	if (year <= 2030)
+		return true;
+	while (i + 1 < sizeof(steps) / sizeof(steps[0]) && year > steps[i])
+		i++;
+	t = icaltime_null_time();
+	t.year = steps[i];
+	t.month = 1;
+	t.day = 1;
+	(void)icaltimezone_get_utc_offset((icaltimezone *)zone, &t, NULL);
+	return true;
+}
+
 time_t imip_ical_timet(struct icaltimetype it)
 {
 	/* the zone argument is the zone the time is in (despite its
 	   documentation); NULL, a date or UTC: no conversion */
-	if (it.zone == NULL || it.is_date)
+	if (it.zone == NULL || it.is_date || !imip_ical_zone_cover(it.zone, it.year)) {
+		it.zone = NULL;
 		return icaltime_as_timet(it);
+	}
 	return icaltime_as_timet_with_zone(it, it.zone);
 }
 
 struct icaltimetype imip_ical_time_in(time_t t, bool is_date, const icaltimezone *zone)
 {
-	struct icaltimetype it = icaltime_from_timet_with_zone(t, is_date ? 1 : 0, zone);
+	/* the year, give or take one */
+	int year = (int)(1970 + t / 31556952);
+	struct icaltimetype it;
+
+	if (!imip_ical_zone_cover(zone, year + 1))
+		zone = NULL;
+	it = icaltime_from_timet_with_zone(t, is_date ? 1 : 0, zone);
 
 	/* libical 3.0 leaves the result marked as UTC */
 	if (!is_date)

@@ -12,12 +12,39 @@
 
 #define IMIP_PRODID "-//infostore//infostore " INFOSTORE_VERSION "//EN"
 
-/* Occurrences looked at, at most, when expanding one item: a hostile
-   RRULE must not keep us busy. */
+/*
+ * What one item's recurrence may cost the event loop (imip-expand.c).
+ * Occurrences (and pieces of a walk) looked at, at most, and the time the
+ * walk may take, whichever ends first; either ends it as "truncated". A
+ * single libical call is kept short by other means (see imip-expand.c), so
+ * an expansion overruns IMIP_EXPAND_MSEC by little.
+ */
 #define IMIP_EXPAND_ITERATIONS 20000
+#define IMIP_EXPAND_MSEC 50
+/* Times a day a rule may repeat at (BYHOUR x BYMINUTE x BYSECOND); more is
+   no meeting, and each of them is a step of libical on every day. */
+#define IMIP_RECUR_MAX_TIMES 60
+/* libical's iterator and time zones end in this year (MAX_TIME_T_YEAR,
+   ICALTIMEZONE_MAX_YEAR with a 64-bit time_t) */
+#define IMIP_YEAR_MAX 2582
+
 /* VTIMEZONEs in one object, observances (and RDATEs of one) in a zone */
 #define IMIP_MAX_TIMEZONES 32
 #define IMIP_MAX_OBSERVANCES 400
+/* RRULEs over the VTIMEZONEs of one object, and what libical may have to
+   expand for them: years of each yearly rule (from its DTSTART to its end
+   or IMIP_YEAR_MAX) plus RDATEs, for one zone (each conversion may expand
+   one zone: a real one costs about 1400, some 20 ms of libical to the
+   year IMIP_YEAR_MAX) and for all. A zone that goes over is dropped. */
+#define IMIP_TZ_MAX_RULES 100
+#define IMIP_TZ_MAX_ZONE_COST 2000
+#define IMIP_TZ_MAX_COST 6000
+/* libical calls (of IMIP_RECUR_PROBES) that the yearly rules of the zones
+   of one object may use to show they can match; real zones use none */
+#define IMIP_TZ_MAX_PROBES 64
+/* Observances that begin earlier are made to begin with their first onset
+   from this year on (times before 1900 are refused anyway). */
+#define IMIP_TZ_FIRST_YEAR 1899
 
 /*
  * Iterate over the children of kind of parent. libical's
@@ -82,9 +109,24 @@ const char *imip_clean_text(struct pool *pool, const char *text, size_t max);
 icalcomponent *imip_ical_occurrence(struct pool *pool, icalcomponent *vcal,
 				    time_t rid, const char **error_r);
 
+/*
+ * Can rule (with this DTSTART) give an occurrence up to the end of
+ * last_year, walked by libical without running long? false for rules that
+ * never match any day as libical reads them, and for those we do not walk:
+ * more often than daily, more than IMIP_RECUR_MAX_TIMES times a day, or in
+ * a calendar other than the Gregorian (RSCALE). Common rules are known to
+ * match; for other YEARLY and MONTHLY ones libical itself is asked about
+ * one period of each kind, a small call each, using up *probes (NULL:
+ * IMIP_RECUR_PROBES for this rule). Once *probes is 0 the answer is false.
+ */
+#define IMIP_RECUR_PROBES 28
+bool imip_recur_can_match(const struct icalrecurrencetype *rule,
+			  struct icaltimetype dtstart, int last_year,
+			  unsigned int *probes);
+
 /* All occurrences of an item overlapping [from, to) (to 0: unbounded),
    sorted by start. infinite: the series has no end; truncated: the walk
-   stopped at IMIP_EXPAND_ITERATIONS. */
+   stopped at IMIP_EXPAND_ITERATIONS steps or after IMIP_EXPAND_MSEC. */
 struct imip_occurrence;
 struct imip_occurrence_list {
 	struct imip_occurrence *occ;
