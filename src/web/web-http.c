@@ -34,6 +34,7 @@
 #include "strutil.h"
 
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <time.h>
 
@@ -272,11 +273,21 @@ static void web_conn_fail(struct web_conn *wc, int status, const char *detail)
 
 /* --- responses --- */
 
+/* Pools that large give their memory back to the system when freed. */
+#define WEB_HTTP_TRIM_MIN (1024 * 1024)
+
 static void web_response_pool_free(void *context)
 {
 	struct pool *pool = context;
+	size_t used = pool_used(pool);
 
 	pool_destroy(&pool);
+	/* A big answer (a CalDAV query or sync over thousands of items) is
+	   built whole in its pool; glibc keeps freed heap pages, so without
+	   this the process would hold the peak of its largest answer for
+	   good. Rare and proportional to the heap: cheap enough. */
+	if (used >= WEB_HTTP_TRIM_MIN)
+		malloc_trim(0);
 }
 
 /* Fields web_response_send() writes itself. */
