@@ -542,6 +542,8 @@ bool imip_recur_can_match(const struct icalrecurrencetype *r,
  * step is a libical call of a microsecond or more, reading the clock
  * costs tens of nanoseconds.
  */
+unsigned int imip_expand_msec = IMIP_EXPAND_MSEC;
+
 struct imip_budget {
 	struct timespec end;
 	unsigned int steps;
@@ -552,7 +554,7 @@ static void imip_budget_init(struct imip_budget *budget)
 {
 	memset(budget, 0, sizeof(*budget));
 	clock_gettime(CLOCK_MONOTONIC, &budget->end);
-	budget->end.tv_nsec += IMIP_EXPAND_MSEC * 1000000L;
+	budget->end.tv_nsec += (long)imip_expand_msec * 1000000L;
 	budget->end.tv_sec += budget->end.tv_nsec / 1000000000L;
 	budget->end.tv_nsec %= 1000000000L;
 }
