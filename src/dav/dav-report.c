@@ -346,11 +346,18 @@ static int dav_query_cb(void *context, const struct store_dav_resource *r)
 	struct store_cal_item item;
 	const struct dav_comp_filter *top = ctx->body.comp_filter;
 
-	/* the stored span is a quick first cut for a plain time-range */
-	if (top != NULL && top->comp_count == 1 && top->comps[0].range.set &&
-	    top->comps[0].range.end != 0 && r->dtstart != 0 &&
-	    r->dtstart >= top->comps[0].range.end)
-		return 0;
+	/* The stored span (a series' whole span, dtend 0 when it has no
+	   end) is a quick first cut for a plain time-range, on both sides:
+	   what starts after the range or ends before it is never read. */
+	if (top != NULL && top->comp_count == 1 && top->comps[0].range.set) {
+		const struct dav_time_range *range = &top->comps[0].range;
+
+		if (range->end != 0 && r->dtstart != 0 && r->dtstart >= range->end)
+			return 0;
+		if (range->start != 0 && r->dtend != 0 && r->dtend <= range->start &&
+		    !(r->dtend == r->dtstart && r->dtstart >= range->start))
+			return 0;
+	}
 	if (store_cal_item_lookup_id(ctx->srv->store, r->id, ctx->pool, &item) <= 0)
 		return 0;
 	if (!dav_calendar_match(ctx, &item))
