@@ -347,7 +347,7 @@ int store_blob_collect_prepare(struct store *store)
 	static const char sql[] =
 		"DELETE FROM blobs WHERE refs <= 0 RETURNING id, name";
 	static const char sql_text[] = "DELETE FROM blob_text WHERE id = ?";
-	sqlite3_stmt *stmt, *text_stmt;
+	struct db_stmt *stmt, *text_stmt;
 	int64_t *ids = NULL;
 	unsigned int count = 0, alloc = 0;
 	int rc;
@@ -358,11 +358,11 @@ int store_blob_collect_prepare(struct store *store)
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(stmt, 1);
+	while ((rc = db_step(stmt)) == DB_ROW) {
+		const char *name = (const char *)db_column_text(stmt, 1);
 
 		ids = mem_grow(ids, sizeof(*ids), count, &alloc, 16);
-		ids[count++] = sqlite3_column_int64(stmt, 0);
+		ids[count++] = db_column_int64(stmt, 0);
 		store->doomed_blobs = mem_grow(store->doomed_blobs,
 					       sizeof(*store->doomed_blobs),
 					       store->doomed_count,
@@ -370,15 +370,15 @@ int store_blob_collect_prepare(struct store *store)
 		snprintf(store->doomed_blobs[store->doomed_count++], 33, "%s",
 			 name != NULL ? name : "");
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
+	db_reset(stmt);
+	if (rc != DB_DONE) {
 		free(ids);
-		return store_fail_sqlite(store, rc, "collect blobs");
+		return store_fail_db(store, rc, "collect blobs");
 	}
 	text_stmt = store_stmt(store, sql_text);
 	for (unsigned int i = 0; i < count && text_stmt != NULL; i++) {
-		sqlite3_reset(text_stmt);
-		sqlite3_bind_int64(text_stmt, 1, ids[i]);
+		db_reset(text_stmt);
+		db_bind_int64(text_stmt, 1, ids[i]);
 		if (store_step_done(store, text_stmt, "delete blob text") < 0) {
 			free(ids);
 			return -1;
@@ -442,7 +442,7 @@ int store_blob_gc(struct store *store, unsigned int min_age_secs)
 			continue;
 		}
 		while ((d = readdir(dir)) != NULL) {
-			sqlite3_stmt *stmt;
+			struct db_stmt *stmt;
 			struct stat st;
 			bool used;
 
@@ -454,9 +454,9 @@ int store_blob_gc(struct store *store, unsigned int min_age_secs)
 			stmt = store_stmt(store, sql);
 			if (stmt == NULL)
 				break;
-			sqlite3_bind_text(stmt, 1, d->d_name, -1, SQLITE_STATIC);
-			used = sqlite3_step(stmt) == SQLITE_ROW;
-			sqlite3_reset(stmt);
+			db_bind_text(stmt, 1, d->d_name, -1, DB_STATIC);
+			used = db_step(stmt) == DB_ROW;
+			db_reset(stmt);
 			if (!used && unlinkat(dfd, d->d_name, 0) == 0)
 				removed++;
 		}

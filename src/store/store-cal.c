@@ -14,16 +14,16 @@
 /* Link tokens: 24 random bytes (192 bits), base64url. */
 #define STORE_CAL_TOKEN_BYTES 24
 
-static void store_cal_fill(sqlite3_stmt *stmt, struct pool *pool,
+static void store_cal_fill(struct db_stmt *stmt, struct pool *pool,
 			   struct store_cal_item *item)
 {
-	item->id = sqlite3_column_int64(stmt, 0);
-	item->user_id = sqlite3_column_int64(stmt, 1);
+	item->id = db_column_int64(stmt, 0);
+	item->user_id = db_column_int64(stmt, 1);
 	item->uid = store_col_text(stmt, 2, pool);
-	item->sequence = sqlite3_column_int(stmt, 3);
-	item->dtstart = (time_t)sqlite3_column_int64(stmt, 4);
-	item->dtend = (time_t)sqlite3_column_int64(stmt, 5);
-	item->all_day = sqlite3_column_int(stmt, 6) != 0;
+	item->sequence = db_column_int(stmt, 3);
+	item->dtstart = (time_t)db_column_int64(stmt, 4);
+	item->dtend = (time_t)db_column_int64(stmt, 5);
+	item->all_day = db_column_int(stmt, 6) != 0;
 	item->summary = store_col_text(stmt, 7, pool);
 	item->location = store_col_text(stmt, 8, pool);
 	item->organizer = store_col_text(stmt, 9, pool);
@@ -32,12 +32,12 @@ static void store_cal_fill(sqlite3_stmt *stmt, struct pool *pool,
 	item->ical = store_col_text(stmt, 12, pool);
 	item->token = store_col_text(stmt, 13, pool);
 	item->source = store_col_text(stmt, 14, pool);
-	item->created = (time_t)sqlite3_column_int64(stmt, 15);
-	item->updated = (time_t)sqlite3_column_int64(stmt, 16);
-	item->collection_id = sqlite3_column_int64(stmt, 17);
+	item->created = (time_t)db_column_int64(stmt, 15);
+	item->updated = (time_t)db_column_int64(stmt, 16);
+	item->collection_id = db_column_int64(stmt, 17);
 	item->href = store_col_text(stmt, 18, pool);
-	item->modseq = (uint64_t)sqlite3_column_int64(stmt, 19);
-	item->schedule_tag = (uint64_t)sqlite3_column_int64(stmt, 20);
+	item->modseq = (uint64_t)db_column_int64(stmt, 19);
+	item->schedule_tag = (uint64_t)db_column_int64(stmt, 20);
 	item->keep_schedule_tag = false;
 }
 
@@ -45,25 +45,25 @@ static int store_cal_lookup(struct store *store, const char *sql,
 			    int64_t num, const char *text, struct pool *pool,
 			    struct store_cal_item *item_r)
 {
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc, col = 1;
 
 	if (stmt == NULL)
 		return -1;
 	if (num != 0)
-		sqlite3_bind_int64(stmt, col++, num);
+		db_bind_int64(stmt, col++, num);
 	if (text != NULL)
-		sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+		db_bind_text(stmt, col, text, -1, DB_STATIC);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_cal_fill(stmt, pool, item_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup calendar item");
+	return store_fail_db(store, rc, "lookup calendar item");
 }
 
 int store_cal_item_lookup(struct store *store, int64_t user_id, const char *uid,
@@ -103,12 +103,12 @@ int store_cal_item_lookup_href(struct store *store, int64_t collection_id,
 	return store_cal_lookup(store, sql, collection_id, href, pool, item_r);
 }
 
-static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
+static void bind_text_or_null(struct db_stmt *stmt, int col, const char *text)
 {
 	if (text != NULL)
-		sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+		db_bind_text(stmt, col, text, -1, DB_STATIC);
 	else
-		sqlite3_bind_null(stmt, col);
+		db_bind_null(stmt, col);
 }
 
 /* Fill in where a new item goes: the default calendar, a random name. */
@@ -140,14 +140,15 @@ static int store_cal_item_write(struct store *store, struct store_cal_item *item
 		" all_day, summary, location, organizer, status, partstat, ical,"
 		" token, source, created, updated, collection_id, href, modseq,"
 		" schedule_tag)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" RETURNING id";
 	static const char sql_update[] =
 		"UPDATE cal_items SET sequence = ?3, dtstart = ?4, dtend = ?5,"
 		" all_day = ?6, summary = ?7, location = ?8, organizer = ?9,"
 		" status = ?10, partstat = ?11, ical = ?12, source = ?14,"
 		" updated = ?16, modseq = ?19, schedule_tag = ?20 WHERE id = ?1";
 	time_t now = time(NULL);
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	bool insert = item->id == 0;
 	char token[64];
 
@@ -168,46 +169,46 @@ static int store_cal_item_write(struct store *store, struct store_cal_item *item
 			item->token = p_strdup(pool, token);
 		}
 		item->created = now;
-		sqlite3_bind_int64(stmt, 1, item->user_id);
-		sqlite3_bind_text(stmt, 2, item->uid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 13, item->token, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 15, (sqlite3_int64)now);
-		sqlite3_bind_int64(stmt, 17, item->collection_id);
-		sqlite3_bind_text(stmt, 18, item->href, -1, SQLITE_STATIC);
+		db_bind_int64(stmt, 1, item->user_id);
+		db_bind_text(stmt, 2, item->uid, -1, DB_STATIC);
+		db_bind_text(stmt, 13, item->token, -1, DB_STATIC);
+		db_bind_int64(stmt, 15, (int64_t)now);
+		db_bind_int64(stmt, 17, item->collection_id);
+		db_bind_text(stmt, 18, item->href, -1, DB_STATIC);
 	} else {
-		sqlite3_bind_int64(stmt, 1, item->id);
+		db_bind_int64(stmt, 1, item->id);
 	}
 	item->updated = now;
-	sqlite3_bind_int(stmt, 3, item->sequence);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)item->dtstart);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)item->dtend);
-	sqlite3_bind_int(stmt, 6, item->all_day ? 1 : 0);
+	db_bind_int(stmt, 3, item->sequence);
+	db_bind_int64(stmt, 4, (int64_t)item->dtstart);
+	db_bind_int64(stmt, 5, (int64_t)item->dtend);
+	db_bind_int(stmt, 6, item->all_day ? 1 : 0);
 	bind_text_or_null(stmt, 7, item->summary);
 	bind_text_or_null(stmt, 8, item->location);
 	bind_text_or_null(stmt, 9, item->organizer);
 	bind_text_or_null(stmt, 10, item->status);
 	bind_text_or_null(stmt, 11, item->partstat);
-	sqlite3_bind_text(stmt, 12, item->ical, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 12, item->ical, -1, DB_STATIC);
 	bind_text_or_null(stmt, 14, item->source);
-	sqlite3_bind_int64(stmt, 16, (sqlite3_int64)now);
-	sqlite3_bind_int64(stmt, 19, (sqlite3_int64)item->modseq);
-	sqlite3_bind_int64(stmt, 20, (sqlite3_int64)item->schedule_tag);
+	db_bind_int64(stmt, 16, (int64_t)now);
+	db_bind_int64(stmt, 19, (int64_t)item->modseq);
+	db_bind_int64(stmt, 20, (int64_t)item->schedule_tag);
+	if (insert)
+		return store_step_id(store, stmt, "save calendar item", &item->id);
 	if (store_step_done(store, stmt, "save calendar item") < 0)
 		return -1;
-	if (insert)
-		item->id = sqlite3_last_insert_rowid(store->db);
-	else if (sqlite3_changes(store->db) == 0)
+	if (db_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "no calendar item");
 	if (insert) {
 		/* a name freed by an earlier delete is in use again */
 		static const char sql_tomb[] =
 			"DELETE FROM dav_tombstones WHERE collection_id = ? AND href = ?";
-		sqlite3_stmt *tomb = store_stmt(store, sql_tomb);
+		struct db_stmt *tomb = store_stmt(store, sql_tomb);
 
 		if (tomb == NULL)
 			return -1;
-		sqlite3_bind_int64(tomb, 1, item->collection_id);
-		sqlite3_bind_text(tomb, 2, item->href, -1, SQLITE_STATIC);
+		db_bind_int64(tomb, 1, item->collection_id);
+		db_bind_text(tomb, 2, item->href, -1, DB_STATIC);
 		if (store_step_done(store, tomb, "clear tombstone") < 0)
 			return -1;
 	}
@@ -240,24 +241,24 @@ int store_cal_item_list(struct store *store, int64_t user_id, time_t from,
 		"SELECT " CAL_COLUMNS " FROM cal_items WHERE user_id = ?"
 		" AND dtstart < ? AND (dtend > ? OR dtend = 0) ORDER BY dtstart, id";
 	bool all = from == 0 && to == 0;
-	sqlite3_stmt *stmt = store_stmt(store, all ? sql_all : sql_range);
+	struct db_stmt *stmt = store_stmt(store, all ? sql_all : sql_range);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
+	db_bind_int64(stmt, 1, user_id);
 	if (!all) {
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)to);
-		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)from);
+		db_bind_int64(stmt, 2, (int64_t)to);
+		db_bind_int64(stmt, 3, (int64_t)from);
 	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		struct store_cal_item item;
 
 		store_cal_fill(stmt, pool, &item);
 		cb(context, &item);
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list calendar");
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list calendar");
 	return 0;
 }

@@ -55,20 +55,20 @@ bool store_dav_href_valid(const char *name)
 	return true;
 }
 
-static void store_col_fill(sqlite3_stmt *stmt, struct pool *pool,
+static void store_col_fill(struct db_stmt *stmt, struct pool *pool,
 			   struct store_dav_collection *col)
 {
-	col->id = sqlite3_column_int64(stmt, 0);
-	col->user_id = sqlite3_column_int64(stmt, 1);
-	col->kind = (enum store_dav_kind)sqlite3_column_int(stmt, 2);
+	col->id = db_column_int64(stmt, 0);
+	col->user_id = db_column_int64(stmt, 1);
+	col->kind = (enum store_dav_kind)db_column_int(stmt, 2);
 	col->name = store_col_text(stmt, 3, pool);
 	col->displayname = store_col_text(stmt, 4, pool);
 	col->color = store_col_text(stmt, 5, pool);
 	col->description = store_col_text(stmt, 6, pool);
-	col->is_default = sqlite3_column_int(stmt, 7) != 0;
-	col->modseq = (uint64_t)sqlite3_column_int64(stmt, 8);
-	col->tomb_floor = (uint64_t)sqlite3_column_int64(stmt, 9);
-	col->created = (time_t)sqlite3_column_int64(stmt, 10);
+	col->is_default = db_column_int(stmt, 7) != 0;
+	col->modseq = (uint64_t)db_column_int64(stmt, 8);
+	col->tomb_floor = (uint64_t)db_column_int64(stmt, 9);
+	col->created = (time_t)db_column_int64(stmt, 10);
 }
 
 int store_dav_collection_list(struct store *store, int64_t user_id,
@@ -79,7 +79,7 @@ int store_dav_collection_list(struct store *store, int64_t user_id,
 	static const char sql[] =
 		"SELECT " COL_COLUMNS " FROM dav_collections"
 		" WHERE user_id = ? AND kind = ? ORDER BY is_default DESC, name";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	struct store_dav_collection *cols = NULL;
 	unsigned int count = 0, alloc = 0;
 	int rc;
@@ -89,35 +89,35 @@ int store_dav_collection_list(struct store *store, int64_t user_id,
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_int(stmt, 2, (int)kind);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_int(stmt, 2, (int)kind);
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		if (count == alloc)
 			cols = p_grow(pool, cols, sizeof(*cols), count, &alloc, 4);
 		store_col_fill(stmt, pool, &cols[count++]);
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list collections");
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list collections");
 	*cols_r = cols;
 	*count_r = count;
 	return 0;
 }
 
-static int store_col_lookup(struct store *store, sqlite3_stmt *stmt,
+static int store_col_lookup(struct store *store, struct db_stmt *stmt,
 			    struct pool *pool, struct store_dav_collection *col_r)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = db_step(stmt);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		store_col_fill(stmt, pool, col_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup collection");
+	return store_fail_db(store, rc, "lookup collection");
 }
 
 int store_dav_collection_lookup(struct store *store, int64_t user_id,
@@ -127,13 +127,13 @@ int store_dav_collection_lookup(struct store *store, int64_t user_id,
 	static const char sql[] =
 		"SELECT " COL_COLUMNS " FROM dav_collections"
 		" WHERE user_id = ? AND kind = ? AND name = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_int(stmt, 2, (int)kind);
-	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_int(stmt, 2, (int)kind);
+	db_bind_text(stmt, 3, name, -1, DB_STATIC);
 	return store_col_lookup(store, stmt, pool, col_r);
 }
 
@@ -142,11 +142,11 @@ int store_dav_collection_lookup_id(struct store *store, int64_t id,
 {
 	static const char sql[] =
 		"SELECT " COL_COLUMNS " FROM dav_collections WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_int64(stmt, 1, id);
 	return store_col_lookup(store, stmt, pool, col_r);
 }
 
@@ -157,32 +157,34 @@ static int store_col_insert(struct store *store, int64_t user_id,
 {
 	static const char sql[] =
 		"INSERT INTO dav_collections (user_id, kind, name, displayname,"
-		" color, description, is_default, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+		" color, description, is_default, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+		" RETURNING id";
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_int(stmt, 2, (int)kind);
-	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_int(stmt, 2, (int)kind);
+	db_bind_text(stmt, 3, name, -1, DB_STATIC);
 	if (displayname != NULL && *displayname != '\0')
-		sqlite3_bind_text(stmt, 4, displayname, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 4, displayname, -1, DB_STATIC);
 	if (color != NULL && *color != '\0')
-		sqlite3_bind_text(stmt, 5, color, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 5, color, -1, DB_STATIC);
 	if (description != NULL && *description != '\0')
-		sqlite3_bind_text(stmt, 6, description, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 7, is_default ? 1 : 0);
-	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_fail_sqlite(store, rc, "create collection");
+		db_bind_text(stmt, 6, description, -1, DB_STATIC);
+	db_bind_int(stmt, 7, is_default ? 1 : 0);
+	db_bind_int64(stmt, 8, (int64_t)time(NULL));
+	rc = db_step(stmt);
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		store_fail_db(store, rc, "create collection");
 		if (store->error == STORE_ERROR_EXISTS)
 			store_fail(store, STORE_ERROR_EXISTS, "collection %s exists", name);
 		return -1;
 	}
-	*id_r = sqlite3_last_insert_rowid(store->db);
+	*id_r = db_column_int64(stmt, 0);
+	db_reset(stmt);
 	return 0;
 }
 
@@ -193,14 +195,14 @@ int store_dav_collection_default(struct store *store, int64_t user_id,
 	static const char sql[] =
 		"SELECT " COL_COLUMNS " FROM dav_collections"
 		" WHERE user_id = ? AND kind = ? AND is_default = 1";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int64_t id;
 	int ret;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_int(stmt, 2, (int)kind);
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_int(stmt, 2, (int)kind);
 	ret = store_col_lookup(store, stmt, pool, col_r);
 	if (ret != 0)
 		return ret < 0 ? -1 : 0;
@@ -227,7 +229,7 @@ int store_dav_collection_create(struct store *store, int64_t user_id,
 {
 	static const char sql_count[] =
 		"SELECT count(*) FROM dav_collections WHERE user_id = ? AND kind = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int64_t count;
 	int rc;
 
@@ -239,13 +241,13 @@ int store_dav_collection_create(struct store *store, int64_t user_id,
 	stmt = store_stmt(store, sql_count);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_int(stmt, 2, (int)kind);
-	rc = sqlite3_step(stmt);
-	count = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW) {
-		store_fail_sqlite(store, rc, "count collections");
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_int(stmt, 2, (int)kind);
+	rc = db_step(stmt);
+	count = rc == DB_ROW ? db_column_int64(stmt, 0) : 0;
+	db_reset(stmt);
+	if (rc != DB_ROW) {
+		store_fail_db(store, rc, "count collections");
 		goto failed;
 	}
 	if (count >= STORE_DAV_COLLECTIONS_MAX) {
@@ -265,29 +267,29 @@ int store_dav_collection_delete(struct store *store, int64_t id)
 {
 	static const char sql[] =
 		"DELETE FROM dav_collections WHERE id = ? AND is_default = 0";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	store_clear_error(store);
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_int64(stmt, 1, id);
 	if (store_step_done(store, stmt, "delete collection") < 0)
 		return -1;
-	if (sqlite3_changes(store->db) == 0)
+	if (db_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_PERM,
 				  "the default collection cannot be deleted");
 	store->own_commits++;
 	return 0;
 }
 
-static void bind_prop(sqlite3_stmt *stmt, int col, const char *value)
+static void bind_prop(struct db_stmt *stmt, int col, const char *value)
 {
 	/* ?N IS NULL keeps the old value; '' becomes NULL (removed) */
 	if (value == NULL)
-		sqlite3_bind_null(stmt, col);
+		db_bind_null(stmt, col);
 	else
-		sqlite3_bind_text(stmt, col, value, -1, SQLITE_STATIC);
+		db_bind_text(stmt, col, value, -1, DB_STATIC);
 }
 
 int store_dav_collection_set_props(struct store *store, int64_t id,
@@ -300,19 +302,19 @@ int store_dav_collection_set_props(struct store *store, int64_t id,
 		" color = CASE WHEN ?3 IS NULL THEN color ELSE nullif(?3, '') END,"
 		" description = CASE WHEN ?4 IS NULL THEN description ELSE nullif(?4, '') END"
 		" WHERE id = ?1";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	store_clear_error(store);
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_int64(stmt, 1, id);
 	bind_prop(stmt, 2, displayname);
 	bind_prop(stmt, 3, color);
 	bind_prop(stmt, 4, description);
 	if (store_step_done(store, stmt, "set collection properties") < 0)
 		return -1;
-	if (sqlite3_changes(store->db) == 0)
+	if (db_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "no collection");
 	store->own_commits++;
 	return 0;
@@ -326,22 +328,22 @@ int store_dav_next_modseq(struct store *store, int64_t collection_id,
 	static const char sql[] =
 		"UPDATE dav_collections SET modseq = modseq + 1 WHERE id = ?"
 		" RETURNING modseq";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, collection_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*modseq_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	db_bind_int64(stmt, 1, collection_id);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		*modseq_r = (uint64_t)db_column_int64(stmt, 0);
 	/* step to the end so the UPDATE completes */
-	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "next modseq");
-	if (sqlite3_changes(store->db) == 0)
+	while (rc == DB_ROW)
+		rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "next modseq");
+	if (db_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "no collection %lld",
 				  (long long)collection_id);
 	return 0;
@@ -362,42 +364,42 @@ static const char sql_card_list_data[] =
 	"SELECT href, modseq, id, 0, 0, vcard FROM cards"
 	" WHERE collection_id = ? ORDER BY href";
 
-static void store_res_fill(sqlite3_stmt *stmt, struct pool *pool,
+static void store_res_fill(struct db_stmt *stmt, struct pool *pool,
 			   struct store_dav_resource *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->href = store_col_text(stmt, 0, pool);
-	res->modseq = (uint64_t)sqlite3_column_int64(stmt, 1);
-	res->id = sqlite3_column_int64(stmt, 2);
-	res->dtstart = (time_t)sqlite3_column_int64(stmt, 3);
-	res->dtend = (time_t)sqlite3_column_int64(stmt, 4);
+	res->modseq = (uint64_t)db_column_int64(stmt, 1);
+	res->id = db_column_int64(stmt, 2);
+	res->dtstart = (time_t)db_column_int64(stmt, 3);
+	res->dtend = (time_t)db_column_int64(stmt, 4);
 	res->data = store_col_text(stmt, 5, pool);
 }
 
 /* Run a statement bound with the collection id (and more bindings by the
    caller), calling cb per row. The rows' strings go into a pool of their
    own, cleared per row, so a listing of 100,000 resources stays small. */
-static int store_res_each(struct store *store, sqlite3_stmt *stmt,
+static int store_res_each(struct store *store, struct db_stmt *stmt,
 			  store_dav_resource_cb *cb, void *context)
 {
 	struct pool *row_pool = pool_create(4096);
 	int rc;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		struct store_dav_resource res;
 
 		pool_clear(row_pool);
 		store_res_fill(stmt, row_pool, &res);
-		res.deleted = sqlite3_column_type(stmt, 2) == SQLITE_NULL;
+		res.deleted = db_column_is_null(stmt, 2);
 		if (cb(context, &res) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	pool_destroy(&row_pool);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list resources");
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list resources");
 	return 0;
 }
 
@@ -410,13 +412,13 @@ int store_dav_resource_list(struct store *store,
 	const char *sql = col->kind == STORE_DAV_CALENDAR ?
 		(data ? sql_cal_list_data : sql_cal_list) :
 		(data ? sql_card_list_data : sql_card_list);
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	(void)pool;
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, col->id);
+	db_bind_int64(stmt, 1, col->id);
 	return store_res_each(store, stmt, cb, context);
 }
 
@@ -440,23 +442,23 @@ int store_dav_resource_get(struct store *store,
 	bool data = (flags & STORE_DAV_WITH_DATA) != 0;
 	const char *sql = col->kind == STORE_DAV_CALENDAR ?
 		(data ? sql_cal_data : sql_cal) : (data ? sql_card_data : sql_card);
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, col->id);
-	sqlite3_bind_text(stmt, 2, href, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, col->id);
+	db_bind_text(stmt, 2, href, -1, DB_STATIC);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_res_fill(stmt, pool, res_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "get resource");
+	return store_fail_db(store, rc, "get resource");
 }
 
 int store_dav_changes(struct store *store, const struct store_dav_collection *col,
@@ -476,7 +478,7 @@ int store_dav_changes(struct store *store, const struct store_dav_collection *co
 		" UNION ALL SELECT href, modseq, NULL, 0, 0, NULL FROM dav_tombstones"
 		"  WHERE collection_id = ?1 AND modseq > ?2"
 		" ORDER BY 2, 1";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	(void)pool;
 	if (since != 0 && (since < col->tomb_floor || since > col->modseq))
@@ -484,8 +486,8 @@ int store_dav_changes(struct store *store, const struct store_dav_collection *co
 	stmt = store_stmt(store, col->kind == STORE_DAV_CALENDAR ? sql_cal : sql_card);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, col->id);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since);
+	db_bind_int64(stmt, 1, col->id);
+	db_bind_int64(stmt, 2, (int64_t)since);
 	return store_res_each(store, stmt, cb, context);
 }
 
@@ -501,34 +503,35 @@ static int store_dav_tombstones_trim(struct store *store, int64_t collection_id,
 	static const char sql_del[] =
 		"DELETE FROM dav_tombstones WHERE collection_id = ? AND modseq <= ?";
 	static const char sql_floor[] =
-		"UPDATE dav_collections SET tomb_floor = max(tomb_floor, ?) WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql_cut);
-	sqlite3_int64 cut;
+		"UPDATE dav_collections SET tomb_floor ="
+		" CASE WHEN tomb_floor > ?1 THEN tomb_floor ELSE ?1 END WHERE id = ?2";
+	struct db_stmt *stmt = store_stmt(store, sql_cut);
+	int64_t cut;
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, collection_id);
-	sqlite3_bind_int64(stmt, 2, keep);
-	rc = sqlite3_step(stmt);
-	cut = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_bind_int64(stmt, 1, collection_id);
+	db_bind_int64(stmt, 2, keep);
+	rc = db_step(stmt);
+	cut = rc == DB_ROW ? db_column_int64(stmt, 0) : 0;
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail_sqlite(store, rc, "trim tombstones");
+	if (rc != DB_ROW)
+		return store_fail_db(store, rc, "trim tombstones");
 	stmt = store_stmt(store, sql_del);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, collection_id);
-	sqlite3_bind_int64(stmt, 2, cut);
+	db_bind_int64(stmt, 1, collection_id);
+	db_bind_int64(stmt, 2, cut);
 	if (store_step_done(store, stmt, "trim tombstones") < 0)
 		return -1;
 	stmt = store_stmt(store, sql_floor);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, cut);
-	sqlite3_bind_int64(stmt, 2, collection_id);
+	db_bind_int64(stmt, 1, cut);
+	db_bind_int64(stmt, 2, collection_id);
 	return store_step_done(store, stmt, "raise tombstone floor");
 }
 
@@ -536,9 +539,10 @@ static int store_dav_tombstone(struct store *store, int64_t collection_id,
 			       const char *href, unsigned int keep)
 {
 	static const char sql_tomb[] =
-		"INSERT OR REPLACE INTO dav_tombstones (collection_id, href, modseq)"
-		" VALUES (?, ?, ?)";
-	sqlite3_stmt *stmt;
+		"INSERT INTO dav_tombstones (collection_id, href, modseq)"
+		" VALUES (?, ?, ?) ON CONFLICT (collection_id, href)"
+		" DO UPDATE SET modseq = excluded.modseq";
+	struct db_stmt *stmt;
 	uint64_t modseq;
 
 	if (store_dav_next_modseq(store, collection_id, &modseq) < 0)
@@ -546,9 +550,9 @@ static int store_dav_tombstone(struct store *store, int64_t collection_id,
 	stmt = store_stmt(store, sql_tomb);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, collection_id);
-	sqlite3_bind_text(stmt, 2, href, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	db_bind_int64(stmt, 1, collection_id);
+	db_bind_text(stmt, 2, href, -1, DB_STATIC);
+	db_bind_int64(stmt, 3, (int64_t)modseq);
 	if (store_step_done(store, stmt, "add tombstone") < 0)
 		return -1;
 	return store_dav_tombstones_trim(store, collection_id, keep);
@@ -562,7 +566,7 @@ int store_dav_resource_delete(struct store *store,
 		"DELETE FROM cal_items WHERE collection_id = ? AND href = ?";
 	static const char sql_card[] =
 		"DELETE FROM cards WHERE collection_id = ? AND href = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	store_clear_error(store);
 	if (store_begin(store) < 0)
@@ -570,11 +574,11 @@ int store_dav_resource_delete(struct store *store,
 	stmt = store_stmt(store, col->kind == STORE_DAV_CALENDAR ? sql_cal : sql_card);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, col->id);
-	sqlite3_bind_text(stmt, 2, href, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, col->id);
+	db_bind_text(stmt, 2, href, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "delete resource") < 0)
 		goto failed;
-	if (sqlite3_changes(store->db) == 0) {
+	if (db_changes(store->db) == 0) {
 		store_rollback(store);
 		return 0;
 	}
@@ -599,7 +603,7 @@ int store_dav_resource_move(struct store *store,
 		" WHERE collection_id = ?4 AND href = ?5";
 	static const char sql_untomb[] =
 		"DELETE FROM dav_tombstones WHERE collection_id = ? AND href = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	uint64_t modseq;
 	int rc;
 
@@ -613,26 +617,26 @@ int store_dav_resource_move(struct store *store,
 	stmt = store_stmt(store, src->kind == STORE_DAV_CALENDAR ? sql_cal : sql_card);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, dst->id);
-	sqlite3_bind_text(stmt, 2, dst_href, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
-	sqlite3_bind_int64(stmt, 4, src->id);
-	sqlite3_bind_text(stmt, 5, href, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_fail_sqlite(store, rc, "move resource");
+	db_bind_int64(stmt, 1, dst->id);
+	db_bind_text(stmt, 2, dst_href, -1, DB_STATIC);
+	db_bind_int64(stmt, 3, (int64_t)modseq);
+	db_bind_int64(stmt, 4, src->id);
+	db_bind_text(stmt, 5, href, -1, DB_STATIC);
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc != DB_DONE) {
+		store_fail_db(store, rc, "move resource");
 		goto failed;
 	}
-	if (sqlite3_changes(store->db) == 0) {
+	if (db_changes(store->db) == 0) {
 		store_rollback(store);
 		return 0;
 	}
 	stmt = store_stmt(store, sql_untomb);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, dst->id);
-	sqlite3_bind_text(stmt, 2, dst_href, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, dst->id);
+	db_bind_text(stmt, 2, dst_href, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "clear tombstone") < 0 ||
 	    store_dav_tombstone(store, src->id, href, keep) < 0)
 		goto failed;
@@ -647,41 +651,41 @@ failed:
 #define CARD_COLUMNS \
 	"id, collection_id, href, uid, modseq, fn, vcard, created, updated"
 
-static void store_card_fill(sqlite3_stmt *stmt, struct pool *pool,
+static void store_card_fill(struct db_stmt *stmt, struct pool *pool,
 			    struct store_card *card)
 {
-	card->id = sqlite3_column_int64(stmt, 0);
-	card->collection_id = sqlite3_column_int64(stmt, 1);
+	card->id = db_column_int64(stmt, 0);
+	card->collection_id = db_column_int64(stmt, 1);
 	card->href = store_col_text(stmt, 2, pool);
 	card->uid = store_col_text(stmt, 3, pool);
-	card->modseq = (uint64_t)sqlite3_column_int64(stmt, 4);
+	card->modseq = (uint64_t)db_column_int64(stmt, 4);
 	card->fn = store_col_text(stmt, 5, pool);
 	card->vcard = store_col_text(stmt, 6, pool);
-	card->created = (time_t)sqlite3_column_int64(stmt, 7);
-	card->updated = (time_t)sqlite3_column_int64(stmt, 8);
+	card->created = (time_t)db_column_int64(stmt, 7);
+	card->updated = (time_t)db_column_int64(stmt, 8);
 }
 
 static int store_card_get(struct store *store, const char *sql,
 			  int64_t collection_id, const char *key,
 			  struct pool *pool, struct store_card *card_r)
 {
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, collection_id);
-	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, collection_id);
+	db_bind_text(stmt, 2, key, -1, DB_STATIC);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_card_fill(stmt, pool, card_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup card");
+	return store_fail_db(store, rc, "lookup card");
 }
 
 int store_card_lookup(struct store *store, int64_t collection_id,
@@ -706,7 +710,7 @@ int store_card_save(struct store *store, struct store_card *card)
 {
 	static const char sql_insert[] =
 		"INSERT INTO cards (collection_id, href, uid, modseq, fn, vcard,"
-		" created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+		" created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id";
 	static const char sql_update[] =
 		"UPDATE cards SET uid = ?3, modseq = ?4, fn = ?5, vcard = ?6,"
 		" updated = ?7 WHERE id = ?8";
@@ -714,7 +718,7 @@ int store_card_save(struct store *store, struct store_card *card)
 		"DELETE FROM dav_tombstones WHERE collection_id = ? AND href = ?";
 	bool insert = card->id == 0;
 	time_t now = time(NULL);
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	store_clear_error(store);
@@ -725,30 +729,31 @@ int store_card_save(struct store *store, struct store_card *card)
 	stmt = store_stmt(store, insert ? sql_insert : sql_update);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, card->collection_id);
-	sqlite3_bind_text(stmt, 2, card->href, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, card->uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)card->modseq);
+	db_bind_int64(stmt, 1, card->collection_id);
+	db_bind_text(stmt, 2, card->href, -1, DB_STATIC);
+	db_bind_text(stmt, 3, card->uid, -1, DB_STATIC);
+	db_bind_int64(stmt, 4, (int64_t)card->modseq);
 	if (card->fn != NULL)
-		sqlite3_bind_text(stmt, 5, card->fn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, card->vcard, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)now);
+		db_bind_text(stmt, 5, card->fn, -1, DB_STATIC);
+	db_bind_text(stmt, 6, card->vcard, -1, DB_STATIC);
+	db_bind_int64(stmt, 7, (int64_t)now);
 	if (!insert)
-		sqlite3_bind_int64(stmt, 8, card->id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_fail_sqlite(store, rc, "save card");
+		db_bind_int64(stmt, 8, card->id);
+	rc = db_step(stmt);
+	if (insert && rc == DB_ROW)
+		card->id = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	if (rc != (insert ? DB_ROW : DB_DONE)) {
+		store_fail_db(store, rc, "save card");
 		goto failed;
 	}
 	if (insert) {
-		card->id = sqlite3_last_insert_rowid(store->db);
 		card->created = now;
 		stmt = store_stmt(store, sql_tomb);
 		if (stmt == NULL)
 			goto failed;
-		sqlite3_bind_int64(stmt, 1, card->collection_id);
-		sqlite3_bind_text(stmt, 2, card->href, -1, SQLITE_STATIC);
+		db_bind_int64(stmt, 1, card->collection_id);
+		db_bind_text(stmt, 2, card->href, -1, DB_STATIC);
 		if (store_step_done(store, stmt, "clear tombstone") < 0)
 			goto failed;
 	}
@@ -764,28 +769,28 @@ int store_card_list(struct store *store, int64_t collection_id,
 {
 	static const char sql[] =
 		"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ? ORDER BY href";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	struct pool *row_pool;
 	int rc;
 
 	(void)pool;
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, collection_id);
+	db_bind_int64(stmt, 1, collection_id);
 	row_pool = pool_create(4096);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		struct store_card card;
 
 		pool_clear(row_pool);
 		store_card_fill(stmt, row_pool, &card);
 		if (cb(context, &card) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	pool_destroy(&row_pool);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list cards");
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list cards");
 	return 0;
 }

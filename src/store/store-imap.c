@@ -23,7 +23,7 @@ int store_imap_tune(struct store *store)
 
 struct store_imap_iter {
 	struct store *store;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int slot;
 	bool failed;
 };
@@ -36,21 +36,20 @@ struct store_imap_iter {
  */
 #define ITER_SLOT_SEARCH (STORE_ITER_STMTS - 1)
 
-static sqlite3_stmt *iter_stmt_take(struct store *store, unsigned int slot,
+static struct db_stmt *iter_stmt_take(struct store *store, unsigned int slot,
 				    const char *sql, int *slot_r)
 {
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	*slot_r = -1;
 	if ((store->iter_busy & ((uint64_t)1 << slot)) != 0) {
-		rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
-		return rc == SQLITE_OK ? stmt : NULL;
+		rc = db_prepare(store->db, sql, false, &stmt);
+		return rc == DB_OK ? stmt : NULL;
 	}
 	if (store->iter_stmts[slot] == NULL) {
-		rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-					&store->iter_stmts[slot], NULL);
-		if (rc != SQLITE_OK)
+		rc = db_prepare(store->db, sql, true, &store->iter_stmts[slot]);
+		if (rc != DB_OK)
 			return NULL;
 	}
 	store->iter_busy |= (uint64_t)1 << slot;
@@ -58,14 +57,14 @@ static sqlite3_stmt *iter_stmt_take(struct store *store, unsigned int slot,
 	return store->iter_stmts[slot];
 }
 
-static void iter_stmt_release(struct store *store, sqlite3_stmt *stmt, int slot)
+static void iter_stmt_release(struct store *store, struct db_stmt *stmt, int slot)
 {
 	if (slot < 0) {
-		sqlite3_finalize(stmt);
+		db_finalize(stmt);
 		return;
 	}
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
+	db_reset(stmt);
+	db_clear_bindings(stmt);
 	store->iter_busy &= ~((uint64_t)1 << slot);
 }
 
@@ -85,40 +84,40 @@ struct store_imap_iter *store_imap_search_iter_init(struct store *store,
 	iter->store = store;
 	iter->stmt = iter_stmt_take(store, ITER_SLOT_SEARCH, sql, &iter->slot);
 	if (iter->stmt == NULL) {
-		store_fail_sqlite(store, sqlite3_errcode(store->db), "search iterator");
+		store_fail_db(store, db_errcode(store->db), "search iterator");
 		iter->failed = true;
 		return iter;
 	}
-	sqlite3_bind_int64(iter->stmt, 1, mailbox_id);
-	sqlite3_bind_int64(iter->stmt, 2, lo);
-	sqlite3_bind_int64(iter->stmt, 3, hi);
+	db_bind_int64(iter->stmt, 1, mailbox_id);
+	db_bind_int64(iter->stmt, 2, lo);
+	db_bind_int64(iter->stmt, 3, hi);
 	return iter;
 }
 
 int store_imap_search_iter_next(struct store_imap_iter *iter,
 				struct store_imap_search_row *row_r)
 {
-	sqlite3_stmt *stmt = iter->stmt;
+	struct db_stmt *stmt = iter->stmt;
 	int rc;
 
 	if (iter->failed)
 		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
+	rc = db_step(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW) {
+	if (rc != DB_ROW) {
 		iter->failed = true;
-		return store_fail_sqlite(iter->store, rc, "search iterate");
+		return store_fail_db(iter->store, rc, "search iterate");
 	}
-	row_r->uid = (uint32_t)sqlite3_column_int64(stmt, 0);
-	row_r->modseq = (uint64_t)sqlite3_column_int64(stmt, 1);
-	row_r->flags = (uint32_t)sqlite3_column_int(stmt, 2);
-	row_r->keywords = (const char *)sqlite3_column_text(stmt, 3);
-	row_r->internaldate = (time_t)sqlite3_column_int64(stmt, 4);
-	row_r->internaldate_tz = sqlite3_column_int(stmt, 5);
-	row_r->vsize = (uint64_t)sqlite3_column_int64(stmt, 6);
-	row_r->sent_time = (time_t)sqlite3_column_int64(stmt, 7);
-	row_r->sent_date = (const char *)sqlite3_column_text(stmt, 8);
+	row_r->uid = (uint32_t)db_column_int64(stmt, 0);
+	row_r->modseq = (uint64_t)db_column_int64(stmt, 1);
+	row_r->flags = (uint32_t)db_column_int(stmt, 2);
+	row_r->keywords = (const char *)db_column_text(stmt, 3);
+	row_r->internaldate = (time_t)db_column_int64(stmt, 4);
+	row_r->internaldate_tz = db_column_int(stmt, 5);
+	row_r->vsize = (uint64_t)db_column_int64(stmt, 6);
+	row_r->sent_time = (time_t)db_column_int64(stmt, 7);
+	row_r->sent_date = (const char *)db_column_text(stmt, 8);
 	return 1;
 }
 
@@ -163,22 +162,22 @@ int store_imap_search_headers(struct store *store, int64_t mailbox_id,
 		"SELECT m.uid, t.headers FROM messages m JOIN blob_text t"
 		" ON t.id = m.blob_id WHERE m.mailbox_id = ?"
 		" AND t.headers LIKE ? ESCAPE '\\' ORDER BY m.uid";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	char *pattern;
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	pattern = store_imap_like(needle);
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_text(stmt, 2, pattern, -1, SQLITE_TRANSIENT);
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_text(stmt, 2, pattern, -1, DB_TRANSIENT);
 	free(pattern);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		cb(context, (uint32_t)sqlite3_column_int64(stmt, 0),
-		   (const char *)sqlite3_column_text(stmt, 1));
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "search headers");
+	while ((rc = db_step(stmt)) == DB_ROW)
+		cb(context, (uint32_t)db_column_int64(stmt, 0),
+		   (const char *)db_column_text(stmt, 1));
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "search headers");
 	return 0;
 }
 
@@ -187,26 +186,26 @@ int store_imap_count_above(struct store *store, int64_t mailbox_id, uint32_t uid
 {
 	static const char sql[] =
 		"SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid > ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	*count_r = 0;
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*count_r = (uint32_t)sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW)
-		return store_fail_sqlite(store, rc, "count messages");
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, uid);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		*count_r = (uint32_t)db_column_int64(stmt, 0);
+	db_reset(stmt);
+	if (rc != DB_ROW)
+		return store_fail_db(store, rc, "count messages");
 	return 0;
 }
 
 struct store_imap_fetch_iter {
 	struct store *store;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	unsigned int fields;
 	int slot;                 /* in store->iter_stmts, or -1: ours alone */
 	bool failed;
@@ -263,49 +262,49 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 	iter->stmt = iter_stmt_take(store, fetch_stmt_slot(fields), sql.data, &iter->slot);
 	buffer_free(&sql);
 	if (iter->stmt == NULL) {
-		store_fail_sqlite(store, sqlite3_errcode(store->db), "fetch iterator");
+		store_fail_db(store, db_errcode(store->db), "fetch iterator");
 		iter->failed = true;
 		return iter;
 	}
-	sqlite3_bind_int64(iter->stmt, 1, mailbox_id);
-	sqlite3_bind_int64(iter->stmt, 2, lo);
-	sqlite3_bind_int64(iter->stmt, 3, hi);
+	db_bind_int64(iter->stmt, 1, mailbox_id);
+	db_bind_int64(iter->stmt, 2, lo);
+	db_bind_int64(iter->stmt, 3, hi);
 	return iter;
 }
 
 int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
 			       struct store_message *msg_r)
 {
-	sqlite3_stmt *stmt = iter->stmt;
+	struct db_stmt *stmt = iter->stmt;
 	int rc;
 
 	if (iter->failed)
 		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
+	rc = db_step(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW) {
+	if (rc != DB_ROW) {
 		iter->failed = true;
-		return store_fail_sqlite(iter->store, rc, "fetch iterate");
+		return store_fail_db(iter->store, rc, "fetch iterate");
 	}
 	memset(msg_r, 0, sizeof(*msg_r));
-	msg_r->uid = (uint32_t)sqlite3_column_int64(stmt, 0);
-	msg_r->modseq = (uint64_t)sqlite3_column_int64(stmt, 1);
-	msg_r->flags = (uint32_t)sqlite3_column_int(stmt, 2);
-	msg_r->keywords = (const char *)sqlite3_column_text(stmt, 3);
-	msg_r->internaldate = (time_t)sqlite3_column_int64(stmt, 4);
-	msg_r->internaldate_tz = sqlite3_column_int(stmt, 5);
-	msg_r->size = (uint64_t)sqlite3_column_int64(stmt, 6);
-	msg_r->vsize = (uint64_t)sqlite3_column_int64(stmt, 7);
-	msg_r->header_size = (uint32_t)sqlite3_column_int64(stmt, 8);
-	msg_r->crlf = sqlite3_column_int(stmt, 9) != 0;
-	msg_r->envelope = (const char *)sqlite3_column_text(stmt, 10);
-	msg_r->bodystructure = (const char *)sqlite3_column_text(stmt, 11);
-	msg_r->body = (const char *)sqlite3_column_text(stmt, 12);
-	msg_r->blob = (const char *)sqlite3_column_text(stmt, 13);
-	msg_r->parts = (const char *)sqlite3_column_text(stmt, 14);
-	msg_r->sent_time = (time_t)sqlite3_column_int64(stmt, 15);
-	msg_r->headers = (const char *)sqlite3_column_text(stmt, 16);
+	msg_r->uid = (uint32_t)db_column_int64(stmt, 0);
+	msg_r->modseq = (uint64_t)db_column_int64(stmt, 1);
+	msg_r->flags = (uint32_t)db_column_int(stmt, 2);
+	msg_r->keywords = (const char *)db_column_text(stmt, 3);
+	msg_r->internaldate = (time_t)db_column_int64(stmt, 4);
+	msg_r->internaldate_tz = db_column_int(stmt, 5);
+	msg_r->size = (uint64_t)db_column_int64(stmt, 6);
+	msg_r->vsize = (uint64_t)db_column_int64(stmt, 7);
+	msg_r->header_size = (uint32_t)db_column_int64(stmt, 8);
+	msg_r->crlf = db_column_int(stmt, 9) != 0;
+	msg_r->envelope = (const char *)db_column_text(stmt, 10);
+	msg_r->bodystructure = (const char *)db_column_text(stmt, 11);
+	msg_r->body = (const char *)db_column_text(stmt, 12);
+	msg_r->blob = (const char *)db_column_text(stmt, 13);
+	msg_r->parts = (const char *)db_column_text(stmt, 14);
+	msg_r->sent_time = (time_t)db_column_int64(stmt, 15);
+	msg_r->headers = (const char *)db_column_text(stmt, 16);
 	return 1;
 }
 

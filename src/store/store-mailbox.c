@@ -16,22 +16,22 @@ int store_mailbox_create_kind(struct store *store, int64_t user_id,
 			      const char *name, const char *special_use,
 			      enum store_mailbox_kind kind, int64_t *mailbox_id_r);
 
-static void store_mailbox_fill(sqlite3_stmt *stmt, struct pool *pool,
+static void store_mailbox_fill(struct db_stmt *stmt, struct pool *pool,
 			       struct store_mailbox *mb)
 {
-	mb->id = sqlite3_column_int64(stmt, 0);
-	mb->user_id = sqlite3_column_int64(stmt, 1);
+	mb->id = db_column_int64(stmt, 0);
+	mb->user_id = db_column_int64(stmt, 1);
 	mb->name = store_col_text(stmt, 2, pool);
-	mb->kind = (enum store_mailbox_kind)sqlite3_column_int(stmt, 3);
+	mb->kind = (enum store_mailbox_kind)db_column_int(stmt, 3);
 	mb->special_use = store_col_text(stmt, 4, pool);
-	mb->subscribed = sqlite3_column_int(stmt, 5) != 0;
-	mb->uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 6);
-	mb->uidnext = (uint32_t)sqlite3_column_int64(stmt, 7);
-	mb->highestmodseq = (uint64_t)sqlite3_column_int64(stmt, 8);
-	mb->messages = (uint32_t)sqlite3_column_int64(stmt, 9);
-	mb->unseen = (uint32_t)sqlite3_column_int64(stmt, 10);
-	mb->deleted = (uint32_t)sqlite3_column_int64(stmt, 11);
-	mb->size = (uint64_t)sqlite3_column_int64(stmt, 12);
+	mb->subscribed = db_column_int(stmt, 5) != 0;
+	mb->uidvalidity = (uint32_t)db_column_int64(stmt, 6);
+	mb->uidnext = (uint32_t)db_column_int64(stmt, 7);
+	mb->highestmodseq = (uint64_t)db_column_int64(stmt, 8);
+	mb->messages = (uint32_t)db_column_int64(stmt, 9);
+	mb->unseen = (uint32_t)db_column_int64(stmt, 10);
+	mb->deleted = (uint32_t)db_column_int64(stmt, 11);
+	mb->size = (uint64_t)db_column_int64(stmt, 12);
 }
 
 bool store_mailbox_name_valid(const char *name)
@@ -84,21 +84,21 @@ int store_mailbox_list(struct store *store, int64_t user_id, struct pool *pool,
 {
 	static const char sql[] =
 		"SELECT " MAILBOX_COLUMNS " FROM mailboxes WHERE user_id = ? ORDER BY name";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	struct store_mailbox *list = NULL;
 	unsigned int count = 0, alloc = 0;
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, user_id);
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		list = p_grow(pool, list, sizeof(*list), count, &alloc, 16);
 		store_mailbox_fill(stmt, pool, &list[count++]);
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list mailboxes");
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list mailboxes");
 	*mailboxes_r = list;
 	*count_r = count;
 	return 0;
@@ -110,24 +110,24 @@ int store_mailbox_lookup(struct store *store, int64_t user_id, const char *name,
 	static const char sql[] =
 		"SELECT " MAILBOX_COLUMNS " FROM mailboxes WHERE user_id = ? AND name = ?";
 	char buf[STORE_MAILBOX_NAME_MAX + 1];
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	name = store_mailbox_normalize(name, buf, sizeof(buf));
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_text(stmt, 2, name, -1, DB_STATIC);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_mailbox_fill(stmt, pool, mailbox_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup mailbox");
+	return store_fail_db(store, rc, "lookup mailbox");
 }
 
 int store_mailbox_lookup_id(struct store *store, int64_t mailbox_id,
@@ -135,22 +135,22 @@ int store_mailbox_lookup_id(struct store *store, int64_t mailbox_id,
 {
 	static const char sql[] =
 		"SELECT " MAILBOX_COLUMNS " FROM mailboxes WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, mailbox_id);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_mailbox_fill(stmt, pool, mailbox_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup mailbox");
+	return store_fail_db(store, rc, "lookup mailbox");
 }
 
 /* A UIDVALIDITY never handed out before in this store, so that a mailbox
@@ -160,15 +160,16 @@ static int store_next_uidvalidity(struct store *store, uint32_t *uidvalidity_r)
 	static const char sql_get[] =
 		"SELECT value FROM counters WHERE name = 'uidvalidity'";
 	static const char sql_set[] =
-		"INSERT OR REPLACE INTO counters (name, value) VALUES ('uidvalidity', ?)";
-	sqlite3_stmt *stmt = store_stmt(store, sql_get);
+		"INSERT INTO counters (name, value) VALUES ('uidvalidity', ?)"
+		" ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+	struct db_stmt *stmt = store_stmt(store, sql_get);
 	uint64_t last = 0, next;
 
 	if (stmt == NULL)
 		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		last = (uint64_t)sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
+	if (db_step(stmt) == DB_ROW)
+		last = (uint64_t)db_column_int64(stmt, 0);
+	db_reset(stmt);
 	next = (uint64_t)time(NULL);
 	if (next <= last)
 		next = last + 1;
@@ -177,7 +178,7 @@ static int store_next_uidvalidity(struct store *store, uint32_t *uidvalidity_r)
 	stmt = store_stmt(store, sql_set);
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)next);
+	db_bind_int64(stmt, 1, (int64_t)next);
 	if (store_step_done(store, stmt, "uidvalidity counter") < 0)
 		return -1;
 	*uidvalidity_r = (uint32_t)next;
@@ -190,11 +191,10 @@ int store_mailbox_create_kind(struct store *store, int64_t user_id,
 {
 	static const char sql[] =
 		"INSERT INTO mailboxes (user_id, name, kind, special_use, uidvalidity)"
-		" VALUES (?, ?, ?, ?, ?)";
+		" VALUES (?, ?, ?, ?, ?) RETURNING id";
 	char buf[STORE_MAILBOX_NAME_MAX + 1];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	uint32_t uidvalidity;
-	int rc;
 
 	store_clear_error(store);
 	if (!store_mailbox_name_valid(name))
@@ -207,21 +207,17 @@ int store_mailbox_create_kind(struct store *store, int64_t user_id,
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 3, (int)kind);
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_text(stmt, 2, name, -1, DB_STATIC);
+	db_bind_int(stmt, 3, (int)kind);
 	if (special_use != NULL)
-		sqlite3_bind_text(stmt, 4, special_use, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, uidvalidity);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_fail_sqlite(store, rc, "create mailbox");
+		db_bind_text(stmt, 4, special_use, -1, DB_STATIC);
+	db_bind_int64(stmt, 5, uidvalidity);
+	if (store_step_id(store, stmt, "create mailbox", mailbox_id_r) < 0) {
 		if (store->error == STORE_ERROR_EXISTS)
 			store_fail(store, STORE_ERROR_EXISTS, "mailbox exists");
 		goto failed;
 	}
-	*mailbox_id_r = sqlite3_last_insert_rowid(store->db);
 	return store_commit(store);
 failed:
 	store_rollback(store);
@@ -240,7 +236,7 @@ int store_mailbox_delete(struct store *store, int64_t user_id, const char *name)
 	static const char sql[] =
 		"DELETE FROM mailboxes WHERE user_id = ? AND name = ? AND kind = 0";
 	char buf[STORE_MAILBOX_NAME_MAX + 1];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	store_clear_error(store);
 	name = store_mailbox_normalize(name, buf, sizeof(buf));
@@ -251,11 +247,11 @@ int store_mailbox_delete(struct store *store, int64_t user_id, const char *name)
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_text(stmt, 2, name, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "delete mailbox") < 0)
 		goto failed;
-	if (sqlite3_changes(store->db) == 0) {
+	if (db_changes(store->db) == 0) {
 		store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox %s", name);
 		goto failed;
 	}
@@ -272,14 +268,23 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 	static const char sql_rename[] =
 		"UPDATE mailboxes SET name = ? || substr(name, ?) "
 		"WHERE user_id = ? AND kind = 0 AND (name = ? OR substr(name, 1, ?) = ?)";
+	/* a name the subscription moves onto is dropped first (it stays
+	   once) */
+	static const char sql_rename_subs_clash[] =
+		"DELETE FROM subscriptions WHERE user_id = ?3 AND name IN"
+		" (SELECT ?1 || substr(name, ?2) FROM subscriptions"
+		"  WHERE user_id = ?3 AND (name = ?4 OR substr(name, 1, ?5) = ?6))";
 	static const char sql_rename_subs[] =
-		"UPDATE OR REPLACE subscriptions SET name = ? || substr(name, ?) "
+		"UPDATE subscriptions SET name = ? || substr(name, ?) "
 		"WHERE user_id = ? AND (name = ? OR substr(name, 1, ?) = ?)";
+	static const char *const sql_renames[] = {
+		sql_rename, sql_rename_subs_clash, sql_rename_subs,
+	};
 	char obuf[STORE_MAILBOX_NAME_MAX + 1], nbuf[STORE_MAILBOX_NAME_MAX + 1];
 	char prefix[STORE_MAILBOX_NAME_MAX + 2];
 	struct store_mailbox mb;
 	struct pool *pool;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int ret;
 
 	store_clear_error(store);
@@ -353,16 +358,16 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 	   follow the names they subscribe (one the new name already had is
 	   kept once) */
 	snprintf(prefix, sizeof(prefix), "%s%c", old_name, STORE_HIERARCHY_SEP);
-	for (unsigned int i = 0; i < 2; i++) {
-		stmt = store_stmt(store, i == 0 ? sql_rename : sql_rename_subs);
+	for (unsigned int i = 0; i < sizeof(sql_renames) / sizeof(*sql_renames); i++) {
+		stmt = store_stmt(store, sql_renames[i]);
 		if (stmt == NULL)
 			goto failed;
-		sqlite3_bind_text(stmt, 1, new_name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)strlen(old_name) + 1);
-		sqlite3_bind_int64(stmt, 3, user_id);
-		sqlite3_bind_text(stmt, 4, old_name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)strlen(prefix));
-		sqlite3_bind_text(stmt, 6, prefix, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 1, new_name, -1, DB_STATIC);
+		db_bind_int64(stmt, 2, (int64_t)strlen(old_name) + 1);
+		db_bind_int64(stmt, 3, user_id);
+		db_bind_text(stmt, 4, old_name, -1, DB_STATIC);
+		db_bind_int64(stmt, 5, (int64_t)strlen(prefix));
+		db_bind_text(stmt, 6, prefix, -1, DB_STATIC);
 		if (store_step_done(store, stmt, "rename mailbox") < 0)
 			goto failed;
 	}
@@ -378,11 +383,12 @@ int store_mailbox_subscribe(struct store *store, int64_t user_id,
 			    const char *name, bool subscribe)
 {
 	static const char sql_add[] =
-		"INSERT OR IGNORE INTO subscriptions (user_id, name) VALUES (?, ?)";
+		"INSERT INTO subscriptions (user_id, name) VALUES (?, ?)"
+		" ON CONFLICT DO NOTHING";
 	static const char sql_del[] =
 		"DELETE FROM subscriptions WHERE user_id = ? AND name = ?";
 	char buf[STORE_MAILBOX_NAME_MAX + 1];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	store_clear_error(store);
 	if (!store_mailbox_name_valid(name))
@@ -391,11 +397,11 @@ int store_mailbox_subscribe(struct store *store, int64_t user_id,
 	if (stmt == NULL)
 		return -1;
 	name = store_mailbox_normalize(name, buf, sizeof(buf));
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_text(stmt, 2, name, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "subscribe") < 0)
 		return -1;
-	if (!subscribe && sqlite3_changes(store->db) == 0)
+	if (!subscribe && db_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "%s is not subscribed", name);
 	store->own_commits++;
 	return 0;
@@ -407,21 +413,21 @@ int store_subscription_list(struct store *store, int64_t user_id,
 {
 	static const char sql[] =
 		"SELECT name FROM subscriptions WHERE user_id = ? ORDER BY name";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	const char **names = NULL;
 	unsigned int count = 0, alloc = 0;
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, user_id);
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		names = p_grow(pool, names, sizeof(*names), count, &alloc, 16);
 		names[count++] = store_col_text(stmt, 0, pool);
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list subscriptions");
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list subscriptions");
 	*names_r = names;
 	*count_r = count;
 	return 0;

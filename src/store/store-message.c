@@ -30,41 +30,41 @@ static const char sql_get_all[] =
 
 struct store_message_iter {
 	struct store *store;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	bool state_only;
 	bool failed;
 };
 
-static const char *col_text_nocopy(sqlite3_stmt *stmt, int col)
+static const char *col_text_nocopy(struct db_stmt *stmt, int col)
 {
-	return (const char *)sqlite3_column_text(stmt, col);
+	return (const char *)db_column_text(stmt, col);
 }
 
-static void store_message_fill_state(sqlite3_stmt *stmt, struct store_message *msg)
+static void store_message_fill_state(struct db_stmt *stmt, struct store_message *msg)
 {
 	memset(msg, 0, sizeof(*msg));
-	msg->uid = (uint32_t)sqlite3_column_int64(stmt, 0);
-	msg->modseq = (uint64_t)sqlite3_column_int64(stmt, 1);
-	msg->flags = (uint32_t)sqlite3_column_int(stmt, 2);
+	msg->uid = (uint32_t)db_column_int64(stmt, 0);
+	msg->modseq = (uint64_t)db_column_int64(stmt, 1);
+	msg->flags = (uint32_t)db_column_int(stmt, 2);
 	msg->keywords = col_text_nocopy(stmt, 3);
 }
 
-static void store_message_fill_all(sqlite3_stmt *stmt, struct store_message *msg)
+static void store_message_fill_all(struct db_stmt *stmt, struct store_message *msg)
 {
 	store_message_fill_state(stmt, msg);
-	msg->internaldate = (time_t)sqlite3_column_int64(stmt, 4);
-	msg->internaldate_tz = sqlite3_column_int(stmt, 5);
-	msg->save_date = (time_t)sqlite3_column_int64(stmt, 6);
-	msg->size = (uint64_t)sqlite3_column_int64(stmt, 7);
-	msg->vsize = (uint64_t)sqlite3_column_int64(stmt, 8);
-	msg->header_size = (uint32_t)sqlite3_column_int64(stmt, 9);
-	msg->crlf = sqlite3_column_int(stmt, 10) != 0;
+	msg->internaldate = (time_t)db_column_int64(stmt, 4);
+	msg->internaldate_tz = db_column_int(stmt, 5);
+	msg->save_date = (time_t)db_column_int64(stmt, 6);
+	msg->size = (uint64_t)db_column_int64(stmt, 7);
+	msg->vsize = (uint64_t)db_column_int64(stmt, 8);
+	msg->header_size = (uint32_t)db_column_int64(stmt, 9);
+	msg->crlf = db_column_int(stmt, 10) != 0;
 	msg->blob = col_text_nocopy(stmt, 11);
 	msg->envelope = col_text_nocopy(stmt, 12);
 	msg->bodystructure = col_text_nocopy(stmt, 13);
 	msg->body = col_text_nocopy(stmt, 14);
 	msg->sent_date = col_text_nocopy(stmt, 15);
-	msg->sent_time = (time_t)sqlite3_column_int64(stmt, 16);
+	msg->sent_time = (time_t)db_column_int64(stmt, 16);
 	msg->message_id = col_text_nocopy(stmt, 17);
 	msg->parts = col_text_nocopy(stmt, 18);
 }
@@ -85,15 +85,15 @@ struct store_message_iter *store_message_iter_init(struct store *store,
 	sql = iter->state_only ? sql_iter_state : sql_iter_all;
 	/* Not from the statement cache: iterators may be nested (COPY while
 	   iterating) and live across calls. */
-	rc = sqlite3_prepare_v2(store->db, sql, -1, &iter->stmt, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail_sqlite(store, rc, "message iterator");
+	rc = db_prepare(store->db, sql, false, &iter->stmt);
+	if (rc != DB_OK) {
+		store_fail_db(store, rc, "message iterator");
 		iter->failed = true;
 		return iter;
 	}
-	sqlite3_bind_int64(iter->stmt, 1, mailbox_id);
-	sqlite3_bind_int64(iter->stmt, 2, lo);
-	sqlite3_bind_int64(iter->stmt, 3, hi);
+	db_bind_int64(iter->stmt, 1, mailbox_id);
+	db_bind_int64(iter->stmt, 2, lo);
+	db_bind_int64(iter->stmt, 3, hi);
 	return iter;
 }
 
@@ -104,18 +104,18 @@ int store_message_iter_next(struct store_message_iter *iter,
 
 	if (iter->failed)
 		return -1;
-	rc = sqlite3_step(iter->stmt);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(iter->stmt);
+	if (rc == DB_ROW) {
 		if (iter->state_only)
 			store_message_fill_state(iter->stmt, msg_r);
 		else
 			store_message_fill_all(iter->stmt, msg_r);
 		return 1;
 	}
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	iter->failed = true;
-	return store_fail_sqlite(iter->store, rc, "iterate messages");
+	return store_fail_db(iter->store, rc, "iterate messages");
 }
 
 void store_message_iter_deinit(struct store_message_iter **_iter)
@@ -125,7 +125,7 @@ void store_message_iter_deinit(struct store_message_iter **_iter)
 	if (iter == NULL)
 		return;
 	*_iter = NULL;
-	sqlite3_finalize(iter->stmt);
+	db_finalize(iter->stmt);
 	free(iter);
 }
 
@@ -145,25 +145,25 @@ int store_message_get(struct store *store, int64_t mailbox_id, uint32_t uid,
 		      unsigned int fields, struct pool *pool,
 		      struct store_message *msg_r)
 {
-	sqlite3_stmt *stmt = store_stmt(store, sql_get_all);
+	struct db_stmt *stmt = store_stmt(store, sql_get_all);
 	int rc;
 
 	(void)fields;
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, uid);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_message_fill_all(stmt, msg_r);
 		store_message_copy_strings(msg_r, pool);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "get message");
+	return store_fail_db(store, rc, "get message");
 }
 
 /* Bump the mailbox's HIGHESTMODSEQ and return the new value. */
@@ -173,21 +173,21 @@ static int store_next_modseq(struct store *store, int64_t mailbox_id,
 	static const char sql[] =
 		"UPDATE mailboxes SET highestmodseq = highestmodseq + 1"
 		" WHERE id = ? RETURNING highestmodseq";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		if (rc == SQLITE_DONE)
+	db_bind_int64(stmt, 1, mailbox_id);
+	rc = db_step(stmt);
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		if (rc == DB_DONE)
 			return store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox");
-		return store_fail_sqlite(store, rc, "modseq");
+		return store_fail_db(store, rc, "modseq");
 	}
-	*modseq_r = (uint64_t)sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
+	*modseq_r = (uint64_t)db_column_int64(stmt, 0);
+	db_reset(stmt);
 	return 0;
 }
 
@@ -281,7 +281,7 @@ int store_message_set_flags(struct store *store, int64_t mailbox_id,
 	static const char sql_set[] =
 		"UPDATE messages SET flags = ?, keywords = ?, modseq = ?"
 		" WHERE mailbox_id = ? AND uid = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	uint32_t old_flags, new_flags;
 	const char *old_keywords, *new_keywords;
 	uint64_t modseq;
@@ -293,24 +293,24 @@ int store_message_set_flags(struct store *store, int64_t mailbox_id,
 	stmt = store_stmt(store, sql_get);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		if (rc == SQLITE_DONE) {
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, uid);
+	rc = db_step(stmt);
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		if (rc == DB_DONE) {
 			/* nothing written: end the (maybe nested)
 			   transaction without failing the caller's */
 			store_commit(store);
 			return 0;
 		}
-		store_fail_sqlite(store, rc, "get flags");
+		store_fail_db(store, rc, "get flags");
 		goto failed;
 	}
-	old_flags = (uint32_t)sqlite3_column_int(stmt, 0);
+	old_flags = (uint32_t)db_column_int(stmt, 0);
 	old_keywords = store_col_text(stmt, 1, pool);
-	modseq = (uint64_t)sqlite3_column_int64(stmt, 2);
-	sqlite3_reset(stmt);
+	modseq = (uint64_t)db_column_int64(stmt, 2);
+	db_reset(stmt);
 
 	if (unchangedsince != 0 && modseq > unchangedsince) {
 		/* RFC 7162 3.1.3: the message changed since the client
@@ -350,12 +350,12 @@ int store_message_set_flags(struct store *store, int64_t mailbox_id,
 	stmt = store_stmt(store, sql_set);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int(stmt, 1, (int)new_flags);
+	db_bind_int(stmt, 1, (int)new_flags);
 	if (new_keywords != NULL)
-		sqlite3_bind_text(stmt, 2, new_keywords, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
-	sqlite3_bind_int64(stmt, 4, mailbox_id);
-	sqlite3_bind_int64(stmt, 5, uid);
+		db_bind_text(stmt, 2, new_keywords, -1, DB_STATIC);
+	db_bind_int64(stmt, 3, (int64_t)modseq);
+	db_bind_int64(stmt, 4, mailbox_id);
+	db_bind_int64(stmt, 5, uid);
 	if (store_step_done(store, stmt, "set flags") < 0)
 		goto failed;
 	if (store_commit(store) < 0)
@@ -373,8 +373,9 @@ int store_message_expunge(struct store *store, int64_t mailbox_id, uint32_t uid)
 	static const char sql_del[] =
 		"DELETE FROM messages WHERE mailbox_id = ? AND uid = ?";
 	static const char sql_record[] =
-		"INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)";
-	sqlite3_stmt *stmt;
+		"INSERT INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)"
+		" ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq";
+	struct db_stmt *stmt;
 	uint64_t modseq;
 
 	if (store_begin(store) < 0)
@@ -382,11 +383,11 @@ int store_message_expunge(struct store *store, int64_t mailbox_id, uint32_t uid)
 	stmt = store_stmt(store, sql_del);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, uid);
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, uid);
 	if (store_step_done(store, stmt, "expunge") < 0)
 		goto failed;
-	if (sqlite3_changes(store->db) == 0) {
+	if (db_changes(store->db) == 0) {
 		store_commit(store);
 		return 0;
 	}
@@ -395,9 +396,9 @@ int store_message_expunge(struct store *store, int64_t mailbox_id, uint32_t uid)
 	stmt = store_stmt(store, sql_record);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, uid);
+	db_bind_int64(stmt, 3, (int64_t)modseq);
 	if (store_step_done(store, stmt, "record expunge") < 0)
 		goto failed;
 	store->blobs_maybe_unused = true;
@@ -417,23 +418,23 @@ static int store_mailbox_reserve_uid(struct store *store, int64_t mailbox_id,
 		"UPDATE mailboxes SET uidnext = uidnext + 1,"
 		" highestmodseq = highestmodseq + 1"
 		" WHERE id = ? RETURNING uidnext - 1, highestmodseq";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int64_t uid;
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		if (rc == SQLITE_DONE)
+	db_bind_int64(stmt, 1, mailbox_id);
+	rc = db_step(stmt);
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		if (rc == DB_DONE)
 			return store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox");
-		return store_fail_sqlite(store, rc, "reserve uid");
+		return store_fail_db(store, rc, "reserve uid");
 	}
-	uid = sqlite3_column_int64(stmt, 0);
-	*modseq_r = (uint64_t)sqlite3_column_int64(stmt, 1);
-	sqlite3_reset(stmt);
+	uid = db_column_int64(stmt, 0);
+	*modseq_r = (uint64_t)db_column_int64(stmt, 1);
+	db_reset(stmt);
 	if (uid >= (int64_t)UINT32_MAX)
 		return store_fail(store, STORE_ERROR_LIMIT, "mailbox ran out of UIDs");
 	*uid_r = (uint32_t)uid;
@@ -453,7 +454,7 @@ int store_message_copy(struct store *store, int64_t src_mailbox_id,
 		" size, vsize, header_size, crlf, blob_id, envelope, bodystructure,"
 		" body, message_id, sent_date, sent_time, parts"
 		" FROM messages WHERE mailbox_id = ?5 AND uid = ?6";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	uint64_t modseq;
 
 	if (store_begin(store) < 0)
@@ -463,15 +464,15 @@ int store_message_copy(struct store *store, int64_t src_mailbox_id,
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, dst_mailbox_id);
-	sqlite3_bind_int64(stmt, 2, *new_uid_r);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(stmt, 5, src_mailbox_id);
-	sqlite3_bind_int64(stmt, 6, uid);
+	db_bind_int64(stmt, 1, dst_mailbox_id);
+	db_bind_int64(stmt, 2, *new_uid_r);
+	db_bind_int64(stmt, 3, (int64_t)modseq);
+	db_bind_int64(stmt, 4, (int64_t)time(NULL));
+	db_bind_int64(stmt, 5, src_mailbox_id);
+	db_bind_int64(stmt, 6, uid);
 	if (store_step_done(store, stmt, "copy message") < 0)
 		goto failed;
-	if (sqlite3_changes(store->db) == 0) {
+	if (db_changes(store->db) == 0) {
 		store_fail(store, STORE_ERROR_NOT_FOUND, "no message %u", uid);
 		goto failed;
 	}
@@ -493,7 +494,7 @@ int store_mailbox_changes(struct store *store, int64_t mailbox_id,
 	   instead of the few since the session last looked */
 	static const char sql_vanished[] =
 		"SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY +uid";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	/* One read transaction, so both lists are of the same moment. */
@@ -503,13 +504,13 @@ int store_mailbox_changes(struct store *store, int64_t mailbox_id,
 		stmt = store_stmt(store, sql_vanished);
 		if (stmt == NULL)
 			goto failed;
-		sqlite3_bind_int64(stmt, 1, mailbox_id);
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since_modseq);
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-			vanished(context, (uint32_t)sqlite3_column_int64(stmt, 0));
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE) {
-			store_fail_sqlite(store, rc, "vanished");
+		db_bind_int64(stmt, 1, mailbox_id);
+		db_bind_int64(stmt, 2, (int64_t)since_modseq);
+		while ((rc = db_step(stmt)) == DB_ROW)
+			vanished(context, (uint32_t)db_column_int64(stmt, 0));
+		db_reset(stmt);
+		if (rc != DB_DONE) {
+			store_fail_db(store, rc, "vanished");
 			goto failed;
 		}
 	}
@@ -517,17 +518,17 @@ int store_mailbox_changes(struct store *store, int64_t mailbox_id,
 		stmt = store_stmt(store, sql_changed);
 		if (stmt == NULL)
 			goto failed;
-		sqlite3_bind_int64(stmt, 1, mailbox_id);
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)since_modseq);
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		db_bind_int64(stmt, 1, mailbox_id);
+		db_bind_int64(stmt, 2, (int64_t)since_modseq);
+		while ((rc = db_step(stmt)) == DB_ROW) {
 			struct store_message msg;
 
 			store_message_fill_state(stmt, &msg);
 			changed(context, &msg);
 		}
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE) {
-			store_fail_sqlite(store, rc, "changes");
+		db_reset(stmt);
+		if (rc != DB_DONE) {
+			store_fail_db(store, rc, "changes");
 			goto failed;
 		}
 	}
@@ -543,15 +544,15 @@ failed:
 uint64_t store_mailbox_vanished_floor(struct store *store, int64_t mailbox_id)
 {
 	static const char sql[] = "SELECT vanished_floor FROM mailboxes WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	uint64_t floor = 0;
 
 	if (stmt == NULL)
 		return 0;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		floor = (uint64_t)sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
+	db_bind_int64(stmt, 1, mailbox_id);
+	if (db_step(stmt) == DB_ROW)
+		floor = (uint64_t)db_column_int64(stmt, 0);
+	db_reset(stmt);
 	return floor;
 }
 
@@ -589,21 +590,21 @@ int store_search_text(struct store *store, int64_t mailbox_id,
 		"SELECT m.uid FROM messages m JOIN blob_text t ON t.id = m.blob_id"
 		" WHERE m.mailbox_id = ?1 AND (t.body LIKE ?2 ESCAPE '\\'"
 		" OR t.headers LIKE ?2 ESCAPE '\\') ORDER BY m.uid";
-	sqlite3_stmt *stmt = store_stmt(store, include_headers ? sql_text : sql_body);
+	struct db_stmt *stmt = store_stmt(store, include_headers ? sql_text : sql_body);
 	char *pattern;
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	pattern = store_like_pattern(needle);
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_text(stmt, 2, pattern, -1, SQLITE_TRANSIENT);
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_text(stmt, 2, pattern, -1, DB_TRANSIENT);
 	free(pattern);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		cb(context, (uint32_t)sqlite3_column_int64(stmt, 0));
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "search text");
+	while ((rc = db_step(stmt)) == DB_ROW)
+		cb(context, (uint32_t)db_column_int64(stmt, 0));
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "search text");
 	return 0;
 }
 
@@ -616,7 +617,8 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 	static const char sql_blob[] =
 		"INSERT INTO blobs (name, refs) VALUES (?, 0) RETURNING id";
 	static const char sql_text[] =
-		"INSERT OR IGNORE INTO blob_text (id, headers, body) VALUES (?, ?, ?)";
+		"INSERT INTO blob_text (id, headers, body) VALUES (?, ?, ?)"
+		" ON CONFLICT DO NOTHING";
 	static const char sql_msg[] =
 		"INSERT INTO messages (id, mailbox_id, uid, modseq, flags, keywords,"
 		" internaldate, internaldate_tz, save_date, size, vsize, header_size,"
@@ -624,7 +626,7 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 		" sent_time, parts)"
 		" VALUES (" STORE_MESSAGE_ROWID("?1", "?2") ", ?1, ?2, ?3, ?4, ?5, ?6,"
 		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int64_t blob_id;
 	uint64_t modseq;
 	time_t now = time(NULL);
@@ -637,36 +639,36 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 	stmt = store_stmt(store, sql_blob_get);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	new_blob = rc != SQLITE_ROW;
+	db_bind_text(stmt, 1, blob, -1, DB_STATIC);
+	rc = db_step(stmt);
+	new_blob = rc != DB_ROW;
 	if (!new_blob)
-		blob_id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
+		blob_id = db_column_int64(stmt, 0);
+	db_reset(stmt);
 	if (new_blob) {
 		stmt = store_stmt(store, sql_blob);
 		if (stmt == NULL)
 			goto failed;
-		sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-		if (rc != SQLITE_ROW) {
-			sqlite3_reset(stmt);
-			store_fail_sqlite(store, rc, "add blob");
+		db_bind_text(stmt, 1, blob, -1, DB_STATIC);
+		rc = db_step(stmt);
+		if (rc != DB_ROW) {
+			db_reset(stmt);
+			store_fail_db(store, rc, "add blob");
 			goto failed;
 		}
-		blob_id = sqlite3_column_int64(stmt, 0);
-		sqlite3_reset(stmt);
+		blob_id = db_column_int64(stmt, 0);
+		db_reset(stmt);
 	}
 
 	if (new_blob && (meta->text != NULL || meta->headers != NULL)) {
 		stmt = store_stmt(store, sql_text);
 		if (stmt == NULL)
 			goto failed;
-		sqlite3_bind_int64(stmt, 1, blob_id);
-		sqlite3_bind_text(stmt, 2, meta->headers != NULL ? meta->headers : "",
-				  -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, meta->text != NULL ? meta->text : "",
-				  -1, SQLITE_STATIC);
+		db_bind_int64(stmt, 1, blob_id);
+		db_bind_text(stmt, 2, meta->headers != NULL ? meta->headers : "",
+				  -1, DB_STATIC);
+		db_bind_text(stmt, 3, meta->text != NULL ? meta->text : "",
+				  -1, DB_STATIC);
 		if (store_step_done(store, stmt, "add text") < 0)
 			goto failed;
 	}
@@ -676,30 +678,30 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 	stmt = store_stmt(store, sql_msg);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, *uid_r);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)modseq);
-	sqlite3_bind_int(stmt, 4, (int)(flags & STORE_FLAGS_ALL));
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, *uid_r);
+	db_bind_int64(stmt, 3, (int64_t)modseq);
+	db_bind_int(stmt, 4, (int)(flags & STORE_FLAGS_ALL));
 	if (keywords != NULL && *keywords != '\0')
-		sqlite3_bind_text(stmt, 5, keywords, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)(internaldate != 0 ? internaldate : now));
-	sqlite3_bind_int(stmt, 7, internaldate_tz);
-	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)now);
-	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)meta->size);
-	sqlite3_bind_int64(stmt, 10, (sqlite3_int64)meta->vsize);
-	sqlite3_bind_int64(stmt, 11, meta->header_size);
-	sqlite3_bind_int(stmt, 12, meta->crlf ? 1 : 0);
-	sqlite3_bind_int64(stmt, 13, blob_id);
-	sqlite3_bind_text(stmt, 14, meta->envelope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 15, meta->bodystructure, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 16, meta->body, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 5, keywords, -1, DB_STATIC);
+	db_bind_int64(stmt, 6, (int64_t)(internaldate != 0 ? internaldate : now));
+	db_bind_int(stmt, 7, internaldate_tz);
+	db_bind_int64(stmt, 8, (int64_t)now);
+	db_bind_int64(stmt, 9, (int64_t)meta->size);
+	db_bind_int64(stmt, 10, (int64_t)meta->vsize);
+	db_bind_int64(stmt, 11, meta->header_size);
+	db_bind_int(stmt, 12, meta->crlf ? 1 : 0);
+	db_bind_int64(stmt, 13, blob_id);
+	db_bind_text(stmt, 14, meta->envelope, -1, DB_STATIC);
+	db_bind_text(stmt, 15, meta->bodystructure, -1, DB_STATIC);
+	db_bind_text(stmt, 16, meta->body, -1, DB_STATIC);
 	if (meta->message_id != NULL)
-		sqlite3_bind_text(stmt, 17, meta->message_id, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 17, meta->message_id, -1, DB_STATIC);
 	if (meta->sent_date != NULL)
-		sqlite3_bind_text(stmt, 18, meta->sent_date, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 19, (sqlite3_int64)meta->sent_time);
-	sqlite3_bind_text(stmt, 20, meta->parts != NULL ? meta->parts : "", -1,
-			  SQLITE_STATIC);
+		db_bind_text(stmt, 18, meta->sent_date, -1, DB_STATIC);
+	db_bind_int64(stmt, 19, (int64_t)meta->sent_time);
+	db_bind_text(stmt, 20, meta->parts != NULL ? meta->parts : "", -1,
+			  DB_STATIC);
 	if (store_step_done(store, stmt, "add message") < 0)
 		goto failed;
 	return store_commit(store);

@@ -8,16 +8,16 @@
 	"o.id, o.sender, o.recipients, b.name, o.created, o.next_attempt," \
 	" o.attempts, o.last_error"
 
-static void store_outbound_fill(sqlite3_stmt *stmt, struct pool *pool,
+static void store_outbound_fill(struct db_stmt *stmt, struct pool *pool,
 				struct store_outbound *entry)
 {
-	entry->id = sqlite3_column_int64(stmt, 0);
+	entry->id = db_column_int64(stmt, 0);
 	entry->sender = store_col_text(stmt, 1, pool);
 	entry->recipients = store_col_text(stmt, 2, pool);
 	entry->blob = store_col_text(stmt, 3, pool);
-	entry->created = (time_t)sqlite3_column_int64(stmt, 4);
-	entry->next_attempt = (time_t)sqlite3_column_int64(stmt, 5);
-	entry->attempts = (unsigned int)sqlite3_column_int(stmt, 6);
+	entry->created = (time_t)db_column_int64(stmt, 4);
+	entry->next_attempt = (time_t)db_column_int64(stmt, 5);
+	entry->attempts = (unsigned int)db_column_int(stmt, 6);
 	entry->last_error = store_col_text(stmt, 7, pool);
 }
 
@@ -29,10 +29,10 @@ int store_outbound_add(struct store *store, const char *sender,
 		"INSERT INTO blobs (name, refs) VALUES (?, 0) RETURNING id";
 	static const char sql[] =
 		"INSERT INTO outbound (sender, recipients, blob_id, created, next_attempt)"
-		" VALUES (?, ?, ?, ?, ?)";
+		" VALUES (?, ?, ?, ?, ?) RETURNING id";
 	time_t now = time(NULL);
-	sqlite3_stmt *stmt;
-	int64_t blob_id = 0;
+	struct db_stmt *stmt;
+	int64_t blob_id = 0, id;
 	int rc;
 
 	if (store_begin(store) < 0)
@@ -40,58 +40,58 @@ int store_outbound_add(struct store *store, const char *sender,
 	stmt = store_stmt(store, sql_blob_get);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		blob_id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
+	db_bind_text(stmt, 1, blob, -1, DB_STATIC);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		blob_id = db_column_int64(stmt, 0);
+	db_reset(stmt);
 	if (blob_id == 0) {
 		stmt = store_stmt(store, sql_blob);
 		if (stmt == NULL)
 			goto failed;
-		sqlite3_bind_text(stmt, 1, blob, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-		if (rc != SQLITE_ROW) {
-			sqlite3_reset(stmt);
-			store_fail_sqlite(store, rc, "add blob");
+		db_bind_text(stmt, 1, blob, -1, DB_STATIC);
+		rc = db_step(stmt);
+		if (rc != DB_ROW) {
+			db_reset(stmt);
+			store_fail_db(store, rc, "add blob");
 			goto failed;
 		}
-		blob_id = sqlite3_column_int64(stmt, 0);
-		sqlite3_reset(stmt);
+		blob_id = db_column_int64(stmt, 0);
+		db_reset(stmt);
 	}
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_text(stmt, 1, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, recipients, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, blob_id);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)now);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)now);
-	if (store_step_done(store, stmt, "queue outbound") < 0)
+	db_bind_text(stmt, 1, sender, -1, DB_STATIC);
+	db_bind_text(stmt, 2, recipients, -1, DB_STATIC);
+	db_bind_int64(stmt, 3, blob_id);
+	db_bind_int64(stmt, 4, (int64_t)now);
+	db_bind_int64(stmt, 5, (int64_t)now);
+	if (store_step_id(store, stmt, "queue outbound", &id) < 0)
 		goto failed;
 	if (id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(store->db);
+		*id_r = id;
 	return store_commit(store);
 failed:
 	store_rollback(store);
 	return -1;
 }
 
-static int store_outbound_query(struct store *store, sqlite3_stmt *stmt,
+static int store_outbound_query(struct store *store, struct db_stmt *stmt,
 				struct pool *pool, store_outbound_cb *cb,
 				void *context)
 {
 	int rc;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		struct store_outbound entry;
 
 		store_outbound_fill(stmt, pool, &entry);
 		cb(context, &entry);
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "outbound queue");
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "outbound queue");
 	return 0;
 }
 
@@ -101,12 +101,12 @@ int store_outbound_due(struct store *store, time_t now, unsigned int limit,
 	static const char sql[] =
 		"SELECT " OUTBOUND_COLUMNS " FROM outbound o JOIN blobs b ON b.id = o.blob_id"
 		" WHERE o.next_attempt <= ? ORDER BY o.next_attempt, o.id LIMIT ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
-	sqlite3_bind_int64(stmt, 2, limit);
+	db_bind_int64(stmt, 1, (int64_t)now);
+	db_bind_int64(stmt, 2, limit);
 	return store_outbound_query(store, stmt, pool, cb, context);
 }
 
@@ -116,7 +116,7 @@ int store_outbound_list(struct store *store, struct pool *pool,
 	static const char sql[] =
 		"SELECT " OUTBOUND_COLUMNS " FROM outbound o JOIN blobs b ON b.id = o.blob_id"
 		" ORDER BY o.id";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	if (stmt == NULL)
 		return -1;
@@ -129,13 +129,13 @@ int store_outbound_retry_later(struct store *store, int64_t id,
 	static const char sql[] =
 		"UPDATE outbound SET next_attempt = ?, attempts = attempts + 1,"
 		" last_error = ? WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)next_attempt);
-	sqlite3_bind_text(stmt, 2, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, id);
+	db_bind_int64(stmt, 1, (int64_t)next_attempt);
+	db_bind_text(stmt, 2, error, -1, DB_STATIC);
+	db_bind_int64(stmt, 3, id);
 	if (store_step_done(store, stmt, "outbound retry") < 0)
 		return -1;
 	store->own_commits++;
@@ -145,7 +145,7 @@ int store_outbound_retry_later(struct store *store, int64_t id,
 int store_outbound_done(struct store *store, int64_t id)
 {
 	static const char sql[] = "DELETE FROM outbound WHERE id = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	if (store_begin(store) < 0)
 		return -1;
@@ -154,7 +154,7 @@ int store_outbound_done(struct store *store, int64_t id)
 		store_rollback(store);
 		return -1;
 	}
-	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_int64(stmt, 1, id);
 	if (store_step_done(store, stmt, "outbound done") < 0) {
 		store_rollback(store);
 		return -1;

@@ -11,28 +11,28 @@ int store_pop3_list(struct store *store, int64_t mailbox_id,
 		"SELECT m.uid, m.flags, m.size, m.vsize, m.header_size, b.name"
 		" FROM messages m JOIN blobs b ON b.id = m.blob_id"
 		" WHERE m.mailbox_id = ? ORDER BY m.uid";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, mailbox_id);
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		struct store_pop3_message msg;
 
-		msg.uid = (uint32_t)sqlite3_column_int64(stmt, 0);
-		msg.flags = (uint32_t)sqlite3_column_int(stmt, 1);
-		msg.size = (uint64_t)sqlite3_column_int64(stmt, 2);
-		msg.vsize = (uint64_t)sqlite3_column_int64(stmt, 3);
-		msg.header_size = (uint32_t)sqlite3_column_int64(stmt, 4);
-		msg.blob = (const char *)sqlite3_column_text(stmt, 5);
+		msg.uid = (uint32_t)db_column_int64(stmt, 0);
+		msg.flags = (uint32_t)db_column_int(stmt, 1);
+		msg.size = (uint64_t)db_column_int64(stmt, 2);
+		msg.vsize = (uint64_t)db_column_int64(stmt, 3);
+		msg.header_size = (uint32_t)db_column_int64(stmt, 4);
+		msg.blob = (const char *)db_column_text(stmt, 5);
 		if (msg.blob == NULL)
 			msg.blob = "";
 		cb(context, &msg);
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list POP3 maildrop");
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list POP3 maildrop");
 	return 0;
 }
 
@@ -41,18 +41,18 @@ int store_pop3_message_exists(struct store *store, int64_t mailbox_id,
 {
 	static const char sql[] =
 		"SELECT 1 FROM messages WHERE mailbox_id = ? AND uid = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, mailbox_id);
-	sqlite3_bind_int64(stmt, 2, uid);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, uid);
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc == DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "POP3 message lookup");
+	return store_fail_db(store, rc, "POP3 message lookup");
 }

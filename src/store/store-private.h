@@ -3,18 +3,18 @@
 
 #include "store.h"
 
-#include <sqlite3.h>
+#include "db.h"
 
 #define STORE_STMT_CACHE 96
 #define STORE_ITER_STMTS 33
 
 struct store_stmt_slot {
 	const char *sql; /* the static string's address is the key */
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 };
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	char *data_dir;
 	int blobs_dir_fd;
 	int tmp_dir_fd;
@@ -43,7 +43,7 @@ struct store {
 	/* the IMAP iterators' statements (store-imap.c): FETCH has one per
 	   set of columns, SEARCH the last; iter_busy has a bit for each one
 	   an open iterator uses */
-	sqlite3_stmt *iter_stmts[STORE_ITER_STMTS];
+	struct db_stmt *iter_stmts[STORE_ITER_STMTS];
 	uint64_t iter_busy;
 };
 
@@ -55,13 +55,13 @@ struct store {
  * row. Every INSERT INTO messages sets id with this, in SQL.
  */
 #define STORE_MESSAGE_ROWID(mailbox_sql, uid_sql) \
-	"((" mailbox_sql " << 32) + " uid_sql ")"
+	"((CAST(" mailbox_sql " AS BIGINT) << 32) + " uid_sql ")"
 
 /* A cached prepared statement for a static SQL string, reset and with its
    bindings cleared. NULL (error set) if it does not prepare. */
-sqlite3_stmt *store_stmt(struct store *store, const char *sql);
-/* Record an error from SQLite (rc) or our own; returns -1. */
-int store_fail_sqlite(struct store *store, int rc, const char *what);
+struct db_stmt *store_stmt(struct store *store, const char *sql);
+/* Record an error from the database (rc, db.h) or our own; returns -1. */
+int store_fail_db(struct store *store, int rc, const char *what);
 int store_fail(struct store *store, enum store_error error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void store_clear_error(struct store *store);
@@ -70,10 +70,13 @@ int store_exec(struct store *store, const char *sql);
 /* The same for a static string (BEGIN, COMMIT...), whose prepared
    statement is cached as store_stmt() does: no parse per transaction. */
 int store_exec_static(struct store *store, const char *sql);
-/* Step a statement that returns no rows (SQLITE_DONE expected). */
-int store_step_done(struct store *store, sqlite3_stmt *stmt, const char *what);
+/* Step a statement that returns no rows (DB_DONE expected). */
+int store_step_done(struct store *store, struct db_stmt *stmt, const char *what);
+/* Step an INSERT ... RETURNING id and read the id. 0 or -1. */
+int store_step_id(struct store *store, struct db_stmt *stmt, const char *what,
+		  int64_t *id_r);
 /* Text column copied into pool (NULL stays NULL). */
-const char *store_col_text(sqlite3_stmt *stmt, int col, struct pool *pool);
+const char *store_col_text(struct db_stmt *stmt, int col, struct pool *pool);
 
 /* Schema and migrations (store-schema.c). */
 int store_schema_migrate(struct store *store, const char **error_r);

@@ -26,10 +26,10 @@ int store_mailbox_create_kind(struct store *store, int64_t user_id,
 			      const char *name, const char *special_use,
 			      enum store_mailbox_kind kind, int64_t *mailbox_id_r);
 
-static void store_user_fill(sqlite3_stmt *stmt, struct pool *pool,
+static void store_user_fill(struct db_stmt *stmt, struct pool *pool,
 			    struct store_user *user_r)
 {
-	user_r->id = sqlite3_column_int64(stmt, 0);
+	user_r->id = db_column_int64(stmt, 0);
 	user_r->address = store_col_text(stmt, 1, pool);
 	user_r->password_hash = store_col_text(stmt, 2, pool);
 	user_r->calendar_format = store_col_text(stmt, 3, pool);
@@ -38,9 +38,10 @@ static void store_user_fill(sqlite3_stmt *stmt, struct pool *pool,
 int store_user_add(struct store *store, const char *address, const char *password)
 {
 	static const char sql[] =
-		"INSERT INTO users (address, password, created) VALUES (?, ?, ?)";
+		"INSERT INTO users (address, password, created) VALUES (?, ?, ?)"
+		" RETURNING id";
 	char hash[SECRET_HASH_MAX];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int64_t user_id;
 
 	store_clear_error(store);
@@ -54,19 +55,14 @@ int store_user_add(struct store *store, const char *address, const char *passwor
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		int rc = sqlite3_reset(stmt);
-
-		store_fail_sqlite(store, rc, "add user");
+	db_bind_text(stmt, 1, address, -1, DB_STATIC);
+	db_bind_text(stmt, 2, hash, -1, DB_STATIC);
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
+	if (store_step_id(store, stmt, "add user", &user_id) < 0) {
 		if (store->error == STORE_ERROR_EXISTS)
 			store_fail(store, STORE_ERROR_EXISTS, "user %s exists", address);
 		goto failed;
 	}
-	sqlite3_reset(stmt);
-	user_id = sqlite3_last_insert_rowid(store->db);
 	for (size_t i = 0; i < sizeof(store_default_mailboxes) /
 			       sizeof(store_default_mailboxes[0]); i++) {
 		int64_t id;
@@ -115,7 +111,7 @@ int store_user_set_password(struct store *store, const char *address,
 		"DELETE FROM web_sessions WHERE user_id ="
 		" (SELECT id FROM users WHERE address = ?)";
 	char hash[SECRET_HASH_MAX];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	store_clear_error(store);
 	if (secret_password_hash(password, hash) < 0)
@@ -125,18 +121,18 @@ int store_user_set_password(struct store *store, const char *address,
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, hash, -1, DB_STATIC);
+	db_bind_text(stmt, 2, address, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "set password") < 0)
 		goto failed;
-	if (sqlite3_changes(store->db) == 0) {
+	if (db_changes(store->db) == 0) {
 		store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
 		goto failed;
 	}
 	stmt = store_stmt(store, sql_sessions);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, address, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "end web sessions") < 0)
 		goto failed;
 	secret_wipe(hash, sizeof(hash));
@@ -151,7 +147,7 @@ failed_nobegin:
 int store_user_delete(struct store *store, const char *address)
 {
 	static const char sql[] = "DELETE FROM users WHERE address = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	store_clear_error(store);
 	if (store_begin(store) < 0)
@@ -161,12 +157,12 @@ int store_user_delete(struct store *store, const char *address)
 		store_rollback(store);
 		return -1;
 	}
-	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, address, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "delete user") < 0) {
 		store_rollback(store);
 		return -1;
 	}
-	if (sqlite3_changes(store->db) == 0) {
+	if (db_changes(store->db) == 0) {
 		store_rollback(store);
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
 	}
@@ -179,22 +175,22 @@ int store_user_lookup(struct store *store, const char *address,
 {
 	static const char sql[] =
 		"SELECT id, address, password, calendar_format FROM users WHERE address = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, address, -1, DB_STATIC);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_user_fill(stmt, pool, user_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup user");
+	return store_fail_db(store, rc, "lookup user");
 }
 
 int store_user_lookup_id(struct store *store, int64_t user_id,
@@ -202,38 +198,38 @@ int store_user_lookup_id(struct store *store, int64_t user_id,
 {
 	static const char sql[] =
 		"SELECT id, address, password, calendar_format FROM users WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(stmt, 1, user_id);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_user_fill(stmt, pool, user_r);
-		sqlite3_reset(stmt);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup user");
+	return store_fail_db(store, rc, "lookup user");
 }
 
 int store_user_set_calendar_format(struct store *store, const char *address,
 				   const char *format)
 {
 	static const char sql[] = "UPDATE users SET calendar_format = ? WHERE address = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	if (stmt == NULL)
 		return -1;
 	if (format != NULL)
-		sqlite3_bind_text(stmt, 1, format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 1, format, -1, DB_STATIC);
+	db_bind_text(stmt, 2, address, -1, DB_STATIC);
 	if (store_step_done(store, stmt, "set calendar format") < 0)
 		return -1;
-	if (sqlite3_changes(store->db) == 0)
+	if (db_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
 	store->own_commits++;
 	return 0;
@@ -244,20 +240,20 @@ int store_user_list(struct store *store, struct pool *pool,
 {
 	static const char sql[] =
 		"SELECT id, address, password, calendar_format FROM users ORDER BY address";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		struct store_user user;
 
 		store_user_fill(stmt, pool, &user);
 		cb(context, &user);
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_fail_sqlite(store, rc, "list users");
+	db_reset(stmt);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, "list users");
 	return 0;
 }
 

@@ -23,7 +23,7 @@ int store_web_session_create(struct store *store, int64_t user_id,
 		"DELETE FROM web_sessions WHERE user_id = ?1 AND rowid NOT IN"
 		" (SELECT rowid FROM web_sessions WHERE user_id = ?1"
 		"  ORDER BY created DESC, rowid DESC LIMIT ?2)";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char hash[65];
 
 	if (store_begin(store) < 0)
@@ -32,18 +32,18 @@ int store_web_session_create(struct store *store, int64_t user_id,
 	if (stmt == NULL)
 		goto failed;
 	session_hash(id, hash);
-	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 2, user_id);
-	sqlite3_bind_text(stmt, 3, csrf, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)expires);
+	db_bind_text(stmt, 1, hash, -1, DB_TRANSIENT);
+	db_bind_int64(stmt, 2, user_id);
+	db_bind_text(stmt, 3, csrf, -1, DB_STATIC);
+	db_bind_int64(stmt, 4, (int64_t)time(NULL));
+	db_bind_int64(stmt, 5, (int64_t)expires);
 	if (store_step_done(store, stmt, "create session") < 0)
 		goto failed;
 	stmt = store_stmt(store, sql_trim);
 	if (stmt == NULL)
 		goto failed;
-	sqlite3_bind_int64(stmt, 1, user_id);
-	sqlite3_bind_int(stmt, 2, STORE_WEB_SESSIONS_PER_USER);
+	db_bind_int64(stmt, 1, user_id);
+	db_bind_int(stmt, 2, STORE_WEB_SESSIONS_PER_USER);
 	if (store_step_done(store, stmt, "trim sessions") < 0)
 		goto failed;
 	return store_commit(store);
@@ -58,39 +58,39 @@ int store_web_session_lookup(struct store *store, const char *id,
 	static const char sql[] =
 		"SELECT user_id, csrf, expires FROM web_sessions"
 		" WHERE id_hash = ? AND expires > ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	char hash[65];
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	session_hash(id, hash);
-	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		sess_r->user_id = sqlite3_column_int64(stmt, 0);
+	db_bind_text(stmt, 1, hash, -1, DB_TRANSIENT);
+	db_bind_int64(stmt, 2, (int64_t)time(NULL));
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		sess_r->user_id = db_column_int64(stmt, 0);
 		sess_r->csrf = store_col_text(stmt, 1, pool);
-		sess_r->expires = (time_t)sqlite3_column_int64(stmt, 2);
-		sqlite3_reset(stmt);
+		sess_r->expires = (time_t)db_column_int64(stmt, 2);
+		db_reset(stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return 0;
-	return store_fail_sqlite(store, rc, "lookup session");
+	return store_fail_db(store, rc, "lookup session");
 }
 
 int store_web_session_delete(struct store *store, const char *id)
 {
 	static const char sql[] = "DELETE FROM web_sessions WHERE id_hash = ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 	char hash[65];
 
 	if (stmt == NULL)
 		return -1;
 	session_hash(id, hash);
-	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
+	db_bind_text(stmt, 1, hash, -1, DB_TRANSIENT);
 	if (store_step_done(store, stmt, "delete session") < 0)
 		return -1;
 	store->own_commits++;
@@ -100,10 +100,10 @@ int store_web_session_delete(struct store *store, const char *id)
 int store_web_sessions_expire(struct store *store, time_t now)
 {
 	static const char sql[] = "DELETE FROM web_sessions WHERE expires <= ?";
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
+	db_bind_int64(stmt, 1, (int64_t)now);
 	return store_step_done(store, stmt, "expire sessions");
 }

@@ -16,10 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* How long a writer waits for another process's transaction. Deliveries
-   and the CLI hold the write lock for milliseconds; 30 s is generous. */
-#define STORE_BUSY_TIMEOUT_MSECS 30000
-
 static const char *const store_error_texts[] = {
 	[STORE_ERROR_NONE] = "OK",
 	[STORE_ERROR_NOT_FOUND] = "No such item",
@@ -67,33 +63,15 @@ int store_fail(struct store *store, enum store_error error, const char *fmt, ...
 	return -1;
 }
 
-int store_fail_sqlite(struct store *store, int rc, const char *what)
+int store_fail_db(struct store *store, int rc, const char *what)
 {
-	enum store_error error;
+	enum store_error error = db_error_class(store->db, rc);
 
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_NOMEM:
-		error = STORE_ERROR_TEMP;
-		break;
-	case SQLITE_CONSTRAINT:
-		error = STORE_ERROR_EXISTS;
-		break;
-	case SQLITE_TOOBIG:
-		error = STORE_ERROR_LIMIT;
-		break;
-	default:
-		error = STORE_ERROR_INTERNAL;
-		break;
-	}
 	if (store->txn_depth > 0)
 		store->txn_failed = true;
 	store->error = error;
 	snprintf(store->error_detail, sizeof(store->error_detail), "%s: %s (%d)",
-		 what, sqlite3_errmsg(store->db), rc);
+		 what, db_errmsg(store->db), rc);
 	if (error == STORE_ERROR_INTERNAL || error == STORE_ERROR_TEMP)
 		log_warning("store", "%s", store->error_detail);
 	return -1;
@@ -101,40 +79,36 @@ int store_fail_sqlite(struct store *store, int rc, const char *what)
 
 int store_exec(struct store *store, const char *sql)
 {
-	char *errmsg = NULL;
-	int rc = sqlite3_exec(store->db, sql, NULL, NULL, &errmsg);
+	int rc = db_exec(store->db, sql);
 
-	if (rc != SQLITE_OK) {
-		sqlite3_free(errmsg);
-		return store_fail_sqlite(store, rc, sql);
-	}
+	if (rc != DB_OK)
+		return store_fail_db(store, rc, sql);
 	return 0;
 }
 
 int store_exec_static(struct store *store, const char *sql)
 {
-	sqlite3_stmt *stmt = store_stmt(store, sql);
+	struct db_stmt *stmt = store_stmt(store, sql);
 
 	return stmt == NULL ? -1 : store_step_done(store, stmt, sql);
 }
 
-sqlite3_stmt *store_stmt(struct store *store, const char *sql)
+struct db_stmt *store_stmt(struct store *store, const char *sql)
 {
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	for (unsigned int i = 0; i < store->stmt_count; i++) {
 		if (store->stmts[i].sql == sql) {
 			stmt = store->stmts[i].stmt;
-			sqlite3_reset(stmt);
-			sqlite3_clear_bindings(stmt);
+			db_reset(stmt);
+			db_clear_bindings(stmt);
 			return stmt;
 		}
 	}
-	rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				&stmt, NULL);
-	if (rc != SQLITE_OK) {
-		store_fail_sqlite(store, rc, "prepare");
+	rc = db_prepare(store->db, sql, true, &stmt);
+	if (rc != DB_OK) {
+		store_fail_db(store, rc, "prepare");
 		log_error("store", "cannot prepare: %s", sql);
 		return NULL;
 	}
@@ -148,25 +122,39 @@ sqlite3_stmt *store_stmt(struct store *store, const char *sql)
 	return stmt;
 }
 
-int store_step_done(struct store *store, sqlite3_stmt *stmt, const char *what)
+int store_step_done(struct store *store, struct db_stmt *stmt, const char *what)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = db_step(stmt);
 
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		return store_fail_sqlite(store, rc, what);
+	if (rc != DB_DONE && rc != DB_ROW) {
+		db_reset(stmt);
+		return store_fail_db(store, rc, what);
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return 0;
 }
 
-const char *store_col_text(sqlite3_stmt *stmt, int col, struct pool *pool)
+int store_step_id(struct store *store, struct db_stmt *stmt, const char *what,
+		  int64_t *id_r)
 {
-	const unsigned char *text = sqlite3_column_text(stmt, col);
+	int rc = db_step(stmt);
+
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		return store_fail_db(store, rc == DB_DONE ? DB_ERROR : rc, what);
+	}
+	*id_r = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	return 0;
+}
+
+const char *store_col_text(struct db_stmt *stmt, int col, struct pool *pool)
+{
+	const char *text = db_column_text(stmt, col);
 
 	if (text == NULL)
 		return NULL;
-	return p_strndup(pool, text, (size_t)sqlite3_column_bytes(stmt, col));
+	return p_strndup(pool, text, (size_t)db_column_bytes(stmt, col));
 }
 
 static int store_mkdir(const char *path)
@@ -208,62 +196,37 @@ static int store_index_private(const char *path)
 	return 0;
 }
 
-int store_open(const char *data_dir, struct store **store_r, const char **error_r)
+/* A directory of the blob store, created if missing, opened for *at()
+   calls. */
+static int store_open_dir(const char *parent, const char *name, int *fd_r,
+			  char *errbuf, size_t errsize)
 {
-	static char errbuf[512];
-	struct store *store;
 	char path[4096];
-	int rc;
 
-	if (store_mkdir(data_dir) < 0) {
-		snprintf(errbuf, sizeof(errbuf), "cannot create %s: %s",
-			 data_dir, strerror(errno));
-		*error_r = errbuf;
+	snprintf(path, sizeof(path), "%s/%s", parent, name);
+	if (store_mkdir(path) < 0 ||
+	    (*fd_r = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(errbuf, errsize, "cannot use %s: %s", path, strerror(errno));
 		return -1;
 	}
-	store = calloc(1, sizeof(*store));
-	if (store == NULL)
-		fatal_oom();
-	store->data_dir = strdup(data_dir);
-	store->blobs_dir_fd = -1;
-	store->tmp_dir_fd = -1;
+	return 0;
+}
 
-	snprintf(path, sizeof(path), "%s/blobs", data_dir);
-	if (store_mkdir(path) < 0 ||
-	    (store->blobs_dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		snprintf(errbuf, sizeof(errbuf), "cannot use %s: %s", path,
-			 strerror(errno));
-		goto failed;
-	}
-	snprintf(path, sizeof(path), "%s/tmp", data_dir);
-	if (store_mkdir(path) < 0 ||
-	    (store->tmp_dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		snprintf(errbuf, sizeof(errbuf), "cannot use %s: %s", path,
-			 strerror(errno));
-		goto failed;
-	}
+static int store_open_sqlite(struct store *store, const char *data_dir,
+			     char *errbuf, size_t errsize)
+{
+	char path[4096];
+	const char *error;
 
 	snprintf(path, sizeof(path), "%s/index.db", data_dir);
 	if (store_index_private(path) < 0) {
-		snprintf(errbuf, sizeof(errbuf), "cannot use %s: %s", path,
-			 strerror(errno));
-		goto failed;
+		snprintf(errbuf, errsize, "cannot use %s: %s", path, strerror(errno));
+		return -1;
 	}
-	rc = sqlite3_open_v2(path, &store->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(errbuf, sizeof(errbuf), "cannot open %s: %s", path,
-			 store->db != NULL ? sqlite3_errmsg(store->db) :
-			 sqlite3_errstr(rc));
-		goto failed;
+	if (db_open_sqlite(path, &store->db, &error) < 0) {
+		snprintf(errbuf, errsize, "%s", error);
+		return -1;
 	}
-	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MSECS);
-	/* The CLI opens and closes the store for every command; a checkpoint
-	   at each close would cost two more fsyncs per `deliver`. The WAL is
-	   checkpointed as it grows (wal_autocheckpoint) instead. */
-	sqlite3_db_config(store->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_extended_result_codes(store->db, 1);
 	/* WAL: readers never block the writer. synchronous=FULL: a commit
 	   is on disk when COMMIT returns, which is when we acknowledge. */
 	if (store_exec(store, "PRAGMA journal_mode = WAL") < 0 ||
@@ -271,12 +234,69 @@ int store_open(const char *data_dir, struct store **store_r, const char **error_
 	    store_exec(store, "PRAGMA foreign_keys = ON") < 0 ||
 	    store_exec(store, "PRAGMA cache_size = -16384") < 0 ||
 	    store_exec(store, "PRAGMA temp_store = MEMORY") < 0) {
-		snprintf(errbuf, sizeof(errbuf), "cannot set up %s: %s", path,
+		snprintf(errbuf, errsize, "cannot set up %s: %s", path,
 			 store->error_detail);
+		return -1;
+	}
+	return 0;
+}
+
+int store_open_settings(const struct store_settings *settings,
+			struct store **store_r, enum store_error *code_r,
+			const char **error_r)
+{
+	static __thread char errbuf[700];
+	const char *blob_dir = settings->blob_dir;
+	struct store *store;
+	const char *error;
+
+	if (code_r != NULL)
+		*code_r = STORE_ERROR_INTERNAL;
+	if (store_mkdir(settings->data_dir) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "cannot create %s: %s",
+			 settings->data_dir, strerror(errno));
+		*error_r = errbuf;
+		return -1;
+	}
+	store = calloc(1, sizeof(*store));
+	if (store == NULL)
+		fatal_oom();
+	store->data_dir = strdup(settings->data_dir);
+	store->blobs_dir_fd = -1;
+	store->tmp_dir_fd = -1;
+
+	/* blobs/ and tmp/ side by side (a blob is renamed from one into the
+	   other), under data_dir or under the shared blob_dir */
+	if (blob_dir == NULL)
+		blob_dir = settings->data_dir;
+	else if (store_mkdir(blob_dir) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "cannot create %s: %s",
+			 blob_dir, strerror(errno));
 		goto failed;
 	}
-	if (store_schema_migrate(store, error_r) < 0) {
-		snprintf(errbuf, sizeof(errbuf), "%s: %s", path, *error_r);
+	if (store_open_dir(blob_dir, "blobs", &store->blobs_dir_fd, errbuf,
+			   sizeof(errbuf)) < 0 ||
+	    store_open_dir(blob_dir, "tmp", &store->tmp_dir_fd, errbuf,
+			   sizeof(errbuf)) < 0)
+		goto failed;
+
+	if (settings->backend == STORE_BACKEND_POSTGRESQL) {
+		if (db_open_postgresql(settings->postgresql != NULL ?
+				       settings->postgresql : "", &store->db,
+				       &error) < 0) {
+			snprintf(errbuf, sizeof(errbuf), "%s", error);
+			if (code_r != NULL)
+				*code_r = STORE_ERROR_TEMP;
+			goto failed;
+		}
+	} else if (store_open_sqlite(store, settings->data_dir, errbuf,
+				     sizeof(errbuf)) < 0) {
+		goto failed;
+	}
+	if (store_schema_migrate(store, &error) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "%s: %s",
+			 settings->backend == STORE_BACKEND_POSTGRESQL ?
+			 "PostgreSQL" : settings->data_dir, error);
 		goto failed;
 	}
 	*store_r = store;
@@ -287,6 +307,16 @@ failed:
 	return -1;
 }
 
+int store_open(const char *data_dir, struct store **store_r, const char **error_r)
+{
+	struct store_settings settings = {
+		.data_dir = data_dir,
+		.backend = STORE_BACKEND_SQLITE,
+	};
+
+	return store_open_settings(&settings, store_r, NULL, error_r);
+}
+
 void store_close(struct store **_store)
 {
 	struct store *store = *_store;
@@ -295,11 +325,10 @@ void store_close(struct store **_store)
 		return;
 	*_store = NULL;
 	for (unsigned int i = 0; i < store->stmt_count; i++)
-		sqlite3_finalize(store->stmts[i].stmt);
+		db_finalize(store->stmts[i].stmt);
 	for (unsigned int i = 0; i < STORE_ITER_STMTS; i++)
-		sqlite3_finalize(store->iter_stmts[i]);
-	if (store->db != NULL)
-		sqlite3_close(store->db);
+		db_finalize(store->iter_stmts[i]);
+	db_close(&store->db);
 	if (store->blobs_dir_fd >= 0)
 		close(store->blobs_dir_fd);
 	if (store->tmp_dir_fd >= 0)
@@ -319,8 +348,9 @@ int store_begin(struct store *store)
 	if (store->txn_depth++ > 0)
 		return 0;
 	store->txn_failed = false;
-	/* IMMEDIATE: take the write lock now. A deferred transaction that
-	   upgrades later can get SQLITE_BUSY without the busy handler. */
+	/* IMMEDIATE: take SQLite's write lock now. A deferred transaction
+	   that upgrades later can get SQLITE_BUSY without the busy handler.
+	   (On PostgreSQL a plain BEGIN: row locks serialize writers.) */
 	if (store_exec_static(store, "BEGIN IMMEDIATE") < 0) {
 		store->txn_depth = 0;
 		return -1;
@@ -346,12 +376,22 @@ int store_commit(struct store *store)
 		store_blob_collect_finish(store, false);
 		return -1;
 	}
+	/* every node learns of the change (LISTEN/NOTIFY; nothing on
+	   SQLite, whose other processes see data_version move) */
+	if (db_kind(store->db) == DB_POSTGRESQL &&
+	    db_notify_change(store->db, "") != DB_OK) {
+		store_fail_db(store, DB_ERROR, "notify");
+		store_exec_static(store, "ROLLBACK");
+		store->txn_failed = false;
+		store_blob_collect_finish(store, false);
+		return -1;
+	}
 	if (store_exec_static(store, "COMMIT") < 0) {
 		enum store_error error = store->error;
 		char detail[sizeof(store->error_detail)];
 
 		memcpy(detail, store->error_detail, sizeof(detail));
-		if (!sqlite3_get_autocommit(store->db))
+		if (db_in_transaction(store->db))
 			store_exec_static(store, "ROLLBACK");
 		store->error = error;
 		memcpy(store->error_detail, detail, sizeof(detail));
@@ -371,7 +411,7 @@ void store_rollback(struct store *store)
 		store->txn_failed = true;
 		return;
 	}
-	if (!sqlite3_get_autocommit(store->db)) {
+	if (db_in_transaction(store->db)) {
 		enum store_error error = store->error;
 		char detail[sizeof(store->error_detail)];
 
@@ -387,12 +427,5 @@ void store_rollback(struct store *store)
 
 uint64_t store_change_counter(struct store *store)
 {
-	sqlite3_stmt *stmt = store_stmt(store, "PRAGMA data_version");
-	uint64_t version = 0;
-
-	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
-		version = (uint64_t)sqlite3_column_int64(stmt, 0);
-	if (stmt != NULL)
-		sqlite3_reset(stmt);
-	return version + store->own_commits;
+	return db_data_version(store->db) + store->own_commits;
 }

@@ -43,7 +43,25 @@ enum store_error {
 	STORE_ERROR_INTERNAL,   /* corruption, I/O error: see the log */
 };
 
-/* Open (and create or migrate) the store in data_dir. */
+enum store_backend {
+	STORE_BACKEND_SQLITE,
+	STORE_BACKEND_POSTGRESQL,
+};
+
+/* Where the store is ([store] in the configuration). */
+struct store_settings {
+	const char *data_dir;       /* SQLite's index; blobs by default */
+	enum store_backend backend;
+	const char *postgresql;     /* libpq connection string */
+	const char *blob_dir;       /* NULL: data_dir (blobs/ and tmp/ in it) */
+};
+
+/* Open (and create or migrate) the store. On failure *code_r (if not
+   NULL) is STORE_ERROR_TEMP when the database could not be reached. */
+int store_open_settings(const struct store_settings *settings,
+			struct store **store_r, enum store_error *code_r,
+			const char **error_r);
+/* The embedded default: SQLite and blobs in data_dir. */
 int store_open(const char *data_dir, struct store **store_r, const char **error_r);
 void store_close(struct store **store);
 const char *store_data_dir(const struct store *store);

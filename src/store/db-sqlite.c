@@ -1,0 +1,242 @@
+/*
+ * The SQLite driver of the SQL layer (db.h): a thin wrapper, the
+ * statement handle is SQLite's own.
+ */
+#include "db.h"
+#include "fatal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* How long a writer waits for another process's transaction. Deliveries
+   and the CLI hold the write lock for milliseconds; 30 s is generous. */
+#define DB_SQLITE_BUSY_TIMEOUT_MSECS 30000
+
+struct db_sqlite {
+	struct db db;
+	sqlite3 *conn;
+	sqlite3_stmt *data_version; /* PRAGMA data_version, prepared once */
+};
+
+struct db_sqlite_stmt {
+	struct db_stmt stmt;
+	sqlite3_stmt *s;
+};
+
+static const struct db_driver db_sqlite_driver;
+
+#define SQ(db) (((struct db_sqlite *)(db))->conn)
+#define ST(stmt) (((struct db_sqlite_stmt *)(stmt))->s)
+
+int db_open_sqlite(const char *path, struct db **db_r, const char **error_r)
+{
+	static __thread char errbuf[512];
+	struct db_sqlite *db = calloc(1, sizeof(*db));
+	int rc;
+
+	if (db == NULL)
+		fatal_oom();
+	db->db.driver = &db_sqlite_driver;
+	db->db.kind = DB_SQLITE;
+	rc = sqlite3_open_v2(path, &db->conn,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, sizeof(errbuf), "cannot open %s: %s", path,
+			 db->conn != NULL ? sqlite3_errmsg(db->conn) :
+			 sqlite3_errstr(rc));
+		sqlite3_close(db->conn);
+		free(db);
+		*error_r = errbuf;
+		return -1;
+	}
+	sqlite3_busy_timeout(db->conn, DB_SQLITE_BUSY_TIMEOUT_MSECS);
+	/* The CLI opens and closes the store for every command; a checkpoint
+	   at each close would cost two more fsyncs per `deliver`. The WAL is
+	   checkpointed as it grows (wal_autocheckpoint) instead. */
+	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_extended_result_codes(db->conn, 1);
+	*db_r = &db->db;
+	return 0;
+}
+
+static void db_sqlite_close(struct db *db)
+{
+	sqlite3_finalize(((struct db_sqlite *)db)->data_version);
+	sqlite3_close(SQ(db));
+	free(db);
+}
+
+static int db_sqlite_prepare(struct db *db, const char *sql, bool persistent,
+			     struct db_stmt **stmt_r)
+{
+	struct db_sqlite_stmt *stmt;
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v3(SQ(db), sql, -1,
+				persistent ? SQLITE_PREPARE_PERSISTENT : 0, &s, NULL);
+	if (rc != SQLITE_OK) {
+		*stmt_r = NULL;
+		return rc;
+	}
+	stmt = calloc(1, sizeof(*stmt));
+	if (stmt == NULL)
+		fatal_oom();
+	stmt->stmt.db = db;
+	stmt->s = s;
+	*stmt_r = &stmt->stmt;
+	return DB_OK;
+}
+
+static void db_sqlite_finalize(struct db_stmt *stmt)
+{
+	sqlite3_finalize(ST(stmt));
+	free(stmt);
+}
+
+static int db_sqlite_step(struct db_stmt *stmt)
+{
+	return sqlite3_step(ST(stmt));
+}
+
+static void db_sqlite_reset(struct db_stmt *stmt)
+{
+	sqlite3_reset(ST(stmt));
+}
+
+static void db_sqlite_clear_bindings(struct db_stmt *stmt)
+{
+	sqlite3_clear_bindings(ST(stmt));
+}
+
+static void db_sqlite_bind_int64(struct db_stmt *stmt, int idx, int64_t value)
+{
+	sqlite3_bind_int64(ST(stmt), idx, value);
+}
+
+static void db_sqlite_bind_null(struct db_stmt *stmt, int idx)
+{
+	sqlite3_bind_null(ST(stmt), idx);
+}
+
+static void db_sqlite_bind_text(struct db_stmt *stmt, int idx, const char *text,
+				int len, enum db_text_life life)
+{
+	sqlite3_bind_text(ST(stmt), idx, text, len,
+			  life == DB_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT);
+}
+
+static int64_t db_sqlite_column_int64(struct db_stmt *stmt, int col)
+{
+	return sqlite3_column_int64(ST(stmt), col);
+}
+
+static const char *db_sqlite_column_text(struct db_stmt *stmt, int col)
+{
+	return (const char *)sqlite3_column_text(ST(stmt), col);
+}
+
+static int db_sqlite_column_bytes(struct db_stmt *stmt, int col)
+{
+	return sqlite3_column_bytes(ST(stmt), col);
+}
+
+static bool db_sqlite_column_is_null(struct db_stmt *stmt, int col)
+{
+	return sqlite3_column_type(ST(stmt), col) == SQLITE_NULL;
+}
+
+static int64_t db_sqlite_changes(struct db *db)
+{
+	return sqlite3_changes(SQ(db));
+}
+
+static int db_sqlite_exec(struct db *db, const char *sql)
+{
+	return sqlite3_exec(SQ(db), sql, NULL, NULL, NULL);
+}
+
+static bool db_sqlite_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(SQ(db));
+}
+
+static const char *db_sqlite_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(SQ(db));
+}
+
+static int db_sqlite_errcode(struct db *db)
+{
+	return sqlite3_extended_errcode(SQ(db));
+}
+
+static enum store_error db_sqlite_error_class(struct db *db, int rc)
+{
+	(void)db;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+		return STORE_ERROR_TEMP;
+	case SQLITE_CONSTRAINT:
+		return STORE_ERROR_EXISTS;
+	case SQLITE_TOOBIG:
+		return STORE_ERROR_LIMIT;
+	default:
+		return STORE_ERROR_INTERNAL;
+	}
+}
+
+/* PRAGMA data_version moves when another connection commits (not on our
+   own commits: the store counts those itself). */
+static uint64_t db_sqlite_data_version(struct db *_db)
+{
+	struct db_sqlite *db = (struct db_sqlite *)_db;
+	uint64_t version = 0;
+
+	if (db->data_version == NULL &&
+	    sqlite3_prepare_v3(db->conn, "PRAGMA data_version", -1,
+			       SQLITE_PREPARE_PERSISTENT, &db->data_version,
+			       NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(db->data_version) == SQLITE_ROW)
+		version = (uint64_t)sqlite3_column_int64(db->data_version, 0);
+	sqlite3_reset(db->data_version);
+	return version;
+}
+
+static int db_sqlite_notify_change(struct db *db, const char *payload)
+{
+	(void)db;
+	(void)payload;
+	return 0;
+}
+
+static const struct db_driver db_sqlite_driver = {
+	.close = db_sqlite_close,
+	.prepare = db_sqlite_prepare,
+	.finalize = db_sqlite_finalize,
+	.step = db_sqlite_step,
+	.reset = db_sqlite_reset,
+	.clear_bindings = db_sqlite_clear_bindings,
+	.bind_int64 = db_sqlite_bind_int64,
+	.bind_null = db_sqlite_bind_null,
+	.bind_text = db_sqlite_bind_text,
+	.column_int64 = db_sqlite_column_int64,
+	.column_text = db_sqlite_column_text,
+	.column_bytes = db_sqlite_column_bytes,
+	.column_is_null = db_sqlite_column_is_null,
+	.changes = db_sqlite_changes,
+	.exec = db_sqlite_exec,
+	.in_transaction = db_sqlite_in_transaction,
+	.errmsg = db_sqlite_errmsg,
+	.errcode = db_sqlite_errcode,
+	.error_class = db_sqlite_error_class,
+	.data_version = db_sqlite_data_version,
+	.notify_change = db_sqlite_notify_change,
+};
