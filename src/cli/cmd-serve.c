@@ -203,11 +203,10 @@ int cli_serve(struct cli *cli)
 	}
 
 	ctx.srv.ioloop = ioloop_create();
-	ctx.srv.auth = auth_create(ctx.srv.ioloop, ctx.srv.store,
-				   ctx.conf->data_dir, ctx.conf);
+	ctx.srv.auth = auth_create(ctx.srv.ioloop, ctx.srv.store, ctx.conf);
 	ctx.srv.watch = mailbox_watch_create(ctx.srv.ioloop, ctx.srv.store);
 	ctx.srv.deliver_queue = deliver_queue_create(ctx.srv.ioloop,
-						     ctx.conf->data_dir, ctx.conf);
+						     ctx.srv.store, ctx.conf);
 	cal_init(ctx.conf);
 
 	if (imap_server_init(&ctx.srv, &error) < 0 ||

@@ -63,10 +63,17 @@ struct conf *cli_load_conf(struct cli *cli, int check_files)
 
 struct store *cli_open_store_privileged(const struct conf *conf)
 {
+	struct store_settings settings = {
+		.data_dir = conf->data_dir,
+		.backend = conf->store_postgresql ? STORE_BACKEND_POSTGRESQL :
+			STORE_BACKEND_SQLITE,
+		.postgresql = conf->store_conninfo,
+		.blob_dir = conf->store_blob_dir,
+	};
 	struct store *store;
 	const char *error;
 
-	if (store_open(conf->data_dir, &store, &error) < 0) {
+	if (store_open_settings(&settings, &store, NULL, &error) < 0) {
 		fprintf(stderr, "infostore: %s\n", error);
 		return NULL;
 	}

@@ -57,7 +57,7 @@ static conf_key_parser parse_string, parse_hostname, parse_path, parse_cidrs,
 	parse_log_level, parse_size, parse_uint, parse_msecs, parse_secs,
 	parse_addresses, parse_url_protocol, parse_public_host,
 	parse_public_url, parse_calendar_format, parse_relay, parse_user,
-	parse_socket_path;
+	parse_socket_path, parse_store_backend, parse_store_blobs;
 
 static const struct conf_key conf_keys[] = {
 	{ "server", "hostname", parse_hostname, OFF(hostname), NULL },
@@ -110,6 +110,11 @@ static const struct conf_key conf_keys[] = {
 
 	{ "calendar", "imap_pop3_format", parse_calendar_format, OFF(imap_pop3_format), "both" },
 
+	{ "store", "backend", parse_store_backend, OFF(store_postgresql), "sqlite" },
+	{ "store", "postgresql", parse_string, OFF(store_conninfo), "" },
+	{ "store", "blobs", parse_store_blobs, 0, "files" },
+	{ "store", "blob_dir", parse_path, OFF(store_blob_dir), "" },
+
 	{ "outbound", "relay", parse_relay, 0, "127.0.0.1:25" },
 	{ "outbound", "max_age", parse_secs, OFF(outbound_max_age_secs), "432000" },
 };
@@ -118,7 +123,7 @@ _Static_assert(CONF_KEY_COUNT <= 64, "grow key_lines");
 
 static const char *const conf_sections[] = {
 	"server", "limits", "imap", "pop3", "lmtp", "submission", "auth", "web",
-	"calendar", "outbound",
+	"calendar", "outbound", "store",
 };
 
 static void conf_error(struct conf_parser *parser, unsigned int line,
@@ -519,6 +524,36 @@ static int parse_calendar_format(struct conf_parser *parser, const char *value,
 		return -1;
 	}
 	return 0;
+}
+
+static int parse_store_backend(struct conf_parser *parser, const char *value,
+			       void *dest, const char **error_r)
+{
+	(void)parser;
+	if (strcmp(value, "sqlite") == 0)
+		*(bool *)dest = false;
+	else if (strcmp(value, "postgresql") == 0)
+		*(bool *)dest = true;
+	else {
+		*error_r = "must be sqlite or postgresql";
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_store_blobs(struct conf_parser *parser, const char *value,
+			     void *dest, const char **error_r)
+{
+	(void)parser;
+	(void)dest;
+	if (strcmp(value, "files") == 0)
+		return 0;
+	if (strcmp(value, "database") == 0)
+		*error_r = "database is not supported yet: use files (with a"
+			" blob_dir every node mounts)";
+	else
+		*error_r = "must be files";
+	return -1;
 }
 
 static int parse_relay(struct conf_parser *parser, const char *value,
@@ -944,6 +979,14 @@ static void conf_validate(struct conf_parser *parser, bool check_files)
 	if (conf->data_dir == NULL)
 		conf_error(parser, conf_line_of(parser, "server", "data_dir"),
 			   "data_dir", "must not be empty");
+	if (conf->store_conninfo != NULL && conf->store_conninfo[0] == '\0') {
+		free(conf->store_conninfo);
+		conf->store_conninfo = NULL;
+	}
+	if (conf->store_postgresql && conf->store_conninfo == NULL)
+		conf_error(parser, conf_line_of(parser, "store", "backend"),
+			   "postgresql", "backend = postgresql needs a connection"
+			   " string (postgresql = host=... dbname=...)");
 	if (conf->tls_cert == NULL && conf->tls_key != NULL)
 		conf_error(parser, conf_line_of(parser, "server", "tls_key"),
 			   "tls_cert", "tls_key is set but tls_cert is not");
@@ -1062,6 +1105,8 @@ void conf_free(struct conf **_conf)
 	free(conf->public_host);
 	free(conf->public_url);
 	free(conf->relay_host);
+	free(conf->store_conninfo);
+	free(conf->store_blob_dir);
 	free(conf->link_base);
 	free(conf->https_base);
 	free(conf);
@@ -1114,6 +1159,38 @@ static void conf_print_addresses(FILE *out, const char *key,
 static const char *conf_str(const char *s)
 {
 	return s != NULL ? s : "";
+}
+
+/* A connection string with its password hidden (key=value form:
+   password=...; URI form: user:PASSWORD@host). */
+static void conf_print_conninfo(FILE *out, const char *conninfo)
+{
+	const char *p, *at, *colon;
+
+	if (conninfo == NULL)
+		return;
+	if ((p = strstr(conninfo, "password=")) != NULL) {
+		const char *end = p + 9;
+
+		if (*end == '\'') {
+			for (end++; *end != '\0' && *end != '\''; end++)
+				if (*end == '\\' && end[1] != '\0')
+					end++;
+			if (*end == '\'')
+				end++;
+		} else {
+			end += strcspn(end, " \t");
+		}
+		fprintf(out, "%.*spassword=***%s", (int)(p - conninfo), conninfo, end);
+		return;
+	}
+	if ((p = strstr(conninfo, "://")) != NULL &&
+	    (at = strchr(p + 3, '@')) != NULL &&
+	    (colon = memchr(p + 3, ':', (size_t)(at - (p + 3)))) != NULL) {
+		fprintf(out, "%.*s:***%s", (int)(colon - conninfo), conninfo, at);
+		return;
+	}
+	fputs(conninfo, out);
 }
 
 void conf_print(const struct conf *conf, FILE *out)
@@ -1175,6 +1252,11 @@ void conf_print(const struct conf *conf, FILE *out)
 	else
 		fprintf(out, "relay =\n");
 	fprintf(out, "max_age = %us\n\n", conf->outbound_max_age_secs);
+	fprintf(out, "[store]\nbackend = %s\npostgresql = ",
+		conf->store_postgresql ? "postgresql" : "sqlite");
+	conf_print_conninfo(out, conf->store_conninfo);
+	fprintf(out, "\nblobs = files\nblob_dir = %s\n\n",
+		conf->store_blob_dir != NULL ? conf->store_blob_dir : conf->data_dir);
 	if (conf->link_base != NULL)
 		fprintf(out, "meeting-request links: %s/item/…\n", conf->link_base);
 	else

@@ -91,6 +91,12 @@ struct conf {
 	/* [calendar] */
 	enum conf_calendar_format imap_pop3_format;
 
+	/* [store]: SQLite in data_dir (the default), or PostgreSQL shared
+	   by several nodes with the blobs in a folder they all mount */
+	bool store_postgresql;          /* backend = postgresql */
+	char *store_conninfo;           /* postgresql = (libpq) */
+	char *store_blob_dir;           /* NULL: data_dir */
+
 	/* [outbound] */
 	char *relay_host;         /* NULL: no relay */
 	uint16_t relay_port;

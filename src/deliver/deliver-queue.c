@@ -25,7 +25,7 @@ struct deliver_job {
 struct deliver_queue {
 	struct ioloop *ioloop;
 	const struct conf *conf;
-	char *data_dir;
+	const struct store *like;   /* the loop's handle: what to open */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -93,7 +93,7 @@ static void *deliver_queue_thread(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&queue->lock);
 
-		if (store == NULL && store_open(queue->data_dir, &store, &error) < 0) {
+		if (store == NULL && store_open_another(queue->like, &store, &error) < 0) {
 			log_error("deliver", "cannot open the store: %s", error);
 			store = NULL;
 		}
@@ -122,7 +122,7 @@ static void *deliver_queue_thread(void *arg)
 }
 
 struct deliver_queue *deliver_queue_create(struct ioloop *ioloop,
-					   const char *data_dir,
+					   const struct store *like,
 					   const struct conf *conf)
 {
 	struct deliver_queue *queue = calloc(1, sizeof(*queue));
@@ -131,7 +131,7 @@ struct deliver_queue *deliver_queue_create(struct ioloop *ioloop,
 		fatal_oom();
 	queue->ioloop = ioloop;
 	queue->conf = conf;
-	queue->data_dir = strdup(data_dir);
+	queue->like = like;
 	pthread_mutex_init(&queue->lock, NULL);
 	pthread_cond_init(&queue->cond, NULL);
 	queue->notify = ioloop_notify_create(ioloop, deliver_queue_notify, queue);
@@ -157,7 +157,6 @@ void deliver_queue_destroy(struct deliver_queue **_queue)
 	ioloop_notify_destroy(&queue->notify);
 	pthread_mutex_destroy(&queue->lock);
 	pthread_cond_destroy(&queue->cond);
-	free(queue->data_dir);
 	free(queue);
 }
 

@@ -17,7 +17,7 @@ struct store;
 typedef void deliver_done_cb(void *context, struct deliver_request *request);
 
 struct deliver_queue *deliver_queue_create(struct ioloop *ioloop,
-					   const char *data_dir,
+					   const struct store *like,
 					   const struct conf *conf);
 /* Finishes the requests in flight (their callbacks run), then stops. */
 void deliver_queue_destroy(struct deliver_queue **queue);

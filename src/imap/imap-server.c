@@ -42,7 +42,7 @@ int imap_server_init(struct server *srv, const char **error_r)
 			  imap_server_accept, srv, error_r) < 0)
 		return -1;
 	server_add_drain_hook(srv, imap_server_drain, NULL);
-	imap_writer_init(srv->ioloop, conf->data_dir);
+	imap_writer_init(srv->ioloop, srv->store);
 	if (store_imap_tune(srv->store) < 0)
 		log_warning("imap", "cannot tune the index cache: %s",
 			    store_last_error_detail(srv->store));

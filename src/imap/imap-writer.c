@@ -31,7 +31,7 @@ struct imap_write_job {
 
 struct imap_writer {
 	struct ioloop *ioloop;
-	char *data_dir;
+	const struct store *like;   /* the loop's handle: what to open */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -129,7 +129,7 @@ static void *writer_thread(void *arg)
 	const char *error;
 
 	(void)arg;
-	if (store_open(writer.data_dir, &store, &error) < 0) {
+	if (store_open_another(writer.like, &store, &error) < 0) {
 		log_error("imap", "writer cannot open the store: %s", error);
 		store = NULL;
 	}
@@ -170,13 +170,11 @@ static void *writer_thread(void *arg)
 	return NULL;
 }
 
-void imap_writer_init(struct ioloop *ioloop, const char *data_dir)
+void imap_writer_init(struct ioloop *ioloop, const struct store *like)
 {
 	memset(&writer, 0, sizeof(writer));
 	writer.ioloop = ioloop;
-	writer.data_dir = strdup(data_dir);
-	if (writer.data_dir == NULL)
-		fatal_oom();
+	writer.like = like;
 	pthread_mutex_init(&writer.lock, NULL);
 	pthread_cond_init(&writer.cond, NULL);
 	writer.notify = ioloop_notify_create(ioloop, writer_finish_jobs, NULL);
@@ -198,7 +196,6 @@ void imap_writer_deinit(void)
 	ioloop_notify_destroy(&writer.notify);
 	pthread_mutex_destroy(&writer.lock);
 	pthread_cond_destroy(&writer.cond);
-	free(writer.data_dir);
 	writer.started = false;
 }
 

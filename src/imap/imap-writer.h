@@ -33,8 +33,9 @@ typedef int imap_write_prepare(struct store *store, void *context);
 /* On the loop, after the commit. result 0, or -1 with error. */
 typedef void imap_write_done(void *context, int result, enum store_error error);
 
-/* Start the writer thread (its store handle opens data_dir). */
-void imap_writer_init(struct ioloop *ioloop, const char *data_dir);
+/* Start the writer thread (its own handle on the store `like` is on). */
+struct store;
+void imap_writer_init(struct ioloop *ioloop, const struct store *like);
 /* Finishes what was submitted (done callbacks run), then stops. */
 void imap_writer_deinit(void);
 

@@ -94,7 +94,6 @@ struct auth {
 	struct ioloop *ioloop;
 	struct store *loop_store;
 	const struct conf *conf;
-	char *data_dir;
 	unsigned char mac_key[SECRET_MAC_KEY_LEN];
 
 	struct auth_cache_entry *cache[AUTH_CACHE_BUCKETS];
@@ -440,7 +439,7 @@ static void *auth_worker(void *arg)
 
 	/* each worker has its own store handle: SQLite connections are not
 	   shared between threads here */
-	if (store_open(auth->data_dir, &store, &error) < 0)
+	if (store_open_another(auth->loop_store, &store, &error) < 0)
 		log_error("auth", "cannot open the store: %s", error);
 	for (;;) {
 		struct auth_request *req;
@@ -527,7 +526,7 @@ static unsigned int auth_worker_count(long *cores_r, unsigned long long *memory_
 }
 
 struct auth *auth_create(struct ioloop *ioloop, struct store *loop_store,
-			 const char *data_dir, const struct conf *conf)
+			 const struct conf *conf)
 {
 	struct auth *auth = calloc(1, sizeof(*auth));
 	struct auth_throttle_settings set;
@@ -539,9 +538,6 @@ struct auth *auth_create(struct ioloop *ioloop, struct store *loop_store,
 	auth->ioloop = ioloop;
 	auth->loop_store = loop_store;
 	auth->conf = conf;
-	auth->data_dir = strdup(data_dir);
-	if (auth->data_dir == NULL)
-		fatal_oom();
 	secret_random(auth->mac_key, sizeof(auth->mac_key));
 
 	memset(&set, 0, sizeof(set));
@@ -601,7 +597,6 @@ void auth_destroy(struct auth **_auth)
 	pthread_mutex_destroy(&auth->lock);
 	pthread_cond_destroy(&auth->cond);
 	secret_wipe(auth->mac_key, sizeof(auth->mac_key));
-	free(auth->data_dir);
 	free(auth);
 }
 

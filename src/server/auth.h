@@ -48,7 +48,7 @@ typedef void auth_callback(void *context, const struct auth_result *result);
 struct store;
 /* loop_store: the loop's store handle, for the cache check (may be NULL) */
 struct auth *auth_create(struct ioloop *ioloop, struct store *loop_store,
-			 const char *data_dir, const struct conf *conf);
+			 const struct conf *conf);
 void auth_destroy(struct auth **auth);
 
 /*

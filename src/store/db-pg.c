@@ -109,11 +109,20 @@ static int db_pg_result_error(struct db_pg *db, PGresult *result)
 	return DB_ERROR;
 }
 
+/* Notices (a ROLLBACK with no transaction, say) are not errors: to the
+   debug log, not to stderr. */
+static void db_pg_notice(void *context, const char *message)
+{
+	(void)context;
+	log_debug("store", "PostgreSQL: %s", message);
+}
+
 static int db_pg_setup(struct db_pg *db)
 {
 	PGresult *result;
 	const char *encoding;
 
+	PQsetNoticeProcessor(db->conn, db_pg_notice, NULL);
 	encoding = PQparameterStatus(db->conn, "server_encoding");
 	if (encoding == NULL || strcmp(encoding, "SQL_ASCII") != 0) {
 		char message[256];
@@ -560,6 +569,8 @@ static int db_pg_exec(struct db *_db, const char *sql)
 
 	if (strncmp(sql, "PRAGMA", 6) == 0)
 		return DB_OK;
+	if (strcmp(sql, "BEGIN IMMEDIATE") == 0)
+		sql = "BEGIN";
 	if (db_pg_usable(db, sql) < 0)
 		return db->errcode == DB_OK ? DB_OK : DB_ERROR;
 	result = PQexec(db->conn, sql);

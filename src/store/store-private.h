@@ -16,6 +16,8 @@ struct store_stmt_slot {
 struct store {
 	struct db *db;
 	char *data_dir;
+	/* as opened, for store_open_another(); strings owned */
+	struct store_settings settings;
 	int blobs_dir_fd;
 	int tmp_dir_fd;
 

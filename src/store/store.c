@@ -262,6 +262,12 @@ int store_open_settings(const struct store_settings *settings,
 	if (store == NULL)
 		fatal_oom();
 	store->data_dir = strdup(settings->data_dir);
+	store->settings.data_dir = store->data_dir;
+	store->settings.backend = settings->backend;
+	store->settings.postgresql = settings->postgresql == NULL ? NULL :
+		strdup(settings->postgresql);
+	store->settings.blob_dir = settings->blob_dir == NULL ? NULL :
+		strdup(settings->blob_dir);
 	store->blobs_dir_fd = -1;
 	store->tmp_dir_fd = -1;
 
@@ -307,6 +313,12 @@ failed:
 	return -1;
 }
 
+int store_open_another(const struct store *like, struct store **store_r,
+		       const char **error_r)
+{
+	return store_open_settings(&like->settings, store_r, NULL, error_r);
+}
+
 int store_open(const char *data_dir, struct store **store_r, const char **error_r)
 {
 	struct store_settings settings = {
@@ -334,6 +346,8 @@ void store_close(struct store **_store)
 	if (store->tmp_dir_fd >= 0)
 		close(store->tmp_dir_fd);
 	free(store->doomed_blobs);
+	free((char *)store->settings.postgresql);
+	free((char *)store->settings.blob_dir);
 	free(store->data_dir);
 	free(store);
 }

@@ -61,6 +61,10 @@ struct store_settings {
 int store_open_settings(const struct store_settings *settings,
 			struct store **store_r, enum store_error *code_r,
 			const char **error_r);
+/* Another handle on the store `like` was opened on (for another thread;
+   like's settings do not change once it is open). */
+int store_open_another(const struct store *like, struct store **store_r,
+		       const char **error_r);
 /* The embedded default: SQLite and blobs in data_dir. */
 int store_open(const char *data_dir, struct store **store_r, const char **error_r);
 void store_close(struct store **store);

@@ -19,11 +19,16 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("INFOSTORE_BIN",
                      os.path.join(ROOT, "build-asan", "src", "cli", "infostore"))
+# sqlite (the default) or postgresql: which store every server of the run uses
+BACKEND = os.environ.get("INFOSTORE_TEST_BACKEND", "sqlite")
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import pg_cluster  # noqa: E402
 HOSTNAME = "mail.example.test"
 USERS = {
     "alice@example.test": "alice-secret",
@@ -95,6 +100,11 @@ class InfostoreServer:
                        "submissions", "https", "http", "redirect")}
         self.proc = None
         self.cert, self.key = cert_files()
+        # INFOSTORE_TEST_BACKEND=postgresql: the store in a database of
+        # its own on the run's private PostgreSQL (tests/pg_cluster.py)
+        self.pg_conninfo = None
+        if BACKEND == "postgresql":
+            self.pg_conninfo = pg_cluster.create_database()
         self.write_conf()
 
     # --- configuration ---
@@ -120,6 +130,8 @@ class InfostoreServer:
                     "redirect_http": addr("redirect")},
             "outbound": {"relay": ""},
         }
+        if self.pg_conninfo is not None:
+            s["store"] = {"backend": "postgresql", "postgresql": self.pg_conninfo}
         for section, values in self.extra_conf.items():
             s.setdefault(section, {}).update(values)
         return s
@@ -210,6 +222,9 @@ class InfostoreServer:
 
     def cleanup(self):
         self.stop(check=False)
+        if self.pg_conninfo is not None and not os.environ.get("INFOSTORE_KEEP"):
+            pg_cluster.drop_database(self.pg_conninfo)
+            self.pg_conninfo = None
         if not os.environ.get("INFOSTORE_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
