@@ -298,9 +298,9 @@ int store_dav_collection_set_props(struct store *store, int64_t id,
 {
 	static const char sql[] =
 		"UPDATE dav_collections SET modseq = modseq + 1,"
-		" displayname = CASE WHEN ?2 IS NULL THEN displayname ELSE nullif(?2, '') END,"
-		" color = CASE WHEN ?3 IS NULL THEN color ELSE nullif(?3, '') END,"
-		" description = CASE WHEN ?4 IS NULL THEN description ELSE nullif(?4, '') END"
+		" displayname = CASE WHEN CAST(?2 AS TEXT) IS NULL THEN displayname ELSE nullif(?2, '') END,"
+		" color = CASE WHEN CAST(?3 AS TEXT) IS NULL THEN color ELSE nullif(?3, '') END,"
+		" description = CASE WHEN CAST(?4 AS TEXT) IS NULL THEN description ELSE nullif(?4, '') END"
 		" WHERE id = ?1";
 	struct db_stmt *stmt;
 

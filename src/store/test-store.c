@@ -3,6 +3,11 @@
  * with modseqs, expunge tracking, copies sharing bodies, full-text search,
  * calendar items and tokens, sessions, the outbound queue, blob cleanup,
  * and two handles on one store (the CLI beside the daemon).
+ *
+ * The same tests run on both backends: SQLite always, PostgreSQL when
+ * INFOSTORE_TEST_PG names a cluster (scripts/check starts one; each test
+ * gets an empty schema in a database of this run's own). Tests of
+ * SQLite's files (modes, locks, its migrations) run on SQLite only.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +22,7 @@
 #include "store-dav.h"
 #include "store-imap.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <dirent.h>
@@ -28,19 +34,61 @@
 #include <unistd.h>
 
 static char data_dir[256];
+/* the PostgreSQL group's database, NULL while the SQLite group runs */
+static char *pg_conninfo;
+
+/* A handle on this test's store, on the backend of the running group. */
+static int test_open(struct store **store_r)
+{
+	struct store_settings settings = {
+		.data_dir = data_dir,
+		.backend = pg_conninfo != NULL ? STORE_BACKEND_POSTGRESQL :
+			STORE_BACKEND_SQLITE,
+		.postgresql = pg_conninfo,
+	};
+	const char *error;
+
+	if (store_open_settings(&settings, store_r, NULL, &error) < 0) {
+		fprintf(stderr, "store_open: %s\n", error);
+		return -1;
+	}
+	return 0;
+}
+
+static int pg_exec(const char *conninfo, const char *sql)
+{
+	PGconn *conn = PQconnectdb(conninfo);
+	PGresult *result;
+	int ret = -1;
+
+	if (PQstatus(conn) == CONNECTION_OK) {
+		result = PQexec(conn, sql);
+		if (PQresultStatus(result) == PGRES_COMMAND_OK)
+			ret = 0;
+		else
+			fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(result));
+		PQclear(result);
+	} else {
+		fprintf(stderr, "PostgreSQL: %s", PQerrorMessage(conn));
+	}
+	PQfinish(conn);
+	return ret;
+}
 
 static int setup(void **state)
 {
 	struct store *store;
-	const char *error;
 
 	snprintf(data_dir, sizeof(data_dir), "/tmp/test-store-XXXXXX");
 	if (mkdtemp(data_dir) == NULL)
 		return -1;
-	if (store_open(data_dir, &store, &error) < 0) {
-		fprintf(stderr, "store_open: %s\n", error);
+	/* every test starts from an empty database */
+	if (pg_conninfo != NULL &&
+	    pg_exec(pg_conninfo, "SET client_min_messages = warning;"
+		    " DROP SCHEMA public CASCADE; CREATE SCHEMA public") < 0)
 		return -1;
-	}
+	if (test_open(&store) < 0)
+		return -1;
 	*state = store;
 	return 0;
 }
@@ -381,7 +429,8 @@ static void test_two_handles(void **state)
 	int64_t user = add_user(store, "dave@example.test");
 	char blob[33];
 
-	assert_int_equal(store_open(data_dir, &other, &error), 0);
+	(void)error;
+	assert_int_equal(test_open(&other), 0);
 	counter = store_change_counter(store);
 	add_message(other, mailbox_id(other, user, "INBOX"), "Subject: x\r\n\r\ny\r\n", blob);
 	/* the first handle notices a commit made through the second */
@@ -810,9 +859,42 @@ static void test_dav_versions(void **state)
 	pool_destroy(&pool);
 }
 
+/* The PostgreSQL group: a database of its own on the cluster named by
+   INFOSTORE_TEST_PG, dropped at the end. */
+static char pg_dbname[64];
+
+static int pg_group_setup(void **state)
+{
+	const char *cluster = getenv("INFOSTORE_TEST_PG");
+	char sql[128];
+
+	(void)state;
+	snprintf(pg_dbname, sizeof(pg_dbname), "infostore_unit_%d", (int)getpid());
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s ENCODING 'SQL_ASCII'"
+		 " LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0", pg_dbname);
+	if (pg_exec(cluster, sql) < 0)
+		return -1;
+	if (asprintf(&pg_conninfo, "%s dbname=%s", cluster, pg_dbname) < 0)
+		return -1;
+	return 0;
+}
+
+static int pg_group_teardown(void **state)
+{
+	const char *cluster = getenv("INFOSTORE_TEST_PG");
+	char sql[128];
+
+	(void)state;
+	free(pg_conninfo);
+	pg_conninfo = NULL;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_dbname);
+	return pg_exec(cluster, sql);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	/* the store's behaviour, on each backend */
+	const struct CMUnitTest common[] = {
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mailboxes, setup, teardown),
@@ -820,15 +902,27 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calendar_and_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound_and_gc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dav_versions, setup, teardown),
+	};
+	/* SQLite's files and migrations */
+	const struct CMUnitTest sqlite_only[] = {
+		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_handle_keeps_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_new_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dav_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_message_ids, setup, teardown),
 	};
+	int failed;
 
 	secret_init();
 	log_set_level(LOG_LEVEL_ERROR);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests_name("store-sqlite", common, NULL, NULL);
+	failed += cmocka_run_group_tests_name("store-sqlite-files", sqlite_only, NULL, NULL);
+	if (getenv("INFOSTORE_TEST_PG") != NULL)
+		failed += cmocka_run_group_tests_name("store-postgresql", common,
+						      pg_group_setup, pg_group_teardown);
+	else
+		fprintf(stderr, "INFOSTORE_TEST_PG is not set: the PostgreSQL"
+			" group did not run (scripts/check runs it)\n");
+	return failed;
 }
