@@ -18,6 +18,15 @@ static const char *text(struct buffer *buf)
 	return buf->data;
 }
 
+/* An OpenMetrics writer into an empty buffer. */
+static void writer_init(struct metrics_writer *w, struct buffer *buf)
+{
+	buffer_init(buf, 0);
+	memset(w, 0, sizeof(*w));
+	w->out = buf;
+	w->format = METRICS_FORMAT_OPENMETRICS;
+}
+
 static void test_metrics_format_fixed(void **state)
 {
 	static const struct {
@@ -50,10 +59,7 @@ static void test_metrics_counter_formats(void **state)
 	struct metrics_writer w;
 
 	(void)state;
-	buffer_init(&buf, 0);
-	memset(&w, 0, sizeof(w));
-	w.out = &buf;
-	w.format = METRICS_FORMAT_OPENMETRICS;
+	writer_init(&w, &buf);
 	metrics_write_family(&w, "x_requests", METRICS_TYPE_COUNTER, NULL, "Requests.");
 	metrics_write_value(&w, labels, 2, 7);
 	metrics_write_family(&w, "x_open", METRICS_TYPE_GAUGE, NULL, "Open.");
@@ -91,10 +97,7 @@ static void test_metrics_histogram(void **state)
 	struct metrics_writer w;
 
 	(void)state;
-	buffer_init(&buf, 0);
-	memset(&w, 0, sizeof(w));
-	w.out = &buf;
-	w.format = METRICS_FORMAT_OPENMETRICS;
+	writer_init(&w, &buf);
 	metrics_write_family(&w, "x_seconds", METRICS_TYPE_HISTOGRAM, "seconds", "T.");
 	metrics_write_histogram(&w, &label, 1, bounds, counts, 3, 12345678, 6);
 	metrics_write_family(&w, "x_batch", METRICS_TYPE_HISTOGRAM, NULL, "B.");
@@ -136,10 +139,7 @@ static void test_metrics_recording(void **state)
 	metrics_connection_closed(METRICS_PROTOCOL_POP3);
 	metrics_tls_handshake(METRICS_TLS_STARTTLS, false);
 
-	buffer_init(&buf, 0);
-	memset(&w, 0, sizeof(w));
-	w.out = &buf;
-	w.format = METRICS_FORMAT_OPENMETRICS;
+	writer_init(&w, &buf);
 	metrics_write_all(&w);
 	text(&buf);
 	assert_non_null(strstr(buf.data, "infostore_delivery_batch_messages_bucket{le=\"1.0\"} 1\n"));
