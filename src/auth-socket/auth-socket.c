@@ -185,9 +185,9 @@ static void auth_socket_verify(struct auth_socket_client *client,
 	connection_input_pause(client->conn, true);
 	/* the throttle counts by the SMTP client's address, not Postfix's */
 	client->auth_request = client->rip != NULL ?
-		auth_verify_from(client->srv->auth, client->rip, user, password,
-				 auth_socket_auth_done, client) :
-		auth_verify(client->srv->auth, user, password,
+		auth_verify_from(client->srv->auth, METRICS_PROTOCOL_AUTH, client->rip,
+				 user, password, auth_socket_auth_done, client) :
+		auth_verify(client->srv->auth, METRICS_PROTOCOL_AUTH, user, password,
 			    auth_socket_auth_done, client);
 }
 
@@ -352,7 +352,8 @@ static void auth_socket_client_destroy(struct auth_socket_client *client)
 		client->next->prev = client->prev;
 	auth_request_cancel(&client->auth_request);
 	if (client->counted)
-		server_connection_closed(client->srv, connection_peer(client->conn));
+		server_connection_closed(client->srv, connection_peer(client->conn),
+					 METRICS_PROTOCOL_AUTH);
 	connection_destroy(&client->conn);
 	auth_socket_request_reset(client);
 	if (client->line.data != NULL)
@@ -402,7 +403,7 @@ static void auth_socket_accept(void *context, int fd, const struct sockaddr *pee
 	if (auth_socket_clients != NULL)
 		auth_socket_clients->prev = client;
 	auth_socket_clients = client;
-	if (!server_connection_opened(srv, peer)) {
+	if (!server_connection_opened(srv, peer, METRICS_PROTOCOL_AUTH)) {
 		log_warning("auth-socket", "connection limit reached, closing");
 		auth_socket_close(client);
 		return;

@@ -13,6 +13,7 @@
 #include "lmtp-server.h"
 #include "log.h"
 #include "mailbox-watch.h"
+#include "metrics-server.h"
 #include "outbound.h"
 #include "pop3-server.h"
 #include "server.h"
@@ -216,7 +217,8 @@ int cli_serve(struct cli *cli)
 	    auth_socket_init(&ctx.srv, &error) < 0 ||
 	    web_server_init(&ctx.srv, &error) < 0 ||
 	    dav_init(&ctx.srv, &error) < 0 ||
-	    outbound_init(&ctx.srv, &error) < 0) {
+	    outbound_init(&ctx.srv, &error) < 0 ||
+	    metrics_server_init(&ctx.srv, &error) < 0) {
 		fprintf(stderr, "infostore: %s\n", error);
 		ret = EX_OSERR;
 		goto out;
@@ -238,6 +240,7 @@ int cli_serve(struct cli *cli)
 	log_info("server", "stopped");
 out:
 	timer_remove(&ctx.drain_timer);
+	metrics_server_deinit();
 	outbound_deinit();
 	dav_deinit();
 	web_server_deinit();

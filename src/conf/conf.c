@@ -115,6 +115,8 @@ static const struct conf_key conf_keys[] = {
 	{ "store", "blobs", parse_store_blobs, 0, "files" },
 	{ "store", "blob_dir", parse_path, OFF(store_blob_dir), "" },
 
+	{ "metrics", "listen", parse_addresses, OFF(metrics_listen), "" },
+
 	{ "outbound", "relay", parse_relay, 0, "127.0.0.1:25" },
 	{ "outbound", "max_age", parse_secs, OFF(outbound_max_age_secs), "432000" },
 };
@@ -123,7 +125,7 @@ _Static_assert(CONF_KEY_COUNT <= 64, "grow key_lines");
 
 static const char *const conf_sections[] = {
 	"server", "limits", "imap", "pop3", "lmtp", "submission", "auth", "web",
-	"calendar", "outbound", "store",
+	"calendar", "outbound", "store", "metrics",
 };
 
 static void conf_error(struct conf_parser *parser, unsigned int line,
@@ -728,6 +730,7 @@ static void conf_validate_listeners(struct conf_parser *parser)
 		{ "web", "tls_listen", &conf->web_tls_listen, true },
 		{ "web", "listen", &conf->web_listen, false },
 		{ "web", "redirect_http", &conf->web_redirect_http, false },
+		{ "metrics", "listen", &conf->metrics_listen, false },
 	};
 	const size_t nrefs = sizeof(refs) / sizeof(refs[0]);
 
@@ -1255,8 +1258,11 @@ void conf_print(const struct conf *conf, FILE *out)
 	fprintf(out, "[store]\nbackend = %s\npostgresql = ",
 		conf->store_postgresql ? "postgresql" : "sqlite");
 	conf_print_conninfo(out, conf->store_conninfo);
-	fprintf(out, "\nblobs = files\nblob_dir = %s\n\n",
+	fprintf(out, "\nblobs = files\nblob_dir = %s\n",
 		conf->store_blob_dir != NULL ? conf->store_blob_dir : conf->data_dir);
+	fprintf(out, "\n[metrics]\n");
+	conf_print_addresses(out, "listen", &conf->metrics_listen);
+	fputc('\n', out);
 	if (conf->link_base != NULL)
 		fprintf(out, "meeting-request links: %s/item/…\n", conf->link_base);
 	else

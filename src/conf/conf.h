@@ -97,6 +97,9 @@ struct conf {
 	char *store_conninfo;           /* postgresql = (libpq) */
 	char *store_blob_dir;           /* NULL: data_dir */
 
+	/* [metrics]: OpenMetrics for Prometheus; none: off */
+	struct conf_addresses metrics_listen;
+
 	/* [outbound] */
 	char *relay_host;         /* NULL: no relay */
 	uint16_t relay_port;

@@ -571,6 +571,7 @@ static void dav_handle(void *context, struct web_request *req)
 	int depth;
 
 	(void)context;
+	req->metrics_protocol = METRICS_PROTOCOL_DAV;
 	/* RFC 6764 5: the well-known URIs lead to the context path; 301
 	   keeps the method (a 302 makes some clients turn PROPFIND into
 	   GET) */
@@ -635,8 +636,8 @@ static void dav_handle(void *context, struct web_request *req)
 		dav.waits->prev = w;
 	dav.waits = w;
 	web_request_suspend(req);
-	w->auth = auth_verify_from(dav.srv->auth, req->peer_ip, user, password,
-				   dav_auth_done, w);
+	w->auth = auth_verify_from(dav.srv->auth, METRICS_PROTOCOL_DAV, req->peer_ip,
+				   user, password, dav_auth_done, w);
 	secret_wipe(password, strlen(password));
 }
 

@@ -100,6 +100,7 @@ static void *deliver_queue_thread(void *arg)
 		if (batch->call != NULL) {
 			batch->call(batch->context, store);
 		} else if (store != NULL) {
+			metrics_delivery_batch(n);
 			deliver_batch(store, queue->conf, requests, n);
 		} else {
 			for (unsigned int i = 0; i < n; i++) {

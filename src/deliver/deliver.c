@@ -137,12 +137,37 @@ static void deliver_meta(const struct mime_summary *sum,
 	meta->parts = sum->parts;
 }
 
+/* Each recipient's outcome, and the time the batch took for each source
+   that had a message in it. */
+static void deliver_batch_count(struct deliver_request *const *requests,
+				unsigned int count, uint64_t start_usecs)
+{
+	bool seen[METRICS_DELIVERY_SOURCE_COUNT] = { false };
+
+	for (unsigned int r = 0; r < count; r++) {
+		const struct deliver_request *req = requests[r];
+
+		seen[req->source] = true;
+		for (unsigned int i = 0; i < req->rcpt_count; i++) {
+			metrics_delivery(req->source,
+					 req->status[i] == DELIVER_OK ? METRICS_DELIVERY_OK :
+					 req->status[i] == DELIVER_TEMPFAIL ?
+					 METRICS_DELIVERY_TEMPFAIL : METRICS_DELIVERY_REJECTED, 1);
+		}
+	}
+	for (unsigned int s = 0; s < METRICS_DELIVERY_SOURCE_COUNT; s++) {
+		if (seen[s])
+			metrics_delivery_duration(s, start_usecs);
+	}
+}
+
 int deliver_batch(struct store *store, const struct conf *conf,
 		  struct deliver_request *const *requests, unsigned int count)
 {
 	struct pool *pool = pool_create(16384);
 	struct deliver_item *items;
 	unsigned int nitems = 0, total = 0;
+	uint64_t start_usecs = metrics_now_usecs();
 	int ret = 0;
 
 	for (unsigned int r = 0; r < count; r++)
@@ -271,6 +296,7 @@ int deliver_batch(struct store *store, const struct conf *conf,
 			 (unsigned long long)item->sum.size,
 			 log_value(item->sum.message_id));
 	}
+	deliver_batch_count(requests, count, start_usecs);
 	pool_destroy(&pool);
 	return ret;
 }

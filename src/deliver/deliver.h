@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
+
 struct conf;
 struct pool;
 struct store;
@@ -41,6 +43,8 @@ struct deliver_request {
 	   cancellation of a local user), never true for LMTP or `deliver`:
 	   the calendar trusts an organizer's own copy only from here */
 	bool from_this_server;
+	/* what the metrics count it as (0: local) */
+	enum metrics_delivery_source source;
 	/* set by deliver_batch(), one per recipient */
 	enum deliver_status *status;
 	uint32_t *uids;

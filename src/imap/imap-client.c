@@ -16,6 +16,7 @@
 #include "imap-writer.h"
 #include "ioloop.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "server.h"
 #include "store.h"
@@ -102,7 +103,8 @@ static void imap_client_destroy(struct imap_client *client)
 	client->cmd = NULL;
 	imap_view_close(client);
 	if (client->counted)
-		server_connection_closed(client->srv, connection_peer(client->conn));
+		server_connection_closed(client->srv, connection_peer(client->conn),
+					 METRICS_PROTOCOL_IMAP);
 	connection_destroy(&client->conn);
 	pool_destroy(&client->cmd_pool);
 	pool_destroy(&client->pool);
@@ -189,7 +191,7 @@ void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 		imap_clients->prev = client;
 	imap_clients = client;
 
-	if (!server_connection_opened(srv, peer)) {
+	if (!server_connection_opened(srv, peer, METRICS_PROTOCOL_IMAP)) {
 		imap_client_disconnect(client, "[UNAVAILABLE] Too many connections, try again later.");
 		return;
 	}
@@ -304,6 +306,9 @@ void imap_command_reply(struct imap_command *cmd, const char *status,
 		imap_client_send(client, "%s %s [%s] %s", cmd->tag, status, code, text);
 	else
 		imap_client_send(client, "%s %s %s", cmd->tag, status, text);
+	/* IDLE lasts as long as the client wants: not a latency */
+	if (!cmd->done && (cmd->def == NULL || strcmp(cmd->def->name, "IDLE") != 0))
+		metrics_command_done(METRICS_PROTOCOL_IMAP, cmd->start_usecs);
 	cmd->done = true;
 }
 
@@ -445,6 +450,7 @@ static void imap_client_dispatch(struct imap_client *client)
 	cmd->client = client;
 	cmd->pool = client->cmd_pool;
 	cmd->tag = tag;
+	cmd->start_usecs = metrics_now_usecs();
 	client->cmd = cmd;
 	if (!imap_arg_get_atom(&args[1], &name)) {
 		imap_command_bad(cmd, "Missing command name.");

@@ -54,6 +54,7 @@ struct imap_command {
 	const char *name;             /* as in the table ("FETCH") */
 	const struct imap_arg *args;  /* after the name, EOL-terminated */
 	bool uid;                     /* UID FETCH etc. */
+	uint64_t start_usecs;         /* read whole (metrics_now_usecs()) */
 
 	imap_command_func *func;      /* called (again) to continue */
 	imap_command_line_func *line_func; /* set: reads raw lines */

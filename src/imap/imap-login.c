@@ -46,6 +46,7 @@ void imap_login_verify(struct imap_command *cmd, const char *address,
 
 	cmd->waiting = true;
 	client->auth_request = auth_verify_from(client->srv->auth,
+						METRICS_PROTOCOL_IMAP,
 						connection_peer_ip(client->conn),
 						address, password,
 						imap_login_done, cmd);

@@ -11,6 +11,7 @@
 #include "fatal.h"
 #include "ioloop.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "tls-bufferevent.h"
 
@@ -41,6 +42,7 @@ struct connection {
 
 	bool tls;
 	bool tls_pending;        /* handshake not finished */
+	bool starttls;           /* TLS began with connection_starttls() */
 	bool skipping_line;
 	bool want_drain;
 	bool closing;            /* close after output */
@@ -205,12 +207,14 @@ static void connection_switch_to_tls(struct connection *conn)
 	conn->bev = tls_bufferevent_accept(tls, base, fd);
 	if (conn->bev == NULL) {
 		conn->bev = bufferevent_socket_new(base, -1, 0);
+		metrics_tls_handshake(METRICS_TLS_STARTTLS, false);
 		connection_report_closed(conn, CONNECTION_CLOSED_ERROR,
 					 "TLS setup failed");
 		return;
 	}
 	conn->tls = true;
 	conn->tls_pending = true;
+	conn->starttls = true;
 	conn->line_consume = 0;
 	conn->skipping_line = false;
 	connection_setup_bev(conn);
@@ -247,12 +251,19 @@ static void connection_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (conn->closed_reported)
 		return;
 	if ((what & BEV_EVENT_CONNECTED) != 0) {
+		if (conn->tls_pending)
+			metrics_tls_handshake(conn->starttls ? METRICS_TLS_STARTTLS :
+					      METRICS_TLS_IMPLICIT, true);
 		conn->tls_pending = false;
 		tls_bufferevent_describe(bev, conn->tls_info, sizeof(conn->tls_info));
 		if (conn->callbacks->tls_ready != NULL)
 			conn->callbacks->tls_ready(conn->context);
 		return;
 	}
+	/* a client that leaves or stalls in the middle failed it too */
+	if (conn->tls_pending && conn->tls)
+		metrics_tls_handshake(conn->starttls ? METRICS_TLS_STARTTLS :
+				      METRICS_TLS_IMPLICIT, false);
 	if ((what & BEV_EVENT_TIMEOUT) != 0) {
 		connection_report_closed(conn, CONNECTION_CLOSED_TIMEOUT, "idle timeout");
 	} else if ((what & BEV_EVENT_EOF) != 0) {

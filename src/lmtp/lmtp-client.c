@@ -8,6 +8,7 @@
 #include "deliver-queue.h"
 #include "fatal.h"
 #include "log.h"
+#include "metrics.h"
 #include "mailbox-watch.h"
 #include "pool.h"
 #include "secret.h"
@@ -53,6 +54,10 @@ void lmtp_client_reply(struct lmtp_client *client, unsigned int code,
 	vsnprintf(text, sizeof(text), fmt, args);
 	va_end(args);
 	smtp_reply_write(&client->out, code, enhanced, text);
+	if (client->cmd_start_usecs != 0) {
+		metrics_command_done(METRICS_PROTOCOL_LMTP, client->cmd_start_usecs);
+		client->cmd_start_usecs = 0;
+	}
 }
 
 void lmtp_client_create(struct server *srv, int fd, const struct sockaddr *peer)
@@ -86,7 +91,7 @@ void lmtp_client_create(struct server *srv, int fd, const struct sockaddr *peer)
 		lmtp_clients->prev = client;
 	lmtp_clients = client;
 
-	if (!server_connection_opened(srv, peer)) {
+	if (!server_connection_opened(srv, peer, METRICS_PROTOCOL_LMTP)) {
 		/* RFC 5321 3.8 */
 		lmtp_client_reply(client, 421, "4.3.2",
 				  "%s Too many connections, try again later",
@@ -116,7 +121,8 @@ static void lmtp_client_destroy(struct lmtp_client *client)
 	if (client->delivery != NULL)
 		client->delivery->client = NULL;
 	if (client->counted)
-		server_connection_closed(client->srv, connection_peer(client->conn));
+		server_connection_closed(client->srv, connection_peer(client->conn),
+					 METRICS_PROTOCOL_LMTP);
 	connection_destroy(&client->conn);
 	smtp_command_parser_destroy(&client->parser);
 	smtp_data_reader_destroy(&client->data_reader);
@@ -343,6 +349,7 @@ void lmtp_client_message_done(struct lmtp_client *client)
 		req->recipients = &rcpt->address;
 		req->status = &rcpt->status;
 		req->uids = &rcpt->uid;
+		req->source = METRICS_DELIVERY_LMTP;
 	}
 	client->delivery = delivery;
 	client->mode = LMTP_INPUT_DELIVERING;
@@ -425,6 +432,7 @@ static void lmtp_client_run(struct lmtp_client *client)
 			connection_input_consume(client->conn, consumed);
 			if (ret == 0)
 				break;
+			client->cmd_start_usecs = metrics_now_usecs();
 			if (ret < 0) {
 				lmtp_client_reply(client, err.code, err.enhanced,
 						  "%s", err.text);

@@ -69,6 +69,7 @@ struct lmtp_delivery {
 
 struct lmtp_client {
 	struct lmtp_client *prev, *next;
+	uint64_t cmd_start_usecs;        /* the command being answered; 0: none */
 	struct server *srv;
 	struct connection *conn;
 	struct pool *txn_pool;           /* the transaction's strings */

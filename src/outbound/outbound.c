@@ -122,7 +122,7 @@ static void outbound_job_end(struct outbound_job *job)
 	outbound->job = NULL;
 	outbound_job_free(job);
 	if (counted)
-		server_connection_closed(srv, NULL);
+		server_connection_closed(srv, NULL, METRICS_PROTOCOL_OUTBOUND);
 	if (outbound != NULL && !outbound->draining)
 		outbound_schedule(0);
 }
@@ -375,7 +375,8 @@ static struct outbound_job *outbound_job_create(const struct store_outbound *ent
 		p = comma != NULL ? comma + 1 : NULL;
 	}
 	outbound->job = job;
-	job->counted = server_connection_opened(outbound->srv, NULL);
+	job->counted = server_connection_opened(outbound->srv, NULL,
+						 METRICS_PROTOCOL_OUTBOUND);
 	return job;
 }
 

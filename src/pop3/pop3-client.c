@@ -8,6 +8,7 @@
 #include "connection.h"
 #include "fatal.h"
 #include "log.h"
+#include "metrics.h"
 #include "mailbox-watch.h"
 #include "pop3-login-delay.h"
 #include "pop3-maildrop.h"
@@ -64,7 +65,8 @@ static void pop3_client_destroy(struct pop3_client *client)
 	/* A session that ends without QUIT changes nothing (RFC 1939 6). */
 	pop3_maildrop_close(&client->maildrop);
 	if (client->counted)
-		server_connection_closed(client->srv, connection_peer(client->conn));
+		server_connection_closed(client->srv, connection_peer(client->conn),
+					 METRICS_PROTOCOL_POP3);
 	connection_destroy(&client->conn);
 	pop3_command_wipe(&client->cmd);
 	free(client->address);
@@ -149,7 +151,7 @@ void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 		pop3_clients->prev = client;
 	pop3_clients = client;
 
-	if (!server_connection_opened(srv, peer)) {
+	if (!server_connection_opened(srv, peer, METRICS_PROTOCOL_POP3)) {
 		pop3_client_err(client, "[SYS/TEMP] Too many connections, try again later.");
 		pop3_client_close(client);
 		return;
@@ -171,6 +173,10 @@ static void pop3_client_vreply(struct pop3_client *client, const char *prefix,
 
 	/* RFC 2449 4: a response line is at most 512 octets. */
 	vsnprintf(text, sizeof(text), fmt, args);
+	if (client->cmd_start_usecs != 0) {
+		metrics_command_done(METRICS_PROTOCOL_POP3, client->cmd_start_usecs);
+		client->cmd_start_usecs = 0;
+	}
 	if (text[0] == '\0')
 		connection_printf(client->conn, "%s\r\n", prefix);
 	else
@@ -321,6 +327,7 @@ void pop3_client_login(struct pop3_client *client, const char *address,
 	/* Commands pipelined behind the password wait in the buffer. */
 	connection_input_pause(client->conn, true);
 	client->auth_request = auth_verify_from(client->srv->auth,
+						METRICS_PROTOCOL_POP3,
 						connection_peer_ip(client->conn),
 						address, password,
 						pop3_client_auth_done, client);
@@ -352,6 +359,7 @@ static bool pop3_client_read_line(struct pop3_client *client)
 	ret = connection_input_line(client->conn, &line, &len);
 	if (ret == 0)
 		return false;
+	client->cmd_start_usecs = metrics_now_usecs();
 	if (ret < 0) {
 		client->skipping_line = true;
 		return true;

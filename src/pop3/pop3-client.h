@@ -74,6 +74,7 @@ struct pop3_client {
 	struct auth_request *auth_request;
 	bool sasl_pending;        /* the next line answers "+ " of AUTH PLAIN */
 	bool skipping_line;       /* discarding a line that was too long */
+	uint64_t cmd_start_usecs; /* the line being answered; 0: none */
 	bool counted;             /* server_connection_opened() said yes */
 	bool closing;             /* closing after the queued output */
 	bool disconnected;        /* closed; destroy once the stack unwinds */

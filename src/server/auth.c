@@ -71,6 +71,7 @@ struct auth_request {
 	char *peer_ip;              /* NULL: not known */
 	auth_callback *cb;
 	void *context;
+	enum metrics_protocol protocol;
 	struct timer *delay;
 	struct auth_throttle_ticket ticket; /* settled when the answer is known */
 
@@ -235,6 +236,10 @@ static void auth_request_finish(void *context)
 
 	timer_remove(&req->delay);
 	if (!req->cancelled) {
+		metrics_login(req->protocol, req->result.success ? METRICS_LOGIN_OK :
+			      req->result.throttled ? METRICS_LOGIN_THROTTLED :
+			      req->result.temp_failure ? METRICS_LOGIN_ERROR :
+			      METRICS_LOGIN_FAILED);
 		req->result.address = req->canonical;
 		req->cb(req->context, &req->result);
 	}
@@ -614,7 +619,9 @@ static void auth_queue_warn(struct auth *auth)
 	auth->queue_refused = 0;
 }
 
-struct auth_request *auth_verify_from(struct auth *auth, const char *peer_ip,
+struct auth_request *auth_verify_from(struct auth *auth,
+				      enum metrics_protocol protocol,
+				      const char *peer_ip,
 				      const char *address, const char *password,
 				      auth_callback *cb, void *context)
 {
@@ -632,6 +639,7 @@ struct auth_request *auth_verify_from(struct auth *auth, const char *peer_ip,
 	req->peer_ip = peer_ip != NULL ? strdup(peer_ip) : NULL;
 	req->cb = cb;
 	req->context = context;
+	req->protocol = protocol;
 	if (req->address == NULL || req->password == NULL ||
 	    (peer_ip != NULL && req->peer_ip == NULL))
 		fatal_oom();
@@ -693,11 +701,12 @@ struct auth_request *auth_verify_from(struct auth *auth, const char *peer_ip,
 	return req;
 }
 
-struct auth_request *auth_verify(struct auth *auth, const char *address,
+struct auth_request *auth_verify(struct auth *auth, enum metrics_protocol protocol,
+				 const char *address,
 				 const char *password, auth_callback *cb,
 				 void *context)
 {
-	return auth_verify_from(auth, NULL, address, password, cb, context);
+	return auth_verify_from(auth, protocol, NULL, address, password, cb, context);
 }
 
 void auth_request_cancel(struct auth_request **_req)

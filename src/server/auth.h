@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "metrics.h"
+
 struct auth;
 struct auth_request;
 struct ioloop;
@@ -56,16 +58,20 @@ void auth_destroy(struct auth **auth);
  * as connection_peer_ip() gives it) and call cb on the loop, never from
  * inside this call. The request can be cancelled (connection closed) with
  * auth_request_cancel(); cb is then not called. Returns the request
- * handle. address and password are copied.
+ * handle. address and password are copied. The answer is counted in the
+ * metrics' logins of protocol.
  */
-struct auth_request *auth_verify_from(struct auth *auth, const char *peer_ip,
+struct auth_request *auth_verify_from(struct auth *auth,
+				      enum metrics_protocol protocol,
+				      const char *peer_ip,
 				      const char *address, const char *password,
 				      auth_callback *cb, void *context);
 /* The same for a client whose address is not known: the throttle cannot
    tell it from anyone, so it does not apply (the failure delay does), and
    all such clients share one address's share of the queue. Use
    auth_verify_from() wherever the address is known. */
-struct auth_request *auth_verify(struct auth *auth, const char *address,
+struct auth_request *auth_verify(struct auth *auth, enum metrics_protocol protocol,
+				 const char *address,
 				 const char *password, auth_callback *cb,
 				 void *context);
 void auth_request_cancel(struct auth_request **request);

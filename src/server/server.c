@@ -66,6 +66,7 @@ static void server_handshake_done(void *context, int fd, struct tls_session *ses
 	struct server_listener *sl = context;
 
 	server_ip_count_remove(server_hs_buckets, peer);
+	metrics_tls_handshake(METRICS_TLS_IMPLICIT, session != NULL);
 	if (session == NULL)
 		return; /* failed or timed out; fd is closed */
 	if (sl->srv->draining) {
@@ -237,21 +238,27 @@ static void server_ip_count_remove(struct server_ip_count **buckets,
 	}
 }
 
-bool server_connection_opened(struct server *srv, const struct sockaddr *peer)
+bool server_connection_opened(struct server *srv, const struct sockaddr *peer,
+			      enum metrics_protocol protocol)
 {
 	const struct conf *conf = srv->conf;
 
-	if (conf->max_connections > 0 && srv->connections >= conf->max_connections)
+	if ((conf->max_connections > 0 && srv->connections >= conf->max_connections) ||
+	    (conf->max_connections_per_ip > 0 &&
+	     !server_ip_count_add(server_ip_buckets, peer,
+				  conf->max_connections_per_ip))) {
+		metrics_connection_refused(protocol);
 		return false;
-	if (conf->max_connections_per_ip > 0 &&
-	    !server_ip_count_add(server_ip_buckets, peer, conf->max_connections_per_ip))
-		return false;
+	}
 	srv->connections++;
+	metrics_connection_opened(protocol);
 	return true;
 }
 
-void server_connection_closed(struct server *srv, const struct sockaddr *peer)
+void server_connection_closed(struct server *srv, const struct sockaddr *peer,
+			      enum metrics_protocol protocol)
 {
+	metrics_connection_closed(protocol);
 	if (srv->connections > 0)
 		srv->connections--;
 	if (srv->conf->max_connections_per_ip > 0)

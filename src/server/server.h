@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "metrics.h"
+
 struct auth;
 struct conf;
 struct conf_addresses;
@@ -54,10 +56,13 @@ int server_listen(struct server *srv, const struct conf_addresses *addrs,
  * Connection accounting against [limits] max_connections and
  * max_connections_per_ip. server_connection_opened() returns false when a
  * limit is reached: the protocol then sends its "too many connections"
- * reply and closes. Every true must be paired with _closed().
+ * reply and closes. Every true must be paired with _closed(), with the
+ * same protocol: the metrics count connections per protocol here.
  */
-bool server_connection_opened(struct server *srv, const struct sockaddr *peer);
-void server_connection_closed(struct server *srv, const struct sockaddr *peer);
+bool server_connection_opened(struct server *srv, const struct sockaddr *peer,
+			      enum metrics_protocol protocol);
+void server_connection_closed(struct server *srv, const struct sockaddr *peer,
+			      enum metrics_protocol protocol);
 
 /* May this connection send a password? Over TLS always; in plaintext only
    from [server] plaintext_auth_from networks. */

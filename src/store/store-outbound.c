@@ -123,6 +123,26 @@ int store_outbound_list(struct store *store, struct pool *pool,
 	return store_outbound_query(store, stmt, pool, cb, context);
 }
 
+int store_outbound_stats(struct store *store, unsigned int *count_r,
+			 time_t *oldest_r)
+{
+	static const char sql[] = "SELECT count(*), min(created) FROM outbound";
+	struct db_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	rc = db_step(stmt);
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		return store_fail_db(store, rc, "outbound stats");
+	}
+	*count_r = (unsigned int)db_column_int64(stmt, 0);
+	*oldest_r = db_column_is_null(stmt, 1) ? 0 : (time_t)db_column_int64(stmt, 1);
+	db_reset(stmt);
+	return 0;
+}
+
 int store_outbound_retry_later(struct store *store, int64_t id,
 			       time_t next_attempt, const char *error)
 {

@@ -5,6 +5,7 @@
 #include "fatal.h"
 #include "fault.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 
 #include <errno.h>
@@ -58,8 +59,12 @@ int store_fail(struct store *store, enum store_error error, const char *fmt, ...
 	va_start(args, fmt);
 	vsnprintf(store->error_detail, sizeof(store->error_detail), fmt, args);
 	va_end(args);
-	if (error == STORE_ERROR_INTERNAL)
+	if (error == STORE_ERROR_INTERNAL) {
+		metrics_store_error(METRICS_STORE_ERROR_INTERNAL);
 		log_error("store", "%s", store->error_detail);
+	} else if (error == STORE_ERROR_TEMP) {
+		metrics_store_error(METRICS_STORE_ERROR_TEMP);
+	}
 	return -1;
 }
 
@@ -72,8 +77,11 @@ int store_fail_db(struct store *store, int rc, const char *what)
 	store->error = error;
 	snprintf(store->error_detail, sizeof(store->error_detail), "%s: %s (%d)",
 		 what, db_errmsg(store->db), rc);
-	if (error == STORE_ERROR_INTERNAL || error == STORE_ERROR_TEMP)
+	if (error == STORE_ERROR_INTERNAL || error == STORE_ERROR_TEMP) {
+		metrics_store_error(error == STORE_ERROR_TEMP ? METRICS_STORE_ERROR_TEMP :
+				    METRICS_STORE_ERROR_INTERNAL);
 		log_warning("store", "%s", store->error_detail);
+	}
 	return -1;
 }
 

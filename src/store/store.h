@@ -456,6 +456,10 @@ int store_outbound_due(struct store *store, time_t now, unsigned int limit,
 		       struct pool *pool, store_outbound_cb *cb, void *context);
 int store_outbound_list(struct store *store, struct pool *pool,
 			store_outbound_cb *cb, void *context);
+/* How many entries wait, and when the oldest was queued (0 when none):
+   one aggregate read, cheap enough for every metrics scrape. 0 or -1. */
+int store_outbound_stats(struct store *store, unsigned int *count_r,
+			 time_t *oldest_r);
 int store_outbound_retry_later(struct store *store, int64_t id,
 			       time_t next_attempt, const char *error);
 /* Delete the entry (sent or bounced); its blob is removed if unused. */

@@ -11,6 +11,7 @@
 #include "deliver.h"
 #include "fatal.h"
 #include "log.h"
+#include "metrics.h"
 #include "mailbox-watch.h"
 #include "mime.h"
 #include "outbound.h"
@@ -98,6 +99,10 @@ void submission_client_reply(struct submission_client *client, unsigned int code
 	vsnprintf(text, sizeof(text), fmt, args);
 	va_end(args);
 	smtp_reply_write(&client->out, code, enhanced, text);
+	if (client->cmd_start_usecs != 0) {
+		metrics_command_done(METRICS_PROTOCOL_SUBMISSION, client->cmd_start_usecs);
+		client->cmd_start_usecs = 0;
+	}
 }
 
 void submission_client_create(struct server *srv, int fd,
@@ -136,7 +141,7 @@ void submission_client_create(struct server *srv, int fd,
 		submission_clients->prev = client;
 	submission_clients = client;
 
-	if (!server_connection_opened(srv, peer)) {
+	if (!server_connection_opened(srv, peer, METRICS_PROTOCOL_SUBMISSION)) {
 		/* RFC 5321 3.8 */
 		submission_client_reply(client, 421, "4.3.2",
 					"%s Too many connections, try again later",
@@ -167,7 +172,8 @@ static void submission_client_destroy(struct submission_client *client)
 		client->delivery->client = NULL;
 	auth_request_cancel(&client->auth_request);
 	if (client->counted)
-		server_connection_closed(client->srv, connection_peer(client->conn));
+		server_connection_closed(client->srv, connection_peer(client->conn),
+					 METRICS_PROTOCOL_SUBMISSION);
 	connection_destroy(&client->conn);
 	smtp_command_parser_wipe(client->parser);
 	smtp_command_parser_destroy(&client->parser);
@@ -314,6 +320,7 @@ void submission_client_login(struct submission_client *client,
 	client->mode = SUBMISSION_INPUT_AUTHENTICATING;
 	connection_input_pause(client->conn, true);
 	client->auth_request = auth_verify_from(client->srv->auth,
+						METRICS_PROTOCOL_SUBMISSION,
 						connection_peer_ip(client->conn),
 						address, password,
 						submission_client_auth_done, client);
@@ -730,6 +737,7 @@ static void submission_client_run(struct submission_client *client)
 			connection_input_consume(client->conn, consumed);
 			if (ret == 0)
 				break;
+			client->cmd_start_usecs = metrics_now_usecs();
 			if (ret < 0) {
 				submission_client_reply(client, err.code, err.enhanced,
 							"%s", err.text);

@@ -72,6 +72,7 @@ struct submission_delivery;
 
 struct submission_client {
 	struct submission_client *prev, *next;
+	uint64_t cmd_start_usecs;        /* the command being answered; 0: none */
 	struct server *srv;
 	struct connection *conn;
 	struct pool *txn_pool;            /* the transaction's strings */

@@ -157,6 +157,7 @@ static void web_conn_request_begin(struct web_conn *wc)
 	req->conn = wc;
 	req->https = wc->https;
 	req->peer_ip = p_strdup(pool, connection_peer_ip(wc->conn));
+	req->metrics_protocol = wc->http->set.request_protocol;
 	req->status = 200;
 	buffer_init_pool(&req->body, pool, 0);
 	/* on the heap: a 10 MiB upload grows by realloc(), not by copies
@@ -203,7 +204,8 @@ static void web_conn_destroy(struct web_conn *wc)
 	timer_remove(&wc->timer);
 	web_conn_drop_request(wc);
 	if (wc->counted)
-		server_connection_closed(http->srv, connection_peer(wc->conn));
+		server_connection_closed(http->srv, connection_peer(wc->conn),
+					 http->set.protocol);
 	connection_destroy(&wc->conn);
 	pool_destroy(&pool);
 }
@@ -367,6 +369,7 @@ static void web_conn_dispatch(struct web_conn *wc)
 
 	wc->state = WEB_CONN_HANDLING;
 	connection_input_pause(wc->conn, true);
+	req->start_usecs = metrics_now_usecs();
 	req->dispatch = &state;
 	http->handler(http->context, req);
 	/* once sent, req is freed: only the state on our stack is safe */
@@ -578,7 +581,7 @@ static void web_http_accept(void *context, int fd, const struct sockaddr *peer,
 		web_conn_close(wc);
 		return;
 	}
-	if (!server_connection_opened(srv, peer)) {
+	if (!server_connection_opened(srv, peer, http->set.protocol)) {
 		log_warning("web", "connection refused: too many connections ip=%s",
 			    connection_peer_ip(wc->conn));
 		web_conn_fail(wc, 503, "Too many connections, try again later.");
@@ -689,6 +692,7 @@ void web_response_send(struct web_request *req)
 
 	if (req->dispatch != NULL)
 		req->dispatch->sent = true;
+	metrics_command_done(req->metrics_protocol, req->start_usecs);
 	if (wc == NULL) {
 		struct pool *pool = req->pool;
 

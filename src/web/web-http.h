@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "buffer.h"
+#include "metrics.h"
 
 struct conf_addresses;
 struct http_request_head;
@@ -63,6 +64,9 @@ struct web_request {
 	bool https;              /* came in over TLS */
 	const char *target;      /* the request target as sent */
 	const char *peer_ip;
+	/* whose command latency the request counts in (the settings'
+	   request_protocol; a front-end may change it) */
+	enum metrics_protocol metrics_protocol;
 
 	/* the response being built */
 	int status;
@@ -79,6 +83,7 @@ struct web_request {
 	const struct http_request_head *head;
 	struct buffer in_body;
 	struct web_dispatch_state *dispatch; /* while the handler runs */
+	uint64_t start_usecs;    /* read whole: metrics_now_usecs() */
 	bool suspended;
 };
 
@@ -91,6 +96,8 @@ struct web_http_settings {
 	size_t max_dav_body_size;       /* targets under /dav/: 413 */
 	unsigned int timeout_secs;      /* idle keep-alive, stalled I/O */
 	unsigned int head_timeout_secs; /* a whole request head (slowloris): 408 */
+	enum metrics_protocol protocol;         /* its connections */
+	enum metrics_protocol request_protocol; /* its requests, at first */
 };
 
 struct web_http *web_http_create(struct server *srv,

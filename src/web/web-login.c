@@ -152,7 +152,8 @@ void web_login_post(struct web_ctx *ctx)
 		web_logins->prev = login;
 	web_logins = login;
 	web_request_suspend(ctx->req);
-	login->auth = auth_verify_from(ctx->srv->auth, ctx->req->peer_ip,
+	login->auth = auth_verify_from(ctx->srv->auth, METRICS_PROTOCOL_WEB,
+				       ctx->req->peer_ip,
 				       username, password, web_login_done, login);
 	/* auth keeps its own copy */
 	secret_wipe((char *)password, strlen(password));

@@ -400,6 +400,8 @@ static int web_listen_all(enum web_kind kind, bool tls,
 		.max_dav_body_size = WEB_MAX_DAV_BODY_SIZE,
 		.timeout_secs = WEB_TIMEOUT_SECS,
 		.head_timeout_secs = WEB_HEAD_TIMEOUT_SECS,
+		.protocol = METRICS_PROTOCOL_HTTP,
+		.request_protocol = METRICS_PROTOCOL_WEB,
 	};
 
 	if (addrs->count == 0)

@@ -78,8 +78,8 @@ class InfostoreServer:
     """One infostore instance.
 
     listeners: which of imap, imaps, pop3, pop3s, lmtp, submission,
-    submissions, https, http, redirect to enable (default: all but
-    submission, submissions, http and redirect).
+    submissions, https, http, redirect, metrics to enable (default: all
+    but submission, submissions, http, redirect and metrics).
     conf: extra settings {section: {key: value}} merged over the defaults.
     """
 
@@ -97,7 +97,7 @@ class InfostoreServer:
         self.log_path = os.path.join(self.dir, "server.log")
         self.ports = {name: free_port() for name in
                       ("imap", "imaps", "pop3", "pop3s", "lmtp", "submission",
-                       "submissions", "https", "http", "redirect")}
+                       "submissions", "https", "http", "redirect", "metrics")}
         self.proc = None
         self.cert, self.key = cert_files()
         # INFOSTORE_TEST_BACKEND=postgresql: the store in a database of
@@ -129,6 +129,7 @@ class InfostoreServer:
             "web": {"tls_listen": addr("https"), "listen": addr("http"),
                     "redirect_http": addr("redirect")},
             "outbound": {"relay": ""},
+            "metrics": {"listen": addr("metrics")},
         }
         if self.pg_conninfo is not None:
             s["store"] = {"backend": "postgresql", "postgresql": self.pg_conninfo}
