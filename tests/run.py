@@ -4,7 +4,9 @@
 
 Each test file starts the real infostore binary ($INFOSTORE_BIN) on free
 loopback ports with a temporary data directory (see infostore_harness.py).
-Usage: tests/run.py [PATTERN]   e.g. tests/run.py test_pop3
+Usage: tests/run.py [PATTERN...]   e.g. tests/run.py test_pop3 test_imap
+With INFOSTORE_TEST_BACKEND=postgresql every server of the run keeps its
+store on a private PostgreSQL (tests/pg_cluster.py).
 
 Tests that cannot lie:
   - a run that finds no test fails;
@@ -49,12 +51,15 @@ class CountingResult(unittest.TextTestResult):
 
 
 def main():
-    pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
-    if not pattern.endswith(".py"):
-        pattern += "*.py"
-    suite = unittest.defaultTestLoader.discover(os.path.join(HERE, "protocol"),
-                                                pattern=pattern,
-                                                top_level_dir=os.path.join(HERE, "protocol"))
+    patterns = sys.argv[1:] or ["test_*.py"]
+    suite = unittest.TestSuite()
+    for pattern in patterns:
+        if not pattern.endswith(".py"):
+            pattern += "*.py"
+        suite.addTests(unittest.defaultTestLoader.discover(
+            os.path.join(HERE, "protocol"), pattern=pattern,
+            top_level_dir=os.path.join(HERE, "protocol")))
+    pattern = " ".join(patterns)
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
                                      resultclass=CountingResult)
     result = runner.run(suite)

@@ -251,6 +251,42 @@ class InfostoreServer:
         finally:
             self.cleanup()
 
+    # --- the store's tables, for tests that look underneath ---
+
+    def sql(self, query, params=()):
+        """Rows of query (with ? placeholders) on this server's store, on
+        either backend, as tuples; integers come back as int."""
+        if self.pg_conninfo is None:
+            import sqlite3
+            db = sqlite3.connect(os.path.join(self.data_dir, "index.db"), timeout=30)
+            try:
+                rows = db.execute(query, params).fetchall()
+                db.commit()
+            finally:
+                db.close()
+            return rows
+        parts = query.split("?")
+        if len(parts) - 1 != len(params):
+            raise ValueError("placeholders and parameters differ")
+        text = parts[0]
+        for value, rest in zip(params, parts[1:]):
+            if value is None:
+                lit = "NULL"
+            elif isinstance(value, (int, float)):
+                lit = str(value)
+            else:
+                lit = "'" + str(value).replace("'", "''") + "'"
+            text += lit + rest
+        out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\x1f", "-v",
+                              "ON_ERROR_STOP=1", "-d", self.pg_conninfo, "-c", text],
+                             capture_output=True, text=True, check=True).stdout
+        rows = []
+        for line in out.splitlines():
+            fields = line.split("\x1f")
+            rows.append(tuple(int(f) if re.fullmatch(r"-?[0-9]+", f) else f
+                              for f in fields))
+        return rows
+
     # --- clients ---
 
     def imap(self, tls=True, starttls=False, login=None, password=None, timeout=30):

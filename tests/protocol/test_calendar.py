@@ -5,7 +5,6 @@ organizer (only from the attendee), a series with an exception, and a
 REPLY from the web access that matches the golden file."""
 import os
 import re
-import sqlite3
 import time
 import unittest
 
@@ -31,13 +30,9 @@ class CalendarTest(SharedServerTest):
         organizer_item_by_dav(self.srv, user, password, request)
 
     def stored_ical(self, user, uid):
-        db = sqlite3.connect(os.path.join(self.srv.data_dir, "index.db"), timeout=30)
-        try:
-            row = db.execute("SELECT c.ical FROM cal_items c JOIN users u ON u.id = c.user_id"
-                             " WHERE u.address = ? AND c.uid = ?", (user, uid)).fetchone()
-        finally:
-            db.close()
-        return row[0].replace("\r\n ", "") if row else None
+        rows = self.srv.sql("SELECT c.ical FROM cal_items c JOIN users u ON u.id = c.user_id"
+                            " WHERE u.address = ? AND c.uid = ?", (user, uid))
+        return rows[0][0].replace("\r\n ", "") if rows else None
 
     def test_sequence_updates(self):
         uid = unique("seq")

@@ -1,7 +1,6 @@
 """The admin commands: users, deliver, mailbox list, fetch; their output
 and sysexits exit codes."""
 import os
-import sqlite3
 import unittest
 
 from infostore_harness import InfostoreServer, make_message
@@ -49,14 +48,12 @@ class CliTest(unittest.TestCase):
         users = srv.cli("user", "list", check=True).stdout.decode().split()
         self.assertIn("dora@example.test", users)
         self.assertIn("alice@example.test", users)
-        db = sqlite3.connect(os.path.join(srv.data_dir, "index.db"))
-        pw = db.execute("select password from users where address='dora@example.test'").fetchone()[0]
+        pw = srv.sql("select password from users where address='dora@example.test'")[0][0]
         self.assertTrue(pw.startswith("$argon2id$"), pw)
         self.assertNotIn("pw1", pw)
         self.assertEqual(srv.cli("user", "passwd", "dora@example.test", input="pw2\n").returncode, 0)
-        pw2 = db.execute("select password from users where address='dora@example.test'").fetchone()[0]
+        pw2 = srv.sql("select password from users where address='dora@example.test'")[0][0]
         self.assertNotEqual(pw, pw2)
-        db.close()
         self.assertEqual(srv.cli("user", "passwd", "nobody@example.test", input="x\n").returncode,
                          EX_NOUSER)
         self.assertEqual(srv.cli("user", "set", "dora@example.test",

@@ -5,7 +5,6 @@ import html
 import http.client
 import os
 import re
-import sqlite3
 import subprocess
 import time
 import unittest
@@ -119,25 +118,20 @@ def add_cal_item(srv, user, summary="Planning", token=None, start=None, status="
                 uid, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start)),
                 time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start + 3600)),
                 summary, organizer, user, status)
-    db = sqlite3.connect(os.path.join(srv.data_dir, "index.db"), timeout=30)
-    with db:
-        uid_row = db.execute("SELECT id FROM users WHERE address = ?", (user,)).fetchone()
-        db.execute("INSERT INTO cal_items (user_id, uid, sequence, dtstart, dtend, all_day,"
-                   " summary, location, organizer, status, partstat, ical, token, source,"
-                   " created, updated) VALUES (?, ?, 0, ?, ?, 0, ?, 'Room 1', ?, ?,"
-                   " 'NEEDS-ACTION', ?, ?, 'test', ?, ?)",
-                   (uid_row[0], uid, start, start + 3600, summary, organizer, status,
-                    ical, token, int(time.time()), int(time.time())))
-    db.close()
+    uid_row = srv.sql("SELECT id FROM users WHERE address = ?", (user,))[0]
+    srv.sql("INSERT INTO cal_items (user_id, uid, sequence, dtstart, dtend, all_day,"
+               " summary, location, organizer, status, partstat, ical, token, source,"
+               " created, updated) VALUES (?, ?, 0, ?, ?, 0, ?, 'Room 1', ?, ?,"
+               " 'NEEDS-ACTION', ?, ?, 'test', ?, ?)",
+               (uid_row[0], uid, start, start + 3600, summary, organizer, status,
+                ical, token, int(time.time()), int(time.time())))
     return token
 
 
 def mailbox_id(srv, user, name="INBOX"):
-    db = sqlite3.connect(os.path.join(srv.data_dir, "index.db"), timeout=30)
-    row = db.execute("SELECT m.id FROM mailboxes m JOIN users u ON u.id = m.user_id"
-                     " WHERE u.address = ? AND m.name = ?", (user, name)).fetchone()
-    db.close()
-    return row[0]
+    rows = srv.sql("SELECT m.id FROM mailboxes m JOIN users u ON u.id = m.user_id"
+                   " WHERE u.address = ? AND m.name = ?", (user, name))
+    return rows[0][0]
 
 
 class WebTest(unittest.TestCase):
@@ -394,10 +388,8 @@ class WebTest(unittest.TestCase):
         page = c.get("/mail/%d/%d" % (mb, uid))
         self.assertIn("if a &lt; b &amp;&amp; c &gt; d: &lt;script&gt;", page.text)
         self.assertNotIn("<script>", page.text)
-        db = sqlite3.connect(os.path.join(self.srv.data_dir, "index.db"), timeout=30)
-        flags = db.execute("SELECT flags FROM messages WHERE mailbox_id = ? AND uid = ?",
-                           (mb, uid)).fetchone()[0]
-        db.close()
+        flags = self.srv.sql("SELECT flags FROM messages WHERE mailbox_id = ? AND uid = ?",
+                             (mb, uid))[0][0]
         self.assertTrue(flags & 1, "opening the message marks it \\Seen")
         r = c.post("/mail/%d/%d/unread" % (mb, uid), {"csrf": c.csrf(page)})
         self.assertEqual(r.status, 303)

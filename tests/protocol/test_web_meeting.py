@@ -14,7 +14,6 @@ from test_imip_util import organizer_item_by_dav
 from test_web import ALICE, ALICE_PW, BOB, WebClient
 
 import os
-import sqlite3
 
 
 def meeting_request(uid, summary, organizer="bob@example.test", organizer_cn="Bob Example",
@@ -41,12 +40,10 @@ def item_token(srv, user, uid, timeout=20):
     """The link token of user's item uid, once delivery has made it."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        db = sqlite3.connect(os.path.join(srv.data_dir, "index.db"), timeout=30)
-        row = db.execute("SELECT c.token FROM cal_items c JOIN users u ON u.id = c.user_id"
-                         " WHERE u.address = ? AND c.uid = ?", (user, uid)).fetchone()
-        db.close()
-        if row:
-            return row[0]
+        rows = srv.sql("SELECT c.token FROM cal_items c JOIN users u ON u.id = c.user_id"
+                       " WHERE u.address = ? AND c.uid = ?", (user, uid))
+        if rows:
+            return rows[0][0]
         time.sleep(0.1)
     raise AssertionError("no calendar item %s for %s" % (uid, user))
 
