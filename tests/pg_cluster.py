@@ -146,10 +146,10 @@ def psql(conninfo, sql):
                           text=True, check=True).stdout
 
 
-def create_database():
-    """A new empty database (SQL_ASCII, C) on the run's cluster; returns its
-    connection string."""
-    c = cluster()
+def create_database(c=None):
+    """A new empty database (SQL_ASCII, C) on cluster c (default: the
+    run's); returns its connection string."""
+    c = c or cluster()
     name = "t%d_%d_%d" % (os.getpid(), int(time.time() * 1000) % 100000000,
                           next(_counter))
     psql(c.conninfo(), "CREATE DATABASE %s ENCODING 'SQL_ASCII' LC_COLLATE 'C'"
@@ -160,8 +160,9 @@ def create_database():
 def drop_database(conninfo):
     fields = dict(f.split("=", 1) for f in conninfo.split())
     name = fields["dbname"]
+    admin = " ".join("%s=%s" % (k, v) for k, v in dict(fields, dbname="postgres").items())
     try:
-        psql(cluster().conninfo(), "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        psql(admin, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
     except subprocess.CalledProcessError:
         pass
 

@@ -193,13 +193,10 @@ static void db_pg_close(struct db *_db)
 
 /* A usable connection, reconnecting after a loss (not inside a
    transaction: that one is gone and the caller must learn it). */
-static int db_pg_connected(struct db_pg *db)
+static int db_pg_reconnect(struct db_pg *db)
 {
-	time_t now;
+	time_t now = time(NULL);
 
-	if (PQstatus(db->conn) == CONNECTION_OK)
-		return 0;
-	now = time(NULL);
 	if (now < db->next_connect) {
 		db_pg_set_error(db, "08006", "PostgreSQL is unreachable,"
 				" retrying shortly");
@@ -224,6 +221,13 @@ static int db_pg_connected(struct db_pg *db)
 	return 0;
 }
 
+static int db_pg_connected(struct db_pg *db)
+{
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	return db_pg_reconnect(db);
+}
+
 /* Before running sql: a connection to run it on. Outside a transaction a
    lost connection is made again; inside one the transaction is gone, and
    the caller must learn it (a ROLLBACK then succeeds: there is nothing
@@ -231,6 +235,13 @@ static int db_pg_connected(struct db_pg *db)
    such a ROLLBACK. */
 static int db_pg_usable(struct db_pg *db, const char *sql)
 {
+	/* Outside a transaction, read what the server sent meanwhile: a
+	   connection it closed (a restart, a failover) shows now, and is
+	   made again before this statement instead of failing it.
+	   (Notifications read here wait in libpq for db_pg_data_version.) */
+	if (PQstatus(db->conn) == CONNECTION_OK && !db->txn_open &&
+	    PQconsumeInput(db->conn) == 0)
+		return db_pg_reconnect(db);
 	if (PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	if (db->txn_open) {

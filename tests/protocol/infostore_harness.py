@@ -86,7 +86,11 @@ class InfostoreServer:
     DEFAULT_LISTENERS = ("imap", "imaps", "pop3", "pop3s", "lmtp", "https")
 
     def __init__(self, listeners=DEFAULT_LISTENERS, conf=None, users=None,
-                 create_users=True):
+                 create_users=True, node_of=None, backend=None, pg=None):
+        """node_of: another server whose PostgreSQL store and blob folder
+        this one shares (several nodes of one site). backend: sqlite or
+        postgresql, whatever INFOSTORE_TEST_BACKEND says; pg: the cluster
+        (tests/pg_cluster.py) to make the database in."""
         self.listeners = tuple(listeners)
         self.extra_conf = conf or {}
         self.users = dict(USERS if users is None else users)
@@ -103,8 +107,18 @@ class InfostoreServer:
         # INFOSTORE_TEST_BACKEND=postgresql: the store in a database of
         # its own on the run's private PostgreSQL (tests/pg_cluster.py)
         self.pg_conninfo = None
-        if BACKEND == "postgresql":
-            self.pg_conninfo = pg_cluster.create_database()
+        self.owns_database = False
+        self.blob_dir = None
+        if node_of is not None:
+            if node_of.pg_conninfo is None:
+                raise ValueError("nodes share a PostgreSQL store")
+            self.pg_conninfo = node_of.pg_conninfo
+            self.blob_dir = node_of.blob_dir
+            self.create_users = False
+        elif (backend or BACKEND) == "postgresql":
+            self.pg_conninfo = pg_cluster.create_database(pg)
+            self.owns_database = True
+            self.blob_dir = os.path.join(self.dir, "shared-blobs")
         self.write_conf()
 
     # --- configuration ---
@@ -132,7 +146,8 @@ class InfostoreServer:
             "metrics": {"listen": addr("metrics")},
         }
         if self.pg_conninfo is not None:
-            s["store"] = {"backend": "postgresql", "postgresql": self.pg_conninfo}
+            s["store"] = {"backend": "postgresql", "postgresql": self.pg_conninfo,
+                          "blob_dir": self.blob_dir}
         for section, values in self.extra_conf.items():
             s.setdefault(section, {}).update(values)
         return s
@@ -223,9 +238,9 @@ class InfostoreServer:
 
     def cleanup(self):
         self.stop(check=False)
-        if self.pg_conninfo is not None and not os.environ.get("INFOSTORE_KEEP"):
+        if self.owns_database and not os.environ.get("INFOSTORE_KEEP"):
             pg_cluster.drop_database(self.pg_conninfo)
-            self.pg_conninfo = None
+            self.owns_database = False
         if not os.environ.get("INFOSTORE_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
