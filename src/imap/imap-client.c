@@ -368,6 +368,13 @@ void imap_command_write_done(struct imap_command *cmd)
 	imap_client_resume(cmd->client);
 }
 
+void imap_command_read(struct imap_command *cmd, struct imap_write_job *job)
+{
+	cmd->waiting = true;
+	cmd->client->write_job = job;
+	imap_write_job_submit_read(job);
+}
+
 /* --- login --- */
 
 void imap_client_logged_in(struct imap_client *client, int64_t user_id,
