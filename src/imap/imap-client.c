@@ -453,6 +453,15 @@ static void imap_client_dispatch(struct imap_client *client)
 		imap_client_command_free(client);
 		return;
 	}
+	if (client->state != IMAP_STATE_NOT_AUTH &&
+	    auth_session_outdated(client->srv->auth, client->srv->store,
+				  &client->auth_session)) {
+		log_info("imap", "password changed, session ended user=%s ip=%s",
+			 log_value(client->address), connection_peer_ip(client->conn));
+		imap_client_disconnect(client, "Your password has been changed: log in again.");
+		imap_client_command_free(client);
+		return;
+	}
 	cmd = p_new(client->cmd_pool, struct imap_command, 1);
 	cmd->client = client;
 	cmd->pool = client->cmd_pool;

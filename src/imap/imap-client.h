@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "auth.h"
 #include "imap-parser.h"
 #include "store.h"
 
@@ -80,6 +81,7 @@ struct imap_client {
 	struct imap_command *cmd;     /* running, or NULL */
 	struct imap_append *append;   /* APPEND literals being streamed */
 	struct auth_request *auth_request;
+	struct auth_session auth_session; /* after login */
 	struct imap_write_job *write_job; /* the running command's, in flight */
 	struct timer *continue_timer;
 
