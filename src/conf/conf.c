@@ -81,6 +81,7 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "auth_user_failures", parse_uint, OFF(auth_user_failures), "100" },
 	{ "limits", "auth_user_interval", parse_secs, OFF(auth_user_interval_secs), "60" },
 	{ "limits", "imap_idle_timeout", parse_secs, OFF(imap_idle_timeout_secs), "1860" },
+	{ "limits", "imap_search_timeout", parse_msecs, OFF(imap_search_timeout_msecs), "20s" },
 	{ "limits", "pop3_idle_timeout", parse_secs, OFF(pop3_idle_timeout_secs), "600" },
 	{ "limits", "lmtp_idle_timeout", parse_secs, OFF(lmtp_idle_timeout_secs), "300" },
 	/* RFC 5321 4.5.3.2.7: a server waits at least 5 minutes */
@@ -1211,12 +1212,13 @@ void conf_print(const struct conf *conf, FILE *out)
 	fprintf(out, "\n[limits]\nmax_message_size = %llu\nmax_line_length = %zu\n"
 		"max_bad_commands = %u\nauth_failure_delay = %ums\nmax_connections = %u\n"
 		"max_connections_per_ip = %u\nimap_idle_timeout = %us\n"
-		"pop3_idle_timeout = %us\nlmtp_idle_timeout = %us\n"
+		"imap_search_timeout = %ums\npop3_idle_timeout = %us\nlmtp_idle_timeout = %us\n"
 		"submission_idle_timeout = %us\n",
 		(unsigned long long)conf->max_message_size, conf->max_line_length,
 		conf->max_bad_commands, conf->auth_failure_delay_msecs,
 		conf->max_connections, conf->max_connections_per_ip,
-		conf->imap_idle_timeout_secs, conf->pop3_idle_timeout_secs,
+		conf->imap_idle_timeout_secs, conf->imap_search_timeout_msecs,
+		conf->pop3_idle_timeout_secs,
 		conf->lmtp_idle_timeout_secs, conf->submission_idle_timeout_secs);
 	fprintf(out, "auth_ip_failures = %u\nauth_ip_interval = %us\n"
 		"auth_user_ip_failures = %u\nauth_user_ip_interval = %us\n"

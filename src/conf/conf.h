@@ -64,6 +64,9 @@ struct conf {
 	unsigned int auth_user_ip_failures, auth_user_ip_interval_secs;
 	unsigned int auth_user_failures, auth_user_interval_secs;
 	unsigned int imap_idle_timeout_secs;  /* 30 min min. per RFC 9051 5.4 */
+	/* the text scans of one SEARCH/SORT/THREAD, waiting included; then
+	   NO [LIMIT] */
+	unsigned int imap_search_timeout_msecs;
 	unsigned int pop3_idle_timeout_secs;  /* 10 min min. per RFC 1939 3 */
 	unsigned int lmtp_idle_timeout_secs;
 	unsigned int submission_idle_timeout_secs;

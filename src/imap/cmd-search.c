@@ -163,7 +163,7 @@ static bool cmd_search_continue(struct imap_command *cmd)
 	if (failed) {
 		if ((sc->ret & SEARCH_RETURN_SAVE) != 0)
 			search_save(cmd->client, NULL, 0);
-		imap_command_store_error(cmd, "SEARCH");
+		imap_search_reply_failed(cmd, &sc->search, "SEARCH");
 		return true;
 	}
 	if ((sc->ret & SEARCH_RETURN_SAVE) != 0)

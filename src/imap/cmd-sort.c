@@ -248,7 +248,7 @@ static bool cmd_sort_continue(struct imap_command *cmd)
 		if (!imap_search_run(cmd, &sc->search, &failed))
 			return false;
 		if (failed) {
-			imap_command_store_error(cmd, "SORT");
+			imap_search_reply_failed(cmd, &sc->search, "SORT");
 			return true;
 		}
 		sc->searched = true;

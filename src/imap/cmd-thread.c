@@ -104,7 +104,7 @@ static bool cmd_thread_continue(struct imap_command *cmd)
 		if (!imap_search_run(cmd, &tc->search, &failed))
 			return false;
 		if (failed) {
-			imap_command_store_error(cmd, "THREAD");
+			imap_search_reply_failed(cmd, &tc->search, "THREAD");
 			return true;
 		}
 		tc->searched = true;

@@ -368,6 +368,13 @@ void imap_command_write_done(struct imap_command *cmd)
 	imap_client_resume(cmd->client);
 }
 
+void imap_command_read(struct imap_command *cmd, struct imap_write_job *job)
+{
+	cmd->waiting = true;
+	cmd->client->write_job = job;
+	imap_write_job_submit_read(job);
+}
+
 /* --- login --- */
 
 void imap_client_logged_in(struct imap_client *client, int64_t user_id,
@@ -443,6 +450,15 @@ static void imap_client_dispatch(struct imap_client *client)
 	    strchr(tag, '*') != NULL || strchr(tag, '%') != NULL) {
 		imap_client_send(client, "* BAD Invalid tag.");
 		imap_client_bad_command(client);
+		imap_client_command_free(client);
+		return;
+	}
+	if (client->state != IMAP_STATE_NOT_AUTH &&
+	    auth_session_outdated(client->srv->auth, client->srv->store,
+				  &client->auth_session)) {
+		log_info("imap", "password changed, session ended user=%s ip=%s",
+			 log_value(client->address), connection_peer_ip(client->conn));
+		imap_client_disconnect(client, "Your password has been changed: log in again.");
 		imap_client_command_free(client);
 		return;
 	}

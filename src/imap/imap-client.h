@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "auth.h"
 #include "imap-parser.h"
 #include "store.h"
 
@@ -80,6 +81,7 @@ struct imap_client {
 	struct imap_command *cmd;     /* running, or NULL */
 	struct imap_append *append;   /* APPEND literals being streamed */
 	struct auth_request *auth_request;
+	struct auth_session auth_session; /* after login */
 	struct imap_write_job *write_job; /* the running command's, in flight */
 	struct timer *continue_timer;
 
@@ -162,6 +164,8 @@ void imap_command_error(struct imap_command *cmd, enum store_error error);
 /* Hand a write job to the writer thread: the command waits (its handler
    returns false) until the job's done callback resumes it. */
 void imap_command_write(struct imap_command *cmd, struct imap_write_job *job);
+/* The same for a job that only reads (imap_write_job_submit_read()). */
+void imap_command_read(struct imap_command *cmd, struct imap_write_job *job);
 /* In a job's done callback: the job is over; run the client again. */
 void imap_command_write_done(struct imap_command *cmd);
 

@@ -33,6 +33,7 @@ static void imap_login_done(void *context, const struct auth_result *result)
 			imap_client_disconnect(client, "Too many authentication failures.");
 	} else {
 		imap_client_logged_in(client, result->user_id, result->address);
+		auth_session_init(&client->auth_session, result);
 		imap_command_reply(cmd, "OK", NULL, "[CAPABILITY %s] Logged in",
 				   imap_client_capability(client));
 	}

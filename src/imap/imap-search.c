@@ -8,8 +8,11 @@
 #include "imap-date.h"
 #include "imap-flags.h"
 #include "imap-index.h"
+#include "imap-writer.h"
 #include "imap-search-args.h"
 #include "imap-view.h"
+#include "conf.h"
+#include "log.h"
 #include "pool.h"
 #include "server.h"
 #include "store.h"
@@ -22,21 +25,42 @@
 /* Messages looked at per turn of the loop. */
 #define SEARCH_BATCH 20000
 
-struct search_match_ctx {
+/* Keys per command at most (every key and parenthesised list but the
+   whole): each text key is a scan of the mailbox's text, and a thousand
+   are already minutes of work over a big mailbox. */
+#define IMAP_SEARCH_MAX_KEYS 1000
+
+/* A text key (BODY, TEXT, HEADER and the address and subject keys that
+   are HEADER) as the reader thread sees it: copies in the job's pool,
+   since the command's pool goes if the client disconnects meanwhile. */
+struct search_text_query {
+	enum imap_search_type type;
+	const char *field;
+	const char *value;
+	uint32_t *matches;         /* ascending, in the job's pool */
+	unsigned int match_count, alloc;
 	struct pool *pool;
-	struct imap_search_key *key;
-	unsigned int alloc;
 };
 
-static void search_add_match(struct search_match_ctx *ctx, uint32_t uid)
-{
-	struct imap_search_key *key = ctx->key;
+struct search_text_job {
+	int64_t mailbox_id;
+	uint64_t deadline;         /* store_imap_now_msecs() */
+	struct search_text_query *queries;
+	unsigned int count;
+	bool timed_out;            /* set by the reader */
+	struct imap_write_job *wjob;
+	/* on the loop, while not cancelled */
+	struct imap_command *cmd;
+	struct imap_search *search;
+};
 
-	if (key->match_count > 0 && key->matches[key->match_count - 1] == uid)
+static void search_add_match(struct search_text_query *q, uint32_t uid)
+{
+	if (q->match_count > 0 && q->matches[q->match_count - 1] == uid)
 		return;
-	key->matches = p_grow(ctx->pool, key->matches, sizeof(uint32_t),
-			      key->match_count, &ctx->alloc, 64);
-	key->matches[key->match_count++] = uid;
+	q->matches = p_grow(q->pool, q->matches, sizeof(uint32_t),
+			    q->match_count, &q->alloc, 64);
+	q->matches[q->match_count++] = uid;
 }
 
 static void search_text_cb(void *context, uint32_t uid)
@@ -69,46 +93,162 @@ static bool search_header_has(const char *headers, const char *field,
 
 static void search_header_cb(void *context, uint32_t uid, const char *headers)
 {
-	struct search_match_ctx *ctx = context;
+	struct search_text_query *q = context;
 
-	if (headers != NULL &&
-	    search_header_has(headers, ctx->key->field, ctx->key->value))
-		search_add_match(ctx, uid);
+	if (headers != NULL && search_header_has(headers, q->field, q->value))
+		search_add_match(q, uid);
 }
 
-/* Answer the text keys from the index before looking at messages. */
-static int search_prepare(struct imap_command *cmd, struct imap_search_key *key)
+/* On a reader thread: answer the text keys from the text the store keeps
+   for search, within the job's deadline (time in the queue counted). */
+static int search_text_run(struct store *store, void *context)
 {
-	struct imap_client *client = cmd->client;
-	struct store *store = client->srv->store;
-	int64_t mailbox_id = client->view->mailbox_id;
+	struct search_text_job *job = context;
+	int ret = 0;
 
+	store_imap_set_deadline(store, job->deadline);
+	for (unsigned int i = 0; i < job->count && ret == 0; i++) {
+		struct search_text_query *q = &job->queries[i];
+
+		if (store_imap_now_msecs() >= job->deadline) {
+			ret = -1;
+			break;
+		}
+		/* the client has gone: nobody waits for the rest */
+		if (imap_write_job_cancelled(job->wjob))
+			break;
+		if (q->type == IMAP_SEARCH_HEADER)
+			ret = store_imap_search_headers(store, job->mailbox_id, q->value,
+							search_header_cb, q);
+		else
+			ret = store_search_text(store, job->mailbox_id, q->value,
+						q->type == IMAP_SEARCH_TEXT,
+						search_text_cb, q);
+	}
+	store_imap_set_deadline(store, 0);
+	if (ret < 0) {
+		job->timed_out = store_imap_now_msecs() >= job->deadline;
+		if (!job->timed_out)
+			log_error("imap", "search failed: %s", store_last_error_detail(store));
+	}
+	return ret;
+}
+
+/* On the loop: hand the matches to the keys, in the command's pool. */
+static void search_text_done(void *context, int result, enum store_error error)
+{
+	struct search_text_job *job = context;
+	struct imap_command *cmd = job->cmd;
+	struct imap_search *search = job->search;
+
+	if (result < 0) {
+		search->failed = true;
+		search->timed_out = job->timed_out;
+		search->error = error;
+	} else {
+		for (unsigned int i = 0; i < job->count; i++) {
+			struct search_text_query *q = &job->queries[i];
+			struct imap_search_key *key = search->text_keys[i];
+
+			key->match_count = q->match_count;
+			key->matches = p_malloc(cmd->pool, sizeof(uint32_t) *
+						(q->match_count > 0 ? q->match_count : 1));
+			if (q->match_count > 0)
+				memcpy(key->matches, q->matches,
+				       sizeof(uint32_t) * q->match_count);
+		}
+	}
+	imap_command_write_done(cmd);
+}
+
+/* The text keys of the tree in order, into keys (NULL: count only). */
+static void search_collect_text_keys(struct imap_search_key *key,
+				     struct imap_search_key **keys, unsigned int *count)
+{
 	for (; key != NULL; key = key->next) {
-		struct search_match_ctx ctx = { .pool = cmd->pool, .key = key };
-		int ret = 0;
-
 		switch (key->type) {
 		case IMAP_SEARCH_BODY:
 		case IMAP_SEARCH_TEXT:
-			ret = store_search_text(store, mailbox_id, key->value,
-						key->type == IMAP_SEARCH_TEXT,
-						search_text_cb, &ctx);
-			break;
 		case IMAP_SEARCH_HEADER:
-			ret = store_imap_search_headers(store, mailbox_id, key->value,
-							search_header_cb, &ctx);
+			if (keys != NULL)
+				keys[*count] = key;
+			(*count)++;
 			break;
 		case IMAP_SEARCH_AND:
 		case IMAP_SEARCH_OR:
-			ret = search_prepare(cmd, key->children);
+			search_collect_text_keys(key->children, keys, count);
 			break;
 		default:
 			break;
 		}
-		if (ret < 0)
-			return -1;
 	}
-	return 0;
+}
+
+/* Send the text keys to a reader thread. false: there are none. */
+static bool search_text_submit(struct imap_command *cmd, struct imap_search *search)
+{
+	struct imap_client *client = cmd->client;
+	struct imap_write_job *wjob;
+	struct search_text_job *job;
+	struct pool *pool;
+	unsigned int count = 0;
+
+	search_collect_text_keys(search->root, NULL, &count);
+	if (count == 0)
+		return false;
+	search->text_keys = p_new(cmd->pool, struct imap_search_key *, count);
+	count = 0;
+	search_collect_text_keys(search->root, search->text_keys, &count);
+
+	wjob = imap_write_job_create(search_text_run, search_text_done, sizeof(*job),
+				     (void **)&job);
+	pool = imap_write_job_pool(wjob);
+	job->wjob = wjob;
+	job->mailbox_id = client->view->mailbox_id;
+	job->deadline = store_imap_now_msecs() +
+		client->srv->conf->imap_search_timeout_msecs;
+	job->count = count;
+	job->queries = p_new(pool, struct search_text_query, count);
+	job->cmd = cmd;
+	job->search = search;
+	for (unsigned int i = 0; i < count; i++) {
+		const struct imap_search_key *key = search->text_keys[i];
+		struct search_text_query *q = &job->queries[i];
+
+		q->type = key->type;
+		q->pool = pool;
+		q->value = p_strdup(pool, key->value);
+		q->field = key->field != NULL ? p_strdup(pool, key->field) : NULL;
+	}
+	imap_command_read(cmd, wjob);
+	return true;
+}
+
+static unsigned int search_count_keys(const struct imap_search_key *key)
+{
+	unsigned int count = 0;
+
+	for (; key != NULL; key = key->next) {
+		count++;
+		if (key->type == IMAP_SEARCH_AND || key->type == IMAP_SEARCH_OR)
+			count += search_count_keys(key->children);
+	}
+	return count;
+}
+
+void imap_search_reply_failed(struct imap_command *cmd,
+			      const struct imap_search *search, const char *what)
+{
+	unsigned int msecs = cmd->client->srv->conf->imap_search_timeout_msecs;
+
+	if (search->timed_out)
+		imap_command_reply(cmd, "NO", "LIMIT",
+				   "%s ran out of time (%u.%u s): search for fewer or longer words.",
+				   what, msecs / 1000, msecs % 1000 / 100);
+	else if (search->error != STORE_ERROR_NONE)
+		imap_command_error(cmd, search->error);
+	else
+		imap_command_store_error(cmd, what);
 }
 
 /* Keys that need a column only the store has (dates, sizes): 2; keys the
@@ -297,11 +437,15 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 
 	*failed_r = false;
 	if (!search->prepared) {
+		/* the text keys first, on a reader thread: the command waits
+		   and is called again when they are answered */
 		search->prepared = true;
-		if (search_prepare(cmd, search->root) < 0) {
-			*failed_r = true;
-			return true;
-		}
+		if (search_text_submit(cmd, search))
+			return false;
+	}
+	if (search->failed) {
+		*failed_r = true;
+		return true;
 	}
 	end = search->pos + SEARCH_BATCH;
 	if (end > view->count)
@@ -402,6 +546,12 @@ bool imap_search_parse_keys(struct imap_command *cmd,
 	ctx.uid_star = imap_view_last_uid(view);
 	if (imap_search_args_parse(cmd->pool, args, &ctx, root_r, &error) < 0) {
 		imap_command_bad(cmd, "%s.", error);
+		return false;
+	}
+	/* RFC 9051 7.1: LIMIT, "the operation ... exceeds a server limit" */
+	if (search_count_keys((*root_r)->children) > IMAP_SEARCH_MAX_KEYS) {
+		imap_command_reply(cmd, "NO", "LIMIT", "Too many search keys: at most %u.",
+				   IMAP_SEARCH_MAX_KEYS);
 		return false;
 	}
 	if (imap_search_uses(*root_r, IMAP_SEARCH_MODSEQ))

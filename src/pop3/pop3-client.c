@@ -303,6 +303,7 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 			if (client->address == NULL)
 				fatal_oom();
 			client->state = POP3_STATE_TRANSACTION;
+			auth_session_init(&client->auth_session, result);
 			client->watcher = mailbox_watch_add(client->srv->watch,
 							    client->maildrop->mailbox_id,
 							    pop3_client_inbox_changed,
@@ -374,6 +375,17 @@ static bool pop3_client_read_line(struct pop3_client *client)
 	connection_input_line_consume(client->conn);
 	if (ret < 0) {
 		pop3_client_bad(client, error);
+		return true;
+	}
+	if (client->state == POP3_STATE_TRANSACTION &&
+	    auth_session_outdated(client->srv->auth, client->srv->store,
+				  &client->auth_session)) {
+		/* RFC 1939 6: no QUIT, so nothing marked is deleted */
+		log_info("pop3", "password changed, session ended user=%s ip=%s",
+			 log_value(client->address), connection_peer_ip(client->conn));
+		pop3_client_err(client, "[AUTH] Your password has been changed: "
+				"log in again.");
+		pop3_client_close(client);
 		return true;
 	}
 	pop3_commands_dispatch(client);

@@ -14,6 +14,7 @@
  * table); nothing outside src/pop3 sees it.
  */
 
+#include "auth.h"
 #include "pop3-parser.h"
 #include "pop3-stuff.h"
 
@@ -72,6 +73,7 @@ struct pop3_client {
 	char *address;                 /* canonical, after login (malloc) */
 
 	struct auth_request *auth_request;
+	struct auth_session auth_session; /* after login */
 	bool sasl_pending;        /* the next line answers "+ " of AUTH PLAIN */
 	bool skipping_line;       /* discarding a line that was too long */
 	uint64_t cmd_start_usecs; /* the line being answered; 0: none */

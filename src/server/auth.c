@@ -230,11 +230,25 @@ static void auth_request_free(struct auth_request *req)
 	free(req);
 }
 
+/* A password as stored, as a number that stands for it without telling
+   it (keyed with this process's random key). */
+static uint64_t auth_password_mark(struct auth *auth, const char *stored_hash)
+{
+	unsigned char mac[SECRET_MAC_LEN];
+	uint64_t mark;
+
+	secret_mac(auth->mac_key, stored_hash, strlen(stored_hash), mac);
+	memcpy(&mark, mac, sizeof(mark));
+	return mark;
+}
+
 static void auth_request_finish(void *context)
 {
 	struct auth_request *req = context;
 
 	timer_remove(&req->delay);
+	if (req->result.success && req->stored_hash != NULL)
+		req->result.password_mark = auth_password_mark(req->auth, req->stored_hash);
 	if (!req->cancelled) {
 		metrics_login(req->protocol, req->result.success ? METRICS_LOGIN_OK :
 			      req->result.throttled ? METRICS_LOGIN_THROTTLED :
@@ -668,6 +682,8 @@ struct auth_request *auth_verify_from(struct auth *auth,
 		    auth_cache_check(auth, &user, address, password) == 1) {
 			req->result.success = true;
 			req->result.user_id = user.id;
+			req->result.password_mark =
+				auth_password_mark(auth, user.password_hash);
 			req->canonical = strdup(user.address);
 			if (req->canonical == NULL)
 				fatal_oom();
@@ -732,4 +748,38 @@ void auth_request_cancel(struct auth_request **_req)
 	pthread_mutex_unlock(&auth->lock);
 	if (req->state == AUTH_REQUEST_LOOP)
 		auth_request_free(req);
+}
+
+void auth_session_init(struct auth_session *session,
+		       const struct auth_result *result)
+{
+	session->user_id = result->user_id;
+	session->password_mark = result->password_mark;
+	/* the first command looks: the password may have changed between
+	   the check and now */
+	session->change_counter = 0;
+}
+
+bool auth_session_outdated(struct auth *auth, struct store *store,
+			   struct auth_session *session)
+{
+	uint64_t counter = store_change_counter(store);
+	struct pool *pool;
+	struct store_user user;
+	bool outdated;
+	int ret;
+
+	if (counter == session->change_counter)
+		return false;
+	pool = pool_create(512);
+	ret = store_user_lookup_id(store, session->user_id, pool, &user);
+	if (ret < 0) {
+		pool_destroy(&pool);
+		return false;
+	}
+	outdated = ret == 0 || auth_password_mark(auth, user.password_hash) !=
+		session->password_mark;
+	pool_destroy(&pool);
+	session->change_counter = counter;
+	return outdated;
 }

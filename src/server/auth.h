@@ -43,6 +43,9 @@ struct auth_result {
 	int64_t user_id;
 	const char *address;   /* canonical address from the store; valid
 				  during the callback only */
+	uint64_t password_mark; /* with success: stands for the stored
+				   password the login was checked against
+				   (for struct auth_session) */
 };
 
 typedef void auth_callback(void *context, const struct auth_result *result);
@@ -75,5 +78,26 @@ struct auth_request *auth_verify(struct auth *auth, enum metrics_protocol protoc
 				 const char *password, auth_callback *cb,
 				 void *context);
 void auth_request_cancel(struct auth_request **request);
+
+/*
+ * A logged-in IMAP or POP3 session ends when its user's password changes
+ * (`infostore user passwd`, another process): it keeps the mark of the
+ * password it logged in with, and before each command
+ * auth_session_outdated() compares it with the password stored now. The
+ * store is read only when something was committed since the last look
+ * (store_change_counter()), so a quiet store costs nothing per command.
+ */
+struct auth_session {
+	int64_t user_id;
+	uint64_t password_mark;
+	uint64_t change_counter;  /* of the last look; 0: never looked */
+};
+/* After a successful login (result->success). */
+void auth_session_init(struct auth_session *session,
+		       const struct auth_result *result);
+/* true: the user's password changed (or the user is gone) since the
+   login, and the session must end. A store error keeps the session. */
+bool auth_session_outdated(struct auth *auth, struct store *store,
+			   struct auth_session *session);
 
 #endif

@@ -621,7 +621,8 @@ static enum store_error db_pg_error_class(struct db *_db, int rc)
 	(void)rc;
 	if (strncmp(state, "23", 2) == 0)
 		return STORE_ERROR_EXISTS;
-	if (strncmp(state, "54", 2) == 0)
+	/* 57014 query_canceled: past statement_timeout (db_set_deadline()) */
+	if (strncmp(state, "54", 2) == 0 || strcmp(state, "57014") == 0)
 		return STORE_ERROR_LIMIT;
 	/* connection, serialization and deadlock, resources, shutdown */
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "40", 2) == 0 ||
@@ -668,6 +669,22 @@ static int db_pg_notify_change(struct db *_db, const char *payload)
 	return DB_OK;
 }
 
+/* The deadline as statement_timeout, set again for each deadline: a
+   statement may start late and then run up to the whole time that was
+   left when it was set, so the caller checks the clock between
+   statements too. */
+static void db_pg_set_deadline(struct db *db, uint64_t deadline_msecs)
+{
+	uint64_t now = db_now_msecs();
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %llu",
+		 deadline_msecs == 0 ? 0ULL :
+		 (unsigned long long)(deadline_msecs > now ? deadline_msecs - now : 1));
+	if (db_exec(db, sql) < 0)
+		log_warning("store", "cannot set statement_timeout: %s", db_errmsg(db));
+}
+
 static const struct db_driver db_pg_driver = {
 	.close = db_pg_close,
 	.prepare = db_pg_prepare,
@@ -690,4 +707,5 @@ static const struct db_driver db_pg_driver = {
 	.error_class = db_pg_error_class,
 	.data_version = db_pg_data_version,
 	.notify_change = db_pg_notify_change,
+	.set_deadline = db_pg_set_deadline,
 };

@@ -186,6 +186,7 @@ static enum store_error db_sqlite_error_class(struct db *db, int rc)
 	case SQLITE_CONSTRAINT:
 		return STORE_ERROR_EXISTS;
 	case SQLITE_TOOBIG:
+	case SQLITE_INTERRUPT: /* past the deadline (db_set_deadline()) */
 		return STORE_ERROR_LIMIT;
 	default:
 		return STORE_ERROR_INTERNAL;
@@ -217,6 +218,28 @@ static int db_sqlite_notify_change(struct db *db, const char *payload)
 	return 0;
 }
 
+/* SQLite calls the progress handler every this many virtual machine
+   steps: a LIKE over a megabyte of text is one step, so the deadline is
+   looked at many times a second even then. */
+#define DB_SQLITE_PROGRESS_STEPS 1000
+
+/* The deadline of the calling thread's connection (one per thread). */
+static __thread uint64_t db_sqlite_deadline;
+
+static int db_sqlite_progress(void *context)
+{
+	(void)context;
+	/* non-zero interrupts the statement: SQLITE_INTERRUPT */
+	return db_sqlite_deadline != 0 && db_now_msecs() >= db_sqlite_deadline;
+}
+
+static void db_sqlite_set_deadline(struct db *db, uint64_t deadline_msecs)
+{
+	db_sqlite_deadline = deadline_msecs;
+	sqlite3_progress_handler(SQ(db), deadline_msecs != 0 ? DB_SQLITE_PROGRESS_STEPS : 0,
+				 deadline_msecs != 0 ? db_sqlite_progress : NULL, NULL);
+}
+
 static const struct db_driver db_sqlite_driver = {
 	.close = db_sqlite_close,
 	.prepare = db_sqlite_prepare,
@@ -239,4 +262,5 @@ static const struct db_driver db_sqlite_driver = {
 	.error_class = db_sqlite_error_class,
 	.data_version = db_sqlite_data_version,
 	.notify_change = db_sqlite_notify_change,
+	.set_deadline = db_sqlite_set_deadline,
 };

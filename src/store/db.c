@@ -1,6 +1,8 @@
 /* The SQL layer's calls, dispatched to the connection's driver (db.h). */
 #include "db.h"
 
+#include <time.h>
+
 void db_close(struct db **_db)
 {
 	struct db *db = *_db;
@@ -127,4 +129,17 @@ uint64_t db_data_version(struct db *db)
 int db_notify_change(struct db *db, const char *payload)
 {
 	return db->driver->notify_change(db, payload);
+}
+
+void db_set_deadline(struct db *db, uint64_t deadline_msecs)
+{
+	db->driver->set_deadline(db, deadline_msecs);
+}
+
+uint64_t db_now_msecs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

@@ -91,6 +91,12 @@ const char *db_errmsg(struct db *db);
 int db_errcode(struct db *db);
 enum store_error db_error_class(struct db *db, int rc);
 
+/* Statements that are still running at deadline (db_now_msecs(); 0: no
+   deadline) stop and fail; db_error_class() calls that STORE_ERROR_LIMIT.
+   For the calling thread's connection. */
+void db_set_deadline(struct db *db, uint64_t deadline_msecs);
+/* Milliseconds of the monotonic clock. */
+uint64_t db_now_msecs(void);
 /* A number that changes whenever another connection committed (SQLite's
    data_version; PostgreSQL: the count of change notifications seen). */
 uint64_t db_data_version(struct db *db);
@@ -123,6 +129,7 @@ struct db_driver {
 	enum store_error (*error_class)(struct db *db, int rc);
 	uint64_t (*data_version)(struct db *db);
 	int (*notify_change)(struct db *db, const char *payload);
+	void (*set_deadline)(struct db *db, uint64_t deadline_msecs);
 };
 
 /* The head of every driver's struct db and struct db_stmt. */

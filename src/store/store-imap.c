@@ -354,3 +354,13 @@ void store_imap_blob_dirty(struct store *store, const char *blob)
 	store->dirty_dirs[idx / 8] |= (unsigned char)(1u << (idx % 8));
 	store->dirty_any = true;
 }
+
+uint64_t store_imap_now_msecs(void)
+{
+	return db_now_msecs();
+}
+
+void store_imap_set_deadline(struct store *store, uint64_t deadline_msecs)
+{
+	db_set_deadline(store->db, deadline_msecs);
+}

@@ -76,6 +76,17 @@ void store_imap_job_end(struct store *store, bool ok);
    store_blob_sync_dirs(). */
 void store_imap_blob_dirty(struct store *store, const char *blob);
 
+/*
+ * Statements on this handle that are still running at deadline
+ * (CLOCK_MONOTONIC, in milliseconds; 0: no deadline) stop and fail with
+ * STORE_ERROR_LIMIT. For a worker's handle that runs the text scans of a
+ * SEARCH under a time budget. The deadline belongs to the calling thread:
+ * one handle per thread, as always.
+ */
+void store_imap_set_deadline(struct store *store, uint64_t deadline_msecs);
+/* The clock of store_imap_set_deadline(), in milliseconds. */
+uint64_t store_imap_now_msecs(void);
+
 /* Messages whose decoded headers contain needle (ASCII case-insensitive),
    in UID order, with those headers ("Name: value\n" lines) for the caller
    to check the field. 0 or -1. */

@@ -37,6 +37,7 @@
 #include <malloc.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Bodies at least this large are queued by reference (freed with the
    request's pool once sent) instead of being copied. */
@@ -50,12 +51,15 @@
 #define WEB_HTTP_LINGER_MSECS 2000
 #define WEB_HTTP_LINGER_MAX_BYTES (1024 * 1024)
 #define WEB_HTTP_DAV_PREFIX "/dav/"
+/* A streamed file goes out this much at a time, when the output has room. */
+#define WEB_HTTP_FILE_CHUNK (256 * 1024)
 
 enum web_conn_state {
 	WEB_CONN_IDLE,     /* between requests: nothing of the next one yet */
 	WEB_CONN_HEAD,     /* reading a request head */
 	WEB_CONN_BODY,     /* reading its body */
 	WEB_CONN_HANDLING, /* the handler runs, or the request is suspended */
+	WEB_CONN_SENDING,  /* streaming a file answer (input still paused) */
 	WEB_CONN_LINGER,   /* answered an error; dropping input, then close */
 	WEB_CONN_CLOSING,  /* flushing output, then closed */
 };
@@ -75,6 +79,9 @@ struct web_conn {
 	struct web_request *req;   /* being read or handled */
 	struct timer *timer;       /* head deadline, or end of linger */
 	size_t linger_bytes;
+	int file_fd;               /* SENDING: what is left of the file */
+	uint64_t file_offset, file_left;
+	bool file_close;           /* ...and close the connection after it */
 	unsigned int running;      /* inside one of our callbacks */
 	bool https;
 	bool counted;              /* server_connection_opened() said yes */
@@ -145,6 +152,8 @@ static void web_request_free_body(void *context)
 	struct web_request *req = context;
 
 	buffer_free(&req->in_body);
+	if (req->body_fd >= 0)
+		close(req->body_fd);
 }
 
 static void web_conn_request_begin(struct web_conn *wc)
@@ -159,6 +168,7 @@ static void web_conn_request_begin(struct web_conn *wc)
 	req->peer_ip = p_strdup(pool, connection_peer_ip(wc->conn));
 	req->metrics_protocol = wc->http->set.request_protocol;
 	req->status = 200;
+	req->body_fd = -1;
 	buffer_init_pool(&req->body, pool, 0);
 	/* on the heap: a 10 MiB upload grows by realloc(), not by copies
 	   left behind in the pool */
@@ -203,6 +213,8 @@ static void web_conn_destroy(struct web_conn *wc)
 		wc->next->prev = wc->prev;
 	timer_remove(&wc->timer);
 	web_conn_drop_request(wc);
+	if (wc->file_fd >= 0)
+		close(wc->file_fd);
 	if (wc->counted)
 		server_connection_closed(http->srv, connection_peer(wc->conn),
 					 http->set.protocol);
@@ -310,6 +322,7 @@ static void web_conn_write_response(struct web_conn *wc, struct web_request *req
 	bool no_content = status < 200 || status == 204 || status == 304;
 	bool send_body = !no_content && req->method != WEB_METHOD_HEAD &&
 		req->body.used > 0;
+	uint64_t length = req->body_fd >= 0 ? req->body_fd_size : req->body.used;
 	struct buffer out;
 
 	buffer_init_pool(&out, pool, 0);
@@ -324,13 +337,25 @@ static void web_conn_write_response(struct web_conn *wc, struct web_request *req
 	/* RFC 9110 8.6: never in 1xx or 204; for HEAD the size a GET would
 	   get. (304 would need the size of the 200, which we do not know.) */
 	if (!no_content)
-		buffer_printf(&out, "Content-Length: %zu\r\n", req->body.used);
+		buffer_printf(&out, "Content-Length: %llu\r\n", (unsigned long long)length);
 	if (close)
 		buffer_append_str(&out, "Connection: close\r\n");
 	else if (req->head->version_minor == 0)
 		buffer_append_str(&out, "Connection: keep-alive\r\n");
 	buffer_append_str(&out, "\r\n");
 
+	if (req->body_fd >= 0) {
+		/* the file follows from web_conn_send_file() */
+		connection_write(wc->conn, out.data, out.used);
+		if (!no_content && req->method != WEB_METHOD_HEAD && length > 0) {
+			wc->file_fd = req->body_fd;
+			wc->file_offset = 0;
+			wc->file_left = length;
+			req->body_fd = -1;
+		}
+		pool_destroy(&pool);
+		return;
+	}
 	if (send_body && req->body.used >= WEB_HTTP_REFERENCE_MIN) {
 		connection_write(wc->conn, out.data, out.used);
 		/* the pool, and the body in it, goes once the bytes are out */
@@ -357,6 +382,35 @@ static void web_conn_request_done(struct web_conn *wc, bool close)
 	   input loop, the loop goes on by itself. */
 	if (wc->running == 0)
 		connection_input_kick(wc->conn);
+}
+
+/* Queue more of a streamed file while the output has room. true: all of
+   it is queued (the request is done), false: wait for the output to
+   drain. */
+static bool web_conn_send_file(struct web_conn *wc)
+{
+	while (wc->file_left > 0 && !connection_output_full(wc->conn)) {
+		size_t chunk = wc->file_left < WEB_HTTP_FILE_CHUNK ?
+			(size_t)wc->file_left : WEB_HTTP_FILE_CHUNK;
+
+		if (connection_write_file(wc->conn, wc->file_fd, (off_t)wc->file_offset,
+					  chunk) < 0) {
+			log_error("web", "cannot send a file: %m");
+			wc->file_left = 0;
+			wc->file_close = true;
+			break;
+		}
+		wc->file_offset += chunk;
+		wc->file_left -= chunk;
+	}
+	if (wc->file_left > 0) {
+		connection_want_drain(wc->conn);
+		return false;
+	}
+	close(wc->file_fd);
+	wc->file_fd = -1;
+	web_conn_request_done(wc, wc->file_close);
+	return true;
 }
 
 /* --- reading requests --- */
@@ -503,6 +557,10 @@ static void web_conn_run(struct web_conn *wc)
 		case WEB_CONN_LINGER:
 			web_conn_linger_input(wc);
 			return;
+		case WEB_CONN_SENDING:
+			if (!web_conn_send_file(wc))
+				return;
+			break;
 		case WEB_CONN_HANDLING:
 		case WEB_CONN_CLOSING:
 			return;
@@ -562,6 +620,7 @@ static void web_http_accept(void *context, int fd, const struct sockaddr *peer,
 	wc->http = http;
 	wc->https = session != NULL;
 	wc->state = WEB_CONN_IDLE;
+	wc->file_fd = -1;
 	wc->conn = session != NULL ?
 		connection_create_tls_session(srv->ioloop, fd, peer, session, &set,
 					      &web_conn_callbacks, wc) :
@@ -702,5 +761,22 @@ void web_response_send(struct web_request *req)
 	close = !req->head->keep_alive || wc->http->draining;
 	wc->req = NULL;
 	web_conn_write_response(wc, req, close);
+	if (wc->file_fd >= 0) {
+		wc->state = WEB_CONN_SENDING;
+		wc->file_close = close;
+		/* from inside the input loop, the loop goes on by itself */
+		if (wc->running == 0)
+			web_conn_send_file(wc);
+		return;
+	}
 	web_conn_request_done(wc, close);
+}
+
+void web_response_send_file(struct web_request *req, int fd, uint64_t size)
+{
+	/* the request's pool closes it if it is not sent */
+	req->body_fd = fd;
+	req->body_fd_size = size;
+	buffer_reset(&req->body);
+	web_response_send(req);
 }

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buffer.h"
 #include "metrics.h"
@@ -85,6 +86,8 @@ struct web_request {
 	struct web_dispatch_state *dispatch; /* while the handler runs */
 	uint64_t start_usecs;    /* read whole: metrics_now_usecs() */
 	bool suspended;
+	int body_fd;             /* web_response_send_file(), or -1 */
+	uint64_t body_fd_size;
 };
 
 typedef void web_http_handler(void *context, struct web_request *req);
@@ -132,6 +135,11 @@ void web_request_suspend(struct web_request *req);
 /* Send status, headers and req->body (no body for HEAD, 1xx, 204 and
    304; HEAD gets the Content-Length a GET would), and free req. */
 void web_response_send(struct web_request *req);
+/* Send status, headers and size bytes of the file fd from its start as
+   the body, streamed: a piece at a time as the client reads, never the
+   whole file in memory (sendfile on plain connections). Takes fd (closes
+   it), and frees req like web_response_send(). req->body is not sent. */
+void web_response_send_file(struct web_request *req, int fd, uint64_t size);
 /* Has the connection of a suspended request closed? (then sending just
    frees it) */
 bool web_request_gone(const struct web_request *req);

@@ -2,6 +2,12 @@
  * Reading a message: headers, the text (plain text escaped; HTML
  * sanitised and shown in a sandboxed iframe with its own CSP), the
  * attachments as downloads. Opening a message marks it \Seen.
+ *
+ * A big message is not read whole for its page: each part's body is cut
+ * to WEB_PART_SHOWN bytes and the whole to WEB_MESSAGE_SHOWN (read piece
+ * by piece along the part map), each text shown to WEB_TEXT_SHOWN, and
+ * the page says so and links the original, which is streamed from the
+ * blob.
  */
 #include "web-private.h"
 #include "web-html.h"
@@ -14,6 +20,8 @@
 #include "server.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Inline images up to this size become data: URIs in the HTML body (the
    sandboxed frame has an opaque origin and gets no cookies). */
@@ -27,11 +35,21 @@
 	" frame-ancestors 'self'; base-uri 'none'; form-action 'none';" \
 	" sandbox allow-popups allow-popups-to-escape-sandbox"
 
+/* Messages up to this size are read whole for their page. */
+#define WEB_MESSAGE_WHOLE_MAX (4 * 1024 * 1024)
+/* Above it: what is read of each part's body, and of the message. */
+#define WEB_PART_SHOWN (1024 * 1024)
+#define WEB_MESSAGE_SHOWN (6 * 1024 * 1024)
+/* Text shown of one text part (plain, or HTML before sanitising). */
+#define WEB_TEXT_SHOWN (1024 * 1024)
+
 struct web_message {
 	struct store_mailbox mb;
 	struct store_message msg;
 	const unsigned char *data;
 	size_t size;
+	uint64_t stored_size;      /* of the whole message */
+	bool cut;                  /* data is only part of it */
 	struct mime_leaf *leaves;
 	unsigned int count, alloc;
 	struct pool *pool;
@@ -46,11 +64,76 @@ static void web_message_leaf(void *context, const struct mime_leaf *leaf)
 	m->leaves[m->count++] = *leaf;
 }
 
-/* 1 loaded, 0/-1 page sent */
-static int web_message_load(struct web_ctx *ctx, struct web_message *m)
+/* Append up to len bytes of fd from offset, without going past
+   WEB_MESSAGE_SHOWN in all; sets m->cut when something is left out.
+   0 or -1. */
+static int web_message_read_range(struct web_message *m, struct buffer *buf,
+				  int fd, uint64_t offset, uint64_t len)
+{
+	if (buf->used + len > WEB_MESSAGE_SHOWN) {
+		len = WEB_MESSAGE_SHOWN - buf->used;
+		m->cut = true;
+	}
+	while (len > 0) {
+		char chunk[65536];
+		ssize_t ret = pread(fd, chunk, len < sizeof(chunk) ? (size_t)len : sizeof(chunk),
+				    (off_t)offset);
+
+		if (ret <= 0)
+			return -1;
+		buffer_append(buf, chunk, (size_t)ret);
+		offset += (uint64_t)ret;
+		len -= (uint64_t)ret;
+	}
+	return 0;
+}
+
+/* A big message for its page: the headers and boundaries as they are, each
+   leaf's body cut after WEB_PART_SHOWN bytes (at a line end, so that
+   base64 and quoted-printable still decode), all of it at most
+   WEB_MESSAGE_SHOWN. Without a part map, the start of the message. */
+static int web_message_read_cut(struct web_ctx *ctx, struct web_message *m, int fd)
+{
+	struct mime_part_pos *parts = NULL;
+	unsigned int count = 0;
+	uint64_t pos = 0;
+	struct buffer buf;
+
+	buffer_init_pool(&buf, ctx->pool, WEB_MESSAGE_SHOWN / 4);
+	if (m->msg.parts == NULL ||
+	    mime_parts_parse(ctx->pool, m->msg.parts, &parts, &count) < 0)
+		count = 0;
+	for (unsigned int i = 0; i < count; i++) {
+		const struct mime_part_pos *p = &parts[i];
+		size_t keep;
+
+		if (p->kind != 'l' || p->body_start < pos ||
+		    p->body_end - p->body_start <= WEB_PART_SHOWN)
+			continue;
+		keep = buf.used;
+		if (web_message_read_range(m, &buf, fd, pos,
+					   p->body_start + WEB_PART_SHOWN - pos) < 0)
+			return -1;
+		/* back to the end of the last whole line of the part */
+		while (buf.used > keep && buf.data[buf.used - 1] != '\n')
+			buf.used--;
+		pos = p->body_end;
+		m->cut = true;
+	}
+	if (web_message_read_range(m, &buf, fd, pos, m->stored_size - pos) < 0)
+		return -1;
+	m->data = (const unsigned char *)buf.data;
+	m->size = buf.used;
+	return 0;
+}
+
+/* 1 loaded, 0/-1 page sent. whole: the whole message (a part's download),
+   else a big one is cut (web_message_read_cut()). */
+static int web_message_load(struct web_ctx *ctx, struct web_message *m, bool whole)
 {
 	struct store *store = ctx->srv->store;
-	int ret;
+	struct stat st;
+	int ret, fd = -1;
 
 	memset(m, 0, sizeof(*m));
 	m->pool = ctx->pool;
@@ -62,14 +145,43 @@ static int web_message_load(struct web_ctx *ctx, struct web_message *m)
 		web_send_not_found(ctx);
 		return 0;
 	}
-	if (ret < 0 || store_blob_read(store, m->msg.blob, ctx->pool, &m->data,
-				       &m->size) < 0) {
-		log_error("web", "cannot read message: %s", store_last_error_detail(store));
-		web_send_message(ctx, 503, "Try again later", "This message cannot be read right now.");
-		return -1;
+	if (ret < 0 || (fd = store_blob_open(store, m->msg.blob)) < 0 ||
+	    fstat(fd, &st) < 0)
+		goto failed;
+	m->stored_size = (uint64_t)st.st_size;
+	if (whole || m->stored_size <= WEB_MESSAGE_WHOLE_MAX) {
+		close(fd);
+		fd = -1;
+		if (store_blob_read(store, m->msg.blob, ctx->pool, &m->data, &m->size) < 0)
+			goto failed;
+	} else if (web_message_read_cut(ctx, m, fd) < 0) {
+		goto failed;
 	}
+	if (fd >= 0)
+		close(fd);
 	mime_foreach_leaf(ctx->pool, m->data, m->size, web_message_leaf, m);
 	return 1;
+failed:
+	if (fd >= 0)
+		close(fd);
+	log_error("web", "cannot read message: %s", store_last_error_detail(store));
+	web_send_message(ctx, 503, "Try again later", "This message cannot be read right now.");
+	return -1;
+}
+
+/* How much of a text part to show: at most WEB_TEXT_SHOWN, not in the
+   middle of a UTF-8 sequence. Sets *cut when that is not all of it. */
+static size_t web_text_shown(const struct mime_leaf *leaf, bool *cut)
+{
+	size_t len = leaf->size;
+
+	if (len <= WEB_TEXT_SHOWN)
+		return len;
+	*cut = true;
+	len = WEB_TEXT_SHOWN;
+	while (len > 0 && (leaf->data[len] & 0xc0) == 0x80)
+		len--;
+	return len;
 }
 
 static bool leaf_is(const struct mime_leaf *leaf, const char *type, const char *subtype)
@@ -156,7 +268,7 @@ static const char *web_message_cid(void *context, const char *cid)
 }
 
 static unsigned int web_message_sanitize(struct web_ctx *ctx, struct web_message *m,
-					 bool remote, struct buffer *out)
+					 bool remote, struct buffer *out, bool *cut)
 {
 	struct web_sanitize_settings set = {
 		.allow_remote = remote, .cid = web_message_cid, .context = m,
@@ -170,7 +282,7 @@ static unsigned int web_message_sanitize(struct web_ctx *ctx, struct web_message
 		    !leaf_is(&m->leaves[i], "text", "html"))
 			continue;
 		web_sanitize_html(ctx->pool, (const char *)m->leaves[i].data,
-				  m->leaves[i].size, &set, out, &result);
+				  web_text_shown(&m->leaves[i], cut), &set, out, &result);
 		blocked += result.remote_blocked;
 	}
 	return blocked;
@@ -216,11 +328,12 @@ void web_message_page(struct web_ctx *ctx)
 	struct web_message m;
 	const char *subject, *from, *to, *cc, *date;
 	bool remote = web_form_get(&ctx->query, "remote") != NULL;
-	bool have_html = false, shown_text = false;
+	bool have_html = false, shown_text = false, cut;
 	unsigned int attachments = 0;
 
-	if (web_message_load(ctx, &m) <= 0)
+	if (web_message_load(ctx, &m, false) <= 0)
 		return;
+	cut = m.cut;
 	web_mark_seen(ctx, &m);
 	subject = mime_get_header(ctx->pool, m.data, m.size, "Subject");
 	from = mime_get_header(ctx->pool, m.data, m.size, "From");
@@ -249,6 +362,17 @@ void web_message_page(struct web_ctx *ctx)
 	if (date != NULL)
 		html_printf(out, "<dt>Date</dt><dd>%s</dd>\n", date);
 	html_printf(out, "</dl>\n");
+	/* said before the text, since the text below is what is cut */
+	for (unsigned int i = 0; i < m.count; i++) {
+		if (leaf_is_body_text(&m.leaves[i]))
+			(void)web_text_shown(&m.leaves[i], &cut);
+	}
+	if (cut)
+		html_printf(out, "<p class=\"notice\">This message is too large to show"
+			    " whole (%s): it is truncated here."
+			    " <a href=\"/mail/%L/%u/raw\" download>Download the original"
+			    " message</a></p>\n", web_size_text(ctx->pool, m.stored_size),
+			    (int64_t)m.mb.id, m.msg.uid);
 
 	for (unsigned int i = 0; i < m.count; i++)
 		have_html = have_html || (leaf_is_body_text(&m.leaves[i]) &&
@@ -258,7 +382,7 @@ void web_message_page(struct web_ctx *ctx)
 		unsigned int blocked;
 
 		buffer_init_pool(&scratch, ctx->pool, 0);
-		blocked = web_message_sanitize(ctx, &m, remote, &scratch);
+		blocked = web_message_sanitize(ctx, &m, remote, &scratch, &cut);
 		if (blocked > 0 && !remote)
 			html_printf(out, "<p class=\"notice\">Remote images in this message were"
 				    " not loaded, so the sender cannot tell when you read it."
@@ -276,7 +400,7 @@ void web_message_page(struct web_ctx *ctx)
 		    leaf_has_html_twin(&m, leaf))
 			continue;
 		html_printf(out, "<pre class=\"plain\">");
-		html_escape(out, (const char *)leaf->data, leaf->size);
+		html_escape(out, (const char *)leaf->data, web_text_shown(leaf, &cut));
 		html_printf(out, "</pre>\n");
 		shown_text = true;
 	}
@@ -289,10 +413,12 @@ void web_message_page(struct web_ctx *ctx)
 			continue;
 		if (attachments++ == 0)
 			html_printf(out, "<h2>Attachments</h2>\n<ul class=\"attachments\">\n");
+		/* the size of a part that was cut is not known here */
 		html_printf(out, "<li><a href=\"/mail/%L/%u/part/%s\" download>%s</a>"
 			    " <span class=\"hint\">%s</span></li>\n",
 			    (int64_t)m.mb.id, m.msg.uid, leaf->section,
-			    web_leaf_name(ctx->pool, leaf), web_size_text(ctx->pool, leaf->size));
+			    web_leaf_name(ctx->pool, leaf),
+			    m.cut ? "" : web_size_text(ctx->pool, leaf->size));
 	}
 	if (attachments > 0)
 		html_printf(out, "</ul>\n");
@@ -306,15 +432,16 @@ void web_message_body(struct web_ctx *ctx)
 	struct web_message m;
 	bool remote = web_form_get(&ctx->query, "remote") != NULL;
 	struct web_request *req = ctx->req;
+	bool cut = false;
 
-	if (web_message_load(ctx, &m) <= 0)
+	if (web_message_load(ctx, &m, false) <= 0)
 		return;
 	html_printf(ctx->out, "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<style>body{font:15px/1.5 system-ui,sans-serif;color:#1b1f24;"
 		    "background:#fff;margin:12px;overflow-wrap:anywhere}"
 		    "img{max-width:100%%;height:auto}img[data-blocked]{display:none}</style>\n"
 		    "</head>\n<body>\n");
-	web_message_sanitize(ctx, &m, remote, ctx->out);
+	web_message_sanitize(ctx, &m, remote, ctx->out, &cut);
 	html_printf(ctx->out, "\n</body>\n</html>\n");
 	req->status = 200;
 	req->content_type = "text/html; charset=utf-8";
@@ -364,7 +491,7 @@ void web_message_part(struct web_ctx *ctx)
 	struct web_request *req = ctx->req;
 	bool inline_image;
 
-	if (web_message_load(ctx, &m) <= 0)
+	if (web_message_load(ctx, &m, true) <= 0)
 		return;
 	for (unsigned int i = 0; i < m.count && leaf == NULL; i++) {
 		if (strcmp(m.leaves[i].section, ctx->route.section) == 0)
@@ -386,6 +513,44 @@ void web_message_part(struct web_ctx *ctx)
 	web_security_headers(req, "default-src 'none'; sandbox");
 	web_response_header(req, "Cache-Control", "private, no-store");
 	web_response_send(req);
+}
+
+void web_message_raw(struct web_ctx *ctx)
+{
+	struct store *store = ctx->srv->store;
+	struct web_request *req = ctx->req;
+	struct store_mailbox mb;
+	struct store_message msg;
+	struct stat st;
+	int ret, fd;
+
+	if (web_mailbox_get(ctx, (int64_t)ctx->route.mailbox_id, &mb) <= 0)
+		return;
+	ret = store_message_get(store, mb.id, ctx->route.uid, STORE_FIELD_STATE |
+				STORE_FIELD_BLOB, ctx->pool, &msg);
+	if (ret == 0) {
+		web_send_not_found(ctx);
+		return;
+	}
+	if (ret < 0 || (fd = store_blob_open(store, msg.blob)) < 0) {
+		log_error("web", "cannot read message: %s", store_last_error_detail(store));
+		web_send_message(ctx, 503, "Try again later", "This message cannot be read right now.");
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_error("web", "cannot read message: fstat: %m");
+		close(fd);
+		web_send_message(ctx, 503, "Try again later", "This message cannot be read right now.");
+		return;
+	}
+	req->status = 200;
+	req->content_type = "message/rfc822";
+	web_response_header(req, "Content-Disposition",
+			    p_printf(ctx->pool, "attachment; filename=\"message-%u.eml\"",
+				     msg.uid));
+	web_security_headers(req, "default-src 'none'; sandbox");
+	web_response_header(req, "Cache-Control", "private, no-store");
+	web_response_send_file(req, fd, (uint64_t)st.st_size);
 }
 
 void web_message_unread(struct web_ctx *ctx)

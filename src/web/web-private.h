@@ -107,6 +107,8 @@ void web_mailbox_page(struct web_ctx *ctx);
 void web_message_page(struct web_ctx *ctx);
 void web_message_body(struct web_ctx *ctx);
 void web_message_part(struct web_ctx *ctx);
+/* The message as stored (message/rfc822), streamed from its blob. */
+void web_message_raw(struct web_ctx *ctx);
 void web_message_unread(struct web_ctx *ctx);
 void web_agenda_page(struct web_ctx *ctx);
 void web_week_page(struct web_ctx *ctx);

@@ -19,6 +19,7 @@ static const struct web_route {
 	{ WEB_ROUTE_MESSAGE, WEB_ROUTE_GET, { "mail", "#", "@" } },
 	{ WEB_ROUTE_MESSAGE_BODY, WEB_ROUTE_GET, { "mail", "#", "@", "body" } },
 	{ WEB_ROUTE_MESSAGE_PART, WEB_ROUTE_GET, { "mail", "#", "@", "part", "." } },
+	{ WEB_ROUTE_MESSAGE_RAW, WEB_ROUTE_GET, { "mail", "#", "@", "raw" } },
 	{ WEB_ROUTE_MESSAGE_UNREAD, WEB_ROUTE_POST, { "mail", "#", "@", "unread" } },
 	{ WEB_ROUTE_AGENDA, WEB_ROUTE_GET, { "calendar" } },
 	{ WEB_ROUTE_WEEK, WEB_ROUTE_GET, { "calendar", "week" } },

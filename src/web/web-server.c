@@ -240,6 +240,9 @@ static void web_dispatch(struct web_ctx *ctx)
 	case WEB_ROUTE_MESSAGE_PART:
 		web_message_part(ctx);
 		break;
+	case WEB_ROUTE_MESSAGE_RAW:
+		web_message_raw(ctx);
+		break;
 	case WEB_ROUTE_MESSAGE_UNREAD:
 		web_message_unread(ctx);
 		break;
