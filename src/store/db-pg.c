@@ -257,10 +257,10 @@ static int db_pg_usable(struct db_pg *db, const char *sql)
 	return db_pg_connected(db);
 }
 
-static void db_pg_track_transaction(struct db_pg *db, const char *sql)
+static void db_pg_track_transaction(struct db_pg *db, const char *sql, bool ok)
 {
 	if (strncmp(sql, "BEGIN", 5) == 0)
-		db->txn_open = true;
+		db->txn_open = ok;
 	else if (strncmp(sql, "COMMIT", 6) == 0 ||
 		 (strncmp(sql, "ROLLBACK", 8) == 0 &&
 		  strncmp(sql, "ROLLBACK TO", 11) != 0))
@@ -452,8 +452,20 @@ static int db_pg_step(struct db_stmt *_stmt)
 			return db->errcode == DB_OK ? DB_DONE : DB_ERROR;
 		result = db_pg_execute(db, stmt);
 		status = PQresultStatus(result);
+		/* a read outside a transaction on a connection that turned
+		   out to be gone (the server restarted while we were idle):
+		   once more on a new one. Writes are not retried: whether
+		   they committed is unknown, and the caller says "try again". */
+		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+		    PQstatus(db->conn) != CONNECTION_OK && !db->txn_open &&
+		    strncmp(stmt->sql, "SELECT", 6) == 0 && db_pg_reconnect(db) == 0) {
+			PQclear(result);
+			result = db_pg_execute(db, stmt);
+			status = PQresultStatus(result);
+		}
 		if (stmt->simple)
-			db_pg_track_transaction(db, stmt->sql);
+			db_pg_track_transaction(db, stmt->sql,
+						status == PGRES_COMMAND_OK);
 		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
 			return db_pg_result_error(db, result);
 		db->errcode = DB_OK;
@@ -586,7 +598,8 @@ static int db_pg_exec(struct db *_db, const char *sql)
 		return db->errcode == DB_OK ? DB_OK : DB_ERROR;
 	result = PQexec(db->conn, sql);
 	status = PQresultStatus(result);
-	db_pg_track_transaction(db, sql);
+	db_pg_track_transaction(db, sql, status == PGRES_COMMAND_OK ||
+				status == PGRES_TUPLES_OK);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
 		return db_pg_result_error(db, result);
 	PQclear(result);
