@@ -98,16 +98,60 @@ static int store_outbound_query(struct store *store, struct db_stmt *stmt,
 int store_outbound_due(struct store *store, time_t now, unsigned int limit,
 		       struct pool *pool, store_outbound_cb *cb, void *context)
 {
+	/* Claimed in one transaction: the lease moves next_attempt ahead, so
+	   that no other node (several share one PostgreSQL) and no later
+	   tick sends the entry again while this one does; retry_later or
+	   done end the lease, a crash lets it run out. On PostgreSQL, SKIP
+	   LOCKED lets two nodes claim different entries at once; SQLite's
+	   one writer needs no row locks. */
+	static const char sql_claim_pg[] =
+		"UPDATE outbound SET next_attempt = ?3 WHERE id IN"
+		" (SELECT id FROM outbound WHERE next_attempt <= ?1"
+		"  ORDER BY next_attempt, id LIMIT ?2 FOR UPDATE SKIP LOCKED)"
+		" RETURNING id";
+	static const char sql_claim_sqlite[] =
+		"UPDATE outbound SET next_attempt = ?3 WHERE id IN"
+		" (SELECT id FROM outbound WHERE next_attempt <= ?1"
+		"  ORDER BY next_attempt, id LIMIT ?2)"
+		" RETURNING id";
 	static const char sql[] =
 		"SELECT " OUTBOUND_COLUMNS " FROM outbound o JOIN blobs b ON b.id = o.blob_id"
-		" WHERE o.next_attempt <= ? ORDER BY o.next_attempt, o.id LIMIT ?";
-	struct db_stmt *stmt = store_stmt(store, sql);
+		" WHERE o.id = ?";
+	int64_t ids[STORE_OUTBOUND_CLAIM_MAX];
+	unsigned int count = 0;
+	struct db_stmt *stmt;
+	int rc;
 
-	if (stmt == NULL)
+	if (limit > STORE_OUTBOUND_CLAIM_MAX)
+		limit = STORE_OUTBOUND_CLAIM_MAX;
+	if (store_begin(store) < 0)
 		return -1;
+	stmt = store_stmt(store, db_kind(store->db) == DB_POSTGRESQL ?
+			  sql_claim_pg : sql_claim_sqlite);
+	if (stmt == NULL)
+		goto failed;
 	db_bind_int64(stmt, 1, (int64_t)now);
 	db_bind_int64(stmt, 2, limit);
-	return store_outbound_query(store, stmt, pool, cb, context);
+	db_bind_int64(stmt, 3, (int64_t)(now + STORE_OUTBOUND_LEASE_SECS));
+	while ((rc = db_step(stmt)) == DB_ROW && count < limit)
+		ids[count++] = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	if (rc != DB_DONE && rc != DB_ROW) {
+		store_fail_db(store, rc, "claim outbound");
+		goto failed;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		stmt = store_stmt(store, sql);
+		if (stmt == NULL)
+			goto failed;
+		db_bind_int64(stmt, 1, ids[i]);
+		if (store_outbound_query(store, stmt, pool, cb, context) < 0)
+			goto failed;
+	}
+	return store_commit(store);
+failed:
+	store_rollback(store);
+	return -1;
 }
 
 int store_outbound_list(struct store *store, struct pool *pool,

@@ -59,6 +59,12 @@ struct store {
 #define STORE_MESSAGE_ROWID(mailbox_sql, uid_sql) \
 	"((CAST(" mailbox_sql " AS BIGINT) << 32) + " uid_sql ")"
 
+/* How long a claimed outbound entry is left to its sender before another
+   may try it (a node that died while sending). */
+#define STORE_OUTBOUND_LEASE_SECS 600
+/* Entries one store_outbound_due() call claims at most. */
+#define STORE_OUTBOUND_CLAIM_MAX 64
+
 /* A cached prepared statement for a static SQL string, reset and with its
    bindings cleared. NULL (error set) if it does not prepare. */
 struct db_stmt *store_stmt(struct store *store, const char *sql);

@@ -450,7 +450,10 @@ struct store_outbound {
 };
 int store_outbound_add(struct store *store, const char *sender,
 		       const char *recipients, const char *blob, int64_t *id_r);
-/* Due entries (next_attempt <= now), oldest first, at most limit. */
+/* Due entries (next_attempt <= now), oldest first, at most limit,
+   claimed for this caller: nobody else gets them from this call until the
+   caller's retry_later or done, or until the claim runs out (10 minutes;
+   next_attempt shows its end meanwhile). */
 typedef void store_outbound_cb(void *context, const struct store_outbound *entry);
 int store_outbound_due(struct store *store, time_t now, unsigned int limit,
 		       struct pool *pool, store_outbound_cb *cb, void *context);
