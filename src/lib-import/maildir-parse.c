@@ -38,6 +38,18 @@ static bool next_token(const char **pos, const char *end, const char **tok_r,
 	return true;
 }
 
+static bool guid_valid(const char *p, size_t len)
+{
+	if (len != 32)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
+		      (p[i] >= 'A' && p[i] <= 'F')))
+			return false;
+	}
+	return true;
+}
+
 int maildir_uidlist_parse_header(const char *line, size_t len,
 				 struct maildir_uidlist_header *hdr_r,
 				 const char **error_r)
@@ -68,6 +80,13 @@ int maildir_uidlist_parse_header(const char *line, size_t len,
 
 			if (field != NULL && parse_u32(tok + 1, tlen - 1, field) < 0) {
 				*error_r = "damaged dovecot-uidlist header";
+				return -1;
+			}
+			/* Dovecot calls the whole file broken (and starts
+			   over with a new UIDVALIDITY) if the GUID is not
+			   128 bits of hex */
+			if (tok[0] == 'G' && !guid_valid(tok + 1, tlen - 1)) {
+				*error_r = "invalid mailbox GUID in dovecot-uidlist";
 				return -1;
 			}
 		}

@@ -41,7 +41,8 @@ struct maildir_uidlist_header {
 };
 
 /* The first line, without its line break: "3 V<uidvalidity> N<nextuid>
-   G<guid> ..." (fields in any order, unknown ones ignored) or
+   G<guid> ..." (fields in any order, unknown ones ignored; a GUID that
+   is not 32 hex digits makes the header invalid, as for Dovecot) or
    "1 <uidvalidity> <nextuid>". UIDVALIDITY and the next UID must be
    there and non-zero. 0, or -1 with *error_r a static string. */
 int maildir_uidlist_parse_header(const char *line, size_t len,

@@ -16,7 +16,7 @@ static void test_uidlist_header(void **state)
 	const char *error;
 	static const char *const bad[] = {
 		"", "4 V1 N2", "3 N5 G00", "3 V0 N5", "3 V12x N5", "3 V99999999999 N5",
-		"1 123", "1 x 5", "3 V1 N",
+		"1 123", "1 x 5", "3 V1 N", "3 V1 N2 G0123",
 	};
 
 	(void)state;
