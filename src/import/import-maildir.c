@@ -233,13 +233,16 @@ static const char *keywords_string(struct maildir_import *imp,
 		return NULL;
 	buffer_init_pool(&buf, imp->pool, 0);
 	for (unsigned int i = 0; i < MAILDIR_KEYWORDS_MAX; i++) {
-		/* a letter with no name in dovecot-keywords: Dovecot drops
-		   it too */
-		if ((mask & (1u << i)) == 0 || kw->names[i] == NULL)
+		if ((mask & (1u << i)) == 0)
 			continue;
 		if (buf.used > 0)
 			buffer_append_c(&buf, ' ');
-		buffer_append_str(&buf, kw->names[i]);
+		/* a letter whose name dovecot-keywords lost: Dovecot makes up
+		   "unknown-N" (maildir_keywords_char_idx()), and so do we */
+		if (kw->names[i] != NULL)
+			buffer_append_str(&buf, kw->names[i]);
+		else
+			buffer_printf(&buf, "unknown-%u", i);
 	}
 	return buf.used > 0 ? buf.data : NULL;
 }
