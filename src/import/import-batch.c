@@ -122,3 +122,14 @@ void import_progress(struct import_batch *batch)
 		s->imported, s->present);
 	fflush(batch->progress);
 }
+
+int import_batch_trim(struct import_batch *batch)
+{
+	if (batch->count == 0) {
+		pool_clear(batch->pool);
+		return 0;
+	}
+	if (pool_used(batch->pool) > IMPORT_BATCH_BYTES)
+		return import_batch_flush(batch, 0);
+	return 0;
+}

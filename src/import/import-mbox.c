@@ -171,6 +171,8 @@ static void mbox_end(void *context, const struct mbox_message_state *state)
 		store_blob_unlink(imp->store, blob);
 		imp->stats->present++;
 		import_progress(&imp->batch);
+		if (import_batch_trim(&imp->batch) < 0)
+			imp->failed = true;
 		return;
 	}
 	if (import_batch_add(&imp->batch, blob, &sum, 0, store_flags(state->flags),

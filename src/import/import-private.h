@@ -46,6 +46,9 @@ int import_batch_add(struct import_batch *batch, const char *blob,
 		     uint32_t flags, const char *keywords, time_t internaldate);
 /* Commit what is queued and raise UIDNEXT to uidnext_min. 0 or -1. */
 int import_batch_flush(struct import_batch *batch, uint32_t uidnext_min);
+/* After a message was summarised but not queued: give its memory back
+   (committing what is queued if the pool has grown big). 0 or -1. */
+int import_batch_trim(struct import_batch *batch);
 /* A progress line, if IMPORT_PROGRESS_EVERY more messages were seen. */
 void import_progress(struct import_batch *batch);
 
