@@ -29,6 +29,15 @@ struct store *cli_open_store(const struct conf *conf);
    cli_privileges_prepare(). NULL means exit 75 (message printed). */
 struct store *cli_open_store_privileged(const struct conf *conf);
 
+/* Load the config, open the store and look the user up: 0, or the exit
+   code (message printed). *conf_r and *store_r may be set either way: the
+   caller frees them (store_close(), conf_free() take NULL). */
+struct pool;
+struct store_user;
+int cli_open_user(struct cli *cli, const char *address, struct conf **conf_r,
+		  struct store **store_r, struct pool *pool,
+		  struct store_user *user_r);
+
 /* cli-privileges.c. As root with [server] user set: create data_dir and
    give the store's files to that user. 0, or -1 (message printed). */
 int cli_privileges_prepare(const struct conf *conf);

@@ -36,8 +36,8 @@ int cli_import(struct cli *cli)
 	const char *mailbox = "INBOX", *address, *format, *path;
 	struct import_stats stats;
 	struct store_user user;
-	struct conf *conf;
-	struct store *store;
+	struct conf *conf = NULL;
+	struct store *store = NULL;
 	struct pool *pool;
 	struct timespec start, end;
 	int argi = 0, ret;
@@ -65,21 +65,9 @@ int cli_import(struct cli *cli)
 		fprintf(stderr, "infostore: not a mailbox name: %s\n", mailbox);
 		return EX_USAGE;
 	}
-	conf = cli_load_conf(cli, 0);
-	if (conf == NULL)
-		return EX_CONFIG;
-	store = cli_open_store(conf);
-	if (store == NULL) {
-		conf_free(&conf);
-		return EX_TEMPFAIL;
-	}
 	pool = pool_create(1024);
-	ret = store_user_lookup(store, address, pool, &user);
-	if (ret <= 0) {
-		if (ret == 0)
-			fprintf(stderr, "infostore: unknown user: %s\n", address);
-		ret = ret == 0 ? EX_NOUSER : EX_TEMPFAIL;
-	} else {
+	ret = cli_open_user(cli, address, &conf, &store, pool, &user);
+	if (ret == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		ret = strcmp(format, "maildir") == 0 ?
 			import_maildir(store, conf, &user, path, stderr, &stats) :

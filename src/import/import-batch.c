@@ -6,6 +6,7 @@
  */
 #include "import-private.h"
 #include "deliver.h"
+#include "maildir-parse.h"
 #include "mime.h"
 #include "pool.h"
 
@@ -132,4 +133,22 @@ int import_batch_trim(struct import_batch *batch)
 	if (pool_used(batch->pool) > IMPORT_BATCH_BYTES)
 		return import_batch_flush(batch, 0);
 	return 0;
+}
+
+uint32_t import_store_flags(uint32_t flags)
+{
+	static const uint32_t map[][2] = {
+		{ MAILDIR_FLAG_SEEN, STORE_FLAG_SEEN },
+		{ MAILDIR_FLAG_ANSWERED, STORE_FLAG_ANSWERED },
+		{ MAILDIR_FLAG_FLAGGED, STORE_FLAG_FLAGGED },
+		{ MAILDIR_FLAG_DELETED, STORE_FLAG_DELETED },
+		{ MAILDIR_FLAG_DRAFT, STORE_FLAG_DRAFT },
+	};
+	uint32_t out = 0;
+
+	for (unsigned int i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if ((flags & map[i][0]) != 0)
+			out |= map[i][1];
+	}
+	return out;
 }

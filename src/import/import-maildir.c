@@ -381,18 +381,6 @@ static int file_sort_cmp(const void *a, const void *b)
 	return maildir_filename_sort_cmp(fa->fname, fb->fname);
 }
 
-static uint32_t store_flags(uint32_t maildir_flags)
-{
-	uint32_t flags = 0;
-
-	if (maildir_flags & MAILDIR_FLAG_SEEN) flags |= STORE_FLAG_SEEN;
-	if (maildir_flags & MAILDIR_FLAG_ANSWERED) flags |= STORE_FLAG_ANSWERED;
-	if (maildir_flags & MAILDIR_FLAG_FLAGGED) flags |= STORE_FLAG_FLAGGED;
-	if (maildir_flags & MAILDIR_FLAG_DELETED) flags |= STORE_FLAG_DELETED;
-	if (maildir_flags & MAILDIR_FLAG_DRAFT) flags |= STORE_FLAG_DRAFT;
-	return flags;
-}
-
 /* Copy one file into a new blob. 1 done, 0 skipped (counted), -1 store
    error. */
 static int file_copy(struct maildir_import *imp, int folder_fd,
@@ -576,7 +564,7 @@ static int folder_import(struct maildir_import *imp, struct maildir_folder *fold
 		if (ret == 0)
 			continue;
 		if (ret < 0 || import_blob_finish(batch, &writer, blob, &sum) < 0 ||
-		    import_batch_add(batch, blob, &sum, f->uid, store_flags(f->flags),
+		    import_batch_add(batch, blob, &sum, f->uid, import_store_flags(f->flags),
 				     keywords_string(imp, &keywords, f->keywords),
 				     mtime) < 0) {
 			close(fd);

@@ -134,18 +134,6 @@ static void mbox_data(void *context, const unsigned char *data, size_t len)
 	}
 }
 
-static uint32_t store_flags(uint32_t mbox_flags)
-{
-	uint32_t flags = 0;
-
-	if (mbox_flags & MBOX_FLAG_SEEN) flags |= STORE_FLAG_SEEN;
-	if (mbox_flags & MBOX_FLAG_ANSWERED) flags |= STORE_FLAG_ANSWERED;
-	if (mbox_flags & MBOX_FLAG_FLAGGED) flags |= STORE_FLAG_FLAGGED;
-	if (mbox_flags & MBOX_FLAG_DELETED) flags |= STORE_FLAG_DELETED;
-	if (mbox_flags & MBOX_FLAG_DRAFT) flags |= STORE_FLAG_DRAFT;
-	return flags;
-}
-
 static void mbox_end(void *context, const struct mbox_message_state *state)
 {
 	struct mbox_import *imp = context;
@@ -175,7 +163,7 @@ static void mbox_end(void *context, const struct mbox_message_state *state)
 			imp->failed = true;
 		return;
 	}
-	if (import_batch_add(&imp->batch, blob, &sum, 0, store_flags(state->flags),
+	if (import_batch_add(&imp->batch, blob, &sum, 0, import_store_flags(state->flags),
 			     state->keywords, state->from_time != 0 ?
 			     state->from_time : sum.sent_time) < 0)
 		imp->failed = true;

@@ -49,6 +49,8 @@ int import_batch_flush(struct import_batch *batch, uint32_t uidnext_min);
 /* After a message was summarised but not queued: give its memory back
    (committing what is queued if the pool has grown big). 0 or -1. */
 int import_batch_trim(struct import_batch *batch);
+/* lib-import's enum maildir_flag as enum store_flag. */
+uint32_t import_store_flags(uint32_t flags);
 /* A progress line, if IMPORT_PROGRESS_EVERY more messages were seen. */
 void import_progress(struct import_batch *batch);
 

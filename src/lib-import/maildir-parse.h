@@ -26,6 +26,8 @@ struct buffer;
 /* Keywords a file name can carry: 'a'..'z'. */
 #define MAILDIR_KEYWORDS_MAX 26
 
+/* The system flags, as Maildir file names and mbox Status headers carry
+   them. */
 enum maildir_flag {
 	MAILDIR_FLAG_SEEN = 0x01,      /* S */
 	MAILDIR_FLAG_ANSWERED = 0x02,  /* R (replied) */

@@ -144,14 +144,14 @@ static int split_hidden_header(struct mbox_split *split, const unsigned char *p,
 			continue;
 		if (i == 0) {
 			if (memchr(value, 'R', vlen) != NULL)
-				split->state.flags |= MBOX_FLAG_SEEN;
+				split->state.flags |= MAILDIR_FLAG_SEEN;
 		} else if (i == 1) {
 			for (size_t j = 0; j < vlen; j++) {
 				switch (value[j]) {
-				case 'A': split->state.flags |= MBOX_FLAG_ANSWERED; break;
-				case 'F': split->state.flags |= MBOX_FLAG_FLAGGED; break;
-				case 'T': split->state.flags |= MBOX_FLAG_DRAFT; break;
-				case 'D': split->state.flags |= MBOX_FLAG_DELETED; break;
+				case 'A': split->state.flags |= MAILDIR_FLAG_ANSWERED; break;
+				case 'F': split->state.flags |= MAILDIR_FLAG_FLAGGED; break;
+				case 'T': split->state.flags |= MAILDIR_FLAG_DRAFT; break;
+				case 'D': split->state.flags |= MAILDIR_FLAG_DELETED; break;
 				default: break;
 				}
 			}

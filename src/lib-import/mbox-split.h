@@ -30,16 +30,8 @@
 /* Bytes of X-Keywords kept (space-separated atoms). */
 #define MBOX_KEYWORDS_MAX 1024
 
-enum mbox_flag {
-	MBOX_FLAG_SEEN = 0x01,
-	MBOX_FLAG_ANSWERED = 0x02,
-	MBOX_FLAG_FLAGGED = 0x04,
-	MBOX_FLAG_DELETED = 0x08,
-	MBOX_FLAG_DRAFT = 0x10,
-};
-
 struct mbox_message_state {
-	uint32_t flags;          /* enum mbox_flag */
+	uint32_t flags;          /* enum maildir_flag (maildir-parse.h) */
 	const char *keywords;    /* space-separated valid atoms, "" if none */
 	time_t from_time;        /* the "From " line's date (UTC), 0 if none */
 };

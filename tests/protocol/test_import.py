@@ -29,7 +29,7 @@ import tempfile
 import time
 import unittest
 
-from infostore_harness import InfostoreServer, free_port
+from infostore_harness import InfostoreServer, free_port, loopback_cert
 
 USER = "alice@example.test"
 INBOX_UIDVALIDITY = 1700000001
@@ -272,22 +272,15 @@ def lsub(imap):
     return [re.search(rb'"/" "?([^"]*)"?$', d).group(1).decode() for d in data]
 
 
-class TestImportMaildir(unittest.TestCase):
+class ImportTest(unittest.TestCase):
+    """A server with IMAP (STARTTLS, a certificate mbsync accepts for
+    127.0.0.1) and a temporary directory Dovecot's mail user can walk."""
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="infostore-import-")
-        os.chmod(cls.tmp, 0o755)  # Dovecot's mail user walks through it
-        cls.pristine = os.path.join(cls.tmp, "Maildir")
-        build_fixture(cls.pristine)
-        # mbsync checks the host name against the certificate's names as
-        # text: one made out to "127.0.0.1"
-        cert = os.path.join(cls.tmp, "cert.pem")
-        key = os.path.join(cls.tmp, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1",
-                        "-keyout", key, "-out", cert], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.chmod(cls.tmp, 0o755)
+        cert, key = loopback_cert(cls.tmp)
         cls.srv = InfostoreServer(listeners=("imap",),
                                   conf={"server": {"tls_cert": cert, "tls_key": key}})
         cls.srv.start()
@@ -297,6 +290,14 @@ class TestImportMaildir(unittest.TestCase):
         cls.srv.stop()
         cls.srv.cleanup()
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+class TestImportMaildir(ImportTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pristine = os.path.join(cls.tmp, "Maildir")
+        build_fixture(cls.pristine)
 
     def dovecot_copy(self, name):
         path = os.path.join(self.tmp, name)
@@ -464,18 +465,7 @@ SyncState *
         self.assertEqual(files(), before, out)
 
 
-class TestImportMbox(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="infostore-import-mbox-")
-        cls.srv = InfostoreServer(listeners=("imap",))
-        cls.srv.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-        cls.srv.cleanup()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class TestImportMbox(ImportTest):
 
     def test_round_trip(self):
         msgs = [
@@ -530,20 +520,12 @@ class TestImportMbox(unittest.TestCase):
         self.assertEqual(proc.returncode, 65, proc.stderr)
 
 
-class TestImportErrors(unittest.TestCase):
+class TestImportErrors(ImportTest):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="infostore-import-err-")
-        cls.srv = InfostoreServer(listeners=("imap",))
-        cls.srv.start()
+        super().setUpClass()
         cls.maildir = os.path.join(cls.tmp, "Maildir")
         build_fixture(cls.maildir)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-        cls.srv.cleanup()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_unknown_user(self):
         proc = self.srv.cli("import", "nobody@example.test", "maildir", self.maildir)
