@@ -357,11 +357,10 @@ static int files_add_dir(struct maildir_import *imp, int folder_fd,
 
 			maildir_filename_parse(f->fname, len, &info);
 			f->base_len = info.base_len;
-			/* new/ has no flags yet (Dovecot ignores any there too) */
-			if (strcmp(subdir, "cur") == 0) {
-				f->flags = info.flags;
-				f->keywords = info.keywords;
-			}
+			/* a file in new/ has no info part as a rule; Dovecot
+			   reads one there as in cur/ */
+			f->flags = info.flags;
+			f->keywords = info.keywords;
 		}
 	}
 	closedir(dir);

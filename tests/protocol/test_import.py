@@ -86,6 +86,8 @@ def fixture_spec():
         "Work": (".Work", "3 V1700000002 N9 G%s" % GUID, [
             ("cur", "1599000010.M1P1.host", "2,S", 2, message(10)),
             ("cur", "1599000011.M1P1.host", "2,a", 8, message(11)),
+            # flags on a file still in new/ count too (UID 9, not listed)
+            ("new", "1599000015.M1P1.host", "2,F", None, message(15)),
         ]),
         "Work/2024": (".Work.2024", "3 V1700000003 N2 G%s" % GUID, [
             ("cur", "1599000012.M1P1.host", "2,", 1, message(12)),
@@ -334,6 +336,7 @@ class TestImportMaildir(ImportTest):
         # a letter dovecot-keywords has no name for
         self.assertEqual(dv_msgs["INBOX"][12][0], {"\\Draft", "unknown-3"})
         self.assertIn("Subject: message 7", dv_msgs["INBOX"][21][1])
+        self.assertEqual(dv_msgs["Work"][9][0], {"\\Flagged"})
         self.assertEqual(status["INBOX"]["UIDNEXT"], 22)
 
         imap = self.login()
@@ -342,7 +345,7 @@ class TestImportMaildir(ImportTest):
         proc = self.import_maildir(self.pristine)
         err = proc.stderr.decode(errors="replace")
         self.assertEqual(proc.returncode, 0, err)
-        self.assertIn("imported 12 messages in 5 folders (0 skipped as already present", err)
+        self.assertIn("imported 13 messages in 5 folders (0 skipped as already present", err)
 
         imap = self.login()
         view = imap_view(imap, sorted(status))
@@ -364,7 +367,8 @@ class TestImportMaildir(ImportTest):
         for name, (_, _, spec) in fixture_spec().items():
             for _, base, _, uid, data in spec:
                 uid = uid or {"1599000009.M3P100.host": 20,
-                              "1599000009.M20P100.host": 21}[base]
+                              "1599000009.M20P100.host": 21,
+                              "1599000015.M1P1.host": 9}[base]
                 stored = self.srv.cli("fetch", USER, name, str(uid), check=True).stdout
                 self.assertEqual(stored, data, (name, uid))
         # the internal date is the file's mtime
@@ -382,7 +386,7 @@ class TestImportMaildir(ImportTest):
         proc = self.import_maildir(self.pristine)
         err = proc.stderr.decode(errors="replace")
         self.assertEqual(proc.returncode, 0, err)
-        self.assertIn("imported 0 messages in 5 folders (12 skipped as already present", err)
+        self.assertIn("imported 0 messages in 5 folders (13 skipped as already present", err)
         imap = self.login()
         self.assertEqual(imap_view(imap, sorted(status)), view)
         imap.logout()
@@ -446,7 +450,7 @@ SyncState *
         finally:
             dovecot.stop()
         before = files()
-        self.assertEqual(len(before), 12, before)
+        self.assertEqual(len(before), 13, before)
 
         # the import has run (test_1), or runs now: either way the same
         proc = self.import_maildir(self.pristine)
