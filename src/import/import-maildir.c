@@ -192,14 +192,16 @@ static int uidlist_read(struct maildir_import *imp, int dir_fd,
 			ctx->error = "empty dovecot-uidlist";
 		return -1;
 	}
-	qsort(ctx->entries, ctx->count, sizeof(*ctx->entries), uidlist_entry_cmp);
+	if (ctx->count > 0)
+		qsort(ctx->entries, ctx->count, sizeof(*ctx->entries),
+		      uidlist_entry_cmp);
 	return 1;
 }
 
 static uint32_t uidlist_lookup(const struct uidlist_read *ctx, const char *base)
 {
 	struct uidlist_entry key = { base, 0 };
-	const struct uidlist_entry *e =
+	const struct uidlist_entry *e = ctx->count == 0 ? NULL :
 		bsearch(&key, ctx->entries, ctx->count, sizeof(key), uidlist_entry_cmp);
 
 	return e != NULL ? e->uid : 0;
@@ -517,7 +519,8 @@ static int folder_import(struct maildir_import *imp, struct maildir_folder *fold
 
 		list.files[i].uid = uidlist_lookup(&uidlist, base);
 	}
-	qsort(list.files, list.count, sizeof(*list.files), file_sort_cmp);
+	if (list.count > 0)
+		qsort(list.files, list.count, sizeof(*list.files), file_sort_cmp);
 	for (unsigned int i = 0; i < list.count; i++) {
 		struct maildir_file *f = &list.files[i];
 
@@ -549,7 +552,8 @@ static int folder_import(struct maildir_import *imp, struct maildir_folder *fold
 			imp->stats->unreadable++;
 			continue;
 		}
-		if (bsearch(&f->uid, have, have_count, sizeof(*have), uid_cmp) != NULL) {
+		if (have_count > 0 &&
+		    bsearch(&f->uid, have, have_count, sizeof(*have), uid_cmp) != NULL) {
 			imp->stats->present++;
 			import_progress(batch);
 			continue;

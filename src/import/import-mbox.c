@@ -79,7 +79,8 @@ static int seen_load(struct mbox_import *imp, struct pool *pool, int64_t mailbox
 	store_message_iter_deinit(&iter);
 	if (ret < 0)
 		return -1;
-	qsort(keys, count, sizeof(*keys), seen_cmp);
+	if (count > 0)
+		qsort(keys, count, sizeof(*keys), seen_cmp);
 	for (unsigned int i = 0; i < count; i++) {
 		if (out > 0 && keys[out - 1].hash == keys[i].hash)
 			keys[out - 1].left++;
@@ -96,8 +97,8 @@ static int seen_load(struct mbox_import *imp, struct pool *pool, int64_t mailbox
 static bool seen_take(struct mbox_import *imp, uint64_t hash)
 {
 	struct seen_key key = { hash, 0 };
-	struct seen_key *k = bsearch(&key, imp->seen, imp->seen_count,
-				     sizeof(key), seen_cmp);
+	struct seen_key *k = imp->seen_count == 0 ? NULL :
+		bsearch(&key, imp->seen, imp->seen_count, sizeof(key), seen_cmp);
 
 	if (k == NULL || k->left == 0)
 		return false;
