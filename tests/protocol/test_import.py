@@ -29,7 +29,7 @@ import tempfile
 import time
 import unittest
 
-from infostore_harness import InfostoreServer, free_port, loopback_cert
+from infostore_harness import BIN, InfostoreServer, free_port, loopback_cert
 
 USER = "alice@example.test"
 INBOX_UIDVALIDITY = 1700000001
@@ -467,6 +467,54 @@ SyncState *
         # and the state now says infostore's UIDs are the ones it had
         out = mbsync(srv_conf)
         self.assertEqual(files(), before, out)
+
+
+class TestImportKilled(ImportTest):
+    COUNT = 5000
+
+    def test_rerun_after_kill_converges(self):
+        """SIGKILL in the middle of an import, then a rerun: every message
+        once, with its own UID, and nothing twice."""
+        path = os.path.join(self.tmp, "Big")
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(path, sub))
+        lines = ["3 V1700000009 N%d G%s" % (self.COUNT + 1, GUID)]
+        for i in range(1, self.COUNT + 1):
+            base = "16%08d.M%dP1.host" % (i, i)
+            with open(os.path.join(path, "cur", base + ":2,S"), "wb") as f:
+                f.write(message(i))
+            lines.append("%d :%s" % (i, base))
+        with open(os.path.join(path, "dovecot-uidlist"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        proc = subprocess.Popen([BIN, "-c", self.srv.conf_path, "import", USER,
+                                 "maildir", path], stderr=subprocess.PIPE)
+        for line in proc.stderr:
+            if b"1000 messages imported" in line:
+                proc.kill()
+                break
+        proc.stderr.close()
+        # killed halfway, not finished before the signal
+        self.assertEqual(proc.wait(30), -signal.SIGKILL)
+        again = self.srv.cli("import", USER, "maildir", path)
+        err = again.stderr.decode(errors="replace")
+        self.assertEqual(again.returncode, 0, err)
+        m = re.search(r"imported (\d+) messages in 1 folders \((\d+) skipped", err)
+        self.assertIsNotNone(m, err)
+        self.assertEqual(int(m.group(1)) + int(m.group(2)), self.COUNT)
+        self.assertGreaterEqual(int(m.group(2)), 1000)
+        self.assertGreater(int(m.group(1)), 0)
+        imap = self.srv.imap(tls=False, starttls=True, login=USER)
+        typ, data = imap.status("INBOX", "(MESSAGES UIDNEXT UIDVALIDITY)")
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"MESSAGES %d UIDNEXT %d UIDVALIDITY 1700000009"
+                      % (self.COUNT, self.COUNT + 1), data[0])
+        imap.select("INBOX", readonly=True)
+        typ, data = imap.uid("SEARCH", "ALL")
+        self.assertEqual([int(u) for u in data[0].split()],
+                         list(range(1, self.COUNT + 1)))
+        typ, data = imap.uid("FETCH", "4321", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        self.assertIn(b"<m4321@example.test>", data[0][1])
+        imap.logout()
 
 
 class TestImportMbox(ImportTest):
