@@ -18,6 +18,7 @@ int cli_deliver(struct cli *cli);
 int cli_mailbox_list(struct cli *cli);
 int cli_fetch(struct cli *cli);
 int cli_calendar_list(struct cli *cli);
+int cli_import(struct cli *cli);
 
 /* Load the config (all errors printed to stderr); NULL means exit 78. */
 struct conf *cli_load_conf(struct cli *cli, int check_files);
@@ -27,6 +28,15 @@ struct store *cli_open_store(const struct conf *conf);
 /* For serve: open the store still as root (ports are bound later), after
    cli_privileges_prepare(). NULL means exit 75 (message printed). */
 struct store *cli_open_store_privileged(const struct conf *conf);
+
+/* Load the config, open the store and look the user up: 0, or the exit
+   code (message printed). *conf_r and *store_r may be set either way: the
+   caller frees them (store_close(), conf_free() take NULL). */
+struct pool;
+struct store_user;
+int cli_open_user(struct cli *cli, const char *address, struct conf **conf_r,
+		  struct store **store_r, struct pool *pool,
+		  struct store_user *user_r);
 
 /* cli-privileges.c. As root with [server] user set: create data_dir and
    give the store's files to that user. 0, or -1 (message printed). */

@@ -308,8 +308,9 @@ int cli_deliver(struct cli *cli)
 	return ret;
 }
 
-static int open_user(struct cli *cli, struct conf **conf_r, struct store **store_r,
-		     struct pool *pool, struct store_user *user_r)
+int cli_open_user(struct cli *cli, const char *address, struct conf **conf_r,
+		  struct store **store_r, struct pool *pool,
+		  struct store_user *user_r)
 {
 	int ret;
 
@@ -319,11 +320,11 @@ static int open_user(struct cli *cli, struct conf **conf_r, struct store **store
 	*store_r = cli_open_store(*conf_r);
 	if (*store_r == NULL)
 		return EX_TEMPFAIL;
-	ret = store_user_lookup(*store_r, cli->argv[0], pool, user_r);
+	ret = store_user_lookup(*store_r, address, pool, user_r);
 	if (ret < 0)
 		return EX_TEMPFAIL;
 	if (ret == 0) {
-		fprintf(stderr, "infostore: unknown user: %s\n", cli->argv[0]);
+		fprintf(stderr, "infostore: unknown user: %s\n", address);
 		return EX_NOUSER;
 	}
 	return 0;
@@ -346,7 +347,7 @@ int cli_mailbox_list(struct cli *cli)
 	if (cli->argc != 1)
 		return cmd_usage("mailbox list ADDRESS", 0);
 	pool = pool_create(4096);
-	ret = open_user(cli, &conf, &store, pool, &user);
+	ret = cli_open_user(cli, cli->argv[0], &conf, &store, pool, &user);
 	if (ret == 0) {
 		if (store_mailbox_list(store, user.id, pool, &mailboxes, &count) < 0) {
 			ret = EX_TEMPFAIL;
@@ -388,7 +389,7 @@ int cli_fetch(struct cli *cli)
 		return EX_USAGE;
 	}
 	pool = pool_create(4096);
-	ret = open_user(cli, &conf, &store, pool, &user);
+	ret = cli_open_user(cli, cli->argv[0], &conf, &store, pool, &user);
 	if (ret == 0) {
 		int r = store_mailbox_lookup(store, user.id, cli->argv[1], pool, &mailbox);
 

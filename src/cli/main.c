@@ -31,6 +31,8 @@ static const char usage_text[] =
 	"  deliver [-f SENDER] ADDRESS  deliver the message on stdin into INBOX\n"
 	"  mailbox list ADDRESS         a user's mailboxes with counts\n"
 	"  fetch ADDRESS MAILBOX UID    write a stored message to stdout\n"
+	"  import [-m MAILBOX] ADDRESS maildir|mbox PATH\n"
+	"                               move in from Dovecot's Maildir or an mbox\n"
 	"\n"
 	"Options:\n"
 	"  -c FILE     configuration file (default $INFOSTORE_CONF or\n"
@@ -153,6 +155,8 @@ int main(int argc, char **argv)
 		ret = cli_mailbox_list(&cli);
 	else if (strcmp(cmd, "fetch") == 0)
 		ret = cli_fetch(&cli);
+	else if (strcmp(cmd, "import") == 0)
+		ret = cli_import(&cli);
 	else if (strcmp(cmd, "calendar") == 0 && strcmp(sub, "list") == 0)
 		ret = cli_calendar_list(&cli);
 	else {

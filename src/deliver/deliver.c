@@ -118,8 +118,8 @@ static int deliver_write_blob(struct store *store, struct pool *pool,
 	return 0;
 }
 
-static void deliver_meta(const struct mime_summary *sum,
-			 struct store_message_meta *meta)
+void deliver_summary_meta(const struct mime_summary *sum,
+			  struct store_message_meta *meta)
 {
 	memset(meta, 0, sizeof(*meta));
 	meta->size = sum->size;
@@ -251,7 +251,7 @@ int deliver_batch(struct store *store, const struct conf *conf,
 
 			if (!item->ready)
 				continue;
-			deliver_meta(&item->sum, &meta);
+			deliver_summary_meta(&item->sum, &meta);
 			if (store_message_add(store, item->mailbox_id, item->blob, &meta,
 					      0, NULL, 0, 0, &uid) < 0 ||
 			    (item->hook.commit != NULL &&

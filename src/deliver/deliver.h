@@ -20,8 +20,10 @@
 #include "metrics.h"
 
 struct conf;
+struct mime_summary;
 struct pool;
 struct store;
+struct store_message_meta;
 struct store_user;
 
 enum deliver_status {
@@ -82,6 +84,12 @@ void deliver_set_hook(deliver_hook_fn *fn, void *context);
  */
 int deliver_batch(struct store *store, const struct conf *conf,
 		  struct deliver_request *const *requests, unsigned int count);
+
+/* What the store keeps of lib-mime's summary of a message (strings
+   shared, not copied). For every path that adds messages: delivery, and
+   `infostore import`. */
+void deliver_summary_meta(const struct mime_summary *sum,
+			  struct store_message_meta *meta);
 
 /* The Received: header value infostore adds for LMTP. */
 const char *deliver_received_value(struct pool *pool, const char *hostname,

@@ -608,10 +608,52 @@ int store_search_text(struct store *store, int64_t mailbox_id,
 	return 0;
 }
 
+/* Take a UID the caller chose (an import keeping its UIDs): it must not
+   be below UIDNEXT, which moves past it. */
+static int store_mailbox_take_uid(struct store *store, int64_t mailbox_id,
+				  uint32_t uid, uint64_t *modseq_r)
+{
+	static const char sql[] =
+		"UPDATE mailboxes SET uidnext = ?2 + 1,"
+		" highestmodseq = highestmodseq + 1"
+		" WHERE id = ?1 AND uidnext <= ?2 RETURNING highestmodseq";
+	struct db_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	if (uid == 0 || uid == UINT32_MAX)
+		return store_fail(store, STORE_ERROR_INVALID, "UID %u out of range", uid);
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, uid);
+	rc = db_step(stmt);
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		if (rc == DB_DONE)
+			return store_fail(store, STORE_ERROR_EXISTS,
+					  "UID %u is below the mailbox's UIDNEXT", uid);
+		return store_fail_db(store, rc, "take uid");
+	}
+	*modseq_r = (uint64_t)db_column_int64(stmt, 0);
+	db_reset(stmt);
+	return 0;
+}
+
 int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 		      const struct store_message_meta *meta, uint32_t flags,
 		      const char *keywords, time_t internaldate,
 		      int internaldate_tz, uint32_t *uid_r)
+{
+	return store_message_add_uid(store, mailbox_id, blob, meta, flags,
+				     keywords, internaldate, internaldate_tz,
+				     0, uid_r);
+}
+
+int store_message_add_uid(struct store *store, int64_t mailbox_id,
+			  const char *blob, const struct store_message_meta *meta,
+			  uint32_t flags, const char *keywords,
+			  time_t internaldate, int internaldate_tz,
+			  uint32_t want_uid, uint32_t *uid_r)
 {
 	static const char sql_blob_get[] = "SELECT id FROM blobs WHERE name = ?";
 	static const char sql_blob[] =
@@ -673,8 +715,13 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 			goto failed;
 	}
 
-	if (store_mailbox_reserve_uid(store, mailbox_id, uid_r, &modseq) < 0)
+	if (want_uid != 0) {
+		if (store_mailbox_take_uid(store, mailbox_id, want_uid, &modseq) < 0)
+			goto failed;
+		*uid_r = want_uid;
+	} else if (store_mailbox_reserve_uid(store, mailbox_id, uid_r, &modseq) < 0) {
 		goto failed;
+	}
 	stmt = store_stmt(store, sql_msg);
 	if (stmt == NULL)
 		goto failed;

@@ -86,6 +86,14 @@ int store_step_id(struct store *store, struct db_stmt *stmt, const char *what,
 /* Text column copied into pool (NULL stays NULL). */
 const char *store_col_text(struct db_stmt *stmt, int col, struct pool *pool);
 
+/* store_message_add() with the UID given (want_uid != 0), which must not
+   be below UIDNEXT (STORE_ERROR_EXISTS); for imports (store-import.c). */
+int store_message_add_uid(struct store *store, int64_t mailbox_id,
+			  const char *blob, const struct store_message_meta *meta,
+			  uint32_t flags, const char *keywords,
+			  time_t internaldate, int internaldate_tz,
+			  uint32_t want_uid, uint32_t *uid_r);
+
 /* Schema and migrations (store-schema.c). */
 int store_schema_migrate(struct store *store, const char **error_r);
 

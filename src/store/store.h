@@ -360,6 +360,41 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 		      const char *keywords, time_t internaldate,
 		      int internaldate_tz, uint32_t *uid_r);
 
+/* --- moving in (store-import.c) --- */
+
+/*
+ * The mailbox an import writes into, keeping the UIDVALIDITY its UIDs
+ * belong to (0: none to keep, as for an mbox). Created if missing. An
+ * existing mailbox takes uidvalidity if it never held a message (UIDNEXT
+ * 1) and keeps it if equal; otherwise STORE_ERROR_EXISTS, because UIDs
+ * of another UIDVALIDITY cannot be merged into it. With check_only
+ * nothing changes. *mailbox_r is the mailbox (unset when check_only and
+ * it does not exist). 1: created (or would be), 0: exists and fits, -1.
+ */
+int store_import_mailbox(struct store *store, int64_t user_id, const char *name,
+			 uint32_t uidvalidity, bool check_only,
+			 struct pool *pool, struct store_mailbox *mailbox_r);
+
+struct store_import_message {
+	const char *blob;        /* finished with sync false */
+	const struct store_message_meta *meta;
+	uint32_t uid;            /* 0: the mailbox's next */
+	uint32_t flags;
+	const char *keywords;    /* space-separated, or NULL */
+	time_t internaldate;
+};
+
+/*
+ * Add a batch of messages in one durable transaction: the blobs are made
+ * durable (store_blob_sync_dirs()), then every row goes in or none does.
+ * Given UIDs must ascend and not be below UIDNEXT (STORE_ERROR_EXISTS).
+ * Afterwards UIDNEXT is at least uidnext_min (the source's next UID; 0
+ * for none). count 0 only raises UIDNEXT. 0 or -1.
+ */
+int store_import_messages(struct store *store, int64_t mailbox_id,
+			  const struct store_import_message *msgs,
+			  unsigned int count, uint32_t uidnext_min);
+
 /* --- calendar items --- */
 
 struct store_cal_item {

@@ -52,6 +52,19 @@ def cert_files():
     return os.path.join(_cert_dir, "cert.pem"), os.path.join(_cert_dir, "key.pem")
 
 
+def loopback_cert(directory):
+    """A certificate and key made out to "127.0.0.1" in directory: mbsync
+    checks the host name against the certificate's names as text."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

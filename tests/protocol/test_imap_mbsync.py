@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from infostore_harness import InfostoreServer, make_message
+from infostore_harness import InfostoreServer, loopback_cert, make_message
 from test_imap_raw import RawImap
 
 USER = "alice@example.test"
@@ -34,15 +34,7 @@ class TestMbsync(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="infostore-mbsync-")
-        # mbsync checks the host name against the certificate's names as
-        # text: give the server one made out to "127.0.0.1"
-        cert = os.path.join(cls.tmp, "cert.pem")
-        key = os.path.join(cls.tmp, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1",
-                        "-keyout", key, "-out", cert], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cert, key = loopback_cert(cls.tmp)
         cls.srv = InfostoreServer(listeners=("imaps",),
                                   conf={"server": {"tls_cert": cert, "tls_key": key}})
         cls.srv.start()
