@@ -5,18 +5,20 @@
  * The store API: users, mailboxes, messages, calendar items, web sessions
  * and the outbound queue of one infostore installation.
  *
- * Every protocol reaches the data through these functions only; the SQLite
- * backend lives in store-*.c and <sqlite3.h> is included nowhere else, so
- * that a second backend can replace it without touching a protocol.
+ * Every protocol reaches the data through these functions only. Behind
+ * them one set of SQL runs on SQLite (the embedded default) or on
+ * PostgreSQL (several nodes), through the driver layer in db.h; neither
+ * <sqlite3.h> nor <libpq-fe.h> is included outside src/store.
  *
- * Layout under data_dir:
+ * Layout under data_dir (or blob_dir, shared by the nodes):
  *   index.db (+ -wal, -shm)   SQLite in WAL mode: everything but bodies
+ *                             (on PostgreSQL: the database)
  *   blobs/XX/ID               message bodies, written once, never changed
  *   tmp/                      blobs being written
  *
- * A struct store is one handle: one SQLite connection, used from one thread
- * at a time. The daemon opens one for its loop and one per worker thread;
- * the CLI opens its own, and both may run at once (WAL, busy timeout).
+ * A struct store is one handle: one database connection, used from one
+ * thread at a time. The daemon opens one for its loop and one per worker
+ * thread; the CLI opens its own, and both may run at once.
  *
  * Return values follow the project idiom: 0 on success, -1 on error (the
  * reason from store_last_error()); lookups return 1 found, 0 not found, -1.
