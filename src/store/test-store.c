@@ -1020,9 +1020,13 @@ int main(void)
 	log_set_level(LOG_LEVEL_ERROR);
 	failed = cmocka_run_group_tests_name("store-sqlite", common, NULL, NULL);
 	failed += cmocka_run_group_tests_name("store-sqlite-files", sqlite_only, NULL, NULL);
-	if (getenv("INFOSTORE_TEST_PG") != NULL)
+	if (getenv("INFOSTORE_TEST_PG") != NULL) {
+		/* scripts/check looks for this line */
+		printf("group store-postgresql\n");
+		fflush(stdout);
 		failed += cmocka_run_group_tests_name("store-postgresql", common,
 						      pg_group_setup, pg_group_teardown);
+	}
 	else
 		fprintf(stderr, "INFOSTORE_TEST_PG is not set: the PostgreSQL"
 			" group did not run (scripts/check runs it)\n");
