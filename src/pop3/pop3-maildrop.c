@@ -84,6 +84,15 @@ pop3_maildrop_open(struct store *store, int64_t user_id,
 
 	if (pop3_maildrop_in_use(user_id))
 		return POP3_MAILDROP_IN_USE;
+	/* and on no other node */
+	ret = store_pop3_lock(store, user_id);
+	if (ret == 0)
+		return POP3_MAILDROP_IN_USE;
+	if (ret < 0) {
+		log_error("pop3", "cannot lock the maildrop of user_id=%lld: %s",
+			  (long long)user_id, store_last_error_detail(store));
+		return POP3_MAILDROP_FAILED;
+	}
 
 	pool = pool_create(512);
 	ret = store_mailbox_lookup(store, user_id, "INBOX", pool, &inbox);
@@ -91,11 +100,13 @@ pop3_maildrop_open(struct store *store, int64_t user_id,
 		log_error("pop3", "no INBOX for user_id=%lld: %s", (long long)user_id,
 			  ret < 0 ? store_last_error_detail(store) : "not found");
 		pool_destroy(&pool);
+		store_pop3_unlock(store, user_id);
 		return POP3_MAILDROP_FAILED;
 	}
 	md = calloc(1, sizeof(*md));
 	if (md == NULL)
 		fatal_oom();
+	md->store = store;
 	md->user_id = user_id;
 	md->mailbox_id = inbox.id;
 	md->uidvalidity = inbox.uidvalidity;
@@ -108,6 +119,7 @@ pop3_maildrop_open(struct store *store, int64_t user_id,
 			  (long long)user_id, store_last_error_detail(store));
 		free(md->msgs);
 		free(md);
+		store_pop3_unlock(store, user_id);
 		return POP3_MAILDROP_FAILED;
 	}
 	if (fill.bad_blob)
@@ -132,6 +144,7 @@ void pop3_maildrop_close(struct pop3_maildrop **_md)
 			break;
 		}
 	}
+	store_pop3_unlock(md->store, md->user_id);
 	free(md->msgs);
 	free(md);
 }

@@ -40,6 +40,7 @@ struct pop3_msg {
 };
 
 struct pop3_maildrop {
+	struct store *store;        /* the loop's, which holds the lock */
 	int64_t user_id;
 	int64_t mailbox_id;
 	uint32_t uidvalidity;

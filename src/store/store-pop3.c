@@ -56,3 +56,43 @@ int store_pop3_message_exists(struct store *store, int64_t mailbox_id,
 		return 0;
 	return store_fail_db(store, rc, "POP3 message lookup");
 }
+
+/* advisory lock class of POP3 maildrops (the second key is the user) */
+#define STORE_POP3_LOCK_CLASS "7203"
+
+int store_pop3_lock(struct store *store, int64_t user_id)
+{
+	static const char sql[] =
+		"SELECT pg_try_advisory_lock(" STORE_POP3_LOCK_CLASS ", CAST(? AS INTEGER))";
+	struct db_stmt *stmt;
+	int rc, locked;
+
+	if (db_kind(store->db) != DB_POSTGRESQL)
+		return 1;
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		return -1;
+	db_bind_int64(stmt, 1, user_id);
+	rc = db_step(stmt);
+	locked = rc == DB_ROW ? (int)db_column_int64(stmt, 0) : 0;
+	db_reset(stmt);
+	if (rc != DB_ROW)
+		return store_fail_db(store, rc, "lock maildrop");
+	return locked != 0 ? 1 : 0;
+}
+
+void store_pop3_unlock(struct store *store, int64_t user_id)
+{
+	static const char sql[] =
+		"SELECT pg_advisory_unlock(" STORE_POP3_LOCK_CLASS ", CAST(? AS INTEGER))";
+	struct db_stmt *stmt;
+
+	if (db_kind(store->db) != DB_POSTGRESQL)
+		return;
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		return;
+	db_bind_int64(stmt, 1, user_id);
+	(void)db_step(stmt);
+	db_reset(stmt);
+}

@@ -28,6 +28,16 @@ typedef void store_pop3_message_cb(void *context,
 int store_pop3_list(struct store *store, int64_t mailbox_id,
 		    store_pop3_message_cb *cb, void *context);
 
+/*
+ * The maildrop lock across nodes (RFC 1939 8: one session per maildrop).
+ * On PostgreSQL a session advisory lock on this handle's connection: a
+ * session on another node is refused, and a node that dies takes its
+ * locks with its connection. On SQLite one process serves POP3 and its
+ * own table is the lock: always 1. 1 locked, 0 held elsewhere, -1 error.
+ */
+int store_pop3_lock(struct store *store, int64_t user_id);
+void store_pop3_unlock(struct store *store, int64_t user_id);
+
 /* Is the message still in the mailbox? 1 yes, 0 no, -1 error. */
 int store_pop3_message_exists(struct store *store, int64_t mailbox_id,
 			      uint32_t uid);

@@ -7,6 +7,7 @@ restart test has a cluster of its own, so that stopping it disturbs no
 other test.
 """
 import os
+import poplib
 import re
 import socket
 import sys
@@ -149,6 +150,22 @@ class TwoNodesTest(unittest.TestCase):
         self.assertIn(ALICE, page.text)
         wa.close()
         wb.close()
+
+    def test_pop3_maildrop_is_locked_across_nodes(self):
+        a = self.a.pop3(login=BOB)
+        try:
+            b = self.b.pop3()
+            b.user(BOB)
+            with self.assertRaises(poplib.error_proto) as cm:
+                b.pass_(self.b.users[BOB])
+            self.assertIn(b"[IN-USE]", cm.exception.args[0])
+            b.close()
+        finally:
+            a.quit()
+        # the lock goes with the session that held it
+        b = self.b.pop3(login=BOB)
+        self.assertTrue(b.stat()[0] >= 0)
+        b.quit()
 
     def test_node_killed_mid_burst_loses_nothing_acknowledged(self):
         node = InfostoreServer(node_of=self.a)
