@@ -18,6 +18,7 @@ int cli_deliver(struct cli *cli);
 int cli_mailbox_list(struct cli *cli);
 int cli_fetch(struct cli *cli);
 int cli_calendar_list(struct cli *cli);
+int cli_store(struct cli *cli, const char *sub);
 int cli_import(struct cli *cli);
 
 /* Load the config (all errors printed to stderr); NULL means exit 78. */

@@ -23,6 +23,7 @@
 #include "web-server.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -152,8 +153,20 @@ static void serve_raise_nofile(const struct conf *conf)
 int cli_serve(struct cli *cli)
 {
 	struct serve_ctx ctx;
+	sigset_t stop_signals;
 	const char *error;
 	int ret = 0;
+
+	/* A SIGTERM that comes once the ports accept (a supervisor that sees
+	   them open) waits for the loop's handler instead of killing the
+	   process mid-start. Blocked before any thread starts, so that every
+	   worker thread keeps them blocked and the loop's thread, which
+	   unblocks them once its handlers are in place, gets them. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
 	if (cli_wants_help(cli)) {
 		printf("usage: infostore [-c FILE] serve\n"
@@ -233,6 +246,7 @@ int cli_serve(struct cli *cli)
 	ioloop_add_signal(ctx.srv.ioloop, SIGTERM, serve_sigterm, &ctx);
 	ioloop_add_signal(ctx.srv.ioloop, SIGINT, serve_sigterm, &ctx);
 	ioloop_add_signal(ctx.srv.ioloop, SIGHUP, serve_sighup, &ctx);
+	pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
 	log_info("server", "infostore started hostname=%s data_dir=%s links=%s",
 		 ctx.conf->hostname, log_value(ctx.conf->data_dir),
 		 ctx.conf->link_base != NULL ? ctx.conf->link_base : "none");

@@ -33,6 +33,8 @@ static const char usage_text[] =
 	"  fetch ADDRESS MAILBOX UID    write a stored message to stdout\n"
 	"  import [-m MAILBOX] ADDRESS maildir|mbox PATH\n"
 	"                               move in from Dovecot's Maildir or an mbox\n"
+	"  store copy OTHER.conf        copy the whole store of OTHER.conf into this\n"
+	"                               (empty) one, SQLite or PostgreSQL either way\n"
 	"\n"
 	"Options:\n"
 	"  -c FILE     configuration file (default $INFOSTORE_CONF or\n"
@@ -41,7 +43,8 @@ static const char usage_text[] =
 	"  --version   the version\n"
 	"\n"
 	"Exit codes (sysexits.h): 0 done, 64 usage, 65 bad message, 66 no such\n"
-	"message, 67 unknown user, 75 temporary failure, 78 configuration error.\n";
+	"message, 67 unknown user, 73 cannot create (store copy into a store that\n"
+	"is not empty), 75 temporary failure, 78 configuration error.\n";
 
 static int usage(FILE *out, int code)
 {
@@ -126,7 +129,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0)
 		return usage(stdout, 0);
 	if (strcmp(cmd, "config") == 0 || strcmp(cmd, "user") == 0 ||
-	    strcmp(cmd, "mailbox") == 0 || strcmp(cmd, "calendar") == 0) {
+	    strcmp(cmd, "mailbox") == 0 || strcmp(cmd, "calendar") == 0 ||
+	    strcmp(cmd, "store") == 0) {
 		if (i >= argc) {
 			fprintf(stderr, "infostore: %s needs a subcommand\n", cmd);
 			return usage(stderr, EX_USAGE);
@@ -155,6 +159,8 @@ int main(int argc, char **argv)
 		ret = cli_mailbox_list(&cli);
 	else if (strcmp(cmd, "fetch") == 0)
 		ret = cli_fetch(&cli);
+	else if (strcmp(cmd, "store") == 0)
+		ret = cli_store(&cli, sub);
 	else if (strcmp(cmd, "import") == 0)
 		ret = cli_import(&cli);
 	else if (strcmp(cmd, "calendar") == 0 && strcmp(sub, "list") == 0)

@@ -579,6 +579,20 @@ static bool db_pg_column_is_null(struct db_stmt *_stmt, int col)
 	return db_pg_value((struct db_pg_stmt *)_stmt, col) == NULL;
 }
 
+static int db_pg_column_count(struct db_stmt *_stmt)
+{
+	struct db_pg_stmt *stmt = (struct db_pg_stmt *)_stmt;
+
+	return stmt->result != NULL ? PQnfields(stmt->result) : 0;
+}
+
+static const char *db_pg_column_name(struct db_stmt *_stmt, int col)
+{
+	struct db_pg_stmt *stmt = (struct db_pg_stmt *)_stmt;
+
+	return stmt->result != NULL ? PQfname(stmt->result, col) : NULL;
+}
+
 static int64_t db_pg_changes(struct db *db)
 {
 	return ((struct db_pg *)db)->changes;
@@ -712,6 +726,8 @@ static const struct db_driver db_pg_driver = {
 	.column_text = db_pg_column_text,
 	.column_bytes = db_pg_column_bytes,
 	.column_is_null = db_pg_column_is_null,
+	.column_count = db_pg_column_count,
+	.column_name = db_pg_column_name,
 	.changes = db_pg_changes,
 	.exec = db_pg_exec,
 	.in_transaction = db_pg_in_transaction,

@@ -148,6 +148,16 @@ static bool db_sqlite_column_is_null(struct db_stmt *stmt, int col)
 	return sqlite3_column_type(ST(stmt), col) == SQLITE_NULL;
 }
 
+static int db_sqlite_column_count(struct db_stmt *stmt)
+{
+	return sqlite3_column_count(ST(stmt));
+}
+
+static const char *db_sqlite_column_name(struct db_stmt *stmt, int col)
+{
+	return sqlite3_column_name(ST(stmt), col);
+}
+
 static int64_t db_sqlite_changes(struct db *db)
 {
 	return sqlite3_changes(SQ(db));
@@ -254,6 +264,8 @@ static const struct db_driver db_sqlite_driver = {
 	.column_text = db_sqlite_column_text,
 	.column_bytes = db_sqlite_column_bytes,
 	.column_is_null = db_sqlite_column_is_null,
+	.column_count = db_sqlite_column_count,
+	.column_name = db_sqlite_column_name,
 	.changes = db_sqlite_changes,
 	.exec = db_sqlite_exec,
 	.in_transaction = db_sqlite_in_transaction,

@@ -91,6 +91,16 @@ bool db_column_is_null(struct db_stmt *stmt, int col)
 	return stmt->db->driver->column_is_null(stmt, col);
 }
 
+int db_column_count(struct db_stmt *stmt)
+{
+	return stmt->db->driver->column_count(stmt);
+}
+
+const char *db_column_name(struct db_stmt *stmt, int col)
+{
+	return stmt->db->driver->column_name(stmt, col);
+}
+
 int64_t db_changes(struct db *db)
 {
 	return db->driver->changes(db);

@@ -79,6 +79,9 @@ int db_column_int(struct db_stmt *stmt, int col);
 const char *db_column_text(struct db_stmt *stmt, int col);
 int db_column_bytes(struct db_stmt *stmt, int col);
 bool db_column_is_null(struct db_stmt *stmt, int col);
+/* The result's columns: how many, and their names (after a step). */
+int db_column_count(struct db_stmt *stmt);
+const char *db_column_name(struct db_stmt *stmt, int col);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int64_t db_changes(struct db *db);
@@ -121,6 +124,8 @@ struct db_driver {
 	const char *(*column_text)(struct db_stmt *stmt, int col);
 	int (*column_bytes)(struct db_stmt *stmt, int col);
 	bool (*column_is_null)(struct db_stmt *stmt, int col);
+	int (*column_count)(struct db_stmt *stmt);
+	const char *(*column_name)(struct db_stmt *stmt, int col);
 	int64_t (*changes)(struct db *db);
 	int (*exec)(struct db *db, const char *sql);
 	bool (*in_transaction)(struct db *db);

@@ -68,15 +68,30 @@ static bool store_blob_id_valid(const char *blob)
 
 struct store_blob_writer *store_blob_writer_create(struct store *store)
 {
-	struct store_blob_writer *writer = calloc(1, sizeof(*writer));
+	return store_blob_writer_create_named(store, NULL);
+}
+
+struct store_blob_writer *store_blob_writer_create_named(struct store *store,
+							 const char *blob)
+{
+	struct store_blob_writer *writer;
 	unsigned char raw[16];
 
+	if (blob != NULL && !store_blob_id_valid(blob)) {
+		store_fail(store, STORE_ERROR_INVALID, "not a blob id: %s", blob);
+		return NULL;
+	}
+	writer = calloc(1, sizeof(*writer));
 	if (writer == NULL)
 		fatal_oom();
 	writer->store = store;
-	secret_random(raw, sizeof(raw));
-	for (unsigned int i = 0; i < sizeof(raw); i++)
-		snprintf(writer->id + i * 2, 3, "%02x", raw[i]);
+	if (blob != NULL) {
+		memcpy(writer->id, blob, 33);
+	} else {
+		secret_random(raw, sizeof(raw));
+		for (unsigned int i = 0; i < sizeof(raw); i++)
+			snprintf(writer->id + i * 2, 3, "%02x", raw[i]);
+	}
 	writer->fd = openat(store->tmp_dir_fd, writer->id,
 			    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (writer->fd < 0) {

@@ -318,6 +318,10 @@ int store_search_text(struct store *store, int64_t mailbox_id,
    message be added to the index. */
 struct store_blob_writer;
 struct store_blob_writer *store_blob_writer_create(struct store *store);
+/* The same, keeping a given blob id (a store copied from another keeps
+   its bodies' names, which its index refers to). */
+struct store_blob_writer *store_blob_writer_create_named(struct store *store,
+							 const char *blob);
 int store_blob_writer_write(struct store_blob_writer *writer,
 			    const void *data, size_t len);
 /* Bytes written so far. */
@@ -504,6 +508,22 @@ int store_outbound_retry_later(struct store *store, int64_t id,
 			       time_t next_attempt, const char *error);
 /* Delete the entry (sent or bounced); its blob is removed if unused. */
 int store_outbound_done(struct store *store, int64_t id);
+
+/* --- copying a whole store (store copy) --- */
+
+/* 1 if the store has no user and no message, 0 if it has, -1 error. */
+int store_is_empty(struct store *store);
+/* Called as the copy goes: what (a table, "bodies") and how many rows of
+   it so far. */
+typedef void store_copy_progress_cb(void *context, const char *what,
+				    uint64_t count);
+/* Copy everything of src into the empty dst (either backend into
+   either): users with their password hashes, mailboxes with UIDVALIDITY,
+   UIDs and MODSEQs, flags, keywords, subscriptions, bodies, calendar
+   items with their link tokens, contacts and the outbound queue. Memory
+   is bounded (pages of rows). STORE_ERROR_EXISTS if dst is not empty. */
+int store_copy(struct store *dst, struct store *src,
+	       store_copy_progress_cb *progress, void *context);
 
 /* Remove blob files no message or queue entry uses (older than
    min_age_secs, so blobs being delivered are safe). Returns the count. */
