@@ -51,6 +51,11 @@ struct db_pg {
 	/* our own idea of an open transaction, for when the connection is
 	   gone and libpq can no longer say */
 	bool txn_open;
+	/* the open transaction announces itself at its COMMIT (which then
+	   carries the NOTIFY: no round trip of its own) */
+	bool notify_pending;
+	/* db_pg_execute() failed without a result, its error already set */
+	bool error_set;
 
 	int errcode;           /* DB_ERROR, or DB_OK after success */
 	char sqlstate[6];
@@ -101,6 +106,10 @@ static int db_pg_result_error(struct db_pg *db, PGresult *result)
 	const char *state = result != NULL ?
 		PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
 
+	if (result == NULL && db->error_set) {
+		db->error_set = false;
+		return DB_ERROR;
+	}
 	/* no SQLSTATE: the connection broke (class 08 for the caller) */
 	db_pg_set_error(db, state != NULL ? state : "08006", result != NULL ? PQresultErrorMessage(result) :
 			PQerrorMessage(db->conn));
@@ -340,9 +349,10 @@ static bool sql_is_simple(const char *sql)
 	static const char *const words[] = {
 		"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "LISTEN",
 	};
+	size_t len = strcspn(sql, " ;");
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (strncmp(sql, words[i], strlen(words[i])) == 0)
+		if (len == strlen(words[i]) && memcmp(sql, words[i], len) == 0)
 			return true;
 	return false;
 }
@@ -419,6 +429,24 @@ static PGresult *db_pg_execute(struct db_pg *db, struct db_pg_stmt *stmt)
 {
 	PGresult *result;
 
+	if (stmt->simple && stmt->nparams == 0 && db->notify_pending &&
+	    strcmp(stmt->sql, "COMMIT") == 0) {
+		db->notify_pending = false;
+		result = PQexec(db->conn, "SELECT pg_notify('" DB_PG_CHANNEL "', '');"
+				" COMMIT");
+		/* a transaction that failed answers COMMIT with ROLLBACK */
+		if (PQresultStatus(result) == PGRES_COMMAND_OK &&
+		    strcmp(PQcmdStatus(result), "COMMIT") != 0) {
+			PQclear(result);
+			db_pg_set_error(db, "40000", "the transaction was rolled back");
+			db->error_set = true;
+			return NULL;
+		}
+		return result;
+	}
+	if (stmt->simple && strncmp(stmt->sql, "ROLLBACK", 8) == 0 &&
+	    strncmp(stmt->sql, "ROLLBACK TO", 11) != 0)
+		db->notify_pending = false;
 	if (stmt->simple && stmt->nparams == 0)
 		return PQexec(db->conn, stmt->sql);
 	if (stmt->once)
@@ -685,14 +713,9 @@ static uint64_t db_pg_data_version(struct db *_db)
 static int db_pg_notify_change(struct db *_db, const char *payload)
 {
 	struct db_pg *db = (struct db_pg *)_db;
-	const char *values[1] = { payload };
-	PGresult *result;
 
-	result = PQexecParams(db->conn, "SELECT pg_notify('" DB_PG_CHANNEL "', $1)",
-			      1, NULL, values, NULL, NULL, 0);
-	if (PQresultStatus(result) != PGRES_TUPLES_OK)
-		return db_pg_result_error(db, result);
-	PQclear(result);
+	(void)payload;
+	db->notify_pending = true;
 	return DB_OK;
 }
 
