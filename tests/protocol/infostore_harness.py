@@ -305,12 +305,16 @@ class InfostoreServer:
             else:
                 lit = "'" + str(value).replace("'", "''") + "'"
             text += lit + rest
-        out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\x1f", "-v",
-                              "ON_ERROR_STOP=1", "-d", self.pg_conninfo, "-c", text],
+        # fields and rows apart by characters no value holds (values are
+        # multi-line: an iCalendar object)
+        out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\x1f", "-R", "\x1e",
+                              "-v", "ON_ERROR_STOP=1", "-d", self.pg_conninfo, "-c", text],
                              capture_output=True, text=True, check=True).stdout
         rows = []
-        for line in out.splitlines():
-            fields = line.split("\x1f")
+        for record in out.rstrip("\n").split("\x1e"):
+            if record == "":
+                continue
+            fields = record.split("\x1f")
             rows.append(tuple(int(f) if re.fullmatch(r"-?[0-9]+", f) else f
                               for f in fields))
         return rows
