@@ -301,6 +301,44 @@ int deliver_batch(struct store *store, const struct conf *conf,
 	return ret;
 }
 
+int deliver_save(struct store *store, int64_t mailbox_id,
+		 const unsigned char *data, size_t size, uint32_t flags,
+		 int64_t drop_mailbox_id, uint32_t drop_uid, uint32_t *uid_r)
+{
+	struct pool *pool = pool_create(4096);
+	struct deliver_request req;
+	struct deliver_item item;
+	struct store_message_meta meta;
+	int ret = -1;
+
+	memset(&req, 0, sizeof(req));
+	memset(&item, 0, sizeof(item));
+	item.req = &req;
+	item.hook.data = data;
+	item.hook.size = size;
+	if (deliver_write_blob(store, pool, &item) < 0) {
+		pool_destroy(&pool);
+		return -1;
+	}
+	if (store_blob_sync_dirs(store) < 0 || store_begin(store) < 0) {
+		store_blob_unlink(store, item.blob);
+		pool_destroy(&pool);
+		return -1;
+	}
+	deliver_summary_meta(&item.sum, &meta);
+	if (store_message_add(store, mailbox_id, item.blob, &meta, flags, NULL, 0,
+			      0, uid_r) == 0 &&
+	    (drop_uid == 0 ||
+	     store_message_expunge(store, drop_mailbox_id, drop_uid) >= 0))
+		ret = store_commit(store);
+	else
+		store_rollback(store);
+	if (ret < 0)
+		store_blob_unlink(store, item.blob);
+	pool_destroy(&pool);
+	return ret;
+}
+
 const char *deliver_received_value(struct pool *pool, const char *hostname,
 				   const char *helo, const char *peer_ip,
 				   const char *protocol, const char *recipient,

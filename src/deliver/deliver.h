@@ -85,6 +85,19 @@ void deliver_set_hook(deliver_hook_fn *fn, void *context);
 int deliver_batch(struct store *store, const struct conf *conf,
 		  struct deliver_request *const *requests, unsigned int count);
 
+/*
+ * Save a message a user made (the web access's copy in Sent, a draft) into
+ * one of their own mailboxes, durably: the body is written and synced,
+ * then its index row goes in with flags (enum store_flag); with drop_uid
+ * != 0, that message of drop_mailbox_id is expunged in the same
+ * transaction (a draft saved again, or sent). No calendar hook, no trace
+ * headers. Blocks on fsync: for the delivery thread (deliver_queue_call()).
+ * 0 with *uid_r, or -1 (the reason from store_last_error()).
+ */
+int deliver_save(struct store *store, int64_t mailbox_id,
+		 const unsigned char *data, size_t size, uint32_t flags,
+		 int64_t drop_mailbox_id, uint32_t drop_uid, uint32_t *uid_r);
+
 /* What the store keeps of lib-mime's summary of a message (strings
    shared, not copied). For every path that adds messages: delivery, and
    `infostore import`. */

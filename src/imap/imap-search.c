@@ -68,34 +68,11 @@ static void search_text_cb(void *context, uint32_t uid)
 	search_add_match(context, uid);
 }
 
-/* Does a "Name: value\n" header text have field containing value? */
-static bool search_header_has(const char *headers, const char *field,
-			      const char *value)
-{
-	size_t flen = strlen(field), vlen = strlen(value);
-	const char *p = headers;
-
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, '\n');
-		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
-
-		if (len > flen && p[flen] == ':' && mem_iequal(p, field, flen)) {
-			const char *v = p + flen + 1;
-			size_t rest = len - flen - 1;
-
-			if (vlen == 0 || mem_imem(v, rest, value, vlen) != NULL)
-				return true;
-		}
-		p = end != NULL ? end + 1 : NULL;
-	}
-	return false;
-}
-
 static void search_header_cb(void *context, uint32_t uid, const char *headers)
 {
 	struct search_text_query *q = context;
 
-	if (headers != NULL && search_header_has(headers, q->field, q->value))
+	if (headers != NULL && store_imap_header_has(headers, q->field, q->value))
 		search_add_match(q, uid);
 }
 

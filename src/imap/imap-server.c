@@ -13,6 +13,9 @@
 #include "store.h"
 #include "store-imap.h"
 
+/* imap_writer_init() was called (IMAP listens): deinit ends it. */
+static bool imap_server_writer;
+
 static void imap_server_accept(void *context, int fd, const struct sockaddr *peer,
 			       socklen_t peer_len, struct tls_session **session)
 {
@@ -43,6 +46,7 @@ int imap_server_init(struct server *srv, const char **error_r)
 		return -1;
 	server_add_drain_hook(srv, imap_server_drain, NULL);
 	imap_writer_init(srv->ioloop, srv->store);
+	imap_server_writer = true;
 	if (store_imap_tune(srv->store) < 0)
 		log_warning("imap", "cannot tune the index cache: %s",
 			    store_last_error_detail(srv->store));
@@ -52,7 +56,9 @@ int imap_server_init(struct server *srv, const char **error_r)
 void imap_server_deinit(void)
 {
 	imap_client_destroy_all();
-	imap_writer_deinit();
+	if (imap_server_writer)
+		imap_writer_deinit();
+	imap_server_writer = false;
 	imap_index_deinit();
 	imap_recent_deinit();
 }

@@ -50,6 +50,7 @@ struct imap_writer {
 	struct ioloop_notify *notify;
 	bool stopping;
 	bool started;
+	unsigned int users;        /* imap_writer_init() calls not yet ended */
 };
 
 static struct imap_writer writer;
@@ -236,7 +237,12 @@ void imap_writer_init(struct ioloop *ioloop, const struct store *like)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int readers = cores >= 4 ? IMAP_READERS_MAX : 1;
 
+	if (writer.started) {
+		writer.users++;
+		return;
+	}
 	memset(&writer, 0, sizeof(writer));
+	writer.users = 1;
 	writer.ioloop = ioloop;
 	writer.like = like;
 	pthread_mutex_init(&writer.lock, NULL);
@@ -255,7 +261,7 @@ void imap_writer_init(struct ioloop *ioloop, const struct store *like)
 
 void imap_writer_deinit(void)
 {
-	if (!writer.started)
+	if (!writer.started || --writer.users > 0)
 		return;
 	pthread_mutex_lock(&writer.lock);
 	writer.stopping = true;

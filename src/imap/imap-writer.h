@@ -42,10 +42,12 @@ typedef int imap_write_prepare(struct store *store, void *context);
 typedef void imap_write_done(void *context, int result, enum store_error error);
 
 /* Start the writer and reader threads (their own handles on the store
-   `like` is on). */
+   `like` is on). The web access's search uses the reader threads too:
+   every init is ended by one deinit, and the threads stop at the last. */
 struct store;
 void imap_writer_init(struct ioloop *ioloop, const struct store *like);
-/* Finishes what was submitted (done callbacks run), then stops. */
+/* At the last user: finishes what was submitted (done callbacks run),
+   then stops. */
 void imap_writer_deinit(void);
 
 /* A new job whose context (context_size bytes, zeroed) lives in its pool. */

@@ -3,6 +3,7 @@
 #include "store-private.h"
 #include "buffer.h"
 #include "fatal.h"
+#include "strutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -363,4 +364,26 @@ uint64_t store_imap_now_msecs(void)
 void store_imap_set_deadline(struct store *store, uint64_t deadline_msecs)
 {
 	db_set_deadline(store->db, deadline_msecs);
+}
+
+bool store_imap_header_has(const char *headers, const char *field,
+			   const char *value)
+{
+	size_t flen = strlen(field), vlen = strlen(value);
+	const char *p = headers;
+
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, '\n');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len > flen && p[flen] == ':' && mem_iequal(p, field, flen)) {
+			const char *v = p + flen + 1;
+			size_t rest = len - flen - 1;
+
+			if (vlen == 0 || mem_imem(v, rest, value, vlen) != NULL)
+				return true;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return false;
 }

@@ -91,6 +91,10 @@ uint64_t store_imap_now_msecs(void);
    in UID order, with those headers ("Name: value\n" lines) for the caller
    to check the field. 0 or -1. */
 typedef void store_imap_header_cb(void *context, uint32_t uid, const char *headers);
+/* Does such a header text have a field (case-insensitive name) whose
+   value contains value (ASCII case-insensitive; "" matches any)? */
+bool store_imap_header_has(const char *headers, const char *field,
+			   const char *value);
 int store_imap_search_headers(struct store *store, int64_t mailbox_id,
 			      const char *needle, store_imap_header_cb *cb,
 			      void *context);

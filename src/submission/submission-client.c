@@ -14,7 +14,6 @@
 #include "metrics.h"
 #include "mailbox-watch.h"
 #include "mime.h"
-#include "outbound.h"
 #include "pool.h"
 #include "secret.h"
 #include "server.h"
@@ -23,6 +22,7 @@
 #include "smtp-reply.h"
 #include "store.h"
 #include "submission-message.h"
+#include "submission-send.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -30,14 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* What became of a message on the delivery thread. */
-enum submission_outcome {
-	SUBMISSION_SENT,
-	SUBMISSION_TEMPFAIL,      /* 451 4.3.0 */
-	SUBMISSION_NO_SPACE,      /* 452 4.3.1 */
-	SUBMISSION_RCPT_GONE,     /* 550 5.1.1: a user removed meanwhile */
-};
 
 /*
  * A message handed to the delivery thread. It owns everything the work
@@ -60,8 +52,6 @@ struct submission_delivery {
 
 	/* set on the delivery thread */
 	enum submission_outcome outcome;
-	enum deliver_status *status;
-	uint32_t *uids;
 	const char *error;                 /* for the log */
 };
 
@@ -328,85 +318,20 @@ void submission_client_login(struct submission_client *client,
 
 /* --- a finished message --- */
 
-static const char *submission_outcome_name(enum submission_outcome outcome)
-{
-	switch (outcome) {
-	case SUBMISSION_SENT:
-		return "sent";
-	case SUBMISSION_TEMPFAIL:
-		return "tempfail";
-	case SUBMISSION_NO_SPACE:
-		return "no-space";
-	case SUBMISSION_RCPT_GONE:
-		return "recipient-gone";
-	}
-	return "?";
-}
-
-/* The one place where a store failure becomes a submission reply: the
-   detail goes to the log, the app gets a temporary code. */
-static enum submission_outcome submission_store_outcome(struct store *store)
-{
-	if (store != NULL && store_last_error(store) == STORE_ERROR_LIMIT)
-		return SUBMISSION_NO_SPACE;
-	return SUBMISSION_TEMPFAIL;
-}
-
-/* On the delivery thread: local recipients first, through the same path
-   as LMTP; the outbound entry only once they are durable, so that a
-   failure here leaves nothing queued that the app's retry would send a
-   second time. */
+/* On the delivery thread: local recipients, then the outbound queue
+   (submission-send.h). */
 static void submission_delivery_run(void *context, struct store *store)
 {
 	struct submission_delivery *d = context;
+	struct submission_send send = {
+		.sender = d->sender,
+		.local = d->local, .local_count = d->local_count,
+		.remote = d->remote, .remote_count = d->remote_count,
+		.data = (const unsigned char *)d->data, .size = d->size,
+	};
 
-	d->outcome = SUBMISSION_SENT;
-	if (store == NULL) {
-		d->outcome = SUBMISSION_TEMPFAIL;
-		d->error = "the store cannot be opened";
-		return;
-	}
-	if (d->local_count > 0) {
-		struct deliver_request req;
-		struct deliver_request *reqs[1] = { &req };
-		bool temp = false, gone = false;
-
-		memset(&req, 0, sizeof(req));
-		req.sender = d->sender;
-		req.data = (const unsigned char *)d->data;
-		req.size = d->size;
-		req.rcpt_count = d->local_count;
-		req.recipients = d->local;
-		req.status = d->status;
-		req.uids = d->uids;
-		(void)deliver_batch(store, d->conf, reqs, 1);
-		for (unsigned int i = 0; i < d->local_count; i++) {
-			if (d->status[i] == DELIVER_TEMPFAIL)
-				temp = true;
-			else if (d->status[i] != DELIVER_OK)
-				gone = true;
-		}
-		if (temp) {
-			d->outcome = submission_store_outcome(store);
-			d->error = p_strdup(d->pool, store_last_error_detail(store));
-			return;
-		}
-		if (gone) {
-			d->outcome = SUBMISSION_RCPT_GONE;
-			d->error = "a local recipient could not take the message";
-			return;
-		}
-	}
-	if (d->remote_count > 0) {
-		const char *error;
-
-		if (outbound_queue_message(store, d->sender, d->remote, d->remote_count,
-					   (const unsigned char *)d->data, d->size,
-					   &error) < 0) {
-			d->outcome = submission_store_outcome(store);
-			d->error = p_strdup(d->pool, error);
-		}
-	}
+	d->outcome = submission_send_run(store, d->conf, d->pool, &send);
+	d->error = send.error;
 }
 
 static void submission_delivery_free(struct submission_delivery *d)
@@ -616,8 +541,6 @@ void submission_client_message_done(struct submission_client *client)
 		else
 			d->remote[d->remote_count++] = addr;
 	}
-	d->status = p_new(d->pool, enum deliver_status, client->rcpt_count);
-	d->uids = p_new(d->pool, uint32_t, client->rcpt_count);
 
 	client->delivery = d;
 	client->mode = SUBMISSION_INPUT_SENDING;

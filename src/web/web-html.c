@@ -1,6 +1,9 @@
 #include "web-html.h"
 #include "buffer.h"
 #include "fatal.h"
+#include "strutil.h"
+
+#include <ctype.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -115,4 +118,61 @@ void html_printf(struct buffer *out, const char *fmt, ...)
 	va_start(args, fmt);
 	html_vprintf(out, fmt, args);
 	va_end(args);
+}
+
+/* The length of the web address at text (0 if none starts there). */
+static size_t html_url_len(const char *text, size_t len)
+{
+	size_t n, parens = 0;
+
+	if (len > 8 && mem_iequal(text, "https://", 8))
+		n = 8;
+	else if (len > 7 && mem_iequal(text, "http://", 7))
+		n = 7;
+	else
+		return 0;
+	for (; n < len; n++) {
+		unsigned char c = (unsigned char)text[n];
+
+		if (c <= ' ' || c == '"' || c == '<' || c == '>' || c == '\'' ||
+		    c == '`' || c == 0x7f)
+			break;
+		if (c == '(')
+			parens++;
+		else if (c == ')' && parens-- == 0)
+			break;
+	}
+	while (n > 0 && strchr(".,;:!?)]", text[n - 1]) != NULL) {
+		if (text[n - 1] == ')' && memchr(text, '(', n) != NULL)
+			break;
+		n--;
+	}
+	/* a scheme alone is no address */
+	return n > 8 || (n > 7 && text[4] == ':') ? n : 0;
+}
+
+void html_escape_linkify(struct buffer *out, const char *text, size_t len)
+{
+	size_t start = 0, i = 0;
+
+	while (i < len) {
+		size_t ulen;
+
+		/* an address starts a word */
+		if ((text[i] != 'h' && text[i] != 'H') ||
+		    (i > 0 && (isalnum((unsigned char)text[i - 1]) || text[i - 1] == '/')) ||
+		    (ulen = html_url_len(text + i, len - i)) == 0) {
+			i++;
+			continue;
+		}
+		html_escape(out, text + start, i - start);
+		buffer_append_str(out, "<a href=\"");
+		html_escape(out, text + i, ulen);
+		buffer_append_str(out, "\" target=\"_blank\" rel=\"noopener noreferrer\">");
+		html_escape(out, text + i, ulen);
+		buffer_append_str(out, "</a>");
+		i += ulen;
+		start = i;
+	}
+	html_escape(out, text + start, len - start);
 }

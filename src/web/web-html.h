@@ -32,6 +32,15 @@ void html_escape(struct buffer *out, const char *text, size_t len);
 void html_printf(struct buffer *out, const char *fmt, ...);
 void html_vprintf(struct buffer *out, const char *fmt, va_list args);
 
+/*
+ * Plain text as HTML with its web addresses as links: http:// and https://
+ * up to white space, a quote or an angle bracket, without the punctuation
+ * that ends a sentence (and an unmatched ')'). Text and addresses are
+ * escaped with html_escape(); the links open apart from this page
+ * (target=_blank, rel="noopener noreferrer").
+ */
+void html_escape_linkify(struct buffer *out, const char *text, size_t len);
+
 /* Percent-encode for a URL component (path segment or query value). */
 void url_encode_component(struct buffer *out, const char *text);
 

@@ -456,6 +456,23 @@ static void web_conn_head_timeout(void *context)
 		web_conn_destroy(wc);
 }
 
+/* The body a target may send: CalDAV clients upload whole calendars,
+   the compose form attachments, other pages take forms. */
+static size_t web_conn_max_body(const struct web_http_settings *set,
+				const char *target)
+{
+	size_t len;
+
+	if (str_begins(target, WEB_HTTP_DAV_PREFIX))
+		return set->max_dav_body_size;
+	if (set->upload_path != NULL && str_begins(target, set->upload_path)) {
+		len = strlen(set->upload_path);
+		if (target[len] == '\0' || target[len] == '?')
+			return set->max_upload_body_size;
+	}
+	return set->max_body_size;
+}
+
 /* The head is complete: decide about the body. */
 static void web_conn_head(struct web_conn *wc)
 {
@@ -469,10 +486,8 @@ static void web_conn_head(struct web_conn *wc)
 	req->method_name = head->method;
 	req->method = web_method_parse(head->method);
 	req->target = head->target;
-	/* CalDAV clients upload whole calendars; pages take forms */
-	if (http_parser_set_max_body(wc->parser, str_begins(head->target,
-							    WEB_HTTP_DAV_PREFIX) ?
-				     set->max_dav_body_size : set->max_body_size) < 0) {
+	if (http_parser_set_max_body(wc->parser,
+				     web_conn_max_body(set, head->target)) < 0) {
 		int status = http_parser_error(wc->parser, &reason);
 
 		log_debug("web", "request refused ip=%s status=%d target=%s",
@@ -671,6 +686,8 @@ struct web_http *web_http_create(struct server *srv,
 	/* the larger limit; web_conn_head() applies the one of the target */
 	http->parser_set.max_body_size = set->max_body_size > set->max_dav_body_size ?
 		set->max_body_size : set->max_dav_body_size;
+	if (set->max_upload_body_size > http->parser_set.max_body_size)
+		http->parser_set.max_body_size = set->max_upload_body_size;
 	return http;
 }
 

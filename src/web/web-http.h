@@ -11,8 +11,8 @@
  * One request at a time per connection: while a request is handled (or
  * suspended, waiting for a password check) pipelined input waits unread.
  * The whole body is read before the handler runs, within a limit that
- * depends on the target (max_dav_body_size under /dav/, else
- * max_body_size); a larger one is answered 413 and the connection closes.
+ * depends on the target (max_dav_body_size under /dav/,
+ * max_upload_body_size for upload_path, else max_body_size); a larger one is answered 413 and the connection closes.
  * "Expect: 100-continue" is answered before the body is read.
  *
  * One struct web_http per kind of listener (HTTPS, plain HTTP, redirect),
@@ -97,6 +97,10 @@ struct web_http_settings {
 	unsigned int max_header_fields; /* field lines: 431 */
 	size_t max_body_size;           /* any target but /dav/: 413 */
 	size_t max_dav_body_size;       /* targets under /dav/: 413 */
+	/* the one page that takes uploads (the compose form's attachments):
+	   its path, with or without a query, and its limit; NULL for none */
+	const char *upload_path;
+	size_t max_upload_body_size;
 	unsigned int timeout_secs;      /* idle keep-alive, stalled I/O */
 	unsigned int head_timeout_secs; /* a whole request head (slowloris): 408 */
 	enum metrics_protocol protocol;         /* its connections */

@@ -43,6 +43,42 @@ int web_mailbox_get(struct web_ctx *ctx, int64_t mailbox_id,
 	return 1;
 }
 
+bool web_mailbox_is(const struct store_mailbox *mb, const char *special_use)
+{
+	return mb->special_use != NULL && strcmp(mb->special_use, special_use) == 0;
+}
+
+int web_mailbox_special(struct web_ctx *ctx, const char *special_use,
+			const char *name, struct store_mailbox *mb_r)
+{
+	struct store *store = ctx->srv->store;
+	struct store_mailbox *mbs;
+	unsigned int count;
+	int64_t id;
+	int ret;
+
+	if (store_mailbox_list(store, ctx->user.id, ctx->pool, &mbs, &count) < 0)
+		goto failed;
+	for (unsigned int i = 0; i < count; i++) {
+		if (mbs[i].kind == STORE_MAILBOX_MAIL && web_mailbox_is(&mbs[i], special_use)) {
+			*mb_r = mbs[i];
+			return 1;
+		}
+	}
+	ret = store_mailbox_lookup(store, ctx->user.id, name, ctx->pool, mb_r);
+	if (ret > 0 && mb_r->kind == STORE_MAILBOX_MAIL)
+		return 1;
+	if (ret < 0 || store_mailbox_create(store, ctx->user.id, name, special_use, &id) < 0 ||
+	    store_mailbox_lookup_id(store, id, ctx->pool, mb_r) <= 0)
+		goto failed;
+	return 1;
+failed:
+	log_error("web", "cannot find the %s folder: %s", special_use,
+		  store_last_error_detail(store));
+	web_send_message(ctx, 503, "Try again later", "Your mail cannot be changed right now.");
+	return -1;
+}
+
 static void web_folder_nav_item(struct web_ctx *ctx, const struct store_mailbox *mb,
 				int64_t current_id)
 {
@@ -63,7 +99,14 @@ void web_folder_nav(struct web_ctx *ctx, int64_t current_id)
 	if (store_mailbox_list(ctx->srv->store, ctx->user.id, ctx->pool, &mbs, &count) < 0)
 		count = 0;
 	html_printf(ctx->out, "<nav class=\"folders card\" aria-label=\"Folders\">\n"
-		    "<h2 class=\"sr-only\">Folders</h2>\n<ul>\n");
+		    "<a class=\"button primary compose\" href=\"/mail/compose\" data-key=\"c\""
+		    " aria-keyshortcuts=\"c\">Compose</a>\n");
+	if (ctx->route.id != WEB_ROUTE_SEARCH)
+		html_printf(ctx->out, "<form method=\"get\" action=\"/mail/search\" role=\"search\""
+			    " class=\"searchbar\">\n<label for=\"nav-q\" class=\"sr-only\">Search</label>\n"
+			    "<input id=\"nav-q\" name=\"q\" type=\"search\" placeholder=\"Search mail\""
+			    " aria-keyshortcuts=\"/\">\n</form>\n");
+	html_printf(ctx->out, "<h2 class=\"sr-only\">Folders</h2>\n<ul>\n");
 	/* INBOX first, then the rest in the store's order (by name) */
 	for (unsigned int i = 0; i < count; i++) {
 		if (strcmp(mbs[i].name, "INBOX") == 0)
@@ -73,7 +116,12 @@ void web_folder_nav(struct web_ctx *ctx, int64_t current_id)
 		if (mbs[i].kind != STORE_MAILBOX_CALENDAR && strcmp(mbs[i].name, "INBOX") != 0)
 			web_folder_nav_item(ctx, &mbs[i], current_id);
 	}
-	html_printf(ctx->out, "</ul>\n</nav>\n");
+	html_printf(ctx->out, "</ul>\n<ul class=\"more\">\n"
+		    "<li><a href=\"/mail/outbox\"%S><span>Outbox</span></a></li>\n"
+		    "<li><a href=\"/mail/folders\"%S><span>Manage folders</span></a></li>\n"
+		    "</ul>\n</nav>\n",
+		    ctx->route.id == WEB_ROUTE_OUTBOX ? " aria-current=\"page\"" : "",
+		    ctx->route.id == WEB_ROUTE_FOLDER_MANAGE ? " aria-current=\"page\"" : "");
 }
 
 const char *web_display_address(struct pool *pool, const char *name,
@@ -91,6 +139,31 @@ static const char *web_list_date(struct web_ctx *ctx, time_t t)
 	if (t > now - 20 * 3600 && t <= now + 3600)
 		return web_format_time(ctx->pool, ctx->tz, t);
 	return web_format_date(ctx->pool, ctx->tz, t);
+}
+
+void web_message_list_item(struct web_ctx *ctx, int64_t mailbox_id, uint32_t uid,
+			   uint32_t flags, time_t date, const char *envelope,
+			   const char *folder)
+{
+	struct web_envelope env;
+	const char *subject;
+	bool unseen = (flags & STORE_FLAG_SEEN) == 0;
+	bool flagged = (flags & STORE_FLAG_FLAGGED) != 0;
+
+	(void)web_envelope_parse(ctx->pool, envelope, &env);
+	subject = env.subject != NULL && *env.subject != '\0' ?
+		mime_decode_header(ctx->pool, env.subject) : "(no subject)";
+	html_printf(ctx->out, "<li%S><a href=\"/mail/%L/%u\">"
+		    "<span class=\"from\">%s</span>"
+		    "<span class=\"subj\">%S%S%s</span><span class=\"date\">",
+		    unseen ? " class=\"unseen\"" : "", mailbox_id, uid,
+		    web_display_address(ctx->pool, env.from_name, env.from_addr),
+		    unseen ? "<span class=\"sr-only\">Unread: </span>" : "",
+		    flagged ? "<span class=\"flag\" aria-label=\"Flagged\">&#9873;</span> " : "",
+		    subject);
+	if (folder != NULL)
+		html_printf(ctx->out, "<span class=\"folder\">%s</span> ", folder);
+	html_printf(ctx->out, "%s</span></a></li>\n", web_list_date(ctx, date));
 }
 
 /* Messages above uid ("51–100 of 10,000"): count whichever side of uid
@@ -163,26 +236,10 @@ static void web_mailbox_render(struct web_ctx *ctx, const struct store_mailbox *
 	} else {
 		html_printf(out, "<p class=\"hint\">%u–%u of %u</p>\n<ul class=\"msglist\">\n",
 			    newer + 1, newer + count, mb->messages);
-		for (unsigned int i = 0; i < count; i++) {
-			struct web_envelope env;
-			const char *subject;
-
-			(void)web_envelope_parse(ctx->pool, msgs[i].envelope, &env);
-			subject = env.subject != NULL && *env.subject != '\0' ?
-				mime_decode_header(ctx->pool, env.subject) : "(no subject)";
-			html_printf(out, "<li><a href=\"/mail/%L/%u\"%S>"
-				    "<span class=\"from\">%s</span>"
-				    "<span class=\"date\">%s</span>"
-				    "<span class=\"subj\">%S%s</span></a></li>\n",
-				    (int64_t)mb->id, msgs[i].uid,
-				    (msgs[i].flags & STORE_FLAG_SEEN) == 0 ? " class=\"unseen\"" : "",
-				    web_display_address(ctx->pool, env.from_name, env.from_addr),
-				    web_list_date(ctx, msgs[i].sent_time != 0 ?
-						  msgs[i].sent_time : msgs[i].internaldate),
-				    (msgs[i].flags & STORE_FLAG_SEEN) == 0 ?
-				    "<span class=\"sr-only\">Unread: </span>" : "",
-				    subject);
-		}
+		for (unsigned int i = 0; i < count; i++)
+			web_message_list_item(ctx, mb->id, msgs[i].uid, msgs[i].flags,
+					      msgs[i].sent_time != 0 ? msgs[i].sent_time :
+					      msgs[i].internaldate, msgs[i].envelope, NULL);
 		html_printf(out, "</ul>\n");
 	}
 	html_printf(out, "<nav class=\"pager\" aria-label=\"Pages\">\n");

@@ -18,8 +18,11 @@
 #include "mime.h"
 #include "pool.h"
 #include "server.h"
+#include "strutil.h"
+#include "imip.h"
 
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,7 +36,7 @@
 #define WEB_BODY_CSP \
 	"default-src 'none'; style-src 'unsafe-inline'; img-src data:%s;" \
 	" frame-ancestors 'self'; base-uri 'none'; form-action 'none';" \
-	" sandbox allow-popups allow-popups-to-escape-sandbox"
+	" sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
 
 /* Messages up to this size are read whole for their page. */
 #define WEB_MESSAGE_WHOLE_MAX (4 * 1024 * 1024)
@@ -140,7 +143,7 @@ static int web_message_load(struct web_ctx *ctx, struct web_message *m, bool who
 	if ((ret = web_mailbox_get(ctx, (int64_t)ctx->route.mailbox_id, &m->mb)) <= 0)
 		return ret;
 	ret = store_message_get(store, m->mb.id, ctx->route.uid, STORE_FIELD_STATE |
-				STORE_FIELD_BLOB, ctx->pool, &m->msg);
+				STORE_FIELD_BLOB | STORE_FIELD_SIZES, ctx->pool, &m->msg);
 	if (ret == 0) {
 		web_send_not_found(ctx);
 		return 0;
@@ -322,6 +325,148 @@ static void web_mark_seen(struct web_ctx *ctx, struct web_message *m)
 		mailbox_watch_changed(ctx->srv->watch, m->mb.id);
 }
 
+/* The actions on a message; the keys of app.js are in data-key. */
+static void web_message_toolbar(struct web_ctx *ctx, const struct web_message *m)
+{
+	struct buffer *out = ctx->out;
+	int64_t mb = m->mb.id;
+	uint32_t uid = m->msg.uid;
+	bool flagged = (m->msg.flags & STORE_FLAG_FLAGGED) != 0;
+	struct store_mailbox *mbs;
+	unsigned int count;
+
+	html_printf(out, "<div class=\"toolbar\" role=\"group\" aria-label=\"Message actions\">\n"
+		    "<a href=\"/mail/%L\">← %s</a>\n", mb, web_mailbox_label(&m->mb));
+	if (web_mailbox_is(&m->mb, "\\Drafts"))
+		html_printf(out, "<a class=\"button primary\" href=\"/mail/compose?mode=draft&amp;mb=%L&amp;uid=%u\">"
+			    "Edit draft</a>\n", mb, uid);
+	html_printf(out, "<a class=\"button\" data-key=\"r\" href=\"/mail/compose?mode=reply&amp;mb=%L&amp;uid=%u\">Reply</a>\n"
+		    "<a class=\"button\" data-key=\"a\" href=\"/mail/compose?mode=all&amp;mb=%L&amp;uid=%u\">Reply all</a>\n"
+		    "<a class=\"button\" data-key=\"f\" href=\"/mail/compose?mode=forward&amp;mb=%L&amp;uid=%u\">Forward</a>\n"
+		    "<form method=\"post\" action=\"/mail/%L/%u/delete\">\n",
+		    mb, uid, mb, uid, mb, uid, mb, uid);
+	web_page_csrf_field(ctx);
+	html_printf(out, "<button type=\"submit\" data-key=\"#\">Delete</button>\n</form>\n"
+		    "<form method=\"post\" action=\"/mail/%L/%u/flag\">\n", mb, uid);
+	web_page_csrf_field(ctx);
+	html_printf(out, "<input type=\"hidden\" name=\"flag\" value=\"%S\">\n"
+		    "<button type=\"submit\">%S</button>\n</form>\n"
+		    "<form method=\"post\" action=\"/mail/%L/%u/unread\">\n",
+		    flagged ? "0" : "1", flagged ? "Unflag" : "Flag", mb, uid);
+	web_page_csrf_field(ctx);
+	html_printf(out, "<button type=\"submit\" data-key=\"u\">Mark unread</button>\n</form>\n");
+	if (store_mailbox_list(ctx->srv->store, ctx->user.id, ctx->pool, &mbs, &count) < 0)
+		count = 0;
+	html_printf(out, "<form method=\"post\" action=\"/mail/%L/%u/move\" class=\"move\">\n",
+		    mb, uid);
+	web_page_csrf_field(ctx);
+	html_printf(out, "<label for=\"move-to\" class=\"sr-only\">Move to folder</label>\n"
+		    "<select id=\"move-to\" name=\"to\">\n");
+	for (unsigned int i = 0; i < count; i++) {
+		if (mbs[i].kind != STORE_MAILBOX_MAIL || mbs[i].id == mb)
+			continue;
+		html_printf(out, "<option value=\"%L\">%s</option>\n", (int64_t)mbs[i].id,
+			    web_mailbox_label(&mbs[i]));
+	}
+	html_printf(out, "</select>\n<button type=\"submit\">Move</button>\n</form>\n</div>\n");
+}
+
+/* A copy in Sent whose message still waits in the outbound queue: the
+   queue is read for the user's own entries, and each one's header for its
+   Message-ID. */
+struct web_outbound_match {
+	struct store *store;
+	struct pool *pool;
+	const char *sender;
+	const char *message_id;
+	const struct store_outbound *found;
+	struct store_outbound copy;
+};
+
+static void web_outbound_match_cb(void *context, const struct store_outbound *entry)
+{
+	struct web_outbound_match *match = context;
+	char head[16384];
+	ssize_t n;
+	int fd;
+	const char *id;
+
+	if (match->found != NULL || !str_iequal(entry->sender, match->sender) ||
+	    (fd = store_blob_open(match->store, entry->blob)) < 0)
+		return;
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	id = mime_get_header(match->pool, (const unsigned char *)head, (size_t)n, "Message-ID");
+	if (id != NULL && strcmp(id, match->message_id) == 0) {
+		match->copy = *entry;
+		match->copy.recipients = p_strdup(match->pool, entry->recipients);
+		match->copy.last_error = entry->last_error != NULL ?
+			p_strdup(match->pool, entry->last_error) : NULL;
+		match->found = &match->copy;
+	}
+}
+
+static void web_message_outbound_note(struct web_ctx *ctx, const struct web_message *m)
+{
+	struct web_outbound_match match;
+	const char *id = mime_get_header(ctx->pool, m->data, m->size, "Message-ID");
+
+	if (id == NULL)
+		return;
+	memset(&match, 0, sizeof(match));
+	match.store = ctx->srv->store;
+	match.pool = ctx->pool;
+	match.sender = ctx->user.address;
+	match.message_id = id;
+	if (store_outbound_list(ctx->srv->store, ctx->pool, web_outbound_match_cb, &match) < 0 ||
+	    match.found == NULL)
+		return;
+	html_printf(ctx->out, "<p class=\"notice waiting\" role=\"status\">Waiting for the relay:"
+		    " not yet handed on to %s (%u attempt%S so far%S%s).", match.found->recipients,
+		    match.found->attempts, match.found->attempts == 1 ? "" : "s",
+		    match.found->last_error != NULL ? "; last answer: " : "",
+		    match.found->last_error != NULL ? match.found->last_error : "");
+	html_printf(ctx->out, " <a href=\"/mail/outbox\">Outbox</a></p>\n");
+}
+
+/* A meeting request among the parts: Accept / Tentative / Decline right
+   here, answered through the item's own page (web-item.c). */
+static void web_message_meeting(struct web_ctx *ctx, const struct web_message *m)
+{
+	for (unsigned int i = 0; i < m->count; i++) {
+		const struct mime_leaf *leaf = &m->leaves[i];
+		struct imip_calendar *cal;
+		struct store_cal_item item;
+		const char *error;
+
+		if (!leaf_is(leaf, "text", "calendar") ||
+		    (leaf->method != NULL && strcasecmp(leaf->method, "REQUEST") != 0) ||
+		    imip_parse(ctx->pool, leaf->data, leaf->size, &cal, &error) < 0 ||
+		    cal->method != IMIP_METHOD_REQUEST ||
+		    store_cal_item_lookup(ctx->srv->store, ctx->user.id, cal->uid,
+					  ctx->pool, &item) <= 0 ||
+		    item.partstat == NULL || item.token == NULL)
+			continue;
+		html_printf(ctx->out, "<form method=\"post\" action=\"/item/%q\" class=\"meeting-answer notice\">\n"
+			    "<p id=\"answer-%u\">Meeting request: <strong>%s</strong>."
+			    " Your answer: %s. <a href=\"/item/%q\">Open in calendar</a></p>\n",
+			    item.token, i, item.summary != NULL ? item.summary : "(no title)",
+			    strcmp(item.partstat, "ACCEPTED") == 0 ? "Accepted" :
+			    strcmp(item.partstat, "DECLINED") == 0 ? "Declined" :
+			    strcmp(item.partstat, "TENTATIVE") == 0 ? "Tentative" : "none yet",
+			    item.token);
+		web_page_csrf_field(ctx);
+		html_printf(ctx->out, "<div class=\"answer\" role=\"group\" aria-labelledby=\"answer-%u\">\n"
+			    "<button type=\"submit\" name=\"answer\" value=\"accept\" class=\"primary\">Accept</button>\n"
+			    "<button type=\"submit\" name=\"answer\" value=\"tentative\">Tentative</button>\n"
+			    "<button type=\"submit\" name=\"answer\" value=\"decline\">Decline</button>\n"
+			    "</div>\n</form>\n", i);
+		return;
+	}
+}
+
 void web_message_page(struct web_ctx *ctx)
 {
 	struct buffer *out = ctx->out;
@@ -346,22 +491,27 @@ void web_message_page(struct web_ctx *ctx)
 	web_page_begin(ctx, subject, WEB_NAV_MAIL);
 	html_printf(out, "<div class=\"layout\">\n");
 	web_folder_nav(ctx, m.mb.id);
-	html_printf(out, "<article class=\"card\" aria-labelledby=\"msg-title\">\n"
-		    "<div class=\"toolbar\"><a href=\"/mail/%L\">← %s</a>\n"
-		    "<form method=\"post\" action=\"/mail/%L/%u/unread\">\n",
-		    (int64_t)m.mb.id, web_mailbox_label(&m.mb), (int64_t)m.mb.id, m.msg.uid);
-	web_page_csrf_field(ctx);
-	html_printf(out, "<button type=\"submit\">Mark unread</button>\n</form></div>\n"
-		    "<h1 id=\"msg-title\">%s</h1>\n<dl class=\"headers\">\n", subject);
+	html_printf(out, "<article class=\"card\" aria-labelledby=\"msg-title\">\n");
+	web_message_toolbar(ctx, &m);
+	html_printf(out, 		    "<h1 id=\"msg-title\">%s</h1>\n<dl class=\"headers\">\n", subject);
 	if (from != NULL)
 		html_printf(out, "<dt>From</dt><dd>%s</dd>\n", from);
 	if (to != NULL)
 		html_printf(out, "<dt>To</dt><dd>%s</dd>\n", to);
 	if (cc != NULL)
 		html_printf(out, "<dt>Cc</dt><dd>%s</dd>\n", cc);
-	if (date != NULL)
+	if (m.msg.sent_time != 0)
+		html_printf(out, "<dt>Date</dt><dd><time datetime=\"%s\">%s</time></dd>\n",
+			    web_format_iso(ctx->pool, m.msg.sent_time),
+			    web_format_datetime(ctx->pool, ctx->tz, m.msg.sent_time));
+	else if (date != NULL)
 		html_printf(out, "<dt>Date</dt><dd>%s</dd>\n", date);
 	html_printf(out, "</dl>\n");
+	if (web_form_get(&ctx->query, "sent") != NULL)
+		html_printf(out, "<p class=\"notice\" role=\"status\">Your message has been sent.</p>\n");
+	if (web_mailbox_is(&m.mb, "\\Sent"))
+		web_message_outbound_note(ctx, &m);
+	web_message_meeting(ctx, &m);
 	/* said before the text, since the text below is what is cut */
 	for (unsigned int i = 0; i < m.count; i++) {
 		if (leaf_is_body_text(&m.leaves[i]))
@@ -388,8 +538,11 @@ void web_message_page(struct web_ctx *ctx)
 				    " not loaded, so the sender cannot tell when you read it."
 				    " <a href=\"/mail/%L/%u?remote=1\">Show remote images</a></p>\n",
 				    (int64_t)m.mb.id, m.msg.uid);
+		/* allow-same-origin without allow-scripts: the frame runs no
+		   script (its CSP has none either), and our own script may
+		   read its height to size it (no scrolling inside scrolling) */
 		html_printf(out, "<iframe class=\"htmlbody\" title=\"Message text\""
-			    " sandbox=\"allow-popups allow-popups-to-escape-sandbox\""
+			    " sandbox=\"allow-same-origin allow-popups allow-popups-to-escape-sandbox\""
 			    " src=\"/mail/%L/%u/body%S\"></iframe>\n",
 			    (int64_t)m.mb.id, m.msg.uid, remote ? "?remote=1" : "");
 	}
@@ -400,7 +553,7 @@ void web_message_page(struct web_ctx *ctx)
 		    leaf_has_html_twin(&m, leaf))
 			continue;
 		html_printf(out, "<pre class=\"plain\">");
-		html_escape(out, (const char *)leaf->data, web_text_shown(leaf, &cut));
+		html_escape_linkify(out, (const char *)leaf->data, web_text_shown(leaf, &cut));
 		html_printf(out, "</pre>\n");
 		shown_text = true;
 	}

@@ -180,3 +180,12 @@ const char *web_format_datetime(struct pool *pool, const struct web_tz *tz, time
 			tm.tm_mday, web_months[tm.tm_mon], tm.tm_year + 1900,
 			tm.tm_hour, tm.tm_min, abbr);
 }
+
+const char *web_format_iso(struct pool *pool, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return p_printf(pool, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}

@@ -129,6 +129,193 @@ int web_form_parse(struct pool *pool, const char *data, size_t len,
 	return 0;
 }
 
+/* A text field's bytes: UTF-8, no controls but TAB, CR, LF. */
+static bool web_text_valid(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') ||
+		    s[i] == 0x7f)
+			return false;
+	}
+	return utf8_valid(s, len);
+}
+
+/* A parameter of a header value ("form-data; name=\"x\""), unquoted,
+   from pool, or NULL. Backslash escapes are not used by browsers (they
+   percent-encode '"' in names, WHATWG HTML 4.10.21.8) and are kept as
+   they are. */
+static const char *web_header_param(struct pool *pool, const char *value,
+				    size_t len, const char *name)
+{
+	size_t nlen = strlen(name);
+	size_t i = 0;
+
+	while (i < len) {
+		/* to the next ';' outside quotes */
+		while (i < len && value[i] != ';') {
+			if (value[i] == '"') {
+				i++;
+				while (i < len && value[i] != '"')
+					i++;
+			}
+			i++;
+		}
+		if (i >= len)
+			break;
+		i++;
+		while (i < len && (value[i] == ' ' || value[i] == '\t'))
+			i++;
+		if (len - i > nlen && mem_iequal(value + i, name, nlen) &&
+		    value[i + nlen] == '=') {
+			const char *v = value + i + nlen + 1;
+			size_t rest = len - i - nlen - 1, vlen = 0;
+
+			if (rest > 0 && v[0] == '"') {
+				v++;
+				rest--;
+				while (vlen < rest && v[vlen] != '"')
+					vlen++;
+				if (vlen == rest)
+					return NULL;
+			} else {
+				while (vlen < rest && v[vlen] != ';' && v[vlen] != ' ' &&
+				       v[vlen] != '\t')
+					vlen++;
+			}
+			return p_strndup(pool, v, vlen);
+		}
+	}
+	return NULL;
+}
+
+/* The value of header name in a part's header block, or NULL. */
+static const char *web_part_header(const char *head, size_t len, const char *name,
+				   size_t *vlen_r)
+{
+	size_t nlen = strlen(name), pos = 0;
+
+	while (pos < len) {
+		const char *line = head + pos;
+		const char *eol = memmem(line, len - pos, "\r\n", 2);
+		size_t llen = eol != NULL ? (size_t)(eol - line) : len - pos;
+
+		if (llen > nlen && line[nlen] == ':' && mem_iequal(line, name, nlen)) {
+			const char *v = line + nlen + 1;
+
+			while (v < line + llen && (*v == ' ' || *v == '\t'))
+				v++;
+			*vlen_r = (size_t)(line + llen - v);
+			return v;
+		}
+		pos += llen + 2;
+	}
+	return NULL;
+}
+
+int web_multipart_parse(struct pool *pool, const char *content_type,
+			const char *body, size_t size, unsigned int max_files,
+			struct web_form *form_r, struct web_upload **files_r,
+			unsigned int *file_count_r)
+{
+	const char *boundary, *delim, *p, *end = body + size;
+	struct web_upload *files = p_new(pool, struct web_upload,
+					 max_files > 0 ? max_files : 1);
+	unsigned int file_count = 0;
+	size_t dlen;
+
+	form_r->count = 0;
+	*files_r = files;
+	*file_count_r = 0;
+	if (content_type == NULL ||
+	    !str_begins_icase(content_type, "multipart/form-data"))
+		return -1;
+	boundary = web_header_param(pool, content_type, strlen(content_type),
+				    "boundary");
+	/* RFC 2046 5.1.1: 1 to 70 characters */
+	if (boundary == NULL || *boundary == '\0' || strlen(boundary) > 70)
+		return -1;
+	/* "\r\n--" boundary; the first one may start the body */
+	delim = p_printf(pool, "\r\n--%s", boundary);
+	dlen = strlen(delim);
+	if (size >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0) {
+		p = body + dlen - 2;
+	} else {
+		p = memmem(body, size, delim, dlen);
+		if (p == NULL)
+			return -1;
+		p += dlen;
+	}
+	for (;;) {
+		const char *head, *head_end, *data, *next, *disp, *name, *filename, *type;
+		size_t disp_len, type_len;
+
+		/* after a delimiter: "--" ends it all, else CRLF and a part */
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+			break;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+			return -1;
+		head = p + 2;
+		head_end = memmem(head, (size_t)(end - head), "\r\n\r\n", 4);
+		if (head_end == NULL && end - head >= 2 && head[0] == '\r' && head[1] == '\n')
+			head_end = head - 2;   /* no header lines at all */
+		if (head_end == NULL || head_end - head > WEB_MULTIPART_MAX_HEADER)
+			return -1;
+		data = head_end + 4;
+		if (data > end)
+			return -1;
+		next = memmem(data, (size_t)(end - data), delim, dlen);
+		if (next == NULL)
+			return -1;
+		disp = web_part_header(head, (size_t)(head_end - head > 0 ? head_end - head : 0),
+				       "Content-Disposition", &disp_len);
+		if (disp == NULL || disp_len < 9 || !mem_iequal(disp, "form-data", 9))
+			return -1;
+		name = web_header_param(pool, disp, disp_len, "name");
+		filename = web_header_param(pool, disp, disp_len, "filename");
+		if (name == NULL || !web_text_valid((const unsigned char *)name, strlen(name)))
+			return -1;
+		if (filename != NULL) {
+			const char *base = filename;
+
+			if (!web_text_valid((const unsigned char *)filename, strlen(filename)) ||
+			    strpbrk(filename, "\r\n") != NULL)
+				return -1;
+			for (const char *c = filename; *c != '\0'; c++) {
+				if (*c == '/' || *c == '\\')
+					base = c + 1;
+			}
+			if (*base == '\0')
+				goto next_part;   /* an empty file input */
+			if (file_count == max_files)
+				return -1;
+			type = web_part_header(head, (size_t)(head_end - head > 0 ? head_end - head : 0),
+					       "Content-Type", &type_len);
+			files[file_count].field = name;
+			files[file_count].filename = base;
+			files[file_count].content_type = type != NULL ?
+				p_strndup(pool, type, type_len) : NULL;
+			files[file_count].data = (const unsigned char *)data;
+			files[file_count].size = (size_t)(next - data);
+			file_count++;
+		} else {
+			struct web_form_field *f;
+
+			if (form_r->count == WEB_FORM_MAX_FIELDS ||
+			    !web_text_valid((const unsigned char *)data, (size_t)(next - data)))
+				return -1;
+			f = &form_r->fields[form_r->count++];
+			f->name = name;
+			f->value = p_strndup(pool, data, (size_t)(next - data));
+		}
+next_part:
+		p = next + dlen;
+	}
+	*file_count_r = file_count;
+	return 0;
+}
+
 const char *web_form_get(const struct web_form *form, const char *name)
 {
 	for (unsigned int i = 0; i < form->count; i++) {

@@ -49,6 +49,29 @@ int web_form_parse(struct pool *pool, const char *data, size_t len,
 const char *web_form_get(const struct web_form *form, const char *name);
 
 /*
+ * A multipart/form-data body (RFC 7578), as the compose form sends it with
+ * its attachments. Text fields go into form (each value UTF-8 without NUL
+ * or controls other than TAB, CR, LF; at most WEB_FORM_MAX_FIELDS); file
+ * fields with a non-empty filename into files (at most max_files; an empty
+ * file input is skipped). The filename loses any path ("C:\x\a.txt" is
+ * "a.txt"). Data points into body, which must outlive the result.
+ * content_type is the request's header value, with its boundary
+ * parameter. 0, or -1 for anything malformed or over a limit.
+ */
+#define WEB_MULTIPART_MAX_HEADER 4096
+struct web_upload {
+	const char *field;
+	const char *filename;      /* UTF-8, non-empty */
+	const char *content_type;  /* as sent ("application/pdf"), or NULL */
+	const unsigned char *data;
+	size_t size;
+};
+int web_multipart_parse(struct pool *pool, const char *content_type,
+			const char *body, size_t size, unsigned int max_files,
+			struct web_form *form_r, struct web_upload **files_r,
+			unsigned int *file_count_r);
+
+/*
  * The value of cookie name in a Cookie header (RFC 6265 4.2.1, 5.4:
  * "a=1; b=2"), surrounding double quotes removed, or NULL. The first
  * occurrence wins (the most specific path, RFC 6265 5.4 step 2).

@@ -26,10 +26,16 @@ struct web_tz;
 #define WEB_TZ_COOKIE "infostore-tz"
 #define WEB_SESSION_ID_BYTES 32
 #define WEB_CSRF_BYTES 32
+/* The compose form: its path (the one page that takes uploads), how many
+   files it takes, and what its text fields may add to max_message_size. */
+#define WEB_COMPOSE_PATH "/mail/compose"
+#define WEB_COMPOSE_MAX_FILES 20
+#define WEB_COMPOSE_FIELDS_SIZE (256 * 1024)
 
 enum web_nav {
 	WEB_NAV_NONE,
 	WEB_NAV_MAIL,
+	WEB_NAV_COMPOSE,
 	WEB_NAV_CALENDAR,
 	WEB_NAV_NEW_MEETING,
 };
@@ -43,6 +49,9 @@ struct web_ctx {
 	struct web_route_match route;
 	struct web_form query;
 	struct web_form form;         /* POST body */
+	/* files of a multipart/form-data POST (the compose form only) */
+	struct web_upload *uploads;
+	unsigned int upload_count;
 
 	/* the session, if the request carries a valid one */
 	bool logged_in;
@@ -94,6 +103,8 @@ void web_security_headers(struct web_request *req, const char *csp);
 const char *web_format_date(struct pool *pool, const struct web_tz *tz, time_t t);
 const char *web_format_time(struct pool *pool, const struct web_tz *tz, time_t t);
 const char *web_format_datetime(struct pool *pool, const struct web_tz *tz, time_t t);
+/* "2026-11-24T09:30:00Z", for <time datetime> */
+const char *web_format_iso(struct pool *pool, time_t t);
 
 /* --- pages --- */
 void web_login_form(struct web_ctx *ctx, int status, const char *next,
@@ -110,6 +121,17 @@ void web_message_part(struct web_ctx *ctx);
 /* The message as stored (message/rfc822), streamed from its blob. */
 void web_message_raw(struct web_ctx *ctx);
 void web_message_unread(struct web_ctx *ctx);
+/* read, flag, delete, move (web-actions.c) */
+void web_message_action(struct web_ctx *ctx);
+void web_folders_manage_page(struct web_ctx *ctx);
+void web_folders_manage_post(struct web_ctx *ctx);
+/* rename, delete, empty */
+void web_folder_action(struct web_ctx *ctx);
+void web_compose_page(struct web_ctx *ctx);
+void web_compose_post(struct web_ctx *ctx);
+void web_search_page(struct web_ctx *ctx);
+void web_outbox_page(struct web_ctx *ctx);
+
 void web_agenda_page(struct web_ctx *ctx);
 void web_week_page(struct web_ctx *ctx);
 void web_new_meeting_page(struct web_ctx *ctx);

@@ -13,6 +13,17 @@
  *   /mail/MBOX/UID/body             its HTML body, sanitised (for the iframe)
  *   /mail/MBOX/UID/part/SECTION     an attachment (download) or inline image
  *   /mail/MBOX/UID/unread           mark unread again (POST)
+ *   /mail/MBOX/UID/read             mark read (POST)
+ *   /mail/MBOX/UID/flag             flag or unflag (POST flag=1|0)
+ *   /mail/MBOX/UID/delete           to Trash; in Trash, expunge (POST)
+ *   /mail/MBOX/UID/move             to another folder (POST to=MBOX)
+ *   /mail/compose                   the compose form (GET ?mode=reply|all|
+ *                                   forward|draft&mb=MBOX&uid=UID) and its
+ *                                   POST (multipart/form-data: Send, Save)
+ *   /mail/search                    search (?q=...&in=MBOX)
+ *   /mail/outbox                    what waits for the relay, what bounced
+ *   /mail/folders                   manage folders (GET; POST creates)
+ *   /mail/MBOX/rename /delete /empty  folder actions (POST)
  *   /calendar  /calendar/week       agenda and week view
  *   /calendar/new                   the new-meeting form (GET, POST)
  *   /settings/apple-profile         the Apple configuration profile (download)
@@ -36,6 +47,17 @@ enum web_route_id {
 	WEB_ROUTE_MESSAGE_PART,
 	WEB_ROUTE_MESSAGE_RAW,
 	WEB_ROUTE_MESSAGE_UNREAD,
+	WEB_ROUTE_MESSAGE_READ,
+	WEB_ROUTE_MESSAGE_FLAG,
+	WEB_ROUTE_MESSAGE_DELETE,
+	WEB_ROUTE_MESSAGE_MOVE,
+	WEB_ROUTE_COMPOSE,
+	WEB_ROUTE_SEARCH,
+	WEB_ROUTE_OUTBOX,
+	WEB_ROUTE_FOLDER_MANAGE,
+	WEB_ROUTE_FOLDER_RENAME,
+	WEB_ROUTE_FOLDER_DELETE,
+	WEB_ROUTE_FOLDER_EMPTY,
 	WEB_ROUTE_AGENDA,
 	WEB_ROUTE_WEEK,
 	WEB_ROUTE_NEW_MEETING,

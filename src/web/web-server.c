@@ -8,6 +8,7 @@
 #include "web-html.h"
 #include "web-tz.h"
 #include "conf.h"
+#include "imap-writer.h"
 #include "fatal.h"
 #include "ioloop.h"
 #include "log.h"
@@ -51,6 +52,7 @@ static struct {
 		void *context;
 	} prefixes[WEB_SERVER_MAX_PREFIXES];
 	unsigned int prefix_count;
+	bool reader_threads;      /* imap_writer_init() was called */
 } web;
 
 void web_server_add_prefix(const char *prefix, web_http_handler *handler,
@@ -171,10 +173,17 @@ static bool web_parse_post(struct web_ctx *ctx)
 	const char *body;
 	size_t size;
 
-	if (type == NULL ||
-	    !str_begins_icase(type, "application/x-www-form-urlencoded"))
+	if (type == NULL)
 		return false;
 	body = web_request_body(ctx->req, &size);
+	/* files only where the page takes them (the body limit is its own) */
+	if (ctx->route.id == WEB_ROUTE_COMPOSE &&
+	    str_begins_icase(type, "multipart/form-data"))
+		return web_multipart_parse(ctx->pool, type, body, size,
+					   WEB_COMPOSE_MAX_FILES, &ctx->form,
+					   &ctx->uploads, &ctx->upload_count) == 0;
+	if (!str_begins_icase(type, "application/x-www-form-urlencoded"))
+		return false;
 	return web_form_parse(ctx->pool, body, size, &ctx->form) == 0;
 }
 
@@ -245,6 +254,35 @@ static void web_dispatch(struct web_ctx *ctx)
 		break;
 	case WEB_ROUTE_MESSAGE_UNREAD:
 		web_message_unread(ctx);
+		break;
+	case WEB_ROUTE_MESSAGE_READ:
+	case WEB_ROUTE_MESSAGE_FLAG:
+	case WEB_ROUTE_MESSAGE_DELETE:
+	case WEB_ROUTE_MESSAGE_MOVE:
+		web_message_action(ctx);
+		break;
+	case WEB_ROUTE_COMPOSE:
+		if (post)
+			web_compose_post(ctx);
+		else
+			web_compose_page(ctx);
+		break;
+	case WEB_ROUTE_SEARCH:
+		web_search_page(ctx);
+		break;
+	case WEB_ROUTE_OUTBOX:
+		web_outbox_page(ctx);
+		break;
+	case WEB_ROUTE_FOLDER_MANAGE:
+		if (post)
+			web_folders_manage_post(ctx);
+		else
+			web_folders_manage_page(ctx);
+		break;
+	case WEB_ROUTE_FOLDER_RENAME:
+	case WEB_ROUTE_FOLDER_DELETE:
+	case WEB_ROUTE_FOLDER_EMPTY:
+		web_folder_action(ctx);
 		break;
 	case WEB_ROUTE_AGENDA:
 		web_agenda_page(ctx);
@@ -396,11 +434,12 @@ static int web_listen_all(enum web_kind kind, bool tls,
 			  const struct conf_addresses *addrs, const char *name,
 			  const char **error_r)
 {
-	static const struct web_http_settings set = {
+	struct web_http_settings set = {
 		.max_headers_size = WEB_MAX_HEADERS_SIZE,
 		.max_header_fields = WEB_MAX_HEADER_FIELDS,
 		.max_body_size = WEB_MAX_BODY_SIZE,
 		.max_dav_body_size = WEB_MAX_DAV_BODY_SIZE,
+		.upload_path = WEB_COMPOSE_PATH,
 		.timeout_secs = WEB_TIMEOUT_SECS,
 		.head_timeout_secs = WEB_HEAD_TIMEOUT_SECS,
 		.protocol = METRICS_PROTOCOL_HTTP,
@@ -409,6 +448,9 @@ static int web_listen_all(enum web_kind kind, bool tls,
 
 	if (addrs->count == 0)
 		return 0;
+	/* attachments up to a message's size, and the text fields beside */
+	set.max_upload_body_size = web.srv->conf->max_message_size +
+		WEB_COMPOSE_FIELDS_SIZE;
 	web.kinds[kind] = kind;
 	web.http[kind] = web_http_create(web.srv, &set, web_handle,
 					 &web.kinds[kind]);
@@ -443,6 +485,11 @@ int web_server_init(struct server *srv, const char **error_r)
 					     true, web_expire_cb, NULL);
 	}
 	server_add_drain_hook(srv, web_drain, NULL);
+	/* the search's text scans run on the IMAP writer's reader threads */
+	if (web.http[WEB_KIND_HTTPS] != NULL || web.http[WEB_KIND_HTTP] != NULL) {
+		imap_writer_init(srv->ioloop, srv->store);
+		web.reader_threads = true;
+	}
 	/* Thunderbird's autoconfig and Outlook's Autodiscover: no login */
 	web_autoconfig_init();
 	return 0;
@@ -454,4 +501,9 @@ void web_server_deinit(void)
 	timer_remove(&web.expire_timer);
 	for (int k = 0; k < WEB_KIND_COUNT; k++)
 		web_http_destroy(&web.http[k]);
+	/* searches still running finish here (or with IMAP's deinit) and
+	   find their browsers gone */
+	if (web.reader_threads)
+		imap_writer_deinit();
+	web.reader_threads = false;
 }
