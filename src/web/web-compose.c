@@ -209,6 +209,8 @@ static const char *web_addresses_header(struct pool *pool, const char *const *ad
 {
 	struct buffer b;
 
+	if (count == 0)
+		return "";
 	buffer_init_pool(&b, pool, 0);
 	for (unsigned int i = 0; i < count; i++) {
 		if (i > 0)
@@ -763,23 +765,20 @@ static int web_send_build(struct store *store, struct web_send_job *job,
 	   message itself must not (RFC 5322 3.6.3) */
 	bcc = web_addresses_header(pool, job->bcc, job->bcc_count);
 	if (*bcc != '\0') {
-		char *copy = p_malloc(pool, *size_r + strlen(bcc) + 8);
-		size_t n = (size_t)snprintf(copy, strlen(bcc) + 8, "Bcc: %s\r\n", bcc);
+		struct buffer b;
 
-		/* the fold of the list is "\n ": CRLF in the stored copy */
-		{
-			struct buffer b;
-
-			buffer_init_pool(&b, pool, 0);
-			for (size_t i = 0; i < n; i++) {
-				if (copy[i] == '\n' && (i == 0 || copy[i - 1] != '\r'))
-					buffer_append_c(&b, '\r');
-				buffer_append_c(&b, copy[i]);
-			}
-			buffer_append(&b, *data_r, *size_r);
-			*copy_r = (const unsigned char *)b.data;
-			*copy_size_r = b.used;
+		/* "Bcc: a,\n b" with the fold in CRLF */
+		buffer_init_pool(&b, pool, *size_r + strlen(bcc) + 64);
+		buffer_append_str(&b, "Bcc: ");
+		for (const char *p = bcc; *p != '\0'; p++) {
+			if (*p == '\n')
+				buffer_append_c(&b, '\r');
+			buffer_append_c(&b, *p);
 		}
+		buffer_append_str(&b, "\r\n");
+		buffer_append(&b, *data_r, *size_r);
+		*copy_r = (const unsigned char *)b.data;
+		*copy_size_r = b.used;
 	} else {
 		*copy_r = *data_r;
 		*copy_size_r = *size_r;
