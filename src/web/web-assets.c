@@ -69,7 +69,7 @@ static const char web_css[] =
 "@media (max-width:36rem){.msglist a{grid-template-columns:minmax(0,1fr) auto;grid-template-areas:"
 "'from date' 'subj subj';gap:.1rem .5rem}.msglist .from{grid-area:from}.msglist .date{grid-area:date}"
 ".msglist .subj{grid-area:subj}}\n"
-".folders .compose{display:block;text-align:center;margin-bottom:.6rem}"
+".folders .compose{display:block;text-align:center;margin-bottom:.6rem}.folders .searchbar input{flex:1 1 auto;min-width:0;width:100%}"
 ".folders .searchbar{margin-bottom:.6rem}.folders .more{margin-top:.6rem;border-top:1px solid var(--line);"
 "padding-top:.4rem}\n"
 ".searchbar{display:flex;gap:.5rem;flex-wrap:wrap;margin-bottom:.8rem}.searchbar input{flex:1 1 12rem;width:auto}"

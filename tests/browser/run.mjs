@@ -192,7 +192,141 @@ async function mailFlow() {
   }
 }
 
+// Mail as a client (issue #12 item 3): compose and send, reply with an
+// attachment, search, at one width; the message list's columns checked.
+async function webmailFlow(name, viewport) {
+  const l = new Launcher();
+  try {
+    const { ports } = await l.call({ cmd: 'start', listeners: ['https'] });
+    const msg = (subject, body) => [
+      'From: Bob Example <bob@example.test>', `To: ${ALICE}`, `Subject: ${subject}`,
+      'Date: Tue, 24 Nov 2026 09:00:00 +0000', `Message-ID: <${subject.replace(/\W/g, '')}@example.test>`,
+      '', body, ''].join('\r\n');
+    await l.call({ cmd: 'deliver', rcpt: ALICE, message: msg('Planning notes',
+      'The notes are at https://example.org/notes?id=1 for now.') });
+    await l.call({ cmd: 'deliver', rcpt: ALICE, message: msg('Quarterly figures', 'A pineapple a day.') });
+    const base = `https://127.0.0.1:${ports.https}`;
+    await withBrowser(async (ctx) => {
+      const page = await ctx.newPage();
+      await page.setViewportSize(viewport);
+      await page.goto(base + '/');
+      await page.getByLabel('Email address').fill(ALICE);
+      await page.getByLabel('Password').fill(ALICE_PW);
+      await Promise.all([page.waitForURL(/\/mail/), page.getByRole('button', { name: 'Log in' }).click()]);
+      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      // the list: sender, subject and date of a row side by side on a
+      // desktop; on a phone the subject goes under the sender
+      const row = page.locator('.msglist li').first();
+      const from = await row.locator('.from').boundingBox();
+      const subj = await row.locator('.subj').boundingBox();
+      const date = await row.locator('.date').boundingBox();
+      if (viewport.width > 600) {
+        assert(Math.abs(from.y - subj.y) < 4 && from.x < subj.x && subj.x + subj.width <= date.x + 1,
+          `desktop columns: ${JSON.stringify({ from, subj, date })}`);
+      } else {
+        assert(subj.y > from.y + from.height - 2 && Math.abs(from.y - date.y) < 4,
+          `phone rows: ${JSON.stringify({ from, subj, date })}`);
+      }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `page wider than the screen by ${overflow}px`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `webmail-${name}-list.png`), fullPage: true });
+
+      // compose and send to a local user
+      await page.getByRole('link', { name: 'Compose' }).click();
+      await page.getByLabel('To', { exact: true }).fill(BOB);
+      await page.getByLabel('Cc', { exact: true }).fill('carol@partner.test');
+      await page.getByLabel('Subject').fill(`Lunch on Friday (${name})`);
+      await page.getByLabel('Message').fill('Shall we meet at noon?\nAlice');
+      await page.screenshot({ path: path.join(ARTIFACTS, `webmail-${name}-compose.png`), fullPage: true });
+      await Promise.all([page.waitForURL(/sent=1/), page.getByRole('button', { name: 'Send' }).click()]);
+      await page.getByText('Your message has been sent.').waitFor();
+      await page.getByText('Waiting for the relay').waitFor();   // carol is not local
+      await page.screenshot({ path: path.join(ARTIFACTS, `webmail-${name}-sent.png`), fullPage: true });
+      await poll(async () => (await l.call({ cmd: 'inbox_subjects', user: BOB })).subjects
+        .includes(`Lunch on Friday (${name})`), "bob's copy");
+
+      // reply with an attachment
+      await page.goto(base + '/mail');
+      await page.getByRole('link', { name: /Planning notes/ }).click();
+      const link = page.getByRole('link', { name: 'https://example.org/notes?id=1' });
+      assert(await link.getAttribute('rel') === 'noopener noreferrer', 'link rel');
+      await page.getByRole('link', { name: 'Reply', exact: true }).click();
+      assert(await page.getByLabel('To', { exact: true }).inputValue() === BOB, 'reply goes to bob');
+      assert(await page.getByLabel('Subject').inputValue() === 'Re: Planning notes', 'Re: subject');
+      await page.getByLabel('Attach files').setInputFiles({ name: 'agenda.txt', mimeType: 'text/plain',
+        buffer: Buffer.from('1. Budget\n2. Dates\n') });
+      await page.screenshot({ path: path.join(ARTIFACTS, `webmail-${name}-reply.png`), fullPage: true });
+      await Promise.all([page.waitForURL(/sent=1/), page.getByRole('button', { name: 'Send' }).click()]);
+      await page.getByRole('link', { name: 'agenda.txt' }).waitFor();
+      await poll(async () => (await l.call({ cmd: 'inbox_subjects', user: BOB })).subjects
+        .includes('Re: Planning notes'), "bob's reply");
+
+      // search
+      await page.goto(base + '/mail');
+      await page.getByLabel('Search').fill('pineapple');
+      await Promise.all([page.waitForURL(/\/mail\/search/), page.getByLabel('Search').press('Enter')]);
+      await page.getByText('1 found').waitFor();
+      await page.getByRole('link', { name: /Quarterly figures/ }).waitFor();
+      assert(await page.getByRole('link', { name: /Planning notes/ }).count() === 0, 'only the match');
+      await page.screenshot({ path: path.join(ARTIFACTS, `webmail-${name}-search.png`), fullPage: true });
+    });
+  } finally {
+    await l.close();
+  }
+}
+
+// Keys: c, r, a, f, #, / do what their buttons do, never while typing.
+async function shortcutsFlow() {
+  const l = new Launcher();
+  try {
+    const { ports } = await l.call({ cmd: 'start', listeners: ['https'] });
+    for (const subject of ['Keys one', 'Keys two']) {
+      await l.call({ cmd: 'deliver', rcpt: ALICE, message: [
+        'From: bob@example.test', `To: ${ALICE}`, `Subject: ${subject}`,
+        'Date: Tue, 24 Nov 2026 09:00:00 +0000', '', 'Text.', ''].join('\r\n') });
+    }
+    const base = `https://127.0.0.1:${ports.https}`;
+    await withBrowser(async (ctx) => {
+      const page = await ctx.newPage();
+      await page.goto(base + '/');
+      await page.getByLabel('Email address').fill(ALICE);
+      await page.getByLabel('Password').fill(ALICE_PW);
+      await Promise.all([page.waitForURL(/\/mail/), page.getByRole('button', { name: 'Log in' }).click()]);
+      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      const inbox = page.url();
+      await page.keyboard.press('/');
+      assert(await page.evaluate(() => document.activeElement.type) === 'search', '/ focuses Search');
+      await page.keyboard.type('rac');   // typed into the field, no action
+      assert(page.url() === inbox, 'typing in a field is typing');
+      assert(await page.getByLabel('Search').inputValue() === 'rac', 'the letters went into the field');
+      await page.keyboard.press('Escape');
+      await Promise.all([page.waitForURL(/\/mail\/compose$/), page.keyboard.press('c')]);
+      await page.getByLabel('To', { exact: true }).click();
+      await page.keyboard.type('r#f');
+      assert(/\/mail\/compose$/.test(page.url()), 'typing in To stays');
+      await page.goto(inbox);
+      await page.getByRole('link', { name: /Keys one/ }).click();
+      await page.getByRole('heading', { name: 'Keys one' }).waitFor();
+      const msgUrl = page.url();
+      for (const [key, mode] of [['r', 'reply'], ['a', 'all'], ['f', 'forward']]) {
+        await Promise.all([page.waitForURL(new RegExp(`mode=${mode}&`)), page.keyboard.press(key)]);
+        await page.goto(msgUrl);
+      }
+      await Promise.all([page.waitForURL(/\/mail\/\d+$/), page.keyboard.press('#')]);
+      assert(await page.getByRole('link', { name: /Keys one/ }).count() === 0, '# deleted it');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'webmail-shortcuts.png'), fullPage: true });
+    });
+  } finally {
+    await l.close();
+  }
+}
+
 const tests = [
+  ['webmail: compose, reply with attachment, search (desktop)',
+    () => webmailFlow('desktop', { width: 1100, height: 800 })],
+  ['webmail: compose, reply with attachment, search (phone)',
+    () => webmailFlow('phone', { width: 375, height: 740 })],
+  ['webmail: keyboard shortcuts', shortcutsFlow],
   ['mail: html mail without scripts, keyboard, phone width', mailFlow],
   ['meeting: https link, login, accept', () => meetingFlow('https', ['imaps', 'https'], {}, 'https')],
   // a plain-HTTP web access takes passwords only from plaintext_auth_from
