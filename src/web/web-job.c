@@ -17,13 +17,10 @@ struct web_job {
 	void *context;
 };
 
+/* Also when the browser has gone: done frees what the job holds, and its
+   answer only frees the request then (web_response_send()). */
 static void web_job_finish(struct web_job *job)
 {
-	if (web_request_gone(job->ctx->req)) {
-		/* nobody to answer: this frees the request */
-		web_response_send(job->ctx->req);
-		return;
-	}
 	job->done(job->ctx, job->context);
 }
 

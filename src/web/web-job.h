@@ -14,9 +14,9 @@
  * run gets that thread's own store handle (NULL if the delivery thread has
  * none) and may read ctx's strings, the form and the uploads, which stay
  * as they are while the request waits; it allocates only from its own
- * pools, never from ctx->pool. done runs on the loop afterwards and
- * answers the request. If the browser has gone meanwhile, done is not
- * called and the request is freed.
+ * pools, never from ctx->pool. done runs on the loop afterwards, frees
+ * what run allocated and answers the request, always: if the browser
+ * has gone meanwhile, the answer just frees the request.
  */
 
 struct store;

@@ -133,7 +133,8 @@ static void web_search_run(struct store *store, void *context)
 	for (unsigned int i = 0; i < job->folder_count; i++) {
 		struct web_search_folder *f = &job->folders[i];
 
-		qsort(f->uids, f->count, sizeof(uint32_t), web_uid_desc);
+		if (f->count > 1)
+			qsort(f->uids, f->count, sizeof(uint32_t), web_uid_desc);
 		for (unsigned int k = 0; k < f->count && k < WEB_SEARCH_SHOWN; k++) {
 			struct store_message msg;
 			struct web_search_hit *hit;
@@ -150,7 +151,8 @@ static void web_search_run(struct store *store, void *context)
 			hit->envelope = msg.envelope;
 		}
 	}
-	qsort(job->hits, job->hit_count, sizeof(*job->hits), web_hit_newest);
+	if (job->hit_count > 1)
+		qsort(job->hits, job->hit_count, sizeof(*job->hits), web_hit_newest);
 	if (job->hit_count > WEB_SEARCH_SHOWN)
 		job->hit_count = WEB_SEARCH_SHOWN;
 }
@@ -234,10 +236,12 @@ static void web_search_render(struct web_ctx *ctx, struct web_search_page *page,
 static void web_search_done(struct web_ctx *ctx, void *context)
 {
 	struct web_search_page *page = context;
+	/* the hits are rendered from the thread's pool, then it goes; page
+	   itself goes with the request when the answer is sent */
+	struct pool *pool = page->job.pool;
 
-	/* the hits are rendered from the thread's pool, then it goes */
 	web_search_render(ctx, page, true);
-	pool_destroy(&page->job.pool);
+	pool_destroy(&pool);
 }
 
 void web_search_page(struct web_ctx *ctx)
