@@ -346,11 +346,73 @@ static void test_tz_cache_not_exhausted(void **state)
 	assert_non_null(web_tz_get("Asia/Tokyo"));
 }
 
+static void test_multipart(void **state)
+{
+	static const char ct[] = "multipart/form-data; boundary=\"XyZ\"";
+	static const char body[] =
+		"--XyZ\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nbob@example.test\r\n"
+		"--XyZ\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nline 1\r\n--Xy line 2\r\n"
+		"--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"C:\\tmp\\a.bin\"\r\n"
+		"Content-Type: application/octet-stream\r\n\r\n\x00\x01\xff\r\n"
+		"--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\"\r\n"
+		"Content-Type: application/octet-stream\r\n\r\n\r\n"
+		"--XyZ--\r\n";
+	struct web_form form;
+	struct web_upload *files;
+	unsigned int count;
+	char *bad;
+
+	(void)state;
+	assert_int_equal(web_multipart_parse(pool, ct, body, sizeof(body) - 1, 4, &form,
+					     &files, &count), 0);
+	assert_int_equal(form.count, 2);
+	assert_string_equal(web_form_get(&form, "to"), "bob@example.test");
+	assert_string_equal(web_form_get(&form, "body"), "line 1\r\n--Xy line 2");
+	/* the empty file input is left out; the path is dropped */
+	assert_int_equal(count, 1);
+	assert_string_equal(files[0].filename, "a.bin");
+	assert_string_equal(files[0].content_type, "application/octet-stream");
+	assert_int_equal(files[0].size, 3);
+	assert_memory_equal(files[0].data, "\x00\x01\xff", 3);
+	/* over the file limit, cut short, a NUL in a text field, no boundary */
+	assert_int_equal(web_multipart_parse(pool, ct, body, sizeof(body) - 1, 0, &form,
+					     &files, &count), -1);
+	for (size_t cut = 0; cut < sizeof(body) - 3; cut++)
+		assert_int_equal(web_multipart_parse(pool, ct, body, cut, 4, &form, &files,
+						     &count), -1);
+	bad = p_strdup(pool, body);
+	bad[strlen("--XyZ\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nbob")] = '\x01';
+	assert_int_equal(web_multipart_parse(pool, ct, bad, strlen(bad), 4, &form, &files,
+					     &count), -1);
+	assert_int_equal(web_multipart_parse(pool, "multipart/form-data", body, sizeof(body) - 1,
+					     4, &form, &files, &count), -1);
+	assert_int_equal(web_multipart_parse(pool, "text/plain", body, sizeof(body) - 1,
+					     4, &form, &files, &count), -1);
+}
+
+static const char linkify_text[] = "see https://a.test/x?y=1&z=2. <b> (http://b.test/p) "
+	"xhttp://c.test https:// javascript:alert(1)";
+
+static void test_linkify(void **state)
+{
+	struct buffer out;
+
+	(void)state;
+	buffer_init_pool(&out, pool, 0);
+	html_escape_linkify(&out, linkify_text, sizeof(linkify_text) - 1);
+	assert_string_equal(out.data,
+		"see <a href=\"https://a.test/x?y=1&amp;z=2\" target=\"_blank\" rel=\"noopener noreferrer\">"
+		"https://a.test/x?y=1&amp;z=2</a>. &lt;b&gt; (<a href=\"http://b.test/p\" target=\"_blank\""
+		" rel=\"noopener noreferrer\">http://b.test/p</a>) xhttp://c.test https:// javascript:alert(1)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_form_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multipart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linkify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_route, setup, teardown),
