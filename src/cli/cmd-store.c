@@ -43,7 +43,7 @@ static int cli_store_copy(struct cli *cli)
 	struct store_copy_progress progress;
 	struct conf *conf, *other_conf;
 	struct store *dst, *src;
-	int ret = 0;
+	int ret = 0, empty;
 
 	if (cli->argc != 1) {
 		fprintf(stderr, "usage: infostore [-c FILE] %s\n", store_usage);
@@ -66,17 +66,16 @@ static int cli_store_copy(struct cli *cli)
 		return EX_TEMPFAIL;
 	}
 	memset(&progress, 0, sizeof(progress));
-	if (store_copy(dst, src, store_copy_progress, &progress) < 0) {
-		if (store_last_error(dst) == STORE_ERROR_EXISTS) {
-			fprintf(stderr, "infostore: %s: the store of this configuration"
-				" is not empty; store copy only fills an empty one\n",
-				conf->path);
-			ret = EX_CANTCREAT;
-		} else {
-			fprintf(stderr, "infostore: store copy failed: %s\n",
-				store_last_error_detail(dst));
-			ret = EX_TEMPFAIL;
-		}
+	empty = store_is_empty(dst);
+	if (empty == 0) {
+		fprintf(stderr, "infostore: %s: the store of this configuration"
+			" is not empty; store copy only fills an empty one\n",
+			conf->path);
+		ret = EX_CANTCREAT;
+	} else if (empty < 0 || store_copy(dst, src, store_copy_progress, &progress) < 0) {
+		fprintf(stderr, "infostore: store copy failed: %s\n",
+			store_last_error_detail(dst));
+		ret = EX_TEMPFAIL;
 	} else {
 		fprintf(stderr, "store copy: done\n");
 	}

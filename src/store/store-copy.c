@@ -34,11 +34,15 @@ struct store_copy_table {
 	const char *key;          /* ORDER BY / keyset columns */
 	unsigned int key_count;
 	const char *zeroed;       /* columns the target's triggers rebuild */
+	const char *upsert;       /* ON CONFLICT clause, or NULL */
 };
 
 /* In the order references need. */
 static const struct store_copy_table store_copy_tables[] = {
-	{ "counters", "name", 1, NULL },
+	/* a counter the target has (a user added and removed there) takes
+	   the source's value, which is what its UIDVALIDITYs continue */
+	{ "counters", "name", 1, NULL,
+	  " ON CONFLICT (name) DO UPDATE SET value = excluded.value" },
 	{ "users", "id", 1, NULL },
 	{ "mailboxes", "id", 1, " messages unseen deleted size " },
 	{ "subscriptions", "user_id, name", 2, NULL },
@@ -137,6 +141,8 @@ static char *store_copy_insert(struct store *dst, const struct store_copy_table 
 	for (int i = 0; i < columns; i++)
 		buffer_append_str(&sql, i == 0 ? "?" : ", ?");
 	buffer_append_str(&sql, ")");
+	if (t->upsert != NULL)
+		buffer_append_str(&sql, t->upsert);
 	(void)dst;
 	buffer_append_c(&sql, '\0');
 	text = buffer_steal(&sql, NULL);
