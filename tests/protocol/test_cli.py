@@ -39,22 +39,22 @@ class CliTest(unittest.TestCase):
 
     def test_user_lifecycle(self):
         srv = self.srv
-        self.assertEqual(srv.cli("user", "add", "dora@example.test", input="pw1\n").returncode, 0)
-        proc = srv.cli("user", "add", "dora@example.test", input="pw1\n")
+        self.assertEqual(srv.cli("user", "add", "dora@example.test", input="password-1\n").returncode, 0)
+        proc = srv.cli("user", "add", "dora@example.test", input="password-1\n")
         self.assertEqual(proc.returncode, EX_DATAERR)
         self.assertIn(b"exists", proc.stderr)
         self.assertEqual(srv.cli("user", "add", "empty@example.test", input="\n").returncode,
-                         EX_USAGE)
+                         EX_DATAERR)
         users = srv.cli("user", "list", check=True).stdout.decode().split()
         self.assertIn("dora@example.test", users)
         self.assertIn("alice@example.test", users)
         pw = srv.sql("select password from users where address='dora@example.test'")[0][0]
         self.assertTrue(pw.startswith("$argon2id$"), pw)
-        self.assertNotIn("pw1", pw)
-        self.assertEqual(srv.cli("user", "passwd", "dora@example.test", input="pw2\n").returncode, 0)
+        self.assertNotIn("password-1", pw)
+        self.assertEqual(srv.cli("user", "passwd", "dora@example.test", input="password-2\n").returncode, 0)
         pw2 = srv.sql("select password from users where address='dora@example.test'")[0][0]
         self.assertNotEqual(pw, pw2)
-        self.assertEqual(srv.cli("user", "passwd", "nobody@example.test", input="x\n").returncode,
+        self.assertEqual(srv.cli("user", "passwd", "nobody@example.test", input="password-x\n").returncode,
                          EX_NOUSER)
         self.assertEqual(srv.cli("user", "set", "dora@example.test",
                                  "calendar_format=url").returncode, 0)
@@ -102,7 +102,7 @@ class CliTest(unittest.TestCase):
     def test_deliver_too_big(self):
         srv = InfostoreServer(listeners=(), conf={"limits": {"max_message_size": "2K"}})
         self.addCleanup(srv.cleanup)
-        srv.cli("user", "add", "alice@example.test", input="pw\n", check=True)
+        srv.cli("user", "add", "alice@example.test", input="password-1\n", check=True)
         proc = srv.cli("deliver", "alice@example.test",
                        input=make_message(body="x" * 4000 + "\r\n"))
         self.assertEqual(proc.returncode, EX_DATAERR)
