@@ -246,7 +246,7 @@ static const char *const store_migrations[] = {
 	   the per-mailbox counters the triggers already keep, read in the
 	   writing transaction. And per mailbox the size of the messages
 	   marked \Deleted, kept by the same triggers, for STATUS
-	   DELETED-STORAGE (RFC 9208 4.2.1) without a scan. */
+	   DELETED-STORAGE (RFC 9208) without a scan. */
 	"ALTER TABLE users ADD COLUMN quota_storage INTEGER;"
 	"ALTER TABLE users ADD COLUMN quota_messages INTEGER;"
 	"ALTER TABLE mailboxes ADD COLUMN deleted_size INTEGER NOT NULL DEFAULT 0;"
