@@ -91,7 +91,8 @@ static const char *cli_deliver_sender(const char *arg, char out[SMTP_PATH_MAX + 
 				&mailbox, &consumed) == SMTP_PATH_OK &&
 		consumed == path.used && mailbox.used <= SMTP_PATH_MAX;
 	if (ok)
-		snprintf(out, SMTP_PATH_MAX + 1, "%s", (const char *)mailbox.data);
+		snprintf(out, SMTP_PATH_MAX + 1, "%s", mailbox.used == 0 ? "" :
+			 (const char *)mailbox.data);
 	buffer_free(&path);
 	buffer_free(&mailbox);
 	return ok ? out : NULL;

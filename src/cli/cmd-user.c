@@ -93,10 +93,11 @@ static int cli_read_hidden(const char *prompt, char *buf, size_t size)
 	struct termios noecho;
 	int ret;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
-	if (tcgetattr(STDIN_FILENO, &cli_tty_saved) < 0)
+	if (tcgetattr(STDIN_FILENO, &cli_tty_saved) < 0) {
+		fputs(prompt, stderr);
+		fflush(stderr);
 		return cli_read_line(buf, size);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = cli_tty_restore_signal;
 	sa.sa_flags = SA_RESETHAND;
@@ -107,7 +108,11 @@ static int cli_read_hidden(const char *prompt, char *buf, size_t size)
 	noecho = cli_tty_saved;
 	noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	cli_tty_echo_off = 1;
+	/* echo off before the prompt: what is typed once it shows is
+	   never echoed (TCSAFLUSH drops what was typed before it) */
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	fputs(prompt, stderr);
+	fflush(stderr);
 	ret = cli_read_line(buf, size);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &cli_tty_saved);
 	cli_tty_echo_off = 0;
