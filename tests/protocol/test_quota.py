@@ -332,6 +332,16 @@ class QuotaTest(SharedServerTest):
             r = w2.get(r.header("Location"))
         self.assertIn('<p class="quota over">', r.text)
         self.assertIn("Mailbox full", r.text)
+        # a full user can still delete to the Trash (a move) and empty it
+        inbox = self.srv.sql("SELECT m.id FROM mailboxes m JOIN users u ON u.id = m.user_id"
+                             " WHERE u.address = ? AND m.name = 'INBOX'", (full,))[0][0]
+        csrf = WebClient.csrf(r)
+        r = w2.post("/mail/%d/1/delete" % inbox, {"csrf": csrf})
+        self.assertEqual(r.status, 303, r.text)
+        self.assertEqual(self.srv.sql("SELECT m.name, m.messages FROM mailboxes m JOIN users u"
+                                      " ON u.id = m.user_id WHERE u.address = ? AND"
+                                      " m.name IN ('INBOX', 'Trash') ORDER BY m.name",
+                                      (full,)), [("INBOX", 0), ("Trash", 1)])
 
     # --- concurrency ---
 
