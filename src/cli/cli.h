@@ -47,5 +47,8 @@ int cli_privileges_prepare(const struct conf *conf);
 int cli_privileges_drop(const struct conf *conf);
 /* Is one of the arguments --help or -h? */
 int cli_wants_help(const struct cli *cli);
+/* "usage: infostore [-c FILE] text" to stdout (help: exit 0) or stderr
+   (EX_USAGE); returns that exit code. */
+int cli_cmd_usage(const char *text, int help);
 
 #endif

@@ -5,10 +5,11 @@
 #include "cal.h"
 #include "cli.h"
 #include "conf.h"
+#include "buffer.h"
 #include "deliver.h"
 #include "log.h"
 #include "pool.h"
-#include "secret.h"
+#include "smtp-address.h"
 #include "store.h"
 #include "strutil.h"
 
@@ -19,159 +20,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-static int cmd_usage(const char *text, int help)
+int cli_cmd_usage(const char *text, int help)
 {
 	fprintf(help ? stdout : stderr, "usage: infostore [-c FILE] %s\n", text);
 	return help ? 0 : EX_USAGE;
-}
-
-static int store_exit_code(struct store *store)
-{
-	switch (store_last_error(store)) {
-	case STORE_ERROR_NOT_FOUND:
-		return EX_NOUSER;
-	case STORE_ERROR_EXISTS:
-	case STORE_ERROR_INVALID:
-	case STORE_ERROR_PERM:
-		return EX_DATAERR;
-	case STORE_ERROR_TEMP:
-		return EX_TEMPFAIL;
-	default:
-		return EX_SOFTWARE;
-	}
-}
-
-/* The first line of stdin, without its line break. */
-static int read_password(char *buf, size_t size)
-{
-	size_t len;
-
-	if (fgets(buf, (int)size, stdin) == NULL) {
-		fprintf(stderr, "infostore: expected the password on stdin\n");
-		return -1;
-	}
-	len = strlen(buf);
-	if (len == size - 1 && buf[len - 1] != '\n') {
-		fprintf(stderr, "infostore: password too long (at most %zu bytes)\n",
-			size - 2);
-		return -1;
-	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		buf[--len] = '\0';
-	if (len == 0) {
-		fprintf(stderr, "infostore: the password must not be empty\n");
-		return -1;
-	}
-	return 0;
-}
-
-static void user_list_cb(void *context, const struct store_user *user)
-{
-	(void)context;
-	printf("%s%s%s\n", user->address,
-	       user->calendar_format != NULL ? "\tcalendar_format=" : "",
-	       user->calendar_format != NULL ? user->calendar_format : "");
-}
-
-int cli_user(struct cli *cli, const char *sub)
-{
-	static const char user_usage[] =
-		"user add|passwd|del ADDRESS | user list | "
-		"user set ADDRESS calendar_format=icalendar|url|both|default";
-	int help = cli_wants_help(cli);
-	struct conf *conf;
-	struct store *store;
-	char password[1024];
-	int ret = 0;
-
-	if (help)
-		return cmd_usage(user_usage, 1);
-	if (strcmp(sub, "list") == 0) {
-		if (cli->argc != 0)
-			return cmd_usage("user list", 0);
-	} else if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0 ||
-		   strcmp(sub, "del") == 0) {
-		if (cli->argc != 1)
-			return cmd_usage(user_usage, 0);
-	} else if (strcmp(sub, "set") == 0) {
-		if (cli->argc != 2)
-			return cmd_usage(user_usage, 0);
-	} else {
-		fprintf(stderr, "infostore: unknown user command: %s\n", sub);
-		return cmd_usage(user_usage, 0);
-	}
-	if (cli->argc >= 1 && strcmp(sub, "list") != 0 &&
-	    !str_is_address(cli->argv[0])) {
-		fprintf(stderr, "infostore: not an address: %s\n", cli->argv[0]);
-		return EX_USAGE;
-	}
-	conf = cli_load_conf(cli, 0);
-	if (conf == NULL)
-		return EX_CONFIG;
-	store = cli_open_store(conf);
-	if (store == NULL) {
-		conf_free(&conf);
-		return EX_TEMPFAIL;
-	}
-
-	if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) {
-		if (read_password(password, sizeof(password)) < 0) {
-			ret = EX_USAGE;
-		} else {
-			int r = strcmp(sub, "add") == 0 ?
-				store_user_add(store, cli->argv[0], password) :
-				store_user_set_password(store, cli->argv[0], password);
-
-			if (r < 0) {
-				fprintf(stderr, "infostore: %s\n",
-					store_last_error(store) == STORE_ERROR_EXISTS ?
-					"user exists" : store_last_error(store) ==
-					STORE_ERROR_NOT_FOUND ? "unknown user" :
-					store_last_error_detail(store));
-				ret = store_exit_code(store);
-			} else {
-				log_info("cli", "user %s user=%s",
-					 strcmp(sub, "add") == 0 ? "added" : "password changed",
-					 log_value(cli->argv[0]));
-			}
-		}
-		secret_wipe(password, sizeof(password));
-	} else if (strcmp(sub, "del") == 0) {
-		if (store_user_delete(store, cli->argv[0]) < 0) {
-			fprintf(stderr, "infostore: %s\n",
-				store_last_error(store) == STORE_ERROR_NOT_FOUND ?
-				"unknown user" : store_last_error_detail(store));
-			ret = store_exit_code(store);
-		}
-	} else if (strcmp(sub, "list") == 0) {
-		struct pool *pool = pool_create(4096);
-
-		if (store_user_list(store, pool, user_list_cb, NULL) < 0)
-			ret = EX_TEMPFAIL;
-		pool_destroy(&pool);
-	} else {
-		const char *setting = cli->argv[1];
-		const char *value = strchr(setting, '=');
-		enum conf_calendar_format format;
-
-		if (value == NULL || strncmp(setting, "calendar_format=", 16) != 0) {
-			fprintf(stderr, "infostore: only calendar_format=... can be set\n");
-			ret = EX_USAGE;
-		} else if (strcmp(value + 1, "default") != 0 &&
-			   conf_calendar_format_parse(value + 1, &format) < 0) {
-			fprintf(stderr, "infostore: calendar_format must be icalendar, url, both or default\n");
-			ret = EX_USAGE;
-		} else if (store_user_set_calendar_format(store, cli->argv[0],
-				strcmp(value + 1, "default") == 0 ? NULL : value + 1) < 0) {
-			fprintf(stderr, "infostore: %s\n",
-				store_last_error(store) == STORE_ERROR_NOT_FOUND ?
-				"unknown user" : store_last_error_detail(store));
-			ret = store_exit_code(store);
-		}
-	}
-	store_close(&store);
-	conf_free(&conf);
-	return ret;
 }
 
 /* Read all of stdin, at most max bytes (+1 to detect too big). */
@@ -216,9 +68,44 @@ static unsigned char *read_stdin(size_t max, size_t *size_r, int *too_big_r)
 	return data;
 }
 
+/*
+ * The envelope sender of -f as an SMTP path would carry it (RFC 5321
+ * 4.1.2, with RFC 6531's UTF-8): local@domain, with or without the angle
+ * brackets, or "" or "<>" for the null sender of bounces. Into buf; NULL
+ * if it is not one (a Return-Path: header of junk is worse than none).
+ */
+static const char *cli_deliver_sender(const char *arg, char out[SMTP_PATH_MAX + 1])
+{
+	size_t len = strlen(arg), consumed;
+	struct buffer path, mailbox;
+	bool ok;
+
+	buffer_init(&path, 0);
+	buffer_init(&mailbox, 0);
+	if (len == 0 || arg[0] != '<')
+		buffer_printf(&path, "<%s>", arg);
+	else
+		buffer_append(&path, arg, len);
+	ok = smtp_utf8_valid(arg, len) &&
+		smtp_path_parse(path.data, path.used, SMTP_PATH_ALLOW_NULL | SMTP_PATH_UTF8,
+				&mailbox, &consumed) == SMTP_PATH_OK &&
+		consumed == path.used && mailbox.used <= SMTP_PATH_MAX;
+	if (ok)
+		snprintf(out, SMTP_PATH_MAX + 1, "%s", mailbox.used == 0 ? "" :
+			 (const char *)mailbox.data);
+	buffer_free(&path);
+	buffer_free(&mailbox);
+	return ok ? out : NULL;
+}
+
 int cli_deliver(struct cli *cli)
 {
-	static const char deliver_usage[] = "deliver [-f SENDER] ADDRESS < message";
+	static const char deliver_usage[] =
+		"deliver [-f SENDER] ADDRESS < message\n"
+		"  SENDER: the envelope sender for Return-Path, an address or <> (none)\n"
+		"  exit 0 delivered, 64 usage (a bad -f address), 65 message refused or\n"
+		"  too big, 67 unknown user, 73 the user is over quota, 75 try again";
+	char sender_buf[SMTP_PATH_MAX + 1];
 	const char *sender = NULL, *rcpt;
 	struct deliver_request req;
 	struct deliver_request *reqs[1] = { &req };
@@ -232,13 +119,18 @@ int cli_deliver(struct cli *cli)
 	int argi = 0;
 
 	if (cli_wants_help(cli))
-		return cmd_usage(deliver_usage, 1);
+		return cli_cmd_usage(deliver_usage, 1);
 	if (cli->argc >= 2 && strcmp(cli->argv[0], "-f") == 0) {
-		sender = cli->argv[1];
+		sender = cli_deliver_sender(cli->argv[1], sender_buf);
 		argi = 2;
+		if (sender == NULL) {
+			fprintf(stderr, "infostore: -f needs an address (local@domain) or "
+				"<> for none, not %s\n", cli->argv[1]);
+			return EX_USAGE;
+		}
 	}
 	if (cli->argc - argi != 1)
-		return cmd_usage(deliver_usage, 0);
+		return cli_cmd_usage(deliver_usage, 0);
 	rcpt = cli->argv[argi];
 	conf = cli_load_conf(cli, 0);
 	if (conf == NULL)
@@ -295,6 +187,12 @@ int cli_deliver(struct cli *cli)
 		fprintf(stderr, "infostore: message refused\n");
 		ret = EX_DATAERR;
 		break;
+	case DELIVER_OVER_QUOTA:
+		/* EX_CANTCREAT: the mailbox cannot take it (Postfix's pipe
+		   makes that a bounce with a 5.2.x status, as LMTP's 552) */
+		fprintf(stderr, "infostore: %s is over quota\n", rcpt);
+		ret = EX_CANTCREAT;
+		break;
 	case DELIVER_TEMPFAIL:
 	default:
 		fprintf(stderr, "infostore: temporary failure, try again later\n");
@@ -341,11 +239,11 @@ int cli_mailbox_list(struct cli *cli)
 	int ret;
 
 	if (cli_wants_help(cli))
-		return cmd_usage("mailbox list ADDRESS\n"
+		return cli_cmd_usage("mailbox list ADDRESS\n"
 				 "  one line per mailbox: name, messages, unseen, "
 				 "UIDVALIDITY, UIDNEXT (tab-separated)", 1);
 	if (cli->argc != 1)
-		return cmd_usage("mailbox list ADDRESS", 0);
+		return cli_cmd_usage("mailbox list ADDRESS", 0);
 	pool = pool_create(4096);
 	ret = cli_open_user(cli, cli->argv[0], &conf, &store, pool, &user);
 	if (ret == 0) {
@@ -379,11 +277,11 @@ int cli_fetch(struct cli *cli)
 	int ret;
 
 	if (cli_wants_help(cli))
-		return cmd_usage("fetch ADDRESS MAILBOX UID\n"
+		return cli_cmd_usage("fetch ADDRESS MAILBOX UID\n"
 				 "  the stored message, byte for byte, to stdout "
 				 "(exit 66 if there is none)", 1);
 	if (cli->argc != 3)
-		return cmd_usage("fetch ADDRESS MAILBOX UID", 0);
+		return cli_cmd_usage("fetch ADDRESS MAILBOX UID", 0);
 	if (str_to_u32(cli->argv[2], &uid) < 0 || uid == 0) {
 		fprintf(stderr, "infostore: UID must be a number from 1\n");
 		return EX_USAGE;
@@ -428,11 +326,11 @@ int cli_calendar_list(struct cli *cli)
 	int ret;
 
 	if (cli_wants_help(cli))
-		return cmd_usage("calendar list ADDRESS\n"
+		return cli_cmd_usage("calendar list ADDRESS\n"
 				 "  the user's calendar items: UID, start, summary, status, "
 				 "the user's answer, attendees' answers, source", 1);
 	if (cli->argc != 1)
-		return cmd_usage("calendar list ADDRESS", 0);
+		return cli_cmd_usage("calendar list ADDRESS", 0);
 	conf = cli_load_conf(cli, 0);
 	if (conf == NULL)
 		return EX_CONFIG;

@@ -276,16 +276,21 @@ static int parse_number_suffix(const char *value, const char *suffixes,
 	return 0;
 }
 
-static int parse_size(struct conf_parser *parser, const char *value,
-		      void *dest, const char **error_r)
+int conf_size_parse(const char *value, uint64_t *size_r)
 {
 	static const uint64_t mults[] = { 1024, 1024, 1024 * 1024, 1024 * 1024,
 					  1024ULL * 1024 * 1024, 1024ULL * 1024 * 1024 };
+
+	return parse_number_suffix(value, "kKmMgG", mults, (uint64_t)1 << 40, size_r);
+}
+
+static int parse_size(struct conf_parser *parser, const char *value,
+		      void *dest, const char **error_r)
+{
 	uint64_t num;
 
 	(void)parser;
-	if (parse_number_suffix(value, "kKmMgG", mults, (uint64_t)1 << 40, &num) < 0 ||
-	    num == 0) {
+	if (conf_size_parse(value, &num) < 0 || num == 0) {
 		*error_r = "expected a size such as 65536, 64K, 50M or 1G";
 		return -1;
 	}
@@ -645,6 +650,94 @@ static char *conf_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/*
+ * "Did you mean": the Levenshtein distance between two names (insert,
+ * delete or change one character each count 1), capped at max + 1 so
+ * that the rows stay small. Names are short; longer ones are not close.
+ */
+#define CONF_NAME_MAX 64
+
+static size_t conf_distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[CONF_NAME_MAX + 1];
+
+	if (la > CONF_NAME_MAX || lb > CONF_NAME_MAX)
+		return max + 1;
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb] > max ? max + 1 : row[lb];
+}
+
+/* How far a typo may be from the name meant: 2 edits, or a third of a
+   long name ("max_mesage_sise" for "max_message_size"). */
+static size_t conf_distance_max(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len / 3 > 2 ? len / 3 : 2;
+}
+
+/* The known section closest to name, or NULL if none is close. */
+static const char *conf_section_suggest(const char *name)
+{
+	size_t max = conf_distance_max(name), best = max + 1;
+	const char *found = NULL;
+
+	for (size_t i = 0; i < sizeof(conf_sections) / sizeof(*conf_sections); i++) {
+		size_t d = conf_distance(name, conf_sections[i], max);
+
+		if (d < best) {
+			best = d;
+			found = conf_sections[i];
+		}
+	}
+	return found;
+}
+
+/* The key closest to name: in this section if one is close, else the
+   same name in another section (a key put under the wrong header). */
+static const struct conf_key *conf_key_suggest(const char *section, const char *name)
+{
+	size_t max = conf_distance_max(name), best = max + 1;
+	const struct conf_key *found = NULL;
+
+	for (size_t i = 0; i < CONF_KEY_COUNT; i++) {
+		size_t d;
+
+		if (strcmp(conf_keys[i].section, section) != 0)
+			continue;
+		d = conf_distance(name, conf_keys[i].key, max);
+		if (d < best) {
+			best = d;
+			found = &conf_keys[i];
+		}
+	}
+	for (size_t i = 0; found == NULL && i < CONF_KEY_COUNT; i++) {
+		if (strcmp(conf_keys[i].key, name) == 0)
+			found = &conf_keys[i];
+	}
+	return found;
+}
+
 static int conf_handler(void *user, const char *section, const char *name,
 			const char *value)
 {
@@ -660,12 +753,17 @@ static int conf_handler(void *user, const char *section, const char *name,
 			if (strcmp(section, conf_sections[i]) == 0)
 				parser->section_known = true;
 		}
-		if (!parser->section_known)
-			conf_error(parser, parser->section_line, section[0] == '\0' ?
-				   "(no section)" : section,
-				   section[0] == '\0' ?
-				   "keys must be inside a [section]" :
-				   "unknown section");
+		if (!parser->section_known && section[0] == '\0') {
+			conf_error(parser, parser->section_line, "(no section)",
+				   "keys must be inside a [section]");
+		} else if (!parser->section_known) {
+			const char *near = conf_section_suggest(section);
+
+			conf_error(parser, parser->section_line, section,
+				   "unknown section%s%s%s", near != NULL ?
+				   "; did you mean [" : "", near != NULL ? near : "",
+				   near != NULL ? "]?" : "");
+		}
 	}
 	if (name == NULL) /* a section header on its own (INI_CALL_HANDLER_ON_NEW_SECTION) */
 		return 1;
@@ -687,7 +785,20 @@ static int conf_handler(void *user, const char *section, const char *name,
 			conf_error(parser, parser->line, name, "%s", error);
 		return 1;
 	}
-	conf_error(parser, parser->line, name, "unknown key in [%s]", section);
+	{
+		const struct conf_key *near = conf_key_suggest(section, name);
+
+		if (near == NULL)
+			conf_error(parser, parser->line, name, "unknown key in [%s]",
+				   section);
+		else if (strcmp(near->section, section) == 0)
+			conf_error(parser, parser->line, name, "unknown key in [%s];"
+				   " did you mean %s?", section, near->key);
+		else
+			conf_error(parser, parser->line, name, "unknown key in [%s];"
+				   " did you mean %s in [%s]?", section, near->key,
+				   near->section);
+	}
 	return 1;
 }
 

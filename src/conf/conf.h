@@ -130,6 +130,10 @@ void conf_print(const struct conf *conf, FILE *out);
 const char *conf_calendar_format_name(enum conf_calendar_format format);
 int conf_calendar_format_parse(const char *name, enum conf_calendar_format *format_r);
 
+/* A size as the configuration writes it: bytes, or a number with K, M or
+   G (powers of 1024), at most 1T. 0 or -1. */
+int conf_size_parse(const char *value, uint64_t *size_r);
+
 /* Does any listener need the certificate (TLS or STARTTLS)? */
 bool conf_needs_tls(const struct conf *conf);
 

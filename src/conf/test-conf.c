@@ -203,6 +203,20 @@ static void test_unknown_and_malformed(void **state)
 
 	assert_null(load(with_tls("[nosuch]\nkey = 1\n"), true));
 	assert_error("6: nosuch: ", "unknown section");
+	assert_null(strstr(errors, "did you mean"));
+
+	/* did you mean: a typo, a key under the wrong header, a section */
+	assert_null(load(with_tls("[limits]\nmax_mesage_sise = 1M\n"), true));
+	assert_error("7: max_mesage_sise: ",
+		     "unknown key in [limits]; did you mean max_message_size?");
+	assert_null(load(with_tls("[imap]\nlistne = 127.0.0.1:143\n"), true));
+	assert_error("7: listne: ", "did you mean listen?");
+	assert_null(load(with_tls("[imap]\nmax_message_size = 1M\n"), true));
+	assert_error("7: max_message_size: ", "did you mean max_message_size in [limits]?");
+	assert_null(load(with_tls("[imap]\nbogus = 1\n"), true));
+	assert_null(strstr(errors, "did you mean"));
+	assert_null(load(with_tls("[limit]\nmax_message_size = 1M\n"), true));
+	assert_error("6: limit: ", "unknown section; did you mean [limits]?");
 
 	assert_null(load(with_tls("[imap]\nlisten = 127.0.0.1\n"), true));
 	assert_error("7: listen: ", "expected host:port");

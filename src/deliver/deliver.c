@@ -11,6 +11,7 @@
 #include "store.h"
 #include "strutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,7 +34,32 @@ struct deliver_item {
 	struct deliver_hook_result hook;
 	bool ready;        /* body durable, summary computed */
 	bool blob_owner;   /* this item wrote the blob (others may share it) */
+	bool over_quota;   /* refused by the store, nothing written */
 };
+
+/* Items by recipient, so that every batch takes its users' locks
+   (PostgreSQL: mailbox rows, quota locks) in the same order and two
+   concurrent batches cannot wait for each other. */
+static int deliver_item_cmp(const void *a, const void *b)
+{
+	const struct deliver_item *const *x = a, *const *y = b;
+
+	if ((*x)->user.id != (*y)->user.id)
+		return (*x)->user.id < (*y)->user.id ? -1 : 1;
+	return *x < *y ? -1 : (*x > *y ? 1 : 0);
+}
+
+/* Does an item that got its message use this blob? */
+static bool deliver_blob_used(const struct deliver_item *items,
+			      unsigned int nitems, const char *blob)
+{
+	for (unsigned int i = 0; i < nitems; i++) {
+		if (items[i].ready && !items[i].over_quota &&
+		    strcmp(items[i].blob, blob) == 0)
+			return true;
+	}
+	return false;
+}
 
 /* Does the message use CRLF line endings? Trace headers follow suit. */
 static const char *deliver_eol(const unsigned char *data, size_t size)
@@ -240,12 +266,19 @@ int deliver_batch(struct store *store, const struct conf *conf,
 		ret = -1;
 	}
 
-	/* 2. one transaction for the whole batch */
+	/* 2. one transaction for the whole batch; a recipient over quota is
+	   refused inside it (the store checks in the transaction) and the
+	   others go on */
 	if (ret == 0 && store_begin(store) == 0) {
+		struct deliver_item **order = p_new(pool, struct deliver_item *,
+						    nitems > 0 ? nitems : 1);
 		bool failed = false;
 
+		for (unsigned int i = 0; i < nitems; i++)
+			order[i] = &items[i];
+		qsort(order, nitems, sizeof(*order), deliver_item_cmp);
 		for (unsigned int i = 0; i < nitems && !failed; i++) {
-			struct deliver_item *item = &items[i];
+			struct deliver_item *item = order[i];
 			struct store_message_meta meta;
 			uint32_t uid;
 
@@ -253,10 +286,19 @@ int deliver_batch(struct store *store, const struct conf *conf,
 				continue;
 			deliver_summary_meta(&item->sum, &meta);
 			if (store_message_add(store, item->mailbox_id, item->blob, &meta,
-					      0, NULL, 0, 0, &uid) < 0 ||
-			    (item->hook.commit != NULL &&
-			     item->hook.commit(item->hook.commit_context, store,
-					       item->mailbox_id, uid) < 0)) {
+					      0, NULL, 0, 0, &uid) < 0) {
+				if (store_last_error(store) == STORE_ERROR_OVER_QUOTA) {
+					/* and no calendar item either: the
+					   sender learns it did not arrive */
+					item->over_quota = true;
+					continue;
+				}
+				failed = true;
+				break;
+			}
+			if (item->hook.commit != NULL &&
+			    item->hook.commit(item->hook.commit_context, store,
+					      item->mailbox_id, uid) < 0) {
 				failed = true;
 				break;
 			}
@@ -287,6 +329,16 @@ int deliver_batch(struct store *store, const struct conf *conf,
 			/* no index row refers to it: remove it now rather than
 			   leave it to the start-up GC */
 			if (item->blob_owner)
+				store_blob_unlink(store, item->blob);
+			continue;
+		}
+		if (item->over_quota) {
+			item->req->status[item->rcpt_idx] = DELIVER_OVER_QUOTA;
+			log_info("deliver", "over quota user=%s size=%llu msgid=%s",
+				 log_value(item->user.address),
+				 (unsigned long long)item->sum.size,
+				 log_value(item->sum.message_id));
+			if (item->blob_owner && !deliver_blob_used(items, nitems, item->blob))
 				store_blob_unlink(store, item->blob);
 			continue;
 		}

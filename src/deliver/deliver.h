@@ -32,6 +32,7 @@ enum deliver_status {
 	DELIVER_TEMPFAIL,      /* 451 4.3.0 / exit 75 */
 	DELIVER_TOO_BIG,       /* 552 5.3.4 / exit 65 */
 	DELIVER_BAD_MESSAGE,   /* 554 5.6.0 / exit 65 */
+	DELIVER_OVER_QUOTA,    /* 552 5.2.2 / exit 73: the quota (store.h) */
 };
 
 struct deliver_request {

@@ -32,9 +32,10 @@ static int copy_job_run(struct store *store, void *context)
 	struct copy_job *job = context;
 
 	for (unsigned int i = 0; i < job->count; i++) {
-		if (store_message_copy(store, job->src_id, job->uids[i], job->dst_id,
-				       &job->new_uids[i]) < 0 ||
-		    (job->move && store_message_expunge(store, job->src_id, job->uids[i]) < 0))
+		/* a MOVE stays within the user: no quota check (store.h) */
+		if ((job->move ? store_message_move : store_message_copy)(
+			    store, job->src_id, job->uids[i], job->dst_id,
+			    &job->new_uids[i]) < 0)
 			return -1;
 	}
 	return 0;

@@ -25,6 +25,7 @@ static const struct {
 	{ "SIZE", IMAP_STATUS_SIZE },
 	{ "HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ },
 	{ "APPENDLIMIT", IMAP_STATUS_APPENDLIMIT },
+	{ "DELETED-STORAGE", IMAP_STATUS_DELETED_STORAGE },
 };
 
 int imap_status_parse(const struct imap_arg *list, unsigned int *items_r,
@@ -90,6 +91,9 @@ void imap_status_write(struct imap_client *client, struct buffer *buf,
 		case IMAP_STATUS_DELETED: value = mb->deleted; break;
 		case IMAP_STATUS_SIZE: value = mb->size; break;
 		case IMAP_STATUS_HIGHESTMODSEQ: value = mb->highestmodseq; break;
+		/* RFC 9208: what EXPUNGE would free, in the units of
+		   STORAGE (1024 octets), from a counter the triggers keep */
+		case IMAP_STATUS_DELETED_STORAGE: value = (mb->deleted_size + 1023) / 1024; break;
 		case IMAP_STATUS_APPENDLIMIT:
 		default:
 			value = client->srv->conf->max_message_size;

@@ -32,6 +32,9 @@ static const struct imap_command_def imap_commands[] = {
 	{ "NAMESPACE", cmd_namespace, IMAP_CMD_LOGGED_IN },
 	{ "STATUS", cmd_status, IMAP_CMD_LOGGED_IN },
 	{ "APPEND", cmd_append, IMAP_CMD_LOGGED_IN },
+	{ "GETQUOTA", cmd_getquota, IMAP_CMD_LOGGED_IN },
+	{ "GETQUOTAROOT", cmd_getquotaroot, IMAP_CMD_LOGGED_IN },
+	{ "SETQUOTA", cmd_setquota, IMAP_CMD_LOGGED_IN },
 	{ "IDLE", cmd_idle, IMAP_CMD_LOGGED_IN },
 	/* selected (6.4) */
 	{ "CHECK", cmd_check, IMAP_CMD_SELECTED },

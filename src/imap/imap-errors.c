@@ -9,6 +9,8 @@ static const struct imap_error_reply imap_error_replies[] = {
 	[STORE_ERROR_LIMIT] = { "LIMIT", "Limit reached" },
 	[STORE_ERROR_PERM] = { "NOPERM", "Permission denied" },
 	[STORE_ERROR_INTERNAL] = { "SERVERBUG", "Internal error occurred, see the server log" },
+	/* RFC 9208 */
+	[STORE_ERROR_OVER_QUOTA] = { "OVERQUOTA", "Quota exceeded" },
 };
 
 const struct imap_error_reply *imap_error_reply(enum store_error error)

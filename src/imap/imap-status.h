@@ -19,6 +19,7 @@ enum imap_status_item {
 	IMAP_STATUS_SIZE = 0x40,
 	IMAP_STATUS_HIGHESTMODSEQ = 0x80,
 	IMAP_STATUS_APPENDLIMIT = 0x100,
+	IMAP_STATUS_DELETED_STORAGE = 0x200,  /* RFC 9208 */
 };
 
 /* The items of a list (up to EOL). 0, or -1 with *error_r. */

@@ -1,5 +1,6 @@
 #include "strutil.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static inline unsigned char ascii_lower(unsigned char c)
@@ -148,4 +149,38 @@ bool str_is_address(const char *str)
 			return false;
 	}
 	return true;
+}
+
+const char *str_size_human(uint64_t bytes, bool words, char buf[STR_SIZE_MAX])
+{
+	static const char units[] = "KMGTPE";
+	static const char *const unit_words[] = { "KB", "MB", "GB", "TB", "PB", "EB" };
+	uint64_t scale = 1024;
+	unsigned int u = 0;
+	uint64_t tenths;
+	char unit[2] = { 0, 0 };
+
+	if (bytes < 1024) {
+		snprintf(buf, STR_SIZE_MAX, "%llu%s", (unsigned long long)bytes,
+			 words ? (bytes == 1 ? " byte" : " bytes") : "");
+		return buf;
+	}
+	while (u + 1 < sizeof(units) - 1 && bytes / scale >= 1024) {
+		scale *= 1024;
+		u++;
+	}
+	/* rounded to tenths (the fraction in 1024ths first, which cannot
+	   overflow); 1023.96K shows as 1024K, not 1.0M */
+	tenths = (bytes / scale) * 10 +
+		(((bytes % scale) / (scale / 1024)) * 10 + 512) / 1024;
+	unit[0] = units[u];
+	if (tenths >= 1000 || tenths % 10 == 0)
+		snprintf(buf, STR_SIZE_MAX, "%llu%s%s",
+			 (unsigned long long)((tenths + 5) / 10), words ? " " : "",
+			 words ? unit_words[u] : unit);
+	else
+		snprintf(buf, STR_SIZE_MAX, "%llu.%llu%s%s",
+			 (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10),
+			 words ? " " : "", words ? unit_words[u] : unit);
+	return buf;
 }

@@ -37,4 +37,14 @@ const void *mem_imem(const void *haystack, size_t hlen, const void *needle,
 /* Is this a plausible user@domain address (no spaces, one '@', both sides)? */
 bool str_is_address(const char *str);
 
+/*
+ * A size for people, in the configuration's units (K, M, G and T are
+ * powers of 1024): at most three significant digits, one decimal below
+ * 100 ("12.3", "512", "1"). words: "12.3 MB" and "100 bytes" (the web
+ * access); else "12.3M" and "100" (the CLI, as a config would write it).
+ * Returns buf.
+ */
+#define STR_SIZE_MAX 32
+const char *str_size_human(uint64_t bytes, bool words, char buf[STR_SIZE_MAX]);
+
 #endif

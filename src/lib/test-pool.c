@@ -172,10 +172,31 @@ static void test_strutil(void **state)
 	assert_false(str_is_address("a/../b@c"));
 }
 
+/* Sizes for people, in the configuration's powers of 1024. */
+static void test_str_size_human(void **state)
+{
+	char buf[STR_SIZE_MAX];
+
+	(void)state;
+	assert_string_equal(str_size_human(0, true, buf), "0 bytes");
+	assert_string_equal(str_size_human(1, true, buf), "1 byte");
+	assert_string_equal(str_size_human(1023, false, buf), "1023");
+	assert_string_equal(str_size_human(1024, true, buf), "1 KB");
+	assert_string_equal(str_size_human(1536, false, buf), "1.5K");
+	assert_string_equal(str_size_human(3072, true, buf), "3 KB");
+	assert_string_equal(str_size_human(12897484, true, buf), "12.3 MB");
+	assert_string_equal(str_size_human(1024 * 1024 - 1, false, buf), "1024K");
+	assert_string_equal(str_size_human(1024ULL * 1024 * 1024, true, buf), "1 GB");
+	assert_string_equal(str_size_human(150ULL * 1024 * 1024, false, buf), "150M");
+	assert_string_equal(str_size_human(5ULL << 40, false, buf), "5T");
+	assert_string_equal(str_size_human(UINT64_MAX, false, buf), "16E");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_alloc),
+		cmocka_unit_test(test_str_size_human),
 		cmocka_unit_test(test_pool_cleanup_order),
 		cmocka_unit_test(test_p_grow),
 		cmocka_unit_test(test_mem_grow),

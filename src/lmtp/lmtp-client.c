@@ -196,6 +196,8 @@ static const char *lmtp_status_name(enum deliver_status status)
 		return "too-big";
 	case DELIVER_BAD_MESSAGE:
 		return "bad-message";
+	case DELIVER_OVER_QUOTA:
+		return "over-quota";
 	case DELIVER_TEMPFAIL:
 		break;
 	}
@@ -226,6 +228,12 @@ static void lmtp_client_reply_recipients(struct lmtp_client *client,
 		case DELIVER_BAD_MESSAGE:
 			lmtp_client_reply(client, 554, "5.6.0",
 					  "<%s> Message content rejected", addr);
+			break;
+		case DELIVER_OVER_QUOTA:
+			/* RFC 3463 X.2.2 mailbox full; permanent, as Dovecot
+			   answers by default */
+			lmtp_client_reply(client, 552, "5.2.2",
+					  "<%s> Mailbox is full (quota exceeded)", addr);
 			break;
 		case DELIVER_TEMPFAIL:
 		default:

@@ -87,6 +87,7 @@ struct lmtp_client {
 	/* the transaction (RFC 5321 3.3) */
 	bool mail_given;
 	const char *sender;              /* "" for <> */
+	uint64_t mail_size;              /* MAIL's SIZE= (RFC 1870), 0 if none */
 	bool smtputf8;
 	char txn_id[17];                 /* for Received: and the log */
 	struct lmtp_recipient *rcpts;    /* txn_pool */

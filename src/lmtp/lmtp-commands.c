@@ -71,6 +71,7 @@ static void cmd_mail(struct lmtp_client *client, const struct smtp_command *cmd)
 	lmtp_client_reset_transaction(client);
 	client->mail_given = true;
 	client->sender = p_strdup(client->txn_pool, cmd->arg);
+	client->mail_size = cmd->size_given ? cmd->size : 0;
 	client->smtputf8 = cmd->smtputf8;
 	client->rcpts = p_new(client->txn_pool, struct lmtp_recipient,
 			      LMTP_MAX_RECIPIENTS);
@@ -83,6 +84,7 @@ static void cmd_rcpt(struct lmtp_client *client, const struct smtp_command *cmd)
 	struct store *store = client->srv->store;
 	struct pool *pool = pool_create(512);
 	struct store_user user;
+	struct store_quota quota;
 	int ret;
 
 	if (cmd->utf8_path && !client->smtputf8) {
@@ -110,6 +112,16 @@ static void cmd_rcpt(struct lmtp_client *client, const struct smtp_command *cmd)
 		log_info("lmtp", "unknown recipient id=%s to=%s", client->txn_id,
 			 log_value(cmd->arg));
 		lmtp_client_reply(client, 550, "5.1.1", "<%s> User unknown", cmd->arg);
+	} else if (store_quota_get(store, user.id, &quota) > 0 &&
+		   store_quota_exceeded(&quota, client->mail_size > 0 ?
+					client->mail_size : 1, 1)) {
+		/* Already full (or too full for the SIZE the
+		   client announced), so refuse now rather than after the
+		   data; the check that counts is the one at delivery */
+		log_info("lmtp", "over quota id=%s to=%s", client->txn_id,
+			 log_value(cmd->arg));
+		lmtp_client_reply(client, 552, "5.2.2",
+				  "<%s> Mailbox is full (quota exceeded)", cmd->arg);
 	} else {
 		struct lmtp_recipient *rcpt = &client->rcpts[client->rcpt_count++];
 

@@ -205,6 +205,14 @@ static void outbound_bounce_delivered(void *context, struct deliver_request *req
 			 job->req_uid, job->bounce_count);
 		outbound_job_update(job, true);
 		return;
+	case DELIVER_OVER_QUOTA:
+		/* the sender's own mailbox is full: as for any other
+		   message to them, it is not stored */
+		log_warning("outbound", "bounce for id=%lld dropped: sender %s is "
+			    "over quota", (long long)job->entry.id,
+			    log_value(job->bounce_to));
+		outbound_job_update(job, true);
+		return;
 	case DELIVER_UNKNOWN_USER:
 	case DELIVER_TOO_BIG:
 	case DELIVER_BAD_MESSAGE:

@@ -236,6 +236,7 @@ const char *pop3_client_store_code(struct pop3_client *client)
 	case STORE_ERROR_INVALID:
 	case STORE_ERROR_PERM:
 	case STORE_ERROR_INTERNAL:
+	case STORE_ERROR_OVER_QUOTA:
 		break;
 	}
 	return "SYS/PERM";

@@ -7,8 +7,8 @@
  * Rows go through as text, named by column: both schemas have the same
  * tables and columns (in their own order and spelling), and each
  * database reads its own integers back from the text. The counters that
- * triggers keep (a mailbox's messages, unseen, deleted and size; a blob's
- * references) start at 0 on the target and are rebuilt by the same
+ * triggers keep (a mailbox's messages, unseen, deleted, size and
+ * deleted_size; a blob's references) start at 0 on the target and are rebuilt by the same
  * triggers as the messages and queue entries arrive, so they cannot
  * disagree with the rows. Web sessions are not copied: users log in
  * again. Link tokens, UIDVALIDITY, UIDs and MODSEQs are columns like any
@@ -44,7 +44,7 @@ static const struct store_copy_table store_copy_tables[] = {
 	{ "counters", "name", 1, NULL,
 	  " ON CONFLICT (name) DO UPDATE SET value = excluded.value" },
 	{ "users", "id", 1, NULL },
-	{ "mailboxes", "id", 1, " messages unseen deleted size " },
+	{ "mailboxes", "id", 1, " messages unseen deleted size deleted_size " },
 	{ "subscriptions", "user_id, name", 2, NULL },
 	{ "blobs", "id", 1, " refs " },
 	{ "blob_text", "id", 1, NULL },

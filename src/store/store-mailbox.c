@@ -10,7 +10,7 @@
 	"id, user_id, name, kind, special_use, EXISTS (SELECT 1 FROM " \
 	"subscriptions s WHERE s.user_id = mailboxes.user_id AND " \
 	"s.name = mailboxes.name), uidvalidity, " \
-	"uidnext, highestmodseq, messages, unseen, deleted, size"
+	"uidnext, highestmodseq, messages, unseen, deleted, size, deleted_size"
 
 int store_mailbox_create_kind(struct store *store, int64_t user_id,
 			      const char *name, const char *special_use,
@@ -32,6 +32,7 @@ static void store_mailbox_fill(struct db_stmt *stmt, struct pool *pool,
 	mb->unseen = (uint32_t)db_column_int64(stmt, 10);
 	mb->deleted = (uint32_t)db_column_int64(stmt, 11);
 	mb->size = (uint64_t)db_column_int64(stmt, 12);
+	mb->deleted_size = (uint64_t)db_column_int64(stmt, 13);
 }
 
 bool store_mailbox_name_valid(const char *name)
@@ -344,9 +345,8 @@ int store_mailbox_rename(struct store *store, int64_t user_id,
 			for (unsigned int i = 0; i < n; i++) {
 				uint32_t new_uid;
 
-				if (store_message_copy(store, inbox.id, uids[i], new_id,
-						       &new_uid) < 0 ||
-				    store_message_expunge(store, inbox.id, uids[i]) < 0)
+				if (store_message_move(store, inbox.id, uids[i], new_id,
+						       &new_uid) < 0)
 					goto failed;
 			}
 		}

@@ -441,8 +441,56 @@ static int store_mailbox_reserve_uid(struct store *store, int64_t mailbox_id,
 	return 0;
 }
 
-int store_message_copy(struct store *store, int64_t src_mailbox_id,
-		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r)
+/*
+ * A write refused by the quota wrote nothing: end this (maybe nested)
+ * transaction without failing an enclosing one, which goes on with its
+ * other messages (a delivery batch). Any other error fails it. -1 always.
+ */
+static int store_message_refused(struct store *store)
+{
+	enum store_error error = store->error;
+	char detail[sizeof(store->error_detail)];
+
+	if (error != STORE_ERROR_OVER_QUOTA) {
+		store_rollback(store);
+		return -1;
+	}
+	memcpy(detail, store->error_detail, sizeof(detail));
+	(void)store_commit(store);
+	store->error = error;
+	memcpy(store->error_detail, detail, sizeof(detail));
+	return -1;
+}
+
+/* The quota check for copying a message into dst: its size is needed. */
+static int store_message_copy_check(struct store *store, int64_t src_mailbox_id,
+				    uint32_t uid, int64_t dst_mailbox_id)
+{
+	static const char sql[] =
+		"SELECT vsize FROM messages WHERE mailbox_id = ? AND uid = ?";
+	struct db_stmt *stmt = store_stmt(store, sql);
+	uint64_t vsize;
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	db_bind_int64(stmt, 1, src_mailbox_id);
+	db_bind_int64(stmt, 2, uid);
+	rc = db_step(stmt);
+	if (rc != DB_ROW) {
+		db_reset(stmt);
+		if (rc == DB_DONE)
+			return store_fail(store, STORE_ERROR_NOT_FOUND, "no message %u", uid);
+		return store_fail_db(store, rc, "copy size");
+	}
+	vsize = (uint64_t)db_column_int64(stmt, 0);
+	db_reset(stmt);
+	return store_quota_check(store, dst_mailbox_id, vsize, 1);
+}
+
+static int store_message_copy_row(struct store *store, int64_t src_mailbox_id,
+				  uint32_t uid, int64_t dst_mailbox_id,
+				  uint32_t *new_uid_r)
 {
 	static const char sql[] =
 		"INSERT INTO messages (id, mailbox_id, uid, modseq, flags, keywords,"
@@ -474,6 +522,63 @@ int store_message_copy(struct store *store, int64_t src_mailbox_id,
 		goto failed;
 	if (db_changes(store->db) == 0) {
 		store_fail(store, STORE_ERROR_NOT_FOUND, "no message %u", uid);
+		goto failed;
+	}
+	return store_commit(store);
+failed:
+	store_rollback(store);
+	return -1;
+}
+
+int store_message_copy(struct store *store, int64_t src_mailbox_id,
+		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r)
+{
+	if (store_begin(store) < 0)
+		return -1;
+	if (store_message_copy_check(store, src_mailbox_id, uid, dst_mailbox_id) < 0)
+		return store_message_refused(store);
+	if (store_message_copy_row(store, src_mailbox_id, uid, dst_mailbox_id,
+				   new_uid_r) < 0) {
+		store_rollback(store);
+		return -1;
+	}
+	return store_commit(store);
+}
+
+int store_message_move(struct store *store, int64_t src_mailbox_id,
+		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r)
+{
+	static const char sql_owners[] =
+		"SELECT COUNT(DISTINCT user_id) FROM mailboxes WHERE id IN (?, ?)";
+	struct db_stmt *stmt;
+	int64_t owners;
+	int rc;
+
+	if (store_begin(store) < 0)
+		return -1;
+	stmt = store_stmt(store, sql_owners);
+	if (stmt == NULL)
+		goto failed;
+	db_bind_int64(stmt, 1, src_mailbox_id);
+	db_bind_int64(stmt, 2, dst_mailbox_id);
+	rc = db_step(stmt);
+	owners = rc == DB_ROW ? db_column_int64(stmt, 0) : 0;
+	db_reset(stmt);
+	if (rc != DB_ROW) {
+		store_fail_db(store, rc == DB_DONE ? DB_ERROR : rc, "move owners");
+		goto failed;
+	}
+	/* RFC 9208 leaves it to us: within one user the usage stays the same */
+	if (owners > 1 &&
+	    store_message_copy_check(store, src_mailbox_id, uid, dst_mailbox_id) < 0)
+		return store_message_refused(store);
+	if (store_message_copy_row(store, src_mailbox_id, uid, dst_mailbox_id,
+				   new_uid_r) < 0)
+		goto failed;
+	rc = store_message_expunge(store, src_mailbox_id, uid);
+	if (rc <= 0) {
+		if (rc == 0)
+			store_fail(store, STORE_ERROR_NOT_FOUND, "no message %u", uid);
 		goto failed;
 	}
 	return store_commit(store);
@@ -644,9 +749,17 @@ int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 		      const char *keywords, time_t internaldate,
 		      int internaldate_tz, uint32_t *uid_r)
 {
-	return store_message_add_uid(store, mailbox_id, blob, meta, flags,
-				     keywords, internaldate, internaldate_tz,
-				     0, uid_r);
+	if (store_begin(store) < 0)
+		return -1;
+	if (store_quota_check(store, mailbox_id, meta->vsize, 1) < 0)
+		return store_message_refused(store);
+	if (store_message_add_uid(store, mailbox_id, blob, meta, flags,
+				  keywords, internaldate, internaldate_tz,
+				  0, uid_r) < 0) {
+		store_rollback(store);
+		return -1;
+	}
+	return store_commit(store);
 }
 
 int store_message_add_uid(struct store *store, int64_t mailbox_id,

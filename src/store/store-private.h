@@ -94,6 +94,14 @@ int store_message_add_uid(struct store *store, int64_t mailbox_id,
 			  time_t internaldate, int internaldate_tz,
 			  uint32_t want_uid, uint32_t *uid_r);
 
+/* Inside the writing transaction, before a message goes into mailbox_id:
+   0 if count more messages of bytes fit the owner's quota (or the
+   mailbox is not a mail mailbox, or the owner has none), -1 otherwise
+   (STORE_ERROR_OVER_QUOTA, or a database error). Takes the owner's lock
+   on PostgreSQL (store.h, quotas). Nothing is written either way. */
+int store_quota_check(struct store *store, int64_t mailbox_id, uint64_t bytes,
+		      uint64_t count);
+
 /* Schema and migrations (store-schema.c). */
 int store_schema_migrate(struct store *store, const char **error_r);
 

@@ -239,13 +239,56 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (collection_id, href)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX dav_tombstones_modseq ON dav_tombstones (collection_id, modseq);",
+
+	/* 6: quotas (RFC 9208). A user's limits, NULL for none: bytes of
+	   RFC822.SIZE and a count of messages, over their mail mailboxes
+	   (store-quota.c). No per-user usage counter: the usage is the sum of
+	   the per-mailbox counters the triggers already keep, read in the
+	   writing transaction. And per mailbox the size of the messages
+	   marked \Deleted, kept by the same triggers, for STATUS
+	   DELETED-STORAGE (RFC 9208) without a scan. */
+	"ALTER TABLE users ADD COLUMN quota_storage INTEGER;"
+	"ALTER TABLE users ADD COLUMN quota_messages INTEGER;"
+	"ALTER TABLE mailboxes ADD COLUMN deleted_size INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE mailboxes SET deleted_size = COALESCE((SELECT SUM(vsize)"
+	"  FROM messages WHERE mailbox_id = mailboxes.id AND (flags & 8) != 0), 0);"
+	"DROP TRIGGER messages_ins;"
+	"DROP TRIGGER messages_del;"
+	"DROP TRIGGER messages_flags;"
+	"CREATE TRIGGER messages_ins AFTER INSERT ON messages BEGIN"
+	"  UPDATE mailboxes SET messages = messages + 1,"
+	"    unseen = unseen + ((NEW.flags & 1) = 0),"
+	"    deleted = deleted + ((NEW.flags & 8) != 0),"
+	"    deleted_size = deleted_size + ((NEW.flags & 8) != 0) * NEW.vsize,"
+	"    size = size + NEW.vsize"
+	"  WHERE id = NEW.mailbox_id;"
+	"  UPDATE blobs SET refs = refs + 1 WHERE id = NEW.blob_id;"
+	"END;"
+	"CREATE TRIGGER messages_del AFTER DELETE ON messages BEGIN"
+	"  UPDATE mailboxes SET messages = messages - 1,"
+	"    unseen = unseen - ((OLD.flags & 1) = 0),"
+	"    deleted = deleted - ((OLD.flags & 8) != 0),"
+	"    deleted_size = deleted_size - ((OLD.flags & 8) != 0) * OLD.vsize,"
+	"    size = size - OLD.vsize"
+	"  WHERE id = OLD.mailbox_id;"
+	"  UPDATE blobs SET refs = refs - 1 WHERE id = OLD.blob_id;"
+	"END;"
+	"CREATE TRIGGER messages_flags AFTER UPDATE OF flags ON messages"
+	"  WHEN OLD.flags != NEW.flags BEGIN"
+	"  UPDATE mailboxes SET"
+	"    unseen = unseen - ((OLD.flags & 1) = 0) + ((NEW.flags & 1) = 0),"
+	"    deleted = deleted - ((OLD.flags & 8) != 0) + ((NEW.flags & 8) != 0),"
+	"    deleted_size = deleted_size - ((OLD.flags & 8) != 0) * OLD.vsize"
+	"      + ((NEW.flags & 8) != 0) * NEW.vsize"
+	"  WHERE id = NEW.mailbox_id;"
+	"END;",
 };
 
 #define STORE_SCHEMA_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
 /*
- * The same schema on PostgreSQL, at SQLite's version 5. Differences of
+ * The same schema on PostgreSQL, its first entry at SQLite's version 5. Differences of
  * spelling only: BIGINT for SQLite's 64-bit INTEGER, identity columns
  * for its rowid ids, citext for COLLATE NOCASE, the counters' triggers
  * as PL/pgSQL functions, and web_sessions' insertion order as a column
@@ -455,6 +498,41 @@ static const char *const store_pg_migrations[] = {
 	"  RETURN NULL; END $$;"
 	"CREATE TRIGGER outbound_del AFTER DELETE ON outbound"
 	"  FOR EACH ROW EXECUTE FUNCTION outbound_del();",
+
+	/* 2 = SQLite's 6: quotas and DELETED-STORAGE */
+	"ALTER TABLE users ADD COLUMN quota_storage BIGINT;"
+	"ALTER TABLE users ADD COLUMN quota_messages BIGINT;"
+	"ALTER TABLE mailboxes ADD COLUMN deleted_size BIGINT NOT NULL DEFAULT 0;"
+	"UPDATE mailboxes SET deleted_size = COALESCE((SELECT SUM(vsize)"
+	"  FROM messages WHERE mailbox_id = mailboxes.id AND flags & 8 != 0), 0);"
+	"CREATE OR REPLACE FUNCTION messages_ins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  UPDATE mailboxes SET messages = messages + 1,"
+	"    unseen = unseen + CASE WHEN NEW.flags & 1 = 0 THEN 1 ELSE 0 END,"
+	"    deleted = deleted + CASE WHEN NEW.flags & 8 != 0 THEN 1 ELSE 0 END,"
+	"    deleted_size = deleted_size + CASE WHEN NEW.flags & 8 != 0 THEN NEW.vsize ELSE 0 END,"
+	"    size = size + NEW.vsize"
+	"  WHERE id = NEW.mailbox_id;"
+	"  UPDATE blobs SET refs = refs + 1 WHERE id = NEW.blob_id;"
+	"  RETURN NULL; END $$;"
+	"CREATE OR REPLACE FUNCTION messages_del() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  UPDATE mailboxes SET messages = messages - 1,"
+	"    unseen = unseen - CASE WHEN OLD.flags & 1 = 0 THEN 1 ELSE 0 END,"
+	"    deleted = deleted - CASE WHEN OLD.flags & 8 != 0 THEN 1 ELSE 0 END,"
+	"    deleted_size = deleted_size - CASE WHEN OLD.flags & 8 != 0 THEN OLD.vsize ELSE 0 END,"
+	"    size = size - OLD.vsize"
+	"  WHERE id = OLD.mailbox_id;"
+	"  UPDATE blobs SET refs = refs - 1 WHERE id = OLD.blob_id;"
+	"  RETURN NULL; END $$;"
+	"CREATE OR REPLACE FUNCTION messages_flags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  UPDATE mailboxes SET"
+	"    unseen = unseen - CASE WHEN OLD.flags & 1 = 0 THEN 1 ELSE 0 END"
+	"      + CASE WHEN NEW.flags & 1 = 0 THEN 1 ELSE 0 END,"
+	"    deleted = deleted - CASE WHEN OLD.flags & 8 != 0 THEN 1 ELSE 0 END"
+	"      + CASE WHEN NEW.flags & 8 != 0 THEN 1 ELSE 0 END,"
+	"    deleted_size = deleted_size - CASE WHEN OLD.flags & 8 != 0 THEN OLD.vsize ELSE 0 END"
+	"      + CASE WHEN NEW.flags & 8 != 0 THEN NEW.vsize ELSE 0 END"
+	"  WHERE id = NEW.mailbox_id;"
+	"  RETURN NULL; END $$;",
 };
 
 #define STORE_PG_SCHEMA_VERSION \

@@ -26,6 +26,7 @@ static const char *const store_error_texts[] = {
 	[STORE_ERROR_LIMIT] = "Over a limit",
 	[STORE_ERROR_PERM] = "Not allowed",
 	[STORE_ERROR_INTERNAL] = "Internal error occurred, see the server log",
+	[STORE_ERROR_OVER_QUOTA] = "Quota exceeded",
 };
 
 const char *store_error_text(enum store_error error)

@@ -43,6 +43,7 @@ enum store_error {
 	STORE_ERROR_LIMIT,      /* over a size or count limit */
 	STORE_ERROR_PERM,       /* not allowed (e.g. deleting INBOX) */
 	STORE_ERROR_INTERNAL,   /* corruption, I/O error: see the log */
+	STORE_ERROR_OVER_QUOTA, /* the user's quota does not allow it (RFC 9208) */
 };
 
 enum store_backend {
@@ -149,6 +150,7 @@ struct store_mailbox {
 	uint32_t unseen;
 	uint32_t deleted;         /* with \Deleted */
 	uint64_t size;            /* sum of vsizes (STATUS=SIZE) */
+	uint64_t deleted_size;    /* sum of vsizes of those with \Deleted */
 };
 
 /* All mailboxes of a user, sorted by name. *mailboxes_r is allocated from
@@ -287,9 +289,19 @@ int store_message_expunge(struct store *store, int64_t mailbox_id, uint32_t uid)
 /*
  * Copy a message into another mailbox (same user or not); the body is
  * shared. The copy gets the next UID of dst and the flags given (IMAP copies
- * flags; pass the source's). *new_uid_r is set.
+ * flags; pass the source's). *new_uid_r is set. The destination owner's
+ * quota is checked as for store_message_add() (STORE_ERROR_OVER_QUOTA).
  */
 int store_message_copy(struct store *store, int64_t src_mailbox_id,
+		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r);
+
+/*
+ * Move a message: copy and expunge in one transaction. Within one user's
+ * mailboxes the usage does not change, so the quota is not checked (an
+ * over-quota user must still be able to move mail to Trash); into another
+ * user's mailbox it is, as for a copy.
+ */
+int store_message_move(struct store *store, int64_t src_mailbox_id,
 		       uint32_t uid, int64_t dst_mailbox_id, uint32_t *new_uid_r);
 
 /* Mailbox changes since modseq, for IMAP untagged updates and QRESYNC. */
@@ -360,11 +372,58 @@ struct store_message_meta {
 };
 
 /* Add a message whose blob is durable. flags/keywords as in set_flags;
-   internaldate 0 means now. *uid_r gets the new UID. */
+   internaldate 0 means now. *uid_r gets the new UID. Over the owner's
+   quota: -1 with STORE_ERROR_OVER_QUOTA, nothing written, and an
+   enclosing transaction is not failed by it. */
 int store_message_add(struct store *store, int64_t mailbox_id, const char *blob,
 		      const struct store_message_meta *meta, uint32_t flags,
 		      const char *keywords, time_t internaldate,
 		      int internaldate_tz, uint32_t *uid_r);
+
+/* --- quotas (RFC 9208; store-quota.c) --- */
+
+/*
+ * A user's usage and limits. The usage counts every message in the user's
+ * mail mailboxes (not the calendar's, not calendar items): STORAGE is the
+ * sum of their RFC822.SIZEs (a copy counts again, though its body is
+ * shared), MESSAGE their number.
+ *
+ * Enforcement is in the store, inside the writing transaction: adding a
+ * message (store_message_add(): delivery, APPEND, the web) and copying one
+ * fail with STORE_ERROR_OVER_QUOTA when the usage after the write would
+ * exceed a limit, and then nothing was written, so a batch may go on with
+ * its other messages. The check holds the user's lock (SQLite: the
+ * database's write lock of BEGIN IMMEDIATE; PostgreSQL: an advisory lock
+ * per user until the transaction ends) so concurrent writers see each
+ * other's messages: usage never goes above a limit by any number of
+ * concurrent deliveries. Only lowering a limit, an import, or a move
+ * within the user (which changes nothing) leaves a user over it.
+ */
+#define STORE_QUOTA_UNLIMITED UINT64_MAX
+
+enum store_quota_resource {
+	STORE_QUOTA_STORAGE,   /* bytes */
+	STORE_QUOTA_MESSAGES,
+};
+
+struct store_quota {
+	uint64_t storage_used;      /* bytes */
+	uint64_t storage_limit;     /* bytes, or STORE_QUOTA_UNLIMITED */
+	uint64_t messages_used;
+	uint64_t messages_limit;    /* or STORE_QUOTA_UNLIMITED */
+};
+
+/* The user's usage and limits (one read of their mailboxes' counters).
+   1, 0 (no such user), -1. */
+int store_quota_get(struct store *store, int64_t user_id,
+		    struct store_quota *quota_r);
+/* Would adding count messages of bytes in all go over a limit? */
+bool store_quota_exceeded(const struct store_quota *quota, uint64_t bytes,
+			  uint64_t count);
+/* Set one limit (STORE_QUOTA_UNLIMITED: remove it). 0, or -1
+   (STORE_ERROR_NOT_FOUND: no such user). */
+int store_user_set_quota(struct store *store, const char *address,
+			 enum store_quota_resource resource, uint64_t limit);
 
 /* --- moving in (store-import.c) --- */
 

@@ -129,13 +129,14 @@ static int64_t mailbox_id(struct store *store, int64_t user_id, const char *name
 	return id;
 }
 
-/* Store a message body and index it; returns the UID. */
-static uint32_t add_message(struct store *store, int64_t mailbox, const char *text,
-			    char blob_r[33])
+/* Store a message body and index it: STORE_ERROR_NONE and *uid_r, or the
+   store's error (a quota's refusal). */
+static enum store_error try_add_message(struct store *store, int64_t mailbox,
+					const char *text, char blob_r[33],
+					uint32_t *uid_r)
 {
 	struct store_blob_writer *w = store_blob_writer_create(store);
 	struct store_message_meta meta;
-	uint32_t uid;
 
 	assert_non_null(w);
 	assert_int_equal(store_blob_writer_write(w, text, strlen(text)), 0);
@@ -147,8 +148,29 @@ static uint32_t add_message(struct store *store, int64_t mailbox, const char *te
 	meta.bodystructure = meta.body = "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)";
 	meta.text = text;
 	meta.headers = "";
-	assert_int_equal(store_message_add(store, mailbox, blob_r, &meta, 0, NULL, 0, 0, &uid), 0);
+	if (store_message_add(store, mailbox, blob_r, &meta, 0, NULL, 0, 0, uid_r) < 0)
+		return store_last_error(store);
+	return STORE_ERROR_NONE;
+}
+
+/* The same, and it must work; returns the UID. */
+static uint32_t add_message(struct store *store, int64_t mailbox, const char *text,
+			    char blob_r[33])
+{
+	uint32_t uid;
+
+	assert_int_equal(try_add_message(store, mailbox, text, blob_r, &uid),
+			 STORE_ERROR_NONE);
 	return uid;
+}
+
+/* The same, for messages that may be refused. */
+static enum store_error try_add(struct store *store, int64_t mailbox, const char *text)
+{
+	char blob[33];
+	uint32_t uid;
+
+	return try_add_message(store, mailbox, text, blob, &uid);
 }
 
 static void test_users(void **state)
@@ -773,9 +795,41 @@ static void test_migration_message_ids(void **state)
 		" SELECT id, 'old@x', 'BEGIN:VCALENDAR', 'tok', 0, 0 FROM users"
 		" WHERE address = 'mig@example.test';",
 		NULL, NULL, NULL), SQLITE_OK);
+	/* and without what schema 6 added (quotas, deleted_size with its
+	   triggers), with one message already \Deleted */
+	assert_int_equal(sqlite3_exec(db,
+		"DROP TRIGGER messages_ins; DROP TRIGGER messages_del;"
+		"DROP TRIGGER messages_flags;"
+		"ALTER TABLE users DROP COLUMN quota_storage;"
+		"ALTER TABLE users DROP COLUMN quota_messages;"
+		"ALTER TABLE mailboxes DROP COLUMN deleted_size;"
+		"CREATE TRIGGER messages_flags AFTER UPDATE OF flags ON messages"
+		"  WHEN OLD.flags != NEW.flags BEGIN"
+		"  UPDATE mailboxes SET"
+		"    deleted = deleted - ((OLD.flags & 8) != 0) + ((NEW.flags & 8) != 0)"
+		"  WHERE id = NEW.mailbox_id;"
+		"END;"
+		"UPDATE messages SET flags = 8 WHERE uid = 2;"
+		"CREATE TRIGGER messages_ins AFTER INSERT ON messages BEGIN"
+		"  SELECT 1; END;"
+		"CREATE TRIGGER messages_del AFTER DELETE ON messages BEGIN"
+		"  SELECT 1; END;",
+		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(data_dir, &store, &error), 0);
 	*state = store;
+	{
+		struct pool *pool = pool_create(1024);
+		struct store_mailbox mb;
+		struct store_quota quota;
+
+		assert_int_equal(store_mailbox_lookup_id(store, inbox, pool, &mb), 1);
+		assert_int_equal(mb.deleted, 1);
+		assert_int_equal(mb.deleted_size, 17);
+		assert_int_equal(store_quota_get(store, user, &quota), 1);
+		assert_true(quota.storage_limit == STORE_QUOTA_UNLIMITED);
+		pool_destroy(&pool);
+	}
 	iter = store_imap_fetch_iter_init(store, inbox, 1, UINT32_MAX, STORE_FIELD_STATE);
 	for (unsigned int i = 0; i < 3; i++) {
 		assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 1);
@@ -960,6 +1014,102 @@ static void test_import(void **state)
 	pool_destroy(&pool);
 }
 
+/* Quotas: the limits hold inside transactions, a refusal fails nothing
+   around it, copies count, moves within the user do not, the calendar
+   mailbox does not, expunging frees, none removes a limit. */
+static void test_quota(void **state)
+{
+	static const char msg17[] = "Subject: m\r\n\r\nx\r\n";  /* 17 bytes */
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "quota@example.test");
+	int64_t other = add_user(store, "other@example.test");
+	int64_t inbox = mailbox_id(store, user, "INBOX");
+	int64_t trash = mailbox_id(store, user, "Trash");
+	int64_t cal = mailbox_id(store, user, "Calendar");
+	int64_t other_inbox = mailbox_id(store, other, "INBOX");
+	struct store_quota quota;
+	struct store_mailbox mb;
+	struct store_flag_change change;
+	char blob[33];
+	uint32_t uid, uid2, new_uid;
+
+	assert_int_equal(store_quota_get(store, user, &quota), 1);
+	assert_true(quota.storage_limit == STORE_QUOTA_UNLIMITED);
+	assert_true(quota.messages_limit == STORE_QUOTA_UNLIMITED);
+	assert_false(store_quota_exceeded(&quota, UINT64_MAX / 2, 1000000));
+	assert_int_equal(store_quota_get(store, 999999, &quota), 0);
+	uid = add_message(store, inbox, msg17, blob);
+
+	/* 17 used, 40 allowed: one more fits, then not */
+	assert_int_equal(store_user_set_quota(store, "quota@example.test",
+					      STORE_QUOTA_STORAGE, 40), 0);
+	assert_int_equal(store_user_set_quota(store, "nobody@example.test",
+					      STORE_QUOTA_STORAGE, 40), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_NOT_FOUND);
+	assert_int_equal(try_add(store, inbox, msg17), STORE_ERROR_NONE);
+	assert_int_equal(store_quota_get(store, user, &quota), 1);
+	assert_int_equal(quota.storage_used, 34);
+	assert_int_equal(quota.messages_used, 2);
+	assert_int_equal(quota.storage_limit, 40);
+	assert_true(store_quota_exceeded(&quota, 7, 1));
+	assert_false(store_quota_exceeded(&quota, 6, 1));
+	assert_int_equal(try_add(store, inbox, msg17), STORE_ERROR_OVER_QUOTA);
+	/* the calendar mailbox is not the user's mail */
+	assert_int_equal(try_add(store, cal, msg17), STORE_ERROR_NONE);
+	assert_int_equal(store_quota_get(store, user, &quota), 1);
+	assert_int_equal(quota.storage_used, 34);
+
+	/* in a batch: the refused one wrote nothing and failed nothing */
+	assert_int_equal(store_begin(store), 0);
+	assert_int_equal(try_add(store, inbox, msg17), STORE_ERROR_OVER_QUOTA);
+	assert_int_equal(try_add(store, other_inbox, msg17), STORE_ERROR_NONE);
+	assert_int_equal(store_commit(store), 0);
+	assert_int_equal(store_mailbox_lookup_id(store, other_inbox, pool, &mb), 1);
+	assert_int_equal(mb.messages, 1);
+	assert_int_equal(store_mailbox_lookup_id(store, inbox, pool, &mb), 1);
+	assert_int_equal(mb.messages, 2);
+
+	/* a copy counts; a move within the user does not */
+	assert_int_equal(store_message_copy(store, inbox, uid, trash, &new_uid), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_OVER_QUOTA);
+	assert_int_equal(store_message_move(store, inbox, uid, trash, &new_uid), 0);
+	assert_int_equal(store_mailbox_lookup_id(store, trash, pool, &mb), 1);
+	assert_int_equal(mb.messages, 1);
+	/* into another user's mailbox it does count */
+	assert_int_equal(store_user_set_quota(store, "other@example.test",
+					      STORE_QUOTA_MESSAGES, 1), 0);
+	assert_int_equal(store_message_move(store, trash, new_uid, other_inbox, &uid2), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_OVER_QUOTA);
+	assert_int_equal(store_mailbox_lookup_id(store, trash, pool, &mb), 1);
+	assert_int_equal(mb.messages, 1);
+
+	/* \Deleted is counted for STATUS DELETED-STORAGE; expunging frees */
+	assert_int_equal(store_message_set_flags(store, trash, new_uid, STORE_FLAGS_ADD,
+						 STORE_FLAG_DELETED, NULL, 0, pool,
+						 &change), 1);
+	assert_int_equal(store_mailbox_lookup_id(store, trash, pool, &mb), 1);
+	assert_int_equal(mb.deleted_size, 17);
+	assert_int_equal(store_message_expunge(store, trash, new_uid), 1);
+	assert_int_equal(store_mailbox_lookup_id(store, trash, pool, &mb), 1);
+	assert_int_equal(mb.deleted_size, 0);
+	assert_int_equal(try_add(store, inbox, msg17), STORE_ERROR_NONE);
+
+	/* the message limit, then none */
+	assert_int_equal(store_user_set_quota(store, "quota@example.test",
+					      STORE_QUOTA_STORAGE, STORE_QUOTA_UNLIMITED), 0);
+	assert_int_equal(store_user_set_quota(store, "quota@example.test",
+					      STORE_QUOTA_MESSAGES, 2), 0);
+	assert_int_equal(try_add(store, inbox, msg17), STORE_ERROR_OVER_QUOTA);
+	assert_int_equal(store_user_set_quota(store, "quota@example.test",
+					      STORE_QUOTA_MESSAGES, STORE_QUOTA_UNLIMITED), 0);
+	assert_int_equal(try_add(store, inbox, msg17), STORE_ERROR_NONE);
+	assert_int_equal(store_quota_get(store, user, &quota), 1);
+	assert_int_equal(quota.messages_used, 3);
+	assert_true(quota.messages_limit == STORE_QUOTA_UNLIMITED);
+	pool_destroy(&pool);
+}
+
 /* The PostgreSQL group: a database of its own on the cluster named by
    INFOSTORE_TEST_PG, dropped at the end. */
 static char pg_dbname[64];
@@ -1006,6 +1156,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dav_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
 	};
 	/* SQLite's files and migrations */
 	const struct CMUnitTest sqlite_only[] = {

@@ -383,6 +383,10 @@ static void submission_delivery_done(void *context)
 		submission_client_reply(client, 550, "5.1.1",
 					"A recipient's mailbox is no longer here");
 		break;
+	case SUBMISSION_OVER_QUOTA:
+		submission_client_reply(client, 552, "5.2.2",
+					"A recipient's mailbox is full (quota exceeded)");
+		break;
 	case SUBMISSION_TEMPFAIL:
 	default:
 		submission_client_reply(client, 451, "4.3.0",

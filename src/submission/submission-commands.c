@@ -251,6 +251,7 @@ static void cmd_rcpt(struct submission_client *client, const struct smtp_command
 	struct store *store = client->srv->store;
 	struct pool *pool;
 	struct store_user user;
+	struct store_quota quota;
 	int ret;
 
 	if (cmd->utf8_path && !client->smtputf8) {
@@ -287,6 +288,15 @@ static void cmd_rcpt(struct submission_client *client, const struct smtp_command
 			  log_value(cmd->arg), store_last_error_detail(store));
 		submission_client_reply(client, 451, "4.3.0",
 					"Temporary failure, try again later");
+	} else if (ret > 0 && store_quota_get(store, user.id, &quota) > 0 &&
+		   store_quota_exceeded(&quota, 1, 1)) {
+		/* a local recipient who is full: refused now, as LMTP does,
+		   so that the app can tell the user which one. (The sender's
+		   own quota is not checked: submission stores nothing of
+		   theirs, and a full mailbox must not stop them writing to
+		   the administrator about it.) */
+		submission_client_reply(client, 552, "5.2.2",
+					"<%s> Mailbox is full (quota exceeded)", cmd->arg);
 	} else {
 		struct submission_rcpt *rcpt = &client->rcpts[client->rcpt_count++];
 

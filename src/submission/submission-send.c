@@ -21,6 +21,8 @@ const char *submission_outcome_name(enum submission_outcome outcome)
 		return "no-space";
 	case SUBMISSION_RCPT_GONE:
 		return "recipient-gone";
+	case SUBMISSION_OVER_QUOTA:
+		return "over-quota";
 	}
 	return "?";
 }
@@ -50,7 +52,7 @@ enum submission_outcome submission_send_run(struct store *store,
 	if (send->local_count > 0) {
 		struct deliver_request req;
 		struct deliver_request *reqs[1] = { &req };
-		bool temp = false, gone = false;
+		bool temp = false, gone = false, full = false;
 
 		memset(&req, 0, sizeof(req));
 		req.sender = send->sender;
@@ -64,6 +66,8 @@ enum submission_outcome submission_send_run(struct store *store,
 		for (unsigned int i = 0; i < send->local_count; i++) {
 			if (send->status[i] == DELIVER_TEMPFAIL)
 				temp = true;
+			else if (send->status[i] == DELIVER_OVER_QUOTA)
+				full = true;
 			else if (send->status[i] != DELIVER_OK)
 				gone = true;
 		}
@@ -74,6 +78,12 @@ enum submission_outcome submission_send_run(struct store *store,
 		if (gone) {
 			send->error = "a local recipient could not take the message";
 			return SUBMISSION_RCPT_GONE;
+		}
+		if (full) {
+			/* RCPT refuses a recipient who is already full; this
+			   one filled up meanwhile (or with this message) */
+			send->error = "a local recipient is over quota";
+			return SUBMISSION_OVER_QUOTA;
 		}
 	}
 	if (send->remote_count > 0) {

@@ -28,6 +28,7 @@ enum submission_outcome {
 	SUBMISSION_TEMPFAIL,      /* 451 4.3.0 */
 	SUBMISSION_NO_SPACE,      /* 452 4.3.1 */
 	SUBMISSION_RCPT_GONE,     /* 550 5.1.1: a user removed meanwhile */
+	SUBMISSION_OVER_QUOTA,    /* 552 5.2.2: a local recipient is full */
 };
 
 struct submission_send {

@@ -33,28 +33,16 @@ static void web_action_failed(struct web_ctx *ctx, const char *what)
 }
 
 /* Copy into dst and expunge from src, in one transaction: a move that
-   either happened or did not. 1 moved, 0 no such message, -1 error. */
+   either happened or did not (never refused for quota, so that a full
+   user can still delete to the Trash). 1 moved, 0 no such message, -1
+   error. */
 static int web_message_move_to(struct web_ctx *ctx, int64_t src, uint32_t uid,
 			       int64_t dst, uint32_t *new_uid_r)
 {
 	struct store *store = ctx->srv->store;
-	int ret;
 
-	if (store_begin(store) < 0)
-		return -1;
-	if (store_message_copy(store, src, uid, dst, new_uid_r) < 0) {
-		bool missing = store_last_error(store) == STORE_ERROR_NOT_FOUND;
-
-		store_rollback(store);
-		return missing ? 0 : -1;
-	}
-	ret = store_message_expunge(store, src, uid);
-	if (ret <= 0) {
-		store_rollback(store);
-		return ret;
-	}
-	if (store_commit(store) < 0)
-		return -1;
+	if (store_message_move(store, src, uid, dst, new_uid_r) < 0)
+		return store_last_error(store) == STORE_ERROR_NOT_FOUND ? 0 : -1;
 	mailbox_watch_changed(ctx->srv->watch, src);
 	mailbox_watch_changed(ctx->srv->watch, dst);
 	return 1;

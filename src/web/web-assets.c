@@ -57,6 +57,7 @@ static const char web_css[] =
 "gap:.5rem;padding:.45rem .6rem;border-radius:6px;text-decoration:none;color:var(--fg)}"
 ".folders a:hover{background:var(--accent-soft)}.folders a[aria-current=page]{background:var(--accent-soft);"
 "font-weight:700}.count{color:var(--muted);font-variant-numeric:tabular-nums}\n"
+".quota{color:var(--muted);font-size:.85rem;margin:.5rem .6rem 0}.quota.over{color:inherit}\n"
 ".msglist{list-style:none;margin:0;padding:0}.msglist li{border-bottom:1px solid var(--line)}"
 ".msglist a{display:grid;grid-template-columns:minmax(0,13rem) minmax(0,1fr) auto;gap:.75rem;"
 "align-items:baseline;padding:.6rem .4rem;text-decoration:none;color:var(--fg)}"

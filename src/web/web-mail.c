@@ -11,6 +11,7 @@
 #include "pool.h"
 #include "server.h"
 #include "store-web-list.h"
+#include "strutil.h"
 
 #include <string.h>
 #include <time.h>
@@ -91,6 +92,32 @@ static void web_folder_nav_item(struct web_ctx *ctx, const struct store_mailbox 
 	html_printf(ctx->out, "</a></li>\n");
 }
 
+/* Under the folders: "Using 12.3 MB of 1 GB" (RFC 9208's STORAGE; K, M
+   and G are powers of 1024, as the quota is set), the message count when
+   that is limited, and a warning once new mail is refused. */
+static void web_quota_line(struct web_ctx *ctx)
+{
+	char used[STR_SIZE_MAX], limit[STR_SIZE_MAX];
+	struct store_quota quota;
+	bool full;
+
+	if (store_quota_get(ctx->srv->store, ctx->user.id, &quota) <= 0)
+		return;
+	full = store_quota_exceeded(&quota, 1, 1);
+	html_printf(ctx->out, "<p class=\"quota%S\">Using %s", full ? " over" : "",
+		    str_size_human(quota.storage_used, true, used));
+	if (quota.storage_limit != STORE_QUOTA_UNLIMITED)
+		html_printf(ctx->out, " of %s",
+			    str_size_human(quota.storage_limit, true, limit));
+	if (quota.messages_limit != STORE_QUOTA_UNLIMITED)
+		html_printf(ctx->out, "<br>%L of %L messages",
+			    (int64_t)quota.messages_used, (int64_t)quota.messages_limit);
+	if (full)
+		html_printf(ctx->out, "<br><strong>Mailbox full: new mail is refused."
+			    "</strong> Delete messages and empty the Trash.");
+	html_printf(ctx->out, "</p>\n");
+}
+
 void web_folder_nav(struct web_ctx *ctx, int64_t current_id)
 {
 	struct store_mailbox *mbs;
@@ -119,9 +146,11 @@ void web_folder_nav(struct web_ctx *ctx, int64_t current_id)
 	html_printf(ctx->out, "</ul>\n<ul class=\"more\">\n"
 		    "<li><a href=\"/mail/outbox\"%S><span>Outbox</span></a></li>\n"
 		    "<li><a href=\"/mail/folders\"%S><span>Manage folders</span></a></li>\n"
-		    "</ul>\n</nav>\n",
+		    "</ul>\n",
 		    ctx->route.id == WEB_ROUTE_OUTBOX ? " aria-current=\"page\"" : "",
 		    ctx->route.id == WEB_ROUTE_FOLDER_MANAGE ? " aria-current=\"page\"" : "");
+	web_quota_line(ctx);
+	html_printf(ctx->out, "</nav>\n");
 }
 
 const char *web_display_address(struct pool *pool, const char *name,

@@ -542,8 +542,8 @@ class ConfigDnsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = InfostoreServer(listeners=(), users={
-            "ann@Example.ORG": "pw-ann", "ben@example.org": "pw-ben",
-            "cy@sub.example.net": "pw-cy"})
+            "ann@Example.ORG": "pw-ann-secret", "ben@example.org": "pw-ben-secret",
+            "cy@sub.example.net": "pw-cy-secret"})
         settings = cls.srv.settings()
         settings["imap"] = {"listen": "0.0.0.0:143, 127.0.0.1:1143", "tls_listen": ""}
         settings["pop3"] = {"listen": "", "tls_listen": "[::]:995"}

@@ -1,11 +1,59 @@
 """The admin commands: users, deliver, mailbox list, fetch; their output
 and sysexits exit codes."""
 import os
+import pty
+import select
+import subprocess
 import unittest
 
-from infostore_harness import InfostoreServer, make_message
+from infostore_harness import BIN, InfostoreServer, make_message
 
 EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_NOUSER = 64, 65, 66, 67
+
+
+class Terminal:
+    """A command on a pseudo-terminal (stdin, stdout and stderr), as an
+    admin at a shell runs it: expect() reads what it shows, type() types."""
+
+    def __init__(self, args):
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave,
+                                     close_fds=True, start_new_session=True)
+        os.close(slave)
+        self.seen = b""
+
+    def expect(self, text, timeout=30):
+        """Read until text has been shown; everything shown so far."""
+        while text not in self.seen:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+            if not ready:
+                raise AssertionError("waited for %r, got %r" % (text, self.seen))
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # EIO: the command is gone
+                chunk = b""
+            if not chunk:
+                raise AssertionError("ended before %r: %r" % (text, self.seen))
+            self.seen += chunk
+        return self.seen
+
+    def type(self, line):
+        os.write(self.master, line.encode() + b"\r")
+
+    def finish(self, timeout=60):
+        """The exit code, and everything the terminal showed."""
+        code = self.proc.wait(timeout)
+        while True:
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0)
+                chunk = os.read(self.master, 4096) if ready else b""
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            self.seen += chunk
+        os.close(self.master)
+        return code, self.seen
 
 
 class CliTest(unittest.TestCase):
@@ -39,22 +87,22 @@ class CliTest(unittest.TestCase):
 
     def test_user_lifecycle(self):
         srv = self.srv
-        self.assertEqual(srv.cli("user", "add", "dora@example.test", input="pw1\n").returncode, 0)
-        proc = srv.cli("user", "add", "dora@example.test", input="pw1\n")
+        self.assertEqual(srv.cli("user", "add", "dora@example.test", input="password-1\n").returncode, 0)
+        proc = srv.cli("user", "add", "dora@example.test", input="password-1\n")
         self.assertEqual(proc.returncode, EX_DATAERR)
         self.assertIn(b"exists", proc.stderr)
         self.assertEqual(srv.cli("user", "add", "empty@example.test", input="\n").returncode,
-                         EX_USAGE)
+                         EX_DATAERR)
         users = srv.cli("user", "list", check=True).stdout.decode().split()
         self.assertIn("dora@example.test", users)
         self.assertIn("alice@example.test", users)
         pw = srv.sql("select password from users where address='dora@example.test'")[0][0]
         self.assertTrue(pw.startswith("$argon2id$"), pw)
-        self.assertNotIn("pw1", pw)
-        self.assertEqual(srv.cli("user", "passwd", "dora@example.test", input="pw2\n").returncode, 0)
+        self.assertNotIn("password-1", pw)
+        self.assertEqual(srv.cli("user", "passwd", "dora@example.test", input="password-2\n").returncode, 0)
         pw2 = srv.sql("select password from users where address='dora@example.test'")[0][0]
         self.assertNotEqual(pw, pw2)
-        self.assertEqual(srv.cli("user", "passwd", "nobody@example.test", input="x\n").returncode,
+        self.assertEqual(srv.cli("user", "passwd", "nobody@example.test", input="password-x\n").returncode,
                          EX_NOUSER)
         self.assertEqual(srv.cli("user", "set", "dora@example.test",
                                  "calendar_format=url").returncode, 0)
@@ -67,6 +115,90 @@ class CliTest(unittest.TestCase):
         self.assertEqual(srv.cli("user", "del", "dora@example.test").returncode, 0)
         self.assertEqual(srv.cli("user", "del", "dora@example.test").returncode, EX_NOUSER)
         self.assertNotIn("dora@example.test", srv.cli("user", "list").stdout.decode())
+
+    def terminal(self, *args):
+        return Terminal([BIN, "-c", self.srv.conf_path] + list(args))
+
+    def password_hash(self, user):
+        rows = self.srv.sql("select password from users where address = ?", (user,))
+        return rows[0][0] if rows else None
+
+    def test_password_prompt_on_a_terminal(self):
+        def answer(args, first, second):
+            t = self.terminal(*args)
+            t.expect(b"New password: ")
+            t.type(first)
+            t.expect(b"Repeat the password: ")
+            t.type(second)
+            return t.finish()
+
+        # asked twice, never echoed
+        code, shown = answer(("user", "add", "tty@example.test"),
+                             "correct horse", "correct horse")
+        self.assertEqual(code, 0, shown)
+        self.assertNotIn(b"correct", shown)
+        self.assertTrue(self.password_hash("tty@example.test").startswith("$argon2id$"))
+        # two different answers: nothing changes
+        before = self.password_hash("tty@example.test")
+        code, shown = answer(("user", "passwd", "tty@example.test"),
+                             "battery staple", "battery stapler")
+        self.assertEqual(code, EX_DATAERR, shown)
+        self.assertIn(b"do not match", shown)
+        self.assertNotIn(b"battery", shown)
+        self.assertEqual(self.password_hash("tty@example.test"), before)
+        # too short: refused at once, not asked again
+        t = self.terminal("user", "passwd", "tty@example.test")
+        t.expect(b"New password: ")
+        t.type("short")
+        code, shown = t.finish()
+        self.assertEqual(code, EX_DATAERR, shown)
+        self.assertIn(b"too short: at least 8 characters", shown)
+        self.assertNotIn(b"Repeat", shown)
+        self.assertEqual(self.password_hash("tty@example.test"), before)
+
+    def test_password_minimum_from_stdin(self):
+        proc = self.srv.cli("user", "add", "short@example.test", input="seven77\n")
+        self.assertEqual(proc.returncode, EX_DATAERR)
+        self.assertIn(b"too short: at least 8 characters", proc.stderr)
+        self.assertIsNone(self.password_hash("short@example.test"))
+        # characters, not bytes: four two-byte letters are too short
+        proc = self.srv.cli("user", "add", "short@example.test", input="\u00e9" * 4 + "\n")
+        self.assertEqual(proc.returncode, EX_DATAERR)
+        proc = self.srv.cli("user", "add", "short@example.test", input="\u00e9" * 8 + "\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        # no line at all is a usage error
+        proc = self.srv.cli("user", "passwd", "short@example.test", input="")
+        self.assertEqual(proc.returncode, EX_USAGE)
+
+    def test_deliver_sender_checked(self):
+        srv = self.srv
+        for bad in ("not an address", "a@b@c", "<unclosed@example.test", "x@",
+                    "@example.test", "a b@example.test"):
+            proc = srv.cli("deliver", "-f", bad, "bob@example.test", input=make_message())
+            self.assertEqual(proc.returncode, EX_USAGE, (bad, proc.stderr))
+            self.assertIn(b"-f needs an address", proc.stderr)
+        before = self.mailboxes("bob@example.test")["INBOX"]["uidnext"]
+        msg = make_message(subject="null sender")
+        # <> and the empty string are the null sender of bounces
+        srv.deliver("bob@example.test", msg, sender="<>")
+        srv.cli("deliver", "-f", "", "bob@example.test", input=msg, check=True)
+        srv.deliver("bob@example.test", msg, sender="<carol@remote.test>")
+        got = [srv.cli("fetch", "bob@example.test", "INBOX", str(before + i),
+                       check=True).stdout for i in range(3)]
+        self.assertEqual(got[0], b"Return-Path: <>\r\n" + msg)
+        self.assertEqual(got[1], b"Return-Path: <>\r\n" + msg)
+        self.assertEqual(got[2], b"Return-Path: <carol@remote.test>\r\n" + msg)
+
+    def test_exit_codes_documented(self):
+        out = self.srv.cli("--help", check=True).stdout.decode()
+        for code in (0, 64, 65, 66, 67, 70, 71, 73, 74, 75, 78):
+            self.assertRegex(out, r"\n  %d\s" % code)
+        man = os.path.join(os.path.dirname(__file__), "..", "..", "doc", "infostore.8")
+        with open(man) as f:
+            text = f.read()
+        section = text.split(".SH EXIT STATUS", 1)[1].split(".SH ", 1)[0]
+        for code in (0, 64, 65, 66, 67, 70, 71, 73, 74, 75, 78):
+            self.assertRegex(section, r"\.B %d\b" % code)
 
     def test_deliver_and_fetch_byte_exact(self):
         srv = self.srv
@@ -102,7 +234,7 @@ class CliTest(unittest.TestCase):
     def test_deliver_too_big(self):
         srv = InfostoreServer(listeners=(), conf={"limits": {"max_message_size": "2K"}})
         self.addCleanup(srv.cleanup)
-        srv.cli("user", "add", "alice@example.test", input="pw\n", check=True)
+        srv.cli("user", "add", "alice@example.test", input="password-1\n", check=True)
         proc = srv.cli("deliver", "alice@example.test",
                        input=make_message(body="x" * 4000 + "\r\n"))
         self.assertEqual(proc.returncode, EX_DATAERR)

@@ -116,6 +116,22 @@ class ConfigTest(unittest.TestCase):
         self.assert_config_error("[imap]\nlisten_addr = 127.0.0.1:1\n", 7, "listen_addr",
                                  "unknown key in [imap]")
 
+    def test_did_you_mean(self):
+        # a typo gets the nearest key of the section (edit distance)
+        self.assert_config_error("[limits]\nmax_mesage_size = 1M\n", 7, "max_mesage_size",
+                                 "unknown key in [limits]; did you mean max_message_size?")
+        # a key under the wrong header gets where it belongs
+        self.assert_config_error("[imap]\nmax_message_size = 1M\n", 7, "max_message_size",
+                                 "did you mean max_message_size in [limits]?")
+        self.assert_config_error("[imapp]\nlisten = 127.0.0.1:1\n", 6, "imapp",
+                                 "unknown section; did you mean [imap]?")
+        # nothing near: no guess
+        self.write("[imap]\nfrobnicate = 1\n")
+        proc = self.check("config", "check")
+        self.assertEqual(proc.returncode, EX_CONFIG)
+        self.assertIn("unknown key in [imap]\n", proc.stderr)
+        self.assertNotIn("did you mean", proc.stderr)
+
     def test_malformed_address(self):
         self.assert_config_error("[pop3]\ntls_listen = 127.0.0.1:995, localhost\n", 7,
                                  "tls_listen", "expected host:port")

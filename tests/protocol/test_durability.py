@@ -33,7 +33,7 @@ class DurabilityTest(unittest.TestCase):
     def test_sigkill_during_delivery(self):
         srv = InfostoreServer(listeners=())
         self.addCleanup(srv.cleanup)
-        srv.cli("user", "add", "alice@example.test", input="pw\n", check=True)
+        srv.cli("user", "add", "alice@example.test", input="password-1\n", check=True)
         rng = random.Random(20261124)
         messages = {i: generate(i, rng) for i in range(COUNT)}
         acked, killed, failed = set(), set(), {}

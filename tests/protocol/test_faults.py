@@ -16,7 +16,7 @@ class FaultTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = InfostoreServer(listeners=())
-        cls.srv.cli("user", "add", "alice@example.test", input="pw\n", check=True)
+        cls.srv.cli("user", "add", "alice@example.test", input="password-1\n", check=True)
 
     @classmethod
     def tearDownClass(cls):
