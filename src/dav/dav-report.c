@@ -360,8 +360,15 @@ static int dav_query_cb(void *context, const struct store_dav_resource *r)
 	}
 	if (store_cal_item_lookup_id(ctx->srv->store, r->id, ctx->pool, &item) <= 0)
 		return 0;
-	if (!dav_calendar_match(ctx, &item))
+	if (!dav_calendar_match(ctx, &item) && !imip_expand_request_over())
 		return 0;
+	/* the request's time for recurrence is used up: what is left is
+	   not answered (507 for the request-URI), rather than answered
+	   wrong or by holding the loop */
+	if (imip_expand_request_over()) {
+		q->truncated = true;
+		return 1;
+	}
 	if (ctx->body.limit != 0 && q->matched >= ctx->body.limit) {
 		q->truncated = true;
 		return 1;
@@ -597,7 +604,10 @@ static void dav_fb_item(void *context, const struct store_cal_item *item)
 {
 	struct dav_fb_items *fi = context;
 
-	(void)cal_expand(fi->pool, item, fi->fb->start, fi->fb->end, dav_fb_add, fi->fb);
+	if (cal_expand(fi->pool, item, fi->fb->start, fi->fb->end, dav_fb_add,
+		       fi->fb) == 0 && imip_expand_request_over())
+		dav_fb_add(fi->fb, item, item->dtstart,
+			   item->dtend != 0 ? item->dtend : fi->fb->end);
 }
 
 const char *dav_freebusy(struct dav_ctx *ctx, const struct store_user *user,
@@ -627,8 +637,13 @@ const char *dav_freebusy(struct dav_ctx *ctx, const struct store_user *user,
 	fb.end = end;
 	fi.fb = &fb;
 	fi.pool = ctx->pool;
+	/* every item's recurrence within one deadline for the request; an
+	   item past it counts busy for its whole stored span (the safe side
+	   of a free/busy answer) */
+	imip_expand_request_begin(IMIP_REQUEST_EXPAND_MSEC);
 	(void)store_cal_item_list(ctx->srv->store, user->id, start, end, ctx->pool,
 				  dav_fb_item, &fi);
+	imip_expand_request_end();
 	buffer_append_str(&out, "END:VFREEBUSY\r\nEND:VCALENDAR\r\n");
 	buffer_append_c(&out, '\0');
 	return (const char *)out.data;
@@ -661,6 +676,7 @@ void dav_report(struct dav_ctx *ctx)
 	enum dav_path_kind kind = ctx->path.kind;
 	bool calendar = kind == DAV_PATH_CALENDAR, book = kind == DAV_PATH_ADDRESSBOOK;
 	struct dav_query_ctx q;
+	int ret;
 
 	switch (b->report) {
 	case DAV_REPORT_CALENDAR_MULTIGET:
@@ -710,8 +726,11 @@ void dav_report(struct dav_ctx *ctx)
 		dav_multiget(ctx, &col);
 		break;
 	case DAV_REPORT_CALENDAR_QUERY:
-		if (store_dav_resource_list(ctx->srv->store, &col, 0, ctx->pool,
-					    dav_query_cb, &q) < 0) {
+		imip_expand_request_begin(IMIP_REQUEST_EXPAND_MSEC);
+		ret = store_dav_resource_list(ctx->srv->store, &col, 0, ctx->pool,
+					      dav_query_cb, &q);
+		imip_expand_request_end();
+		if (ret < 0) {
 			dav_send_status(ctx, 500);
 			return;
 		}

@@ -10,6 +10,7 @@
  * costs the event loop more than that, whatever its rule.
  */
 #include "imip-private.h"
+#include "imip-instances.h"
 #include "imip-item.h"
 #include "pool.h"
 
@@ -548,15 +549,57 @@ struct imip_budget {
 	struct timespec end;
 	unsigned int steps;
 	bool over;
+	bool request_bound;   /* end is the request's deadline */
 };
+
+/* The request's deadline (imip_expand_request_begin()), per thread. */
+static __thread struct {
+	bool active;
+	bool over;
+	struct timespec end;
+} imip_request;
+
+static void timespec_add_msec(struct timespec *t, unsigned int msec)
+{
+	t->tv_nsec += (long)(msec % 1000) * 1000000L;
+	t->tv_sec += msec / 1000 + t->tv_nsec / 1000000000L;
+	t->tv_nsec %= 1000000000L;
+}
+
+static bool timespec_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+		(a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+void imip_expand_request_begin(unsigned int msec)
+{
+	clock_gettime(CLOCK_MONOTONIC, &imip_request.end);
+	timespec_add_msec(&imip_request.end, msec);
+	imip_request.active = true;
+	imip_request.over = false;
+}
+
+bool imip_expand_request_over(void)
+{
+	return imip_request.active && imip_request.over;
+}
+
+void imip_expand_request_end(void)
+{
+	imip_request.active = false;
+	imip_request.over = false;
+}
 
 static void imip_budget_init(struct imip_budget *budget)
 {
 	memset(budget, 0, sizeof(*budget));
 	clock_gettime(CLOCK_MONOTONIC, &budget->end);
-	budget->end.tv_nsec += (long)imip_expand_msec * 1000000L;
-	budget->end.tv_sec += budget->end.tv_nsec / 1000000000L;
-	budget->end.tv_nsec %= 1000000000L;
+	timespec_add_msec(&budget->end, imip_expand_msec);
+	if (imip_request.active && timespec_before(&imip_request.end, &budget->end)) {
+		budget->end = imip_request.end;
+		budget->request_bound = true;
+	}
 }
 
 /* Count one step: false once the steps or the time are used up. */
@@ -571,9 +614,11 @@ static bool imip_budget_step(struct imip_budget *budget)
 		return false;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > budget->end.tv_sec ||
-	    (now.tv_sec == budget->end.tv_sec && now.tv_nsec >= budget->end.tv_nsec))
+	if (!timespec_before(&now, &budget->end)) {
 		budget->over = true;
+		if (budget->request_bound)
+			imip_request.over = true;
+	}
 	return !budget->over;
 }
 

@@ -6,9 +6,23 @@
  * object (RFC 4791 9.6.5, 9.6.6), as iCalendar text in the pool.
  */
 
+#include <stdbool.h>
 #include <time.h>
 
 struct pool;
+
+/*
+ * One request's expansions together (a calendar-query over many items, a
+ * calendar page): every expansion of this thread between begin and end
+ * also stops at the request's deadline, msec after begin, so that N items
+ * cost at most that, not N times one item's budget. request_over() says
+ * whether some expansion was cut by it (the answer is then incomplete and
+ * must say so); end() forgets the deadline.
+ */
+#define IMIP_REQUEST_EXPAND_MSEC 500
+void imip_expand_request_begin(unsigned int msec);
+bool imip_expand_request_over(void);
+void imip_expand_request_end(void);
 
 /* Most instances one expanded object holds. */
 #define IMIP_INSTANCES_MAX 1000

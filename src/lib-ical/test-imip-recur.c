@@ -13,6 +13,7 @@
 
 #include "imip.h"
 #include "imip-item.h"
+#include "imip-instances.h"
 #include "imip-private.h"
 #include "pool.h"
 
@@ -384,6 +385,47 @@ static void test_old_observances(void **state)
 	pool_destroy(&pool);
 }
 
+/* A request's deadline holds every expansion of the request together:
+   once it has passed, the next expansion stops at once (nothing found)
+   and the request learns that its answer is incomplete; without a
+   request, the same expansion finds what it should. */
+static void test_request_deadline(void **state)
+{
+	struct pool *pool = pool_create(4096);
+	const char *text = series(pool, "20270104T090000", "FREQ=DAILY", NULL, "");
+	struct occ_list list;
+	const char *error;
+
+	(void)state;
+	imip_expand_msec = 10000;
+	list.count = 0;
+	assert_true(imip_item_expand(pool, text, utc(2027, 3, 1, 0, 0),
+				     utc(2027, 3, 8, 0, 0), 10000, occ_cb, &list,
+				     &error) >= 0);
+	assert_int_equal(list.count, 7);
+	assert_false(imip_expand_request_over());
+
+	imip_expand_request_begin(0);
+	list.count = 0;
+	(void)imip_item_expand(pool, text, utc(2027, 3, 1, 0, 0),
+			       utc(2027, 3, 8, 0, 0), 10000, occ_cb, &list, &error);
+	assert_int_equal(list.count, 0);
+	assert_true(imip_expand_request_over());
+	imip_expand_request_end();
+	assert_false(imip_expand_request_over());
+
+	/* a request with time left changes nothing */
+	imip_expand_request_begin(10000);
+	list.count = 0;
+	(void)imip_item_expand(pool, text, utc(2027, 3, 1, 0, 0),
+			       utc(2027, 3, 8, 0, 0), 10000, occ_cb, &list, &error);
+	assert_int_equal(list.count, 7);
+	assert_false(imip_expand_request_over());
+	imip_expand_request_end();
+	imip_expand_msec = IMIP_EXPAND_MSEC;
+	pool_destroy(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_rare_rules_still_match),
 		cmocka_unit_test(test_pieces_meet),
 		cmocka_unit_test(test_old_observances),
+		cmocka_unit_test(test_request_deadline),
 	};
 	int ret;
 
