@@ -23,6 +23,7 @@
  */
 #include "store-private.h"
 #include "fatal.h"
+#include "fault.h"
 #include "log.h"
 #include "pool.h"
 
@@ -362,6 +363,8 @@ static int store_backup_blobs(struct store_backup *ctx)
 	    store_backup_mkdirat(ctx, ctx->dir_fd, "tmp", &tmp_fd) < 0)
 		return -1;
 	close(tmp_fd);
+	if (ctx->progress != NULL)
+		ctx->progress(ctx->context, STORE_BACKUP_BODIES, 0, ctx->blob_count);
 	for (unsigned int i = 0; i < ctx->blob_count; i++) {
 		store_clear_error(ctx->store);
 		if (store_backup_blob(ctx, &ctx->blobs[i]) < 0)
@@ -371,8 +374,6 @@ static int store_backup_blobs(struct store_backup *ctx)
 			ctx->progress(ctx->context, STORE_BACKUP_BODIES, i + 1,
 				      ctx->blob_count);
 	}
-	if (ctx->blob_count == 0 && ctx->progress != NULL)
-		ctx->progress(ctx->context, STORE_BACKUP_BODIES, 0, 0);
 	return store_backup_sync_dirs(ctx);
 }
 
@@ -404,8 +405,10 @@ int store_backup(struct store *store, const char *dir,
 		return -1;
 	}
 	ret = store_backup_index(&ctx, dir);
-	if (ret == 0)
+	if (ret == 0) {
+		fault_pause("backup-bodies");
 		ret = store_backup_blobs(&ctx);
+	}
 	store_blob_backup_unlock(store);
 	if (ctx.blobs_fd >= 0)
 		close(ctx.blobs_fd);
