@@ -12,8 +12,9 @@ before the backup started, byte for byte through IMAP, the expunged ones
 included; messages whose delivery began after the snapshot must not be
 there (it is one snapshot). The copy's index passes PRAGMA
 integrity_check. Also: a non-empty DIR is refused (exit 73) and left
-alone, a backup onto another filesystem copies the bodies, and a store
-on PostgreSQL is told what to use instead (exit 78).
+alone, a backup onto another filesystem copies the bodies, `store copy`
+restores a backup into another store, and a store on PostgreSQL is told
+what to use instead (exit 78).
 
 Always on SQLite, whatever INFOSTORE_TEST_BACKEND says: this command
 copies SQLite stores.
@@ -251,6 +252,30 @@ class BackupTest(unittest.TestCase):
             self.assertEqual(got, live)
         finally:
             subprocess.run(["rm", "-rf", parent], check=True)
+
+    def test_restore_with_store_copy(self):
+        """A backup is a store like any other: `store copy` reads it into
+        another, empty one (DESIGN.md: "store copy restores it")."""
+        for i in range(5):
+            self.srv.deliver(ALICE, make_message(subject="copy %d" % i,
+                                                 msgid="<copy-%d@example.test>" % i))
+        backup_dir = os.path.join(self.srv.dir, "backup")
+        proc = self.srv.cli("store", "backup", backup_dir)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        backup_conf = os.path.join(self.srv.dir, "backup.conf")
+        with open(self.srv.conf_path) as f:
+            text = f.read()
+        with open(backup_conf, "w") as f:
+            f.write(text.replace("data_dir = %s\n" % self.srv.data_dir,
+                                 "data_dir = %s\n" % backup_dir))
+        target = InfostoreServer(listeners=("imaps",), backend="sqlite",
+                                 create_users=False)
+        self.servers.append(target)
+        proc = target.cli("store", "copy", backup_conf, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        target.start()
+        self.assertEqual(imap_messages(target, self.password),
+                         imap_messages(self.srv, self.password))
 
     def test_postgresql_says_what_to_use(self):
         conf = os.path.join(self.srv.dir, "pg.conf")
