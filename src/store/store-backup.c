@@ -410,6 +410,13 @@ int store_backup(struct store *store, const char *dir,
 		ret = store_backup_blobs(&ctx);
 	}
 	store_blob_backup_unlock(store);
+	if (ret < 0) {
+		char detail[sizeof(store->error_detail)];
+
+		memcpy(detail, store->error_detail, sizeof(detail));
+		store_fail(store, store->error, "%s (%s is an incomplete copy: remove it)",
+			   detail, dir);
+	}
 	if (ctx.blobs_fd >= 0)
 		close(ctx.blobs_fd);
 	close(ctx.dir_fd);
