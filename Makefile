@@ -4,6 +4,7 @@
 #   make demo      install dependencies, build, run a demo server in ./demo
 #   make check     install dependencies, build with ASan+UBSan, run every test
 #   make install PREFIX=/usr/local [DESTDIR=...]
+#   make deb       build the Debian package into build-deb/ (and run lintian)
 #   make fuzz      build the libFuzzer targets (clang) into build-fuzz
 #   make bench     run the benchmarks side by side with Dovecot (slow)
 
@@ -11,7 +12,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 MESON_FLAGS ?=
 
-.PHONY: all build demo check check-slow install fuzz bench clean deps
+.PHONY: all build demo check check-slow install deb fuzz bench clean deps
 
 all: build
 
@@ -53,6 +54,10 @@ install:
 	ninja -C build-release
 	DESTDIR=$(DESTDIR) meson install -C build-release --no-rebuild
 
+deb:
+	@scripts/install-deps deb
+	scripts/deb
+
 fuzz:
 	@scripts/install-deps check
 	@test -f build-fuzz/build.ninja || \
@@ -68,4 +73,4 @@ bench:
 	bench/run-all
 
 clean:
-	rm -rf build build-asan build-fuzz build-release
+	rm -rf build build-asan build-fuzz build-release build-deb

@@ -20,6 +20,7 @@ int cli_fetch(struct cli *cli);
 int cli_calendar_list(struct cli *cli);
 int cli_store(struct cli *cli, const char *sub);
 int cli_import(struct cli *cli);
+int cli_store_backup(struct cli *cli);
 
 /* Load the config (all errors printed to stderr); NULL means exit 78. */
 struct conf *cli_load_conf(struct cli *cli, int check_files);

@@ -17,6 +17,7 @@
 #include "outbound.h"
 #include "pop3-server.h"
 #include "server.h"
+#include "service-notify.h"
 #include "store.h"
 #include "submission-server.h"
 #include "tls.h"
@@ -88,6 +89,7 @@ static void serve_sigterm(void *context)
 		return;
 	}
 	log_info("server", "shutting down");
+	service_notify_stopping();
 	ctx->drain_timer = timer_add(ctx->srv.ioloop, SERVE_DRAIN_MSECS, false,
 				     serve_drain_timeout, ctx);
 	server_drain(&ctx->srv);
@@ -98,13 +100,17 @@ static void serve_sighup(void *context)
 	struct serve_ctx *ctx = context;
 	const char *error;
 
+	service_notify_reloading();
 	if (ctx->srv.tls == NULL)
-		return;
-	if (tls_context_reload(ctx->srv.tls, &error) < 0)
+		log_info("server", "SIGHUP: no TLS certificate to reload");
+	else if (tls_context_reload(ctx->srv.tls, &error) < 0)
 		log_error("server", "TLS reload failed, keeping the old certificate: %s",
 			  error);
 	else
 		log_info("server", "TLS certificate reloaded");
+	/* ready again either way: a failed reload keeps serving with the
+	   old certificate, which the log says */
+	service_notify_ready(NULL);
 }
 
 /*
@@ -250,6 +256,9 @@ int cli_serve(struct cli *cli)
 	log_info("server", "infostore started hostname=%s data_dir=%s links=%s",
 		 ctx.conf->hostname, log_value(ctx.conf->data_dir),
 		 ctx.conf->link_base != NULL ? ctx.conf->link_base : "none");
+	/* listeners bound, privileges dropped, signals handled: the
+	   service manager may now send clients and reloads our way */
+	service_notify_ready("serving");
 	ioloop_run(ctx.srv.ioloop);
 	log_info("server", "stopped");
 out:

@@ -88,6 +88,8 @@ static int cli_store_copy(struct cli *cli)
 
 int cli_store(struct cli *cli, const char *sub)
 {
+	if (strcmp(sub, "backup") == 0)
+		return cli_store_backup(cli);
 	if (cli_wants_help(cli)) {
 		printf("usage: infostore [-c FILE] %s\n", store_usage);
 		return 0;

@@ -40,6 +40,7 @@ static const char usage_text[] =
 	"                               move in from Dovecot's Maildir or an mbox\n"
 	"  store copy OTHER.conf        copy the whole store of OTHER.conf into this\n"
 	"                               (empty) one, SQLite or PostgreSQL either way\n"
+	"  store backup DIR             a consistent copy of the running store\n"
 	"\n"
 	"Options:\n"
 	"  -c FILE     configuration file (default $INFOSTORE_CONF or\n"
@@ -51,16 +52,18 @@ static const char usage_text[] =
 	"  0   done\n"
 	"  64  usage: a bad command, option or argument (deliver -f not an address)\n"
 	"  65  bad data: message refused or too big, password too short or not\n"
-	"      repeated the same, user exists\n"
+	"      repeated the same, user exists; store backup: the store had lost\n"
+	"      bodies (the backup is complete without them)\n"
 	"  66  no such message (fetch), nothing to import at PATH\n"
 	"  67  unknown user\n"
 	"  70  internal error (see the message)\n"
 	"  71  serve: a listener cannot be set up (port in use, socket path)\n"
 	"  73  cannot create: deliver: the user is over quota; store copy: the\n"
-	"      target store is not empty\n"
+	"      target store is not empty; store backup: DIR is not empty or\n"
+	"      cannot be made\n"
 	"  74  cannot write the output\n"
 	"  75  temporary failure: the store is busy or unreachable, try again\n"
-	"  78  configuration error\n";
+	"  78  configuration error (store backup: the store is on PostgreSQL)\n";
 
 static int usage(FILE *out, int code)
 {

@@ -1,6 +1,7 @@
 #include "fault.h"
 #include "log.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,4 +60,14 @@ bool fault_hit(const char *point)
 		}
 	}
 	return false;
+}
+
+void fault_pause(const char *point)
+{
+	const char *env = getenv("INFOSTORE_PAUSE");
+
+	if (env != NULL && strcmp(env, point) == 0) {
+		log_warning("fault", "pausing point=%s", point);
+		raise(SIGSTOP);
+	}
 }

@@ -14,4 +14,13 @@
 /* Count a call at point; true when this call must fail. */
 bool fault_hit(const char *point);
 
+/*
+ * INFOSTORE_PAUSE=point: the process stops itself (SIGSTOP) when it
+ * reaches point, so that a test, its parent waiting with WUNTRACED, can
+ * act inside a window it could not otherwise hit, then send SIGCONT.
+ * Points: backup-bodies (store_backup() between the index snapshot and
+ * the blobs). Without the variable this costs a getenv().
+ */
+void fault_pause(const char *point);
+
 #endif

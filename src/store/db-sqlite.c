@@ -250,6 +250,70 @@ static void db_sqlite_set_deadline(struct db *db, uint64_t deadline_msecs)
 				 deadline_msecs != 0 ? db_sqlite_progress : NULL, NULL);
 }
 
+int db_backup_sqlite(struct db *db, const char *dest_path, int pages,
+		     db_backup_progress_cb *progress, void *context,
+		     const char **error_r)
+{
+	static __thread char errbuf[512];
+	sqlite3 *dest = NULL;
+	sqlite3_backup *backup;
+	unsigned int busy_waits = 0;
+	int rc;
+
+	if (db->kind != DB_SQLITE || !db_sqlite_in_transaction(db)) {
+		*error_r = "a backup reads an open SQLite transaction";
+		return DB_ERROR;
+	}
+	rc = sqlite3_open_v2(dest_path, &dest, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(dest, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, sizeof(errbuf), "cannot create %s: %s", dest_path,
+			 dest != NULL ? sqlite3_errmsg(dest) : sqlite3_errstr(rc));
+		goto failed;
+	}
+	backup = sqlite3_backup_init(dest, "main", SQ(db), "main");
+	if (backup == NULL) {
+		snprintf(errbuf, sizeof(errbuf), "cannot back up into %s: %s",
+			 dest_path, sqlite3_errmsg(dest));
+		goto failed;
+	}
+	for (;;) {
+		rc = sqlite3_backup_step(backup, pages);
+		if (progress != NULL && (rc == SQLITE_OK || rc == SQLITE_DONE)) {
+			uint64_t total = (uint64_t)sqlite3_backup_pagecount(backup);
+
+			progress(context, total - (uint64_t)sqlite3_backup_remaining(backup),
+				 total);
+		}
+		/* only the destination can be busy (another process opened
+		   the new file): wait for it, as long as a writer would */
+		if (((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
+		    busy_waits++ < DB_SQLITE_BUSY_TIMEOUT_MSECS / 10)
+			sqlite3_sleep(10);
+		else if (rc != SQLITE_OK)
+			break;
+	}
+	/* finish returns the step's error, or the destination's */
+	rc = sqlite3_backup_finish(backup);
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, sizeof(errbuf), "backup into %s failed: %s",
+			 dest_path, sqlite3_errmsg(dest));
+		goto failed;
+	}
+	if (sqlite3_close(dest) != SQLITE_OK) {
+		snprintf(errbuf, sizeof(errbuf), "cannot close %s", dest_path);
+		*error_r = errbuf;
+		return DB_ERROR;
+	}
+	return DB_OK;
+failed:
+	sqlite3_close(dest);
+	*error_r = errbuf;
+	return DB_ERROR;
+}
+
 static const struct db_driver db_sqlite_driver = {
 	.close = db_sqlite_close,
 	.prepare = db_sqlite_prepare,

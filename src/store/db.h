@@ -107,6 +107,22 @@ uint64_t db_data_version(struct db *db);
    (NOTIFY). SQLite: nothing (other processes see data_version move). */
 int db_notify_change(struct db *db, const char *payload);
 
+/*
+ * SQLite only: copy the database into a new database file at dest_path
+ * through SQLite's online backup API, `pages` pages per step, calling
+ * progress (may be NULL) after each step with the pages done and the
+ * total. The copy is the snapshot of the read transaction the caller has
+ * open on db (BEGIN and a first read): the steps all read that snapshot,
+ * so the copy never restarts, and writers on other connections go on
+ * meanwhile (WAL: a reader holds up checkpoints, not commits). The copy
+ * is written with synchronous=FULL and is durable when this returns.
+ * DB_OK, or DB_ERROR with a static text in *error_r.
+ */
+typedef void db_backup_progress_cb(void *context, uint64_t done, uint64_t total);
+int db_backup_sqlite(struct db *db, const char *dest_path, int pages,
+		     db_backup_progress_cb *progress, void *context,
+		     const char **error_r);
+
 /* The driver's table, one per database kind. */
 struct db_driver {
 	void (*close)(struct db *db);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -55,7 +56,7 @@ void store_blob_relpath(const char *blob, char *out, size_t size)
 	snprintf(out, size, "%.2s/%s", blob, blob);
 }
 
-static bool store_blob_id_valid(const char *blob)
+bool store_blob_id_valid(const char *blob)
 {
 	if (strlen(blob) != 32)
 		return false;
@@ -403,11 +404,52 @@ int store_blob_collect_prepare(struct store *store)
 	return text_stmt == NULL ? -1 : 0;
 }
 
+bool store_blob_removal_begin(struct store *store)
+{
+	if (flock(store->blobs_dir_fd, LOCK_SH | LOCK_NB) == 0)
+		return true;
+	/* EWOULDBLOCK: a backup runs. Anything else: no flock here, and no
+	   backup can hold it either. */
+	if (errno == EWOULDBLOCK || errno == EINTR)
+		return false;
+	return true;
+}
+
+void store_blob_removal_end(struct store *store)
+{
+	flock(store->blobs_dir_fd, LOCK_UN);
+}
+
+int store_blob_backup_lock(struct store *store)
+{
+	while (flock(store->blobs_dir_fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return store_fail(store, STORE_ERROR_INTERNAL,
+					  "cannot lock the blobs folder: %s",
+					  strerror(errno));
+	}
+	return 0;
+}
+
+void store_blob_backup_unlock(struct store *store)
+{
+	flock(store->blobs_dir_fd, LOCK_UN);
+}
+
 void store_blob_collect_finish(struct store *store, bool committed)
 {
-	if (committed) {
-		for (unsigned int i = 0; i < store->doomed_count; i++)
-			store_blob_unlink(store, store->doomed_blobs[i]);
+	if (committed && store->doomed_count > 0) {
+		/* rows gone, files kept while a backup copies them: the
+		   backup's index may still refer to them */
+		if (!store_blob_removal_begin(store)) {
+			log_info("store", "a backup runs: %u unused blob files left "
+				 "for the clean-up at the next start",
+				 store->doomed_count);
+		} else {
+			for (unsigned int i = 0; i < store->doomed_count; i++)
+				store_blob_unlink(store, store->doomed_blobs[i]);
+			store_blob_removal_end(store);
+		}
 	}
 	store->doomed_count = 0;
 }
@@ -421,6 +463,10 @@ int store_blob_gc(struct store *store, unsigned int min_age_secs)
 	store->blobs_maybe_unused = true;
 	if (store_begin(store) == 0)
 		store_commit(store);
+	if (!store_blob_removal_begin(store)) {
+		log_info("store", "a backup runs: no clean-up of unused blobs now");
+		return 0;
+	}
 	/* tmp/: anything old there is a delivery that died */
 	{
 		DIR *dir = fdopendir(dup(store->tmp_dir_fd));
@@ -477,5 +523,6 @@ int store_blob_gc(struct store *store, unsigned int min_age_secs)
 		}
 		closedir(dir);
 	}
+	store_blob_removal_end(store);
 	return removed;
 }

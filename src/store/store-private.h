@@ -114,5 +114,26 @@ void store_blob_collect_finish(struct store *store, bool committed);
 
 /* Path of a blob file relative to the blobs dir ("ab/abcdef..."). */
 void store_blob_relpath(const char *blob, char *out, size_t size);
+/* Is this a blob id (32 lowercase hex digits)? */
+bool store_blob_id_valid(const char *blob);
+
+/*
+ * The blobs folder's lock (flock on blobs/): a backup holds it exclusively
+ * for as long as it copies, and removing blob files of committed deletions
+ * takes it shared without waiting. store_blob_removal_begin() returns true
+ * when files may be removed (then store_blob_removal_end() must follow),
+ * false while a backup holds the lock: the files stay, and are unused, for
+ * a later store_blob_gc(). Where the filesystem has no flock (some network
+ * filesystems) removal goes on as before.
+ */
+bool store_blob_removal_begin(struct store *store);
+void store_blob_removal_end(struct store *store);
+/* Take the lock exclusively, waiting for removals in progress. 0 or -1. */
+int store_blob_backup_lock(struct store *store);
+void store_blob_backup_unlock(struct store *store);
+
+/* Create the index file (or the copy of one) readable by its owner
+   only, before SQLite makes it; see store.c. 0 or -1 (errno). */
+int store_index_private(const char *path);
 
 #endif

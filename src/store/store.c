@@ -188,7 +188,7 @@ static int store_mkdir(const char *path)
  * daemon's later commits are lost. mknod() makes the file without
  * opening it.
  */
-static int store_index_private(const char *path)
+int store_index_private(const char *path)
 {
 	static const char *const files[] = { "", "-wal", "-shm", "-journal" };
 	char fpath[4096 + 16];

@@ -585,7 +585,53 @@ int store_copy(struct store *dst, struct store *src,
 	       store_copy_progress_cb *progress, void *context);
 
 /* Remove blob files no message or queue entry uses (older than
-   min_age_secs, so blobs being delivered are safe). Returns the count. */
+   min_age_secs, so blobs being delivered are safe). Returns the count;
+   0 while a backup runs (store_backup()), which needs every file. */
 int store_blob_gc(struct store *store, unsigned int min_age_secs);
+
+/* --- backups (store-backup.c) --- */
+
+enum store_backup_stage {
+	STORE_BACKUP_INDEX,   /* done, total: pages of the index */
+	STORE_BACKUP_BODIES,  /* done, total: blob files */
+};
+typedef void store_backup_progress_cb(void *context,
+				      enum store_backup_stage stage,
+				      uint64_t done, uint64_t total);
+
+struct store_backup_result {
+	uint64_t messages;       /* in the copied index */
+	uint64_t index_bytes;
+	unsigned int blobs_linked;
+	unsigned int blobs_copied;  /* where a hard link was impossible */
+	/* blobs the index refers to that the store itself has lost: the
+	   backup is complete but for these (listed in the log) */
+	unsigned int blobs_missing;
+};
+
+/*
+ * A consistent copy of a running SQLite store into dir, which the caller
+ * names and which must not exist or be an empty directory (else
+ * STORE_ERROR_EXISTS); its parent must exist. The result is a complete
+ * data_dir: a server started on it serves the store as it was.
+ *
+ * Order: the blobs folder's lock is taken (while it is held, no process
+ * removes a blob file: store_blob_gc() and the removal after an expunge
+ * leave them to a later clean-up), then one read snapshot of the index is
+ * copied through SQLite's online backup API into dir/index.db, then every
+ * blob that snapshot refers to is hard-linked into dir/blobs (copied and
+ * fsynced where a link is impossible: another filesystem). Blobs never
+ * change once written, so a blob referenced by the snapshot is complete;
+ * blobs written after it are not needed. Deliveries, IMAP and the CLI go
+ * on meanwhile.
+ *
+ * progress (may be NULL) is called as each stage moves. PostgreSQL:
+ * STORE_ERROR_PERM (pg_dump and a copy of blob_dir instead, README).
+ * A destination that cannot be made or written: STORE_ERROR_INVALID.
+ * 0 or -1; on -1 dir may hold a partial copy.
+ */
+int store_backup(struct store *store, const char *dir,
+		 store_backup_progress_cb *progress, void *context,
+		 struct store_backup_result *result_r);
 
 #endif
