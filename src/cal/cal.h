@@ -39,6 +39,11 @@ void cal_deinit(void);
 int cal_list_print(struct store *store, const struct conf *conf,
 		   const char *address, FILE *out);
 
+/* The time zones a meeting can be written in (IANA names, libical's
+   built-in set), sorted, in pool. */
+void cal_tz_names(struct pool *pool, const char *const **names_r,
+		  unsigned int *count_r);
+
 /* "https://mail.example.test:8443/item/TOKEN", or NULL when there is no
    web access (conf->link_base is NULL). */
 const char *cal_item_link(struct pool *pool, const struct conf *conf,
