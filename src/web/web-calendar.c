@@ -478,8 +478,8 @@ static void web_grid(struct web_ctx *ctx, const struct web_occurrences *o,
 		    "<div class=\"tg-head\"></div><div class=\"tg-allday\">All day</div>\n"
 		    "<ol class=\"tg-slots\">\n", days);
 	for (int h = 0; h < 24; h++)
-		html_printf(out, "<li class=\"r%d h4\">%02d:00</li>\n",
-			    h * (60 / WEB_GRID_SLOT_MIN) + 1, h);
+		html_printf(out, "<li class=\"r%d h4\">%s</li>\n",
+			    h * (60 / WEB_GRID_SLOT_MIN) + 1, p_printf(ctx->pool, "%02d:00", h));
 	html_printf(out, "</ol>\n</div>\n");
 	for (int d = 0; d < days; d++)
 		web_grid_day(ctx, o, web_cal_day_add(ctx->tz, first, d), today, view);
@@ -580,8 +580,8 @@ void web_month_page(struct web_ctx *ctx)
 	web_cal_bounds_note(ctx, &budget);
 	html_printf(out, "<table class=\"month\" aria-labelledby=\"cal-title\">\n<thead><tr>");
 	for (int i = 0; i < 7; i++)
-		html_printf(out, "<th scope=\"col\"><abbr title=\"%s\">%.3s</abbr></th>",
-			    wdays[i], wdays[i]);
+		html_printf(out, "<th scope=\"col\"><abbr title=\"%s\">%s</abbr></th>",
+			    wdays[i], p_strndup(ctx->pool, wdays[i], 3));
 	html_printf(out, "</tr></thead>\n<tbody>\n");
 	for (time_t d = first_shown; d < end_shown; d = web_cal_day_add(ctx->tz, d, 1)) {
 		time_t next = web_cal_day_add(ctx->tz, d, 1);
