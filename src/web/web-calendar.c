@@ -573,7 +573,7 @@ void web_month_page(struct web_ctx *ctx)
 		return;
 	web_page_begin(ctx, "Month", WEB_NAV_CALENDAR);
 	html_printf(out, "<section class=\"card cal\" aria-labelledby=\"cal-title\">\n");
-	web_cal_toolbar(ctx, WEB_VIEW_MONTH, web_format_month(ctx->pool, ctx->tz, first), first,
+	web_cal_toolbar(ctx, WEB_VIEW_MONTH, web_format_month(ctx->pool, ctx->tz, first), day,
 			web_cal_day_add(ctx->tz, first, -1),
 			web_cal_day_add(ctx->tz, first, 32));
 	html_printf(out, "<p class=\"hint\">Times in %s</p>\n", web_tz_name(ctx->tz));
