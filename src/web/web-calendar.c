@@ -141,10 +141,12 @@ static int web_occ_cmp(const void *a, const void *b)
 {
 	const struct web_occurrence *x = a, *y = b;
 
-	if (x->item->all_day != y->item->all_day)
-		return x->item->all_day ? -1 : 1;
+	/* by start; a day's all-day events (its midnight) before what starts
+	   at that midnight */
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
+	if (x->item->all_day != y->item->all_day)
+		return x->item->all_day ? -1 : 1;
 	if (x->end != y->end)
 		return x->end > y->end ? -1 : 1;
 	return x->item->id < y->item->id ? -1 : x->item->id > y->item->id;
