@@ -236,15 +236,10 @@ class CalendarViewTest(CalendarBase):
         self.assertEqual(r.text.count(">Standup</a>"), 3)
         self.assertIn("Holiday", r.text)
 
-    def test_hostile_recurrence_bounded(self):
-        """Rules libical would walk for centuries, straight into the store
-        (no delivery check): the page still comes within bounds and says
-        what it left out."""
-        user = self.srv.sql("SELECT id FROM users WHERE address = ?", (BOB,))[0][0]
-        # a walk of 50 years, day by day, for each of 600 items: more
-        # items than a page expands (500), and more work than its 250 ms
+    def hostile_rows(self, user, first, count):
+        """count items walked day by day for 50 years, in one INSERT."""
         rows, params = [], []
-        for i in range(600):
+        for i in range(first, first + count):
             uid = "hostile-%d@tests" % i
             ical = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
                     "UID:%s\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:19800101T090000Z\r\n"
@@ -255,6 +250,16 @@ class CalendarViewTest(CalendarBase):
         self.srv.sql("INSERT INTO cal_items (user_id, uid, sequence, dtstart, dtend,"
                      " all_day, summary, status, ical, token, source, created, updated)"
                      " VALUES " + ", ".join(rows), tuple(params))
+
+    def test_hostile_recurrence_bounded(self):
+        """More recurring items than a page may expand, straight into the
+        store: the page still comes within bounds and says what it left
+        out."""
+        user = self.srv.sql("SELECT id FROM users WHERE address = ?", (BOB,))[0][0]
+        # a walk of 50 years, day by day, for each of 600 items: more
+        # items than a page expands (500), and more work than its 250 ms
+        for first in range(0, 600, 50):
+            self.hostile_rows(user, first, 50)
         c = self.client(BOB)
         for path in ("/calendar/month?date=2030-12-01", "/calendar/week?date=2030-12-01",
                      "/calendar?from=2030-12-01"):
