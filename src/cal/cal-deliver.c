@@ -519,7 +519,11 @@ static void cal_decide_reply(struct cal_msg *m, struct pool *pool,
 				v->detail = p_printf(pool, "attendee=%s", log_value(a->address));
 				continue;
 			}
-			ical = next;
+			/* what they said with it, for the organizer's view */
+			if (imip_item_set_comment(pool, next, a->address, ev->comment,
+						  ev->recurrence_id.set ? &ev->recurrence_id : NULL,
+						  &ical, &error) < 0)
+				ical = next;
 			applied = p_printf(pool, "attendee=%s partstat=%s%s%s", log_value(a->address),
 					   a->partstat, ev->recurrence_id.set ? " occurrence=" : "",
 					   ev->recurrence_id.set ? imip_time_format_iso(

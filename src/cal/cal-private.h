@@ -48,6 +48,21 @@ const char *cal_header_text(struct pool *pool, const char *text, size_t max);
    message, attachments and all. */
 size_t cal_header_block_size(const unsigned char *data, size_t size);
 
+/* --- meetings made in the web access (cal-respond.c) --- */
+
+/* Is meeting one we make (title, times, attendees, recurrence)? 0, or -1
+   with a user-facing *error_r. */
+int cal_meeting_check(const struct store_user *user,
+		      const struct cal_new_meeting *meeting, const char **error_r);
+/* The REQUEST and the organizer's item text for meeting, with this UID
+   and SEQUENCE; partstats (or NULL) gives each attendee's answer to keep.
+   0, or -1 with *error_r for the log. */
+int cal_meeting_build(struct pool *pool, const struct store_user *user,
+		      const struct cal_new_meeting *meeting, const char *uid,
+		      int sequence, const char *const *partstats,
+		      const char **request_r, const char **item_r,
+		      const char **error_r);
+
 /* --- rendering (cal-render.c) --- */
 
 struct cal_render {

@@ -207,7 +207,7 @@ int cal_respond(struct store *store, const struct conf *conf,
 
 /* --- new meetings --- */
 
-static int cal_meeting_check(const struct store_user *user,
+int cal_meeting_check(const struct store_user *user,
 			     const struct cal_new_meeting *meeting, const char **error_r)
 {
 	if (meeting->summary == NULL || *meeting->summary == '\0') {
@@ -225,6 +225,21 @@ static int cal_meeting_check(const struct store_user *user,
 	if (meeting->start <= 0 || meeting->end - meeting->start > 31 * 86400) {
 		*error_r = "Please choose a start and an end at most 31 days apart.";
 		return -1;
+	}
+	if (meeting->repeat != CAL_REPEAT_NONE) {
+		if (meeting->repeat > CAL_REPEAT_MONTHLY ||
+		    (meeting->repeat_count == 0 && meeting->repeat_until == 0)) {
+			*error_r = "Please say when the repetition ends.";
+			return -1;
+		}
+		if (meeting->repeat_count > CAL_REPEAT_COUNT_MAX) {
+			*error_r = "Too many repetitions (at most 500).";
+			return -1;
+		}
+		if (meeting->repeat_count == 0 && meeting->repeat_until < meeting->start) {
+			*error_r = "The repetition ends before the meeting starts.";
+			return -1;
+		}
 	}
 	if (meeting->attendee_count == 0) {
 		*error_r = "Please invite at least one attendee.";
@@ -256,14 +271,47 @@ static int cal_meeting_check(const struct store_user *user,
 	return 0;
 }
 
+int cal_meeting_build(struct pool *pool, const struct store_user *user,
+		      const struct cal_new_meeting *meeting, const char *uid,
+		      int sequence, const char *const *partstats,
+		      const char **request_r, const char **item_r,
+		      const char **error_r)
+{
+	struct imip_request_attendee *atts;
+	struct imip_request_params params;
+
+	atts = p_new(pool, struct imip_request_attendee, meeting->attendee_count + 1);
+	for (unsigned int i = 0; i < meeting->attendee_count; i++) {
+		atts[i].address = meeting->attendees[i];
+		atts[i].partstat = partstats != NULL ? partstats[i] : NULL;
+	}
+	memset(&params, 0, sizeof(params));
+	params.uid = uid;
+	params.sequence = sequence;
+	params.now = time(NULL);
+	params.summary = meeting->summary;
+	params.location = meeting->location;
+	params.description = meeting->description;
+	params.start = meeting->start;
+	params.end = meeting->end;
+	params.all_day = meeting->all_day;
+	params.tzid = meeting->tzid;
+	params.organizer = user->address;
+	params.attendees = atts;
+	params.attendee_count = meeting->attendee_count;
+	/* the two enums list the same rules in the same order */
+	params.repeat = (enum imip_repeat)meeting->repeat;
+	params.repeat_count = meeting->repeat_count;
+	params.repeat_until = meeting->repeat_count == 0 ? meeting->repeat_until : 0;
+	return imip_request_build(pool, &params, request_r, item_r, error_r);
+}
+
 int cal_create_meeting(struct store *store, const struct conf *conf,
 		       const struct store_user *user,
 		       const struct cal_new_meeting *meeting,
 		       int64_t *item_id_r, const char **error_r)
 {
 	struct pool *pool;
-	struct imip_request_attendee *atts;
-	struct imip_request_params params;
 	struct imip_calendar *cal;
 	struct store_cal_item item;
 	struct mime_build_header headers[5];
@@ -276,25 +324,11 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 	if (cal_meeting_check(user, meeting, error_r) < 0)
 		return -1;
 	pool = pool_create(8192);
-	atts = p_new(pool, struct imip_request_attendee, meeting->attendee_count);
-	for (unsigned int i = 0; i < meeting->attendee_count; i++) {
-		atts[i].address = meeting->attendees[i];
+	for (unsigned int i = 0; i < meeting->attendee_count; i++)
 		to = p_printf(pool, "%s%s%s", to, i == 0 ? "" : ",\r\n ", meeting->attendees[i]);
-	}
 	secret_token(token, sizeof(token), 16);
-	memset(&params, 0, sizeof(params));
-	params.uid = p_printf(pool, "%s@%s", token, conf->hostname);
-	params.now = time(NULL);
-	params.summary = meeting->summary;
-	params.location = meeting->location;
-	params.description = meeting->description;
-	params.start = meeting->start;
-	params.end = meeting->end;
-	params.tzid = meeting->tzid;
-	params.organizer = user->address;
-	params.attendees = atts;
-	params.attendee_count = meeting->attendee_count;
-	if (imip_request_build(pool, &params, &request, &item_ical, &error) < 0 ||
+	if (cal_meeting_build(pool, user, meeting, p_printf(pool, "%s@%s", token, conf->hostname),
+			      0, NULL, &request, &item_ical, &error) < 0 ||
 	    imip_parse(pool, request, strlen(request), &cal, &error) < 0) {
 		log_error("cal", "cannot build REQUEST user=%s: %s", log_value(user->address), error);
 		*error_r = "The meeting could not be created.";

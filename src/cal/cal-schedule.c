@@ -14,6 +14,8 @@
  */
 #include "cal-private.h"
 #include "imip.h"
+#include "imip-item.h"
+#include "imip-itip.h"
 #include "imip-sched.h"
 #include "log.h"
 #include "mime.h"
@@ -389,6 +391,211 @@ int cal_dav_schedule(struct store *store, const struct conf *conf,
 	return 0;
 }
 
+/* CANCEL to every attendee the server schedules for, of ical (which has
+   the SEQUENCE to send). 0 (also when there is nobody to tell), or -1
+   when it could not be sent. */
+static int cal_sched_cancel_all(struct pool *pool, struct store *store,
+				const struct conf *conf, const struct store_user *user,
+				const char *ical)
+{
+	struct imip_sched_recipients rcpt;
+	struct imip_calendar *cal;
+	const char *error, *cancel;
+	const char **to;
+	unsigned int n = 0;
+
+	if (imip_sched_recipients(pool, ical, &rcpt, &error) < 0 ||
+	    imip_parse(pool, ical, strlen(ical), &cal, &error) < 0)
+		return -1;
+	to = p_new(pool, const char *, rcpt.attendee_count + 1);
+	for (unsigned int i = 0; i < rcpt.attendee_count; i++) {
+		if (rcpt.attendees[i].server &&
+		    !cal_same_address(rcpt.attendees[i].address, user->address) &&
+		    str_is_address(rcpt.attendees[i].address))
+			to[n++] = rcpt.attendees[i].address;
+	}
+	if (n == 0)
+		return 0;
+	if (imip_sched_itip(pool, ical, IMIP_METHOD_CANCEL, NULL, time(NULL),
+			    &cancel, &error) < 0 ||
+	    cal_sched_send(pool, store, conf, user, to, n, cancel, "CANCEL",
+			   cal_summary(cal)) < 0)
+		return -1;
+	log_info("cal", "schedule cancel sent user=%s uid=%s attendees=%u",
+		 log_value(user->address), log_value(cal->uid), n);
+	return 0;
+}
+
+/* --- the organizer's changes from the web access --- */
+
+/* The item item_id of user, which user organizes and which is not
+   cancelled. 0, or -1 with *error_r (and *forbidden_r when it is not
+   theirs to change). */
+static int cal_meeting_own(struct store *store, const struct store_user *user,
+			   int64_t item_id, struct pool *pool,
+			   struct store_cal_item *item_r, bool *forbidden_r,
+			   const char **error_r)
+{
+	int ret = store_cal_item_lookup_id(store, item_id, pool, item_r);
+
+	*forbidden_r = false;
+	if (ret < 0) {
+		*error_r = "The calendar is busy. Please try again.";
+		return -1;
+	}
+	if (ret == 0 || item_r->user_id != user->id) {
+		*forbidden_r = true;
+		*error_r = "There is no such meeting.";
+		return -1;
+	}
+	if (item_r->organizer != NULL && !cal_is_organizer(item_r, user->address)) {
+		*forbidden_r = true;
+		*error_r = "Only the organizer can change this meeting.";
+		return -1;
+	}
+	if (item_r->status != NULL && strcmp(item_r->status, "CANCELLED") == 0) {
+		*error_r = "This meeting has been cancelled.";
+		return -1;
+	}
+	return 0;
+}
+
+/* The answers to keep in the new text: each attendee's, unless the time
+   or the recurrence changed (RFC 5546 2.1.4: then they are asked again). */
+static const char *const *
+cal_meeting_partstats(struct pool *pool, const struct imip_calendar *old,
+		      const struct cal_new_meeting *meeting)
+{
+	const struct imip_event *ev = old->master != NULL ? old->master : &old->events[0];
+	const char **partstats = p_new(pool, const char *, meeting->attendee_count + 1);
+	enum imip_repeat repeat;
+	unsigned int count;
+	time_t until;
+
+	if (imip_repeat_parse(ev->rrule, &repeat, &count, &until) <= 0 ||
+	    (int)repeat != (int)meeting->repeat || count != meeting->repeat_count ||
+	    (count == 0 && until != meeting->repeat_until) ||
+	    ev->start.utc != meeting->start || ev->end.utc != meeting->end ||
+	    ev->start.all_day != meeting->all_day)
+		return partstats;
+	for (unsigned int i = 0; i < meeting->attendee_count; i++) {
+		const struct imip_attendee *a =
+			imip_event_find_attendee(ev, meeting->attendees[i]);
+
+		partstats[i] = a != NULL ? a->partstat : NULL;
+	}
+	return partstats;
+}
+
+int cal_update_meeting(struct store *store, const struct conf *conf,
+		       const struct store_user *user, int64_t item_id,
+		       const struct cal_new_meeting *meeting,
+		       bool *forbidden_r, const char **error_r)
+{
+	struct pool *pool = pool_create(16384);
+	struct store_cal_item item, old;
+	struct imip_calendar *old_cal;
+	struct cal_dav_put put;
+	struct cal_dav_result result;
+	const char *request, *ical, *error;
+	int seq;
+
+	if (cal_meeting_own(store, user, item_id, pool, &item, forbidden_r, error_r) < 0 ||
+	    cal_meeting_check(user, meeting, error_r) < 0) {
+		pool_destroy(&pool);
+		return -1;
+	}
+	if (imip_parse(pool, item.ical, strlen(item.ical), &old_cal, &error) < 0) {
+		log_error("cal", "cannot read meeting user=%s uid=%s: %s",
+			  log_value(user->address), log_value(item.uid), error);
+		*error_r = "This meeting cannot be changed here.";
+		pool_destroy(&pool);
+		return -1;
+	}
+	/* the SEQUENCE it has: scheduling raises it when the attendees see a
+	   change, as it does for a CalDAV client's PUT */
+	seq = old_cal->master != NULL ? old_cal->master->sequence : old_cal->events[0].sequence;
+	if (cal_meeting_build(pool, user, meeting, item.uid, seq,
+			      cal_meeting_partstats(pool, old_cal, meeting),
+			      &request, &ical, &error) < 0) {
+		log_error("cal", "cannot build meeting user=%s uid=%s: %s",
+			  log_value(user->address), log_value(item.uid), error);
+		*error_r = "The meeting could not be changed.";
+		pool_destroy(&pool);
+		return -1;
+	}
+	old = item;
+	if (cal_item_fill(pool, &item, ical, user->address, &error) < 0 ||
+	    (item.keep_schedule_tag = false, store_cal_item_save(store, &item, pool) < 0)) {
+		log_error("cal", "cannot save meeting user=%s uid=%s: %s", log_value(user->address),
+			  log_value(old.uid), store_last_error_detail(store));
+		*error_r = "The meeting could not be saved. Please try again.";
+		pool_destroy(&pool);
+		return -1;
+	}
+	log_info("cal", "meeting changed user=%s uid=%s", log_value(user->address),
+		 log_value(item.uid));
+	/* then exactly what a CalDAV client's change of it does */
+	memset(&put, 0, sizeof(put));
+	put.old = &old;
+	memset(&result, 0, sizeof(result));
+	result.item = &item;
+	result.organizer = true;
+	if (cal_dav_schedule(store, conf, user, &put, pool, &result) < 0) {
+		*error_r = "The meeting was changed, but not saved completely. Please check it.";
+		pool_destroy(&pool);
+		return -1;
+	}
+	pool_destroy(&pool);
+	return 0;
+}
+
+int cal_cancel_meeting(struct store *store, const struct conf *conf,
+		       const struct store_user *user, int64_t item_id,
+		       bool *forbidden_r, const char **error_r)
+{
+	struct pool *pool = pool_create(16384);
+	struct store_cal_item item;
+	struct imip_calendar *cal;
+	const char *ical, *error;
+	int seq;
+
+	if (cal_meeting_own(store, user, item_id, pool, &item, forbidden_r, error_r) < 0) {
+		pool_destroy(&pool);
+		return -1;
+	}
+	/* RFC 5546 3.2.5: the CANCEL has a higher SEQUENCE, the organizer's
+	   copy says CANCELLED */
+	if (imip_parse(pool, item.ical, strlen(item.ical), &cal, &error) < 0 ||
+	    (seq = cal->master != NULL ? cal->master->sequence : cal->events[0].sequence,
+	     imip_item_cancel(pool, item.ical, NULL, seq + 1, &ical, &error) < 0) ||
+	    cal_item_fill(pool, &item, ical, user->address, &error) < 0) {
+		log_error("cal", "cannot cancel meeting user=%s uid=%s: %s",
+			  log_value(user->address), log_value(item.uid), error);
+		*error_r = "This meeting cannot be cancelled here.";
+		pool_destroy(&pool);
+		return -1;
+	}
+	item.keep_schedule_tag = false;
+	if (store_cal_item_save(store, &item, pool) < 0) {
+		log_error("cal", "cannot save cancelled meeting user=%s uid=%s: %s",
+			  log_value(user->address), log_value(item.uid),
+			  store_last_error_detail(store));
+		*error_r = "The meeting could not be cancelled. Please try again.";
+		pool_destroy(&pool);
+		return -1;
+	}
+	log_info("cal", "meeting cancelled user=%s uid=%s", log_value(user->address),
+		 log_value(item.uid));
+	if (cal_sched_cancel_all(pool, store, conf, user, item.ical) < 0) {
+		*error_r = "The meeting was cancelled, but not every attendee could be told.";
+		pool_destroy(&pool);
+		return -1;
+	}
+	pool_destroy(&pool);
+	return 0;
+}
+
 void cal_dav_delete_notify(struct store *store, const struct conf *conf,
 			   const struct store_user *user,
 			   const struct store_cal_item *item)
@@ -396,9 +603,7 @@ void cal_dav_delete_notify(struct store *store, const struct conf *conf,
 	struct pool *pool = pool_create(8192);
 	struct imip_sched_recipients rcpt;
 	struct imip_calendar *cal;
-	const char *error, *ical, *cancel;
-	const char **to;
-	unsigned int n = 0;
+	const char *error, *ical;
 
 	if (imip_sched_recipients(pool, item->ical, &rcpt, &error) < 0 ||
 	    imip_parse(pool, item->ical, strlen(item->ical), &cal, &error) < 0 ||
@@ -410,21 +615,9 @@ void cal_dav_delete_notify(struct store *store, const struct conf *conf,
 		/* the organizer deleted the meeting: CANCEL, one SEQUENCE on */
 		int seq = cal->master != NULL ? cal->master->sequence : cal->events[0].sequence;
 
-		to = p_new(pool, const char *, rcpt.attendee_count + 1);
-		for (unsigned int i = 0; i < rcpt.attendee_count; i++) {
-			if (rcpt.attendees[i].server &&
-			    !cal_same_address(rcpt.attendees[i].address, user->address) &&
-			    str_is_address(rcpt.attendees[i].address))
-				to[n++] = rcpt.attendees[i].address;
-		}
-		if (n > 0 && strcmp(item->status != NULL ? item->status : "", "CANCELLED") != 0 &&
-		    imip_sched_sequence(pool, item->ical, seq + 1, &ical, &error) == 0 &&
-		    imip_sched_itip(pool, ical, IMIP_METHOD_CANCEL, NULL, time(NULL),
-				    &cancel, &error) == 0 &&
-		    cal_sched_send(pool, store, conf, user, to, n, cancel, "CANCEL",
-				   cal_summary(cal)) == 0)
-			log_info("cal", "schedule cancel sent user=%s uid=%s attendees=%u",
-				 log_value(user->address), log_value(item->uid), n);
+		if (strcmp(item->status != NULL ? item->status : "", "CANCELLED") != 0 &&
+		    imip_sched_sequence(pool, item->ical, seq + 1, &ical, &error) == 0)
+			(void)cal_sched_cancel_all(pool, store, conf, user, ical);
 	} else if (item->partstat != NULL && strcmp(item->partstat, "DECLINED") != 0 &&
 		   strcmp(item->status != NULL ? item->status : "", "CANCELLED") != 0) {
 		/* RFC 6638 3.2.2.3: an attendee removing the meeting declines */

@@ -5,6 +5,7 @@
 #include "cal-private.h"
 #include "imip.h"
 #include "imip-item.h"
+#include "imip-itip.h"
 #include "pool.h"
 #include "store.h"
 
@@ -39,6 +40,18 @@ int cal_item_view(struct pool *pool, const struct store_cal_item *item,
 	if (ev->rrule != NULL)
 		view_r->recurrence = ev->recurrence_text != NULL ? ev->recurrence_text :
 			p_printf(pool, "Repeats (%s)", ev->rrule);
+	if (ev->rrule != NULL) {
+		enum imip_repeat repeat;
+
+		/* the two enums list the same rules in the same order */
+		if (imip_repeat_parse(ev->rrule, &repeat, &view_r->repeat_count,
+				      &view_r->repeat_until) > 0 &&
+		    (view_r->repeat_count > 0 || view_r->repeat_until != 0) &&
+		    ev->rdate_count == 0)
+			view_r->repeat = (enum cal_repeat)repeat;
+		else
+			view_r->repeat_other = true;
+	}
 	view_r->sequence = ev->sequence;
 	view_r->i_am_organizer = item->organizer == NULL ||
 		cal_is_organizer(item, owner_address);
@@ -51,6 +64,7 @@ int cal_item_view(struct pool *pool, const struct store_cal_item *item,
 		view_r->attendees[i].name = ev->attendees[i].name;
 		view_r->attendees[i].partstat = ev->attendees[i].partstat;
 		view_r->attendees[i].role = ev->attendees[i].role;
+		view_r->attendees[i].comment = ev->attendees[i].comment;
 	}
 	view_r->attendee_count = ev->attendee_count;
 	cal_render_when(pool, ev, &view_r->when_local, &view_r->when_utc);

@@ -6,6 +6,7 @@
 #include "deliver.h"
 #include "imip.h"
 #include "imip-item.h"
+#include "imip-itip.h"
 #include "pool.h"
 #include "store.h"
 #include "strutil.h"
@@ -24,6 +25,12 @@ void cal_deinit(void)
 {
 	deliver_set_hook(NULL, NULL);
 	imip_deinit();
+}
+
+void cal_tz_names(struct pool *pool, const char *const **names_r,
+		  unsigned int *count_r)
+{
+	imip_tz_names(pool, names_r, count_r);
 }
 
 const char *cal_item_link(struct pool *pool, const struct conf *conf,

@@ -39,6 +39,11 @@ void cal_deinit(void);
 int cal_list_print(struct store *store, const struct conf *conf,
 		   const char *address, FILE *out);
 
+/* The time zones a meeting can be written in (IANA names, libical's
+   built-in set), sorted, in pool. */
+void cal_tz_names(struct pool *pool, const char *const **names_r,
+		  unsigned int *count_r);
+
 /* "https://mail.example.test:8443/item/TOKEN", or NULL when there is no
    web access (conf->link_base is NULL). */
 const char *cal_item_link(struct pool *pool, const struct conf *conf,
@@ -55,11 +60,22 @@ enum cal_partstat {
 const char *cal_partstat_name(enum cal_partstat partstat);
 int cal_partstat_parse(const char *name, enum cal_partstat *partstat_r);
 
+/* A simple recurrence: every day, week or month from the start. */
+enum cal_repeat {
+	CAL_REPEAT_NONE,
+	CAL_REPEAT_DAILY,
+	CAL_REPEAT_WEEKLY,
+	CAL_REPEAT_MONTHLY,
+};
+/* At most this many occurrences in a rule made here (COUNT). */
+#define CAL_REPEAT_COUNT_MAX 500
+
 struct cal_attendee {
 	const char *address;      /* without mailto: */
 	const char *name;         /* CN, or NULL */
 	const char *partstat;     /* "ACCEPTED", ... */
 	const char *role;         /* "REQ-PARTICIPANT", ... */
+	const char *comment;      /* their REPLY's COMMENT, or NULL */
 };
 
 /* An item as the web access shows it. Strings in pool. */
@@ -75,6 +91,12 @@ struct cal_item_view {
 	bool all_day;
 	const char *status;           /* CONFIRMED, TENTATIVE, CANCELLED */
 	const char *recurrence;       /* human-readable rule ("Weekly on Monday"), or NULL */
+	/* the rule as the meeting form writes it; repeat_other when the
+	   series has a rule the form cannot show */
+	enum cal_repeat repeat;
+	unsigned int repeat_count;
+	time_t repeat_until;
+	bool repeat_other;
 	int sequence;
 	const char *my_partstat;      /* the viewer's answer, NULL if organizer */
 	bool i_am_organizer;
@@ -127,9 +149,18 @@ struct cal_new_meeting {
 	const char *location;     /* or NULL */
 	const char *description;  /* or NULL */
 	time_t start, end;        /* UTC */
+	/* all day: start and end are dates (00:00 UTC), end the day after
+	   the last day */
+	bool all_day;
 	const char *tzid;         /* the organizer's zone for display, or NULL */
 	const char *const *attendees; /* addresses */
 	unsigned int attendee_count;
+	/* recurrence, with an end: repeat_count occurrences (1 to
+	   CAL_REPEAT_COUNT_MAX), or until the day of repeat_until (an instant
+	   on or after start) */
+	enum cal_repeat repeat;
+	unsigned int repeat_count;
+	time_t repeat_until;
 };
 
 /*
@@ -142,6 +173,29 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 		       const struct store_user *user,
 		       const struct cal_new_meeting *meeting,
 		       int64_t *item_id_r, const char **error_r);
+
+/*
+ * The organizer changes their meeting (cal-schedule.c): the item is
+ * rewritten from meeting, keeping its UID; attendees kept get an updated
+ * REQUEST (SEQUENCE one higher when something they see changed), those
+ * taken off a CANCEL, those added a REQUEST: the CalDAV scheduling path,
+ * as if the organizer's client had PUT the new text. Answers are kept
+ * unless the time or the recurrence changed. Refused (-1, *error_r, and
+ * *forbidden_r true) when user does not organize the item; nothing is
+ * changed or sent then. 0, or -1 with a user-facing *error_r.
+ */
+int cal_update_meeting(struct store *store, const struct conf *conf,
+		       const struct store_user *user, int64_t item_id,
+		       const struct cal_new_meeting *meeting,
+		       bool *forbidden_r, const char **error_r);
+/*
+ * The organizer cancels their meeting: the item stays, STATUS:CANCELLED
+ * with SEQUENCE one higher, and the attendees get a CANCEL (RFC 5546
+ * 3.2.5). The same refusals as cal_update_meeting().
+ */
+int cal_cancel_meeting(struct store *store, const struct conf *conf,
+		       const struct store_user *user, int64_t item_id,
+		       bool *forbidden_r, const char **error_r);
 
 /* --- CalDAV (cal-schedule.c) --- */
 

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* BEGIN: nesting we accept. A VCALENDAR holds VEVENTs, which hold VALARMs;
    VTIMEZONE holds STANDARD/DAYLIGHT. libical frees and prints components
@@ -597,6 +598,20 @@ icalproperty *imip_ical_find_attendee(icalcomponent *vevent, const char *address
 			return prop;
 	}
 	return NULL;
+}
+
+bool imip_ical_is_attendee_comment(icalproperty *prop, const char *address)
+{
+	const char *name = icalproperty_get_x_name(prop);
+	char *ref;
+	bool ret;
+
+	if (name == NULL || strcasecmp(name, IMIP_ATTENDEE_COMMENT) != 0)
+		return false;
+	ref = icalproperty_get_parameter_as_string_r(prop, IMIP_ATTENDEE_COMMENT_REF);
+	ret = ref != NULL && imip_ical_address_equal(ref, address);
+	free(ref);
+	return ret;
 }
 
 /* --- text --- */

@@ -251,6 +251,52 @@ int imip_item_set_partstat(struct pool *pool, const char *ical,
 	return 0;
 }
 
+static void imip_item_comment_one(struct pool *pool, icalcomponent *ev,
+				  const char *address, const char *comment)
+{
+	icalproperty *prop, *next, *note;
+
+	for (prop = icalcomponent_get_first_property(ev, ICAL_X_PROPERTY); prop != NULL;
+	     prop = next) {
+		next = icalcomponent_get_next_property(ev, ICAL_X_PROPERTY);
+		if (imip_ical_is_attendee_comment(prop, address)) {
+			icalcomponent_remove_property(ev, prop);
+			icalproperty_free(prop);
+		}
+	}
+	if (comment == NULL || *comment == '\0')
+		return;
+	note = icalproperty_new_x(imip_clean_text(pool, comment, 2048));
+	icalproperty_set_x_name(note, IMIP_ATTENDEE_COMMENT);
+	icalproperty_set_parameter_from_string(note, IMIP_ATTENDEE_COMMENT_REF,
+					       p_printf(pool, "mailto:%s", address));
+	icalcomponent_add_property(ev, note);
+}
+
+int imip_item_set_comment(struct pool *pool, const char *ical,
+			  const char *address, const char *comment,
+			  const struct imip_time *rid, const char **ical_r,
+			  const char **error_r)
+{
+	icalcomponent *vcal, *ev;
+
+	if (imip_ical_parse(pool, ical, strlen(ical), &vcal, error_r) < 0)
+		return -1;
+	if (rid != NULL && rid->set) {
+		ev = imip_ical_occurrence(pool, vcal, rid->utc, error_r);
+		if (ev == NULL)
+			return -1;
+		imip_item_comment_one(pool, ev, address, comment);
+	} else {
+		IMIP_FOREACH_COMPONENT(vcal, ICAL_VEVENT_COMPONENT, ev) {
+			if (imip_ical_find_attendee(ev, address) != NULL)
+				imip_item_comment_one(pool, ev, address, comment);
+		}
+	}
+	*ical_r = imip_ical_to_string(pool, vcal);
+	return 0;
+}
+
 int imip_item_cancel(struct pool *pool, const char *ical,
 		     const struct imip_time *rid, int sequence,
 		     const char **ical_r, const char **error_r)

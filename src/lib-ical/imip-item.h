@@ -55,6 +55,16 @@ int imip_item_set_partstat(struct pool *pool, const char *ical,
 			   const struct imip_time *rid, const char **ical_r,
 			   const char **error_r);
 
+/*
+ * Keep what the attendee address said in their REPLY (comment NULL or
+ * empty: they said nothing this time, any older note goes) in the
+ * VEVENTs that list them, or in the occurrence rid.
+ */
+int imip_item_set_comment(struct pool *pool, const char *ical,
+			  const char *address, const char *comment,
+			  const struct imip_time *rid, const char **ical_r,
+			  const char **error_r);
+
 /* STATUS:CANCELLED for the series (rid NULL or unset) or one occurrence
    (RFC 5546 3.2.5). sequence >= 0 raises the events' SEQUENCE to it. */
 int imip_item_cancel(struct pool *pool, const char *ical,

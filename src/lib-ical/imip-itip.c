@@ -7,6 +7,7 @@
 #include "pool.h"
 #include "strutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void imip_clone_prop(icalcomponent *dst, icalcomponent *src, icalproperty_kind kind)
@@ -132,7 +133,7 @@ int imip_request_build(struct pool *pool, const struct imip_request_params *para
 		*error_r = "the meeting ends before it starts";
 		return -1;
 	}
-	if (params->tzid != NULL && *params->tzid != '\0' &&
+	if (!params->all_day && params->tzid != NULL && *params->tzid != '\0' &&
 	    strcmp(params->tzid, "UTC") != 0) {
 		/* only names the system knows; never a path */
 		if (imip_tzid_known(params->tzid))
@@ -145,10 +146,39 @@ int imip_request_build(struct pool *pool, const struct imip_request_params *para
 	icalcomponent_add_property(ev, icalproperty_new_uid(params->uid));
 	icalcomponent_add_property(ev, icalproperty_new_sequence(params->sequence));
 	icalcomponent_add_property(ev, icalproperty_new_dtstamp(imip_utc_time(params->now)));
-	icalcomponent_add_property(ev, imip_time_prop(icalproperty_new(ICAL_DTSTART_PROPERTY),
-						      params->start, zone, params->tzid));
-	icalcomponent_add_property(ev, imip_time_prop(icalproperty_new(ICAL_DTEND_PROPERTY),
-						      params->end, zone, params->tzid));
+	if (params->all_day) {
+		icalcomponent_add_property(ev, icalproperty_new_dtstart(
+			imip_ical_time_in(params->start, true, icaltimezone_get_utc_timezone())));
+		icalcomponent_add_property(ev, icalproperty_new_dtend(
+			imip_ical_time_in(params->end, true, icaltimezone_get_utc_timezone())));
+	} else {
+		icalcomponent_add_property(ev, imip_time_prop(icalproperty_new(ICAL_DTSTART_PROPERTY),
+							      params->start, zone, params->tzid));
+		icalcomponent_add_property(ev, imip_time_prop(icalproperty_new(ICAL_DTEND_PROPERTY),
+							      params->end, zone, params->tzid));
+	}
+	if (params->repeat != IMIP_REPEAT_NONE) {
+		static const char *const freq[] = {
+			[IMIP_REPEAT_DAILY] = "DAILY", [IMIP_REPEAT_WEEKLY] = "WEEKLY",
+			[IMIP_REPEAT_MONTHLY] = "MONTHLY",
+		};
+		const char *rule = p_printf(pool, "FREQ=%s", freq[params->repeat]);
+		struct icalrecurrencetype recur;
+
+		/* RFC 5545 3.3.10: UNTIL is a date for a date DTSTART, else UTC */
+		if (params->repeat_count > 0)
+			rule = p_printf(pool, "%s;COUNT=%u", rule, params->repeat_count);
+		else if (params->repeat_until != 0)
+			rule = p_printf(pool, "%s;UNTIL=%s", rule, icaltime_as_ical_string(
+				imip_ical_time_in(params->repeat_until, params->all_day,
+						  icaltimezone_get_utc_timezone())));
+		recur = icalrecurrencetype_from_string(rule);
+		if (recur.freq == ICAL_NO_RECURRENCE) {
+			*error_r = "cannot write the recurrence rule";
+			return -1;
+		}
+		icalcomponent_add_property(ev, icalproperty_new_rrule(recur));
+	}
 	icalcomponent_add_property(ev, icalproperty_new_summary(
 		imip_clean_text(pool, params->summary, 1024)));
 	if (params->location != NULL && *params->location != '\0')
@@ -166,8 +196,16 @@ int imip_request_build(struct pool *pool, const struct imip_request_params *para
 						      params->attendees[i].name);
 
 		icalproperty_add_parameter(att, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
-		icalproperty_add_parameter(att, icalparameter_new_partstat(ICAL_PARTSTAT_NEEDSACTION));
-		icalproperty_add_parameter(att, icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+		if (params->attendees[i].partstat != NULL &&
+		    imip_partstat_valid(params->attendees[i].partstat) &&
+		    strcmp(params->attendees[i].partstat, "NEEDS-ACTION") != 0) {
+			icalproperty_set_parameter_from_string(att, "PARTSTAT",
+							       params->attendees[i].partstat);
+		} else {
+			icalproperty_add_parameter(att, icalparameter_new_partstat(
+				ICAL_PARTSTAT_NEEDSACTION));
+			icalproperty_add_parameter(att, icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+		}
 		icalcomponent_add_property(ev, att);
 	}
 	icalcomponent_add_property(ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
@@ -181,4 +219,72 @@ int imip_request_build(struct pool *pool, const struct imip_request_params *para
 	icalproperty_free(method);
 	*item_r = imip_ical_to_string(pool, out);
 	return 0;
+}
+
+int imip_repeat_parse(const char *rrule, enum imip_repeat *repeat_r,
+		      unsigned int *count_r, time_t *until_r)
+{
+	struct icalrecurrencetype r;
+
+	*repeat_r = IMIP_REPEAT_NONE;
+	*count_r = 0;
+	*until_r = 0;
+	if (rrule == NULL)
+		return 1;
+	icalerror_clear_errno();
+	r = icalrecurrencetype_from_string(rrule);
+	if (r.freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR)
+		return -1;
+	if (r.interval > 1 || r.by_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_month[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_hour[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r.by_minute[0] != ICAL_RECURRENCE_ARRAY_MAX)
+		return 0;
+	switch (r.freq) {
+	case ICAL_DAILY_RECURRENCE:
+		*repeat_r = IMIP_REPEAT_DAILY;
+		break;
+	case ICAL_WEEKLY_RECURRENCE:
+		*repeat_r = IMIP_REPEAT_WEEKLY;
+		break;
+	case ICAL_MONTHLY_RECURRENCE:
+		*repeat_r = IMIP_REPEAT_MONTHLY;
+		break;
+	default:
+		return 0;
+	}
+	if (r.count > 0)
+		*count_r = (unsigned int)r.count;
+	else if (!icaltime_is_null_time(r.until))
+		*until_r = icaltime_as_timet_with_zone(r.until, icaltimezone_get_utc_timezone());
+	return 1;
+}
+
+static int imip_tz_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void imip_tz_names(struct pool *pool, const char *const **names_r,
+		   unsigned int *count_r)
+{
+	icalarray *zones = icaltimezone_get_builtin_timezones();
+	size_t n = zones != NULL ? zones->num_elements : 0;
+	const char **names = p_new(pool, const char *, n + 1);
+	unsigned int count = 0;
+
+	names[count++] = "UTC";
+	for (size_t i = 0; i < n; i++) {
+		const char *location = icaltimezone_get_location(icalarray_element_at(zones, i));
+
+		if (location != NULL && *location != '\0' && strcmp(location, "UTC") != 0)
+			names[count++] = p_strdup(pool, location);
+	}
+	qsort(names, count, sizeof(*names), imip_tz_name_cmp);
+	*names_r = names;
+	*count_r = count;
 }

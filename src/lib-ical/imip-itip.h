@@ -39,6 +39,16 @@ int imip_reply_build(struct pool *pool, const char *item_ical,
 struct imip_request_attendee {
 	const char *address;
 	const char *name;            /* CN, or NULL */
+	const char *partstat;        /* NULL: NEEDS-ACTION (with RSVP=TRUE) */
+};
+
+/* A simple recurrence (RFC 5545 3.3.10): every day, week or month from
+   the start, ending after count occurrences or on the day of until. */
+enum imip_repeat {
+	IMIP_REPEAT_NONE,
+	IMIP_REPEAT_DAILY,
+	IMIP_REPEAT_WEEKLY,
+	IMIP_REPEAT_MONTHLY,
 };
 
 struct imip_request_params {
@@ -49,9 +59,15 @@ struct imip_request_params {
 	const char *location;        /* or NULL */
 	const char *description;     /* or NULL */
 	time_t start, end;           /* UTC */
+	/* all-day: start and end are dates (00:00 UTC of each day), end the
+	   day after the last (RFC 5545 3.6.1) */
+	bool all_day;
 	/* DTSTART/DTEND are written in this zone (with its VTIMEZONE) when
 	   the system knows it, else in UTC */
 	const char *tzid;
+	enum imip_repeat repeat;
+	unsigned int repeat_count;   /* COUNT, or 0 */
+	time_t repeat_until;         /* UNTIL (UTC; a date when all-day), or 0 */
 	const char *organizer;
 	const char *organizer_name;  /* or NULL */
 	const struct imip_request_attendee *attendees;
@@ -66,5 +82,19 @@ struct imip_request_params {
 int imip_request_build(struct pool *pool, const struct imip_request_params *params,
 		       const char **request_r, const char **item_r,
 		       const char **error_r);
+
+/*
+ * Is rrule one that imip_request_build() writes (FREQ DAILY, WEEKLY or
+ * MONTHLY, INTERVAL 1, COUNT or UNTIL, no BY* but the ones implied by the
+ * start)? 1 with the parts set, 0 if it is some other rule, -1 if it
+ * cannot be read.
+ */
+int imip_repeat_parse(const char *rrule, enum imip_repeat *repeat_r,
+		      unsigned int *count_r, time_t *until_r);
+
+/* The zones libical knows by IANA name (its built-in set), sorted, in
+   the pool. */
+void imip_tz_names(struct pool *pool, const char *const **names_r,
+		   unsigned int *count_r);
 
 #endif

@@ -128,6 +128,20 @@ static int imip_attendees_fill(struct pool *pool, icalcomponent *ev,
 		i++;
 	}
 	event->attendee_count = i;
+	for (icalproperty *prop = icalcomponent_get_first_property(ev, ICAL_X_PROPERTY);
+	     prop != NULL && i > 0;
+	     prop = icalcomponent_get_next_property(ev, ICAL_X_PROPERTY)) {
+		for (unsigned int j = 0; j < event->attendee_count; j++) {
+			const char *text = icalproperty_get_value_as_string(prop);
+
+			if (event->attendees[j].comment == NULL && text != NULL &&
+			    imip_ical_is_attendee_comment(prop, event->attendees[j].address)) {
+				event->attendees[j].comment = imip_clean_text(pool, text,
+									      2048);
+				break;
+			}
+		}
+	}
 	return 0;
 }
 

@@ -98,6 +98,13 @@ bool imip_ical_rid(icalcomponent *vevent, time_t *rid_r);
 icalcomponent *imip_ical_find_vevent(icalcomponent *vcal, const time_t *rid);
 /* The ATTENDEE property with this address in a VEVENT, or NULL. */
 icalproperty *imip_ical_find_attendee(icalcomponent *vevent, const char *address);
+/* The organizer's note of what an attendee said in their REPLY, as
+   Apple's calendar server writes it: a property of the VEVENT that names
+   the attendee in a parameter. */
+#define IMIP_ATTENDEE_COMMENT "X-CALENDARSERVER-ATTENDEE-COMMENT"
+#define IMIP_ATTENDEE_COMMENT_REF "X-CALENDARSERVER-ATTENDEE-REF"
+/* Is the X-property prop the attendee comment of address? */
+bool imip_ical_is_attendee_comment(icalproperty *prop, const char *address);
 /* Does this property's calendar address equal address (ignoring
    "mailto:" and ASCII case)? */
 bool imip_ical_address_equal(const char *uri, const char *address);

@@ -67,6 +67,10 @@ struct imip_attendee {
 	const char *role;      /* upper case; "REQ-PARTICIPANT" when absent */
 	const char *sent_by;   /* without "mailto:", or NULL */
 	bool rsvp;
+	/* the comment of their last REPLY, as the organizer's item keeps it
+	   (X-CALENDARSERVER-ATTENDEE-COMMENT, as Apple's server does), or
+	   NULL */
+	const char *comment;
 };
 
 struct imip_event {

@@ -5,6 +5,7 @@
  */
 #include "web-private.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char web_css[] =
@@ -113,6 +114,55 @@ static const char web_css[] =
 "@media (max-width:48rem){.week{grid-template-columns:1fr}.day{min-height:0}}\n"
 ".toolbar{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin-bottom:.8rem}\n"
 ".grid2{display:grid;grid-template-columns:1fr 1fr;gap:.8rem}@media (max-width:36rem){.grid2{grid-template-columns:1fr}}\n"
+".calhead{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}"
+".calhead h1{margin:.2rem 0}.views ul{display:flex;flex-wrap:wrap;gap:.25rem;list-style:none;margin:0;padding:0}"
+".views a{display:block;padding:.35rem .8rem;border:1px solid var(--line);border-radius:999px;text-decoration:none}"
+".views a[aria-current=page]{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}\n"
+".goto{display:inline-flex;gap:.35rem;align-items:center;margin:0}.goto input{width:auto}\n"
+".tgrid{display:grid;grid-template-rows:auto auto auto;column-gap:.2rem;max-height:75vh;overflow:auto;"
+"border:1px solid var(--line);border-radius:6px;position:relative}"
+".tgrid.cols-1{grid-template-columns:3.2rem minmax(0,1fr)}"
+".tgrid.cols-7{grid-template-columns:3.2rem repeat(7,minmax(0,1fr))}"
+".tg-hours,.tg-day{display:grid;grid-row:1/4;grid-template-rows:subgrid;min-width:0}"
+".tg-head{position:sticky;top:0;z-index:2;background:var(--card);margin:0;font-size:.9rem;padding:.3rem;"
+"border-bottom:1px solid var(--line);text-align:center}.tg-day.today .tg-head{font-weight:800;"
+"border-bottom:3px solid var(--accent)}"
+".tg-allday{list-style:none;margin:0;padding:.2rem;min-height:1.7rem;border-bottom:1px solid var(--line);"
+"font-size:.8rem;display:flex;flex-direction:column;gap:.15rem}.tg-hours .tg-allday{color:var(--muted);text-align:right}"
+".tg-slots{list-style:none;margin:0;padding:0;display:grid;grid-template-rows:repeat(96,.65rem);"
+"grid-template-columns:repeat(60,minmax(0,1fr));background:repeating-linear-gradient(to bottom,var(--line) 0 1px,"
+"transparent 1px 2.6rem)}.tg-hours .tg-slots{background:none;grid-template-columns:1fr}"
+".tg-hours .tg-slots li{font-size:.75rem;color:var(--muted);text-align:right;padding-right:.3rem;"
+"font-variant-numeric:tabular-nums}"
+".tg-slots .ev{margin:1px;background:var(--accent-soft);border-left:3px solid var(--accent);border-radius:4px;"
+"padding:.1rem .3rem;font-size:.78rem;overflow:hidden;min-width:0;line-height:1.25;overflow-wrap:anywhere}"
+".tg-slots .ev .when{display:block;font-variant-numeric:tabular-nums}.tg-slots .empty{display:none}"
+".ev.allday{background:var(--accent-soft);border-radius:4px;padding:.05rem .3rem;overflow-wrap:anywhere}"
+".cancelled-ev{text-decoration:line-through}.more{font-size:.8rem}\n"
+"@media (max-width:48rem){.tgrid.cols-7{display:block;max-height:none;border:0}.tgrid.cols-7 .tg-hours{display:none}"
+".tgrid.cols-7 .tg-day{display:block;border:1px solid var(--line);border-radius:6px;margin-bottom:.5rem}"
+".tgrid.cols-7 .tg-head{position:static;text-align:left}.tgrid.cols-7 .tg-allday{min-height:0;border:0}"
+".tgrid.cols-7 .tg-slots{display:flex;flex-direction:column;gap:.25rem;background:none;padding:.25rem}"
+".tgrid.cols-7 .tg-slots .empty{display:block;padding:0;color:var(--muted)}"
+".tgrid.cols-7 .tg-slots .ev .when{display:inline}}\n"
+".month{width:100%;table-layout:fixed;border-collapse:collapse}.month th{font-size:.85rem;padding:.3rem}"
+".month abbr{text-decoration:none}"
+".month td{vertical-align:top;border:1px solid var(--line);height:6.5rem;padding:.2rem;overflow:hidden}"
+".month td.out{background:var(--bg)}.month .dnum{display:inline-block;min-width:1.7rem;text-align:center;"
+"font-weight:700;text-decoration:none;border-radius:999px}.month td.today .dnum{background:var(--accent);"
+"color:var(--accent-fg)}.month ul{list-style:none;margin:0;padding:0}"
+".month .ev{font-size:.78rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}\n"
+"@media (max-width:36rem){.month td{height:4.5rem;padding:.1rem}.month .ev .when,.month .ev .badge{display:none}"
+".month .ev{font-size:.7rem}}\n"
+".errors{border:2px solid var(--bad);border-radius:6px;padding:.2rem .8rem;margin-bottom:.8rem}"
+".errors ul{margin:.2rem 0 .5rem}.errors a{color:var(--bad)}\n"
+"label.check{font-weight:400;display:inline-flex;gap:.4rem;align-items:center}label.check input{width:auto}"
+"label.past{font-weight:700}\n"
+".repeat{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;display:flex;flex-direction:column;gap:.4rem}"
+".repeat legend{font-weight:600}.repeat-end{display:flex;flex-wrap:wrap;gap:.4rem .6rem;align-items:center}"
+".repeat-end input[type=number]{width:5.5rem}.repeat-end input[type=date]{width:auto}\n"
+"button.danger{color:var(--bad);border-color:var(--bad)}.organizer form{margin:0}\n"
+".freebusy ul{padding-left:1.2rem}.busy{font-variant-numeric:tabular-nums}q.comment{font-style:italic}\n"
 ".empty{color:var(--muted);padding:1rem 0}\n"
 ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\n";
 
@@ -161,6 +211,16 @@ static const char web_js[] =
 "    for (var i = 0; i < frames.length; i++) fit(frames[i]);\n"
 "  });\n"
 "})();\n"
+"/* The hour grid opens at the first event of the day, or at 07:00. */\n"
+"(function () {\n"
+"  var g = document.querySelector('.tgrid');\n"
+"  if (!g || g.scrollHeight <= g.clientHeight) return;\n"
+"  var mark = g.querySelector('.tg-hours .r29'), evs = g.querySelectorAll('.tg-slots .ev');\n"
+"  var top = g.getBoundingClientRect().top, y = mark ? mark.getBoundingClientRect().top : top;\n"
+"  for (var i = 0; i < evs.length; i++) y = Math.min(y, evs[i].getBoundingClientRect().top);\n"
+"  var head = g.querySelector('.tg-head');\n"
+"  g.scrollTop = y - top - (head ? head.offsetHeight : 0) - 4;\n"
+"})();\n"
 "/* Keys for the common actions, as in Gmail and Outlook on the web:\n"
 "   c compose, r reply, a reply all, f forward, # delete, u mark unread,\n"
 "   / search. Never while typing in a field. Each key clicks the page's\n"
@@ -189,6 +249,32 @@ static const char web_favicon[] =
 "<path d=\"M12 20h40v26H12z\" fill=\"#fff\"/>"
 "<path d=\"M12 20l20 15 20-15\" fill=\"none\" stroke=\"#0b5cad\" stroke-width=\"4\"/></svg>";
 
+/*
+ * Where an event sits in the calendar's hour grid, as classes (the
+ * policy allows no style attributes): rN starts it at quarter hour row N,
+ * hN makes it N rows tall, lnL-K puts it in column K of L side by side
+ * (the grid has 60 columns: every L up to 6 divides them).
+ */
+static void web_asset_grid_css(struct buffer *out)
+{
+	char rule[96];
+	int n;
+
+	for (int i = 1; i <= 96; i++) {
+		n = snprintf(rule, sizeof(rule), ".r%d{grid-row-start:%d}.h%d{grid-row-end:span %d}",
+			     i, i, i, i);
+		buffer_append(out, rule, (size_t)n);
+	}
+	for (int lanes = 1; lanes <= 6; lanes++) {
+		for (int k = 0; k < lanes; k++) {
+			n = snprintf(rule, sizeof(rule), ".ln%d-%d{grid-column:%d/span %d}",
+				     lanes, k, k * (60 / lanes) + 1, 60 / lanes);
+			buffer_append(out, rule, (size_t)n);
+		}
+	}
+	buffer_append(out, "\n", 1);
+}
+
 void web_asset_send(struct web_ctx *ctx)
 {
 	struct web_request *req = ctx->req;
@@ -209,6 +295,8 @@ void web_asset_send(struct web_ctx *ctx)
 		break;
 	}
 	buffer_append(ctx->out, data, strlen(data));
+	if (ctx->route.id == WEB_ROUTE_STATIC_CSS)
+		web_asset_grid_css(ctx->out);
 	web_security_headers(req, NULL);
 	web_response_header(req, "Cache-Control", "public, max-age=3600");
 	req->status = 200;

@@ -17,8 +17,7 @@
 
 #define WEB_COMMENT_MAX 2000
 
-/* 1 found and the viewer's, 0 not (404), -1 store error (page sent) */
-static int web_item_lookup(struct web_ctx *ctx, struct store_cal_item *item_r)
+int web_item_lookup(struct web_ctx *ctx, struct store_cal_item *item_r)
 {
 	int ret = store_cal_item_lookup_token(ctx->srv->store, ctx->route.token,
 					      ctx->pool, item_r);
@@ -163,6 +162,9 @@ static void web_item_render(struct web_ctx *ctx, const struct store_cal_item *it
 			    " cancelled. It can no longer be accepted.</p>\n");
 	if (error != NULL)
 		html_printf(out, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
+	else if (web_form_get(&ctx->query, "updated") != NULL && view->i_am_organizer)
+		html_printf(out, "<p class=\"notice\" role=\"status\">The meeting has been"
+			    " changed. The attendees have been sent the update.</p>\n");
 	else if (answered != NULL && view->my_partstat != NULL)
 		html_printf(out, "<p class=\"notice\" role=\"status\">Your answer has been saved:"
 			    " <strong>%s</strong>. The organizer has been told.</p>\n",
@@ -192,10 +194,15 @@ static void web_item_render(struct web_ctx *ctx, const struct store_cal_item *it
 			const struct cal_attendee *a = &view->attendees[i];
 			const char *ps = a->partstat != NULL ? a->partstat : "NEEDS-ACTION";
 
-			html_printf(out, "<li><span>%s%s%s%s</span> <span class=\"badge %s\">%s</span></li>\n",
+			html_printf(out, "<li><span>%s%s%s%s</span> <span class=\"badge %s\">%s</span>",
 				    a->name != NULL ? a->name : "",
 				    a->name != NULL ? " <" : "", a->address,
 				    a->name != NULL ? ">" : "", ps, web_partstat_label(ps));
+			/* what they said with their answer (the organizer's
+			   copy keeps it) */
+			if (view->i_am_organizer && a->comment != NULL && *a->comment != '\0')
+				html_printf(out, " <q class=\"comment\">%s</q>", a->comment);
+			html_printf(out, "</li>\n");
 		}
 		html_printf(out, "</ul></dd>\n");
 	}
@@ -230,7 +237,19 @@ static void web_item_render(struct web_ctx *ctx, const struct store_cal_item *it
 			"<button type=\"submit\" name=\"answer\" value=\"decline\">Decline</button>\n"
 			"</div>\n</form>\n", (unsigned int)WEB_COMMENT_MAX);
 	}
-	html_printf(out, "</article>\n<p><a href=\"/calendar\">Back to the calendar</a></p>\n");
+	if (!cancelled && view->i_am_organizer) {
+		/* the organizer's: Edit and Cancel meeting (the server checks
+		   again on each POST) */
+		html_printf(out, "<div class=\"answer organizer\">\n"
+			    "<a class=\"button primary\" href=\"/item/%q/edit\" data-key=\"e\">Edit</a>\n"
+			    "<form method=\"post\" action=\"/item/%q/cancel\">\n",
+			    ctx->route.token, ctx->route.token);
+		web_page_csrf_field(ctx);
+		html_printf(out, "<button type=\"submit\" class=\"danger\">Cancel meeting</button>\n"
+			    "</form>\n</div>\n");
+	}
+	html_printf(out, "</article>\n<p><a href=\"/calendar/week?date=%s\">Back to the calendar</a></p>\n",
+		    web_format_ymd(ctx->pool, ctx->tz, view->start));
 	web_page_end(ctx);
 }
 

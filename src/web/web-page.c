@@ -181,6 +181,28 @@ const char *web_format_datetime(struct pool *pool, const struct web_tz *tz, time
 			tm.tm_hour, tm.tm_min, abbr);
 }
 
+const char *web_format_month(struct pool *pool, const struct web_tz *tz, time_t t)
+{
+	static const char *const names[] = {
+		"January", "February", "March", "April", "May", "June", "July",
+		"August", "September", "October", "November", "December" };
+	struct tm tm;
+	const char *abbr;
+
+	web_tz_localtime(tz, t, &tm, &abbr);
+	return p_printf(pool, "%s %d", names[tm.tm_mon], tm.tm_year + 1900);
+}
+
+const char *web_format_ymd(struct pool *pool, const struct web_tz *tz, time_t t)
+{
+	struct tm tm;
+	const char *abbr;
+
+	web_tz_localtime(tz, t, &tm, &abbr);
+	return p_printf(pool, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			tm.tm_mday);
+}
+
 const char *web_format_iso(struct pool *pool, time_t t)
 {
 	struct tm tm;

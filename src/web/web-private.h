@@ -103,6 +103,9 @@ void web_security_headers(struct web_request *req, const char *csp);
 const char *web_format_date(struct pool *pool, const struct web_tz *tz, time_t t);
 const char *web_format_time(struct pool *pool, const struct web_tz *tz, time_t t);
 const char *web_format_datetime(struct pool *pool, const struct web_tz *tz, time_t t);
+/* "November 2026"; "2026-11-24" (for links and date fields), in a zone */
+const char *web_format_month(struct pool *pool, const struct web_tz *tz, time_t t);
+const char *web_format_ymd(struct pool *pool, const struct web_tz *tz, time_t t);
 /* "2026-11-24T09:30:00Z", for <time datetime> */
 const char *web_format_iso(struct pool *pool, time_t t);
 
@@ -132,10 +135,72 @@ void web_compose_post(struct web_ctx *ctx);
 void web_search_page(struct web_ctx *ctx);
 void web_outbox_page(struct web_ctx *ctx);
 
+/* --- web-calendar.c: the views, and the occurrences they show --- */
+
+/*
+ * What one request may spend on the calendar, whatever the items hold:
+ * recurrence is expanded by lib-ical within its own budget per item
+ * (IMIP_EXPAND_ITERATIONS steps, IMIP_EXPAND_MSEC), and here at most
+ * WEB_CAL_ITEMS_MAX items are expanded per request and none once
+ * WEB_CAL_BUDGET_MSEC have gone by; at most WEB_CAL_OCCURRENCES_MAX
+ * occurrences are kept. What is left out is counted, and the page says so.
+ */
+#define WEB_CAL_ITEMS_MAX 500
+#define WEB_CAL_OCCURRENCES_MAX 2000
+#define WEB_CAL_BUDGET_MSEC 250
+
+struct web_cal_budget {
+	struct timespec deadline;
+	unsigned int items;       /* expanded so far */
+	unsigned int skipped;     /* items not expanded: over a bound */
+	unsigned int dropped;     /* occurrences not kept: over the bound */
+};
+void web_cal_budget_init(struct web_cal_budget *budget);
+
+struct web_occurrence {
+	const struct store_cal_item *item;
+	time_t start, end;        /* all-day: local midnights of the viewer */
+};
+
+struct web_occurrences {
+	struct pool *pool;
+	const struct web_tz *tz;
+	struct web_cal_budget *budget;
+	struct web_occurrence *list;
+	unsigned int count, alloc;
+	time_t from, to;
+	/* busy times only: leave out cancelled and declined items and
+	   exclude_id */
+	bool busy;
+	int64_t exclude_id;
+};
+/*
+ * The occurrences of user_id's items overlapping [from, to), by start,
+ * within budget (o->busy, o->exclude_id as the caller set them after
+ * memset). 0, or -1 when the store failed (logged).
+ */
+int web_cal_collect(struct web_ctx *ctx, int64_t user_id, time_t from, time_t to,
+		    struct web_cal_budget *budget, struct web_occurrences *o);
+/* Midnight (in tz) of the day of t, and days later (calendar days). */
+time_t web_cal_day_start(const struct web_tz *tz, time_t t);
+time_t web_cal_day_add(const struct web_tz *tz, time_t day, int days);
+
 void web_agenda_page(struct web_ctx *ctx);
+void web_day_page(struct web_ctx *ctx);
 void web_week_page(struct web_ctx *ctx);
+void web_month_page(struct web_ctx *ctx);
+
+/* --- web-meeting.c: the meeting form --- */
 void web_new_meeting_page(struct web_ctx *ctx);
 void web_new_meeting_post(struct web_ctx *ctx);
+/* /item/TOKEN/edit (GET, POST) and /item/TOKEN/cancel (POST): the
+   organizer's only; anyone else's POST is refused and changes nothing */
+void web_edit_meeting_page(struct web_ctx *ctx);
+void web_edit_meeting_post(struct web_ctx *ctx);
+void web_cancel_meeting_post(struct web_ctx *ctx);
+/* web-item.c: 1 the item of the route's token is the viewer's (item_r
+   set), 0 not (404 sent), -1 store error (page sent) */
+int web_item_lookup(struct web_ctx *ctx, struct store_cal_item *item_r);
 void web_asset_send(struct web_ctx *ctx);
 
 /* Pending logins, so that shutdown can answer them (web-login.c). */

@@ -7,6 +7,8 @@
  *   /                               -> /mail or the login form
  *   /login  /logout                 login form and its POST; logout (POST)
  *   /item/TOKEN                     a meeting request's link (GET, POST)
+ *   /item/TOKEN/edit                the organizer's meeting form (GET, POST)
+ *   /item/TOKEN/cancel              Cancel meeting (POST, the organizer's)
  *   /mail                           the folder list
  *   /mail/MBOX                      a folder's messages (?before=UID, ?after=UID)
  *   /mail/MBOX/UID                  one message
@@ -24,7 +26,8 @@
  *   /mail/outbox                    what waits for the relay, what bounced
  *   /mail/folders                   manage folders (GET; POST creates)
  *   /mail/MBOX/rename /delete /empty  folder actions (POST)
- *   /calendar  /calendar/week       agenda and week view
+ *   /calendar                       the agenda (?from=DATE)
+ *   /calendar/day /week /month      the views (?date=DATE)
  *   /calendar/new                   the new-meeting form (GET, POST)
  *   /settings/apple-profile         the Apple configuration profile (download)
  *   /static/style.css /static/app.js /favicon.svg
@@ -40,6 +43,8 @@ enum web_route_id {
 	WEB_ROUTE_LOGIN,
 	WEB_ROUTE_LOGOUT,
 	WEB_ROUTE_ITEM,
+	WEB_ROUTE_ITEM_EDIT,
+	WEB_ROUTE_ITEM_CANCEL,
 	WEB_ROUTE_FOLDERS,
 	WEB_ROUTE_MAILBOX,
 	WEB_ROUTE_MESSAGE,
@@ -59,7 +64,9 @@ enum web_route_id {
 	WEB_ROUTE_FOLDER_DELETE,
 	WEB_ROUTE_FOLDER_EMPTY,
 	WEB_ROUTE_AGENDA,
+	WEB_ROUTE_DAY,
 	WEB_ROUTE_WEEK,
+	WEB_ROUTE_MONTH,
 	WEB_ROUTE_NEW_MEETING,
 	WEB_ROUTE_APPLE_PROFILE,
 	WEB_ROUTE_STATIC_CSS,

@@ -287,8 +287,23 @@ static void web_dispatch(struct web_ctx *ctx)
 	case WEB_ROUTE_AGENDA:
 		web_agenda_page(ctx);
 		break;
+	case WEB_ROUTE_DAY:
+		web_day_page(ctx);
+		break;
 	case WEB_ROUTE_WEEK:
 		web_week_page(ctx);
+		break;
+	case WEB_ROUTE_MONTH:
+		web_month_page(ctx);
+		break;
+	case WEB_ROUTE_ITEM_EDIT:
+		if (post)
+			web_edit_meeting_post(ctx);
+		else
+			web_edit_meeting_page(ctx);
+		break;
+	case WEB_ROUTE_ITEM_CANCEL:
+		web_cancel_meeting_post(ctx);
 		break;
 	case WEB_ROUTE_NEW_MEETING:
 		if (post)

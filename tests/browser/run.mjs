@@ -321,12 +321,102 @@ async function shortcutsFlow() {
   }
 }
 
+// The calendar from both sides: bob makes a meeting with alice in the
+// form, edits it and cancels it; alice's views follow each step. The
+// month and week views, at desktop and phone widths.
+async function calendarFlow(name, viewport) {
+  const l = new Launcher();
+  try {
+    const { ports } = await l.call({ cmd: 'start', listeners: ['https'] });
+    const base = `https://127.0.0.1:${ports.https}`;
+    const shot = (page, what) => page.screenshot({ path: path.join(ARTIFACTS, `calendar-${name}-${what}.png`), fullPage: true });
+    const login = async (page, user, password) => {
+      await page.setViewportSize(viewport);
+      await page.goto(base + '/calendar');
+      await page.getByLabel('Email address').fill(user);
+      await page.getByLabel('Password').fill(password);
+      await Promise.all([page.waitForURL(/\/calendar/), page.getByRole('button', { name: 'Log in' }).click()]);
+    };
+    await withBrowser(async (bobCtx) => withBrowser(async (aliceCtx) => {
+      const bob = await bobCtx.newPage(), alice = await aliceCtx.newPage();
+      await login(bob, BOB, 'bob-secret');
+      await login(alice, ALICE, ALICE_PW);
+      // New meeting: everything wrong at once first
+      await bob.goto(base + '/calendar/new?date=2030-12-05');
+      await bob.getByLabel('Attendees').fill(`${ALICE}, nobody@`);
+      await bob.getByLabel('Start time').fill('11:00');
+      await bob.getByLabel('End time').fill('10:00');
+      await bob.getByRole('button', { name: 'Send invitations' }).click();
+      const errors = await bob.locator('.errors').textContent();
+      assert(errors.includes('Please give the meeting a title') && errors.includes('not an email address') &&
+        errors.includes('ends before it starts'), `every error at once: ${errors}`);
+      await shot(bob, 'errors');
+      await bob.getByLabel('Title').fill('Roadmap review');
+      await bob.getByLabel('Location (optional)').fill('Room 7');
+      await bob.getByLabel('Attendees').fill(ALICE);
+      await bob.getByLabel('End time').fill('12:00');
+      await bob.getByLabel('Time zone').selectOption('Europe/Berlin');
+      await bob.getByRole('button', { name: 'Check availability' }).click();
+      await bob.getByRole('heading', { name: /Availability on/ }).waitFor();
+      await shot(bob, 'form');
+      await Promise.all([bob.waitForURL(/\/item\//), bob.getByRole('button', { name: 'Send invitations' }).click()]);
+      await bob.getByRole('heading', { name: 'Roadmap review' }).waitFor();
+      await bob.getByRole('link', { name: 'Edit' }).waitFor();
+      await bob.getByRole('button', { name: 'Cancel meeting' }).waitFor();
+      // alice: the month view shows it on the 5th, and the week view
+      await alice.goto(base + '/calendar/month?date=2030-12-01');
+      await poll(async () => { await alice.reload(); return (await alice.locator('td.in').nth(4).textContent()).includes('Roadmap review'); },
+        "the meeting in alice's month");
+      await shot(alice, 'month');
+      await alice.getByRole('link', { name: 'Thu 5 Dec 2030' }).click();
+      await alice.locator('.tg-day .ev', { hasText: 'Roadmap review' }).waitFor();
+      await shot(alice, 'day');
+      await alice.getByRole('link', { name: 'Week', exact: true }).click();
+      await alice.getByRole('heading', { name: /Week of/ }).waitFor();
+      await alice.locator('.tg-day .ev', { hasText: 'Roadmap review' }).waitFor();
+      await shot(alice, 'week');
+      await alice.locator('.tg-day .ev a', { hasText: 'Roadmap review' }).click();
+      await alice.getByRole('heading', { name: 'Roadmap review' }).waitFor();
+      assert(await alice.getByRole('link', { name: 'Edit' }).count() === 0, 'no Edit for an attendee');
+      assert(await alice.getByRole('button', { name: 'Cancel meeting' }).count() === 0, 'no Cancel meeting for an attendee');
+      await shot(alice, 'invited');
+      const aliceItem = alice.url();
+      // bob edits: new title and time
+      await bob.getByRole('link', { name: 'Edit' }).click();
+      await bob.getByRole('heading', { name: 'Edit meeting' }).waitFor();
+      assert(await bob.getByLabel('Title').inputValue() === 'Roadmap review', 'the form comes filled in');
+      await bob.getByLabel('Title').fill('Roadmap review (moved)');
+      await bob.getByLabel('Start time').fill('14:00');
+      await bob.getByLabel('End time').fill('15:00');
+      await Promise.all([bob.waitForURL(/updated=1/), bob.getByRole('button', { name: 'Send update' }).click()]);
+      await poll(async () => { await alice.goto(aliceItem); return (await alice.textContent('h1')).includes('(moved)'); },
+        "alice's item updated");
+      assert((await alice.textContent('main')).includes('14:00–15:00'), 'the new time for alice');
+      await shot(alice, 'updated');
+      // bob cancels
+      await Promise.all([bob.waitForURL(/cancelled=1/), bob.getByRole('button', { name: 'Cancel meeting' }).click()]);
+      await poll(async () => { await alice.goto(aliceItem); return (await alice.textContent('main')).includes('has been cancelled'); },
+        "alice's item cancelled");
+      assert(await alice.getByRole('button', { name: 'Accept', exact: true }).count() === 0, 'a cancelled meeting cannot be accepted');
+      await shot(alice, 'cancelled');
+      await alice.goto(base + '/calendar/month?date=2030-12-01');
+      assert((await alice.locator('td.in').nth(4).textContent()).includes('Cancelled'), 'the month says cancelled');
+    }));
+  } finally {
+    await l.close();
+  }
+}
+
 const tests = [
   ['webmail: compose, reply with attachment, search (desktop)',
     () => webmailFlow('desktop', { width: 1100, height: 800 })],
   ['webmail: compose, reply with attachment, search (phone)',
     () => webmailFlow('phone', { width: 375, height: 740 })],
   ['webmail: keyboard shortcuts', shortcutsFlow],
+  ['calendar: create, edit, cancel from both sides, month and week (desktop)',
+    () => calendarFlow('desktop', { width: 1100, height: 800 })],
+  ['calendar: create, edit, cancel from both sides, month and week (phone)',
+    () => calendarFlow('phone', { width: 375, height: 740 })],
   ['mail: html mail without scripts, keyboard, phone width', mailFlow],
   ['meeting: https link, login, accept', () => meetingFlow('https', ['imaps', 'https'], {}, 'https')],
   // a plain-HTTP web access takes passwords only from plaintext_auth_from
