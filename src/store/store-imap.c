@@ -22,9 +22,63 @@ int store_imap_tune(struct store *store)
 	return store_exec(store, "PRAGMA cache_size = -262144");
 }
 
+/*
+ * The iterators read a UID range in pages on PostgreSQL: its results come
+ * whole, and IMAP's FETCH stops after a batch and starts again from the
+ * next UID, so an unpaged read would fetch the rest of the range again at
+ * every batch (and hold all of it in memory). On SQLite rows are read as
+ * they are stepped, so a page is the whole range.
+ */
+#define STORE_IMAP_PAGE_ROWS 256
+
+struct store_imap_page {
+	int64_t mailbox_id;
+	uint32_t hi;
+	uint32_t last_uid;
+	unsigned int rows;      /* read from the current page */
+	int64_t limit;          /* rows a page asks for; -1: no limit */
+};
+
+static void store_imap_page_init(struct store *store, struct db_stmt *stmt,
+				 struct store_imap_page *page, int64_t mailbox_id,
+				 uint32_t lo, uint32_t hi)
+{
+	memset(page, 0, sizeof(*page));
+	page->mailbox_id = mailbox_id;
+	page->hi = hi;
+	page->limit = db_kind(store->db) == DB_POSTGRESQL ? STORE_IMAP_PAGE_ROWS : -1;
+	db_bind_int64(stmt, 1, mailbox_id);
+	db_bind_int64(stmt, 2, lo);
+	db_bind_int64(stmt, 3, hi);
+	db_bind_int64(stmt, 4, page->limit);
+}
+
+/* The next row, going on to the next page when a full one ends. */
+static int store_imap_page_step(struct db_stmt *stmt, struct store_imap_page *page)
+{
+	int rc = db_step(stmt);
+
+	if (rc == DB_DONE && page->limit > 0 && page->rows == (unsigned int)page->limit &&
+	    page->last_uid < page->hi) {
+		db_reset(stmt);
+		db_bind_int64(stmt, 1, page->mailbox_id);
+		db_bind_int64(stmt, 2, (int64_t)page->last_uid + 1);
+		db_bind_int64(stmt, 3, page->hi);
+		db_bind_int64(stmt, 4, page->limit);
+		page->rows = 0;
+		rc = db_step(stmt);
+	}
+	if (rc == DB_ROW) {
+		page->rows++;
+		page->last_uid = (uint32_t)db_column_int64(stmt, 0);
+	}
+	return rc;
+}
+
 struct store_imap_iter {
 	struct store *store;
 	struct db_stmt *stmt;
+	struct store_imap_page page;
 	int slot;
 	bool failed;
 };
@@ -77,7 +131,7 @@ struct store_imap_iter *store_imap_search_iter_init(struct store *store,
 		"SELECT uid, modseq, flags, keywords, internaldate, internaldate_tz,"
 		" vsize, sent_time, sent_date FROM messages"
 		" WHERE id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
-		" AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY id";
+		" AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY id LIMIT ?4";
 	struct store_imap_iter *iter = calloc(1, sizeof(*iter));
 
 	if (iter == NULL)
@@ -89,9 +143,7 @@ struct store_imap_iter *store_imap_search_iter_init(struct store *store,
 		iter->failed = true;
 		return iter;
 	}
-	db_bind_int64(iter->stmt, 1, mailbox_id);
-	db_bind_int64(iter->stmt, 2, lo);
-	db_bind_int64(iter->stmt, 3, hi);
+	store_imap_page_init(store, iter->stmt, &iter->page, mailbox_id, lo, hi);
 	return iter;
 }
 
@@ -103,7 +155,7 @@ int store_imap_search_iter_next(struct store_imap_iter *iter,
 
 	if (iter->failed)
 		return -1;
-	rc = db_step(stmt);
+	rc = store_imap_page_step(stmt, &iter->page);
 	if (rc == DB_DONE)
 		return 0;
 	if (rc != DB_ROW) {
@@ -207,6 +259,7 @@ int store_imap_count_above(struct store *store, int64_t mailbox_id, uint32_t uid
 struct store_imap_fetch_iter {
 	struct store *store;
 	struct db_stmt *stmt;
+	struct store_imap_page page;
 	unsigned int fields;
 	int slot;                 /* in store->iter_stmts, or -1: ours alone */
 	bool failed;
@@ -259,7 +312,7 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 	/* the UID range as a range of ids (STORE_MESSAGE_ROWID): one walk of
 	   the table, in UID order */
 	buffer_append_str(&sql, " WHERE m.id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
-			  " AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY m.id");
+			  " AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY m.id LIMIT ?4");
 	iter->stmt = iter_stmt_take(store, fetch_stmt_slot(fields), sql.data, &iter->slot);
 	buffer_free(&sql);
 	if (iter->stmt == NULL) {
@@ -267,9 +320,7 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 		iter->failed = true;
 		return iter;
 	}
-	db_bind_int64(iter->stmt, 1, mailbox_id);
-	db_bind_int64(iter->stmt, 2, lo);
-	db_bind_int64(iter->stmt, 3, hi);
+	store_imap_page_init(store, iter->stmt, &iter->page, mailbox_id, lo, hi);
 	return iter;
 }
 
@@ -281,7 +332,7 @@ int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
 
 	if (iter->failed)
 		return -1;
-	rc = db_step(stmt);
+	rc = store_imap_page_step(stmt, &iter->page);
 	if (rc == DB_DONE)
 		return 0;
 	if (rc != DB_ROW) {

@@ -1110,6 +1110,50 @@ static void test_quota(void **state)
 	pool_destroy(&pool);
 }
 
+/* The IMAP iterators read a range longer than a page (on PostgreSQL they
+   read in pages of rows) whole, in UID order, and from the middle. */
+static void test_fetch_iter_pages(void **state)
+{
+	struct store *store = *state;
+	int64_t user = add_user(store, "pages@example.test");
+	int64_t inbox = mailbox_id(store, user, "INBOX");
+	struct store_imap_fetch_iter *iter;
+	struct store_imap_iter *siter;
+	struct store_imap_search_row row;
+	struct store_message msg;
+	char blob[33];
+	uint32_t expect = 0;
+	unsigned int n = 0;
+
+	assert_int_equal(store_begin(store), 0);
+	for (unsigned int i = 0; i < 600; i++)
+		add_message(store, inbox, "Subject: p\r\n\r\np\r\n", blob);
+	assert_int_equal(store_commit(store), 0);
+	iter = store_imap_fetch_iter_init(store, inbox, 1, UINT32_MAX,
+					  STORE_FIELD_STATE | STORE_FIELD_ENVELOPE);
+	while (store_imap_fetch_iter_next(iter, &msg) > 0) {
+		assert_true(msg.uid > expect);
+		assert_non_null(msg.envelope);
+		expect = msg.uid;
+		n++;
+	}
+	store_imap_fetch_iter_deinit(&iter);
+	assert_int_equal(n, 600);
+	/* from the middle to a bound inside a later page */
+	n = 0;
+	iter = store_imap_fetch_iter_init(store, inbox, 100, 550, STORE_FIELD_STATE);
+	while (store_imap_fetch_iter_next(iter, &msg) > 0)
+		assert_int_equal(msg.uid, 100 + n++);
+	store_imap_fetch_iter_deinit(&iter);
+	assert_int_equal(n, 451);
+	n = 0;
+	siter = store_imap_search_iter_init(store, inbox, 1, UINT32_MAX);
+	while (store_imap_search_iter_next(siter, &row) > 0)
+		n++;
+	store_imap_search_iter_deinit(&siter);
+	assert_int_equal(n, 600);
+}
+
 /* The PostgreSQL group: a database of its own on the cluster named by
    INFOSTORE_TEST_PG, dropped at the end. */
 static char pg_dbname[64];
@@ -1157,6 +1201,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dav_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetch_iter_pages, setup, teardown),
 	};
 	/* SQLite's files and migrations */
 	const struct CMUnitTest sqlite_only[] = {
