@@ -293,7 +293,7 @@ static int store_backup_blob(struct store_backup *ctx,
 	sub[2] = '\0';
 	idx = (unsigned int)strtoul(sub, NULL, 16);
 	if ((ctx->made[idx / 8] & (1u << (idx % 8))) == 0) {
-		int fd;
+		int fd = -1;
 
 		if (store_backup_mkdirat(ctx, ctx->blobs_fd, sub, &fd) < 0)
 			return -1;
@@ -357,7 +357,7 @@ static int store_backup_sync_dirs(struct store_backup *ctx)
 
 static int store_backup_blobs(struct store_backup *ctx)
 {
-	int tmp_fd;
+	int tmp_fd = -1;
 
 	if (store_backup_mkdirat(ctx, ctx->dir_fd, "blobs", &ctx->blobs_fd) < 0 ||
 	    store_backup_mkdirat(ctx, ctx->dir_fd, "tmp", &tmp_fd) < 0)
