@@ -23,13 +23,15 @@ int store_imap_tune(struct store *store)
 }
 
 /*
- * The iterators read a UID range in pages on PostgreSQL: its results come
+ * The iterators read a UID range in pages (1,024 rows: 2 MB of envelopes at
+ * most) on PostgreSQL: its results come
  * whole, and IMAP's FETCH stops after a batch and starts again from the
  * next UID, so an unpaged read would fetch the rest of the range again at
  * every batch (and hold all of it in memory). On SQLite rows are read as
  * they are stepped, so a page is the whole range.
  */
-#define STORE_IMAP_PAGE_ROWS 256
+#define STORE_IMAP_PAGE_ROWS 1024
+unsigned int store_imap_page_rows = STORE_IMAP_PAGE_ROWS;
 
 struct store_imap_page {
 	int64_t mailbox_id;
@@ -46,7 +48,7 @@ static void store_imap_page_init(struct store *store, struct db_stmt *stmt,
 	memset(page, 0, sizeof(*page));
 	page->mailbox_id = mailbox_id;
 	page->hi = hi;
-	page->limit = db_kind(store->db) == DB_POSTGRESQL ? STORE_IMAP_PAGE_ROWS : -1;
+	page->limit = db_kind(store->db) == DB_POSTGRESQL ? (int64_t)store_imap_page_rows : -1;
 	db_bind_int64(stmt, 1, mailbox_id);
 	db_bind_int64(stmt, 2, lo);
 	db_bind_int64(stmt, 3, hi);

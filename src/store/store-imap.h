@@ -31,6 +31,10 @@ struct store_imap_search_row {
  */
 int store_imap_tune(struct store *store);
 
+/* Rows an iterator reads at a time on PostgreSQL (1,024; a test makes it
+   small to cross pages with few messages). */
+extern unsigned int store_imap_page_rows;
+
 /* Messages with lo <= uid <= hi in UID order. Finish before returning to
    the loop (it holds a read snapshot). */
 struct store_imap_iter;

@@ -1125,6 +1125,7 @@ static void test_fetch_iter_pages(void **state)
 	uint32_t expect = 0;
 	unsigned int n = 0;
 
+	store_imap_page_rows = 256;
 	assert_int_equal(store_begin(store), 0);
 	for (unsigned int i = 0; i < 600; i++)
 		add_message(store, inbox, "Subject: p\r\n\r\np\r\n", blob);
@@ -1152,6 +1153,7 @@ static void test_fetch_iter_pages(void **state)
 		n++;
 	store_imap_search_iter_deinit(&siter);
 	assert_int_equal(n, 600);
+	store_imap_page_rows = 1024;
 }
 
 /* The PostgreSQL group: a database of its own on the cluster named by
