@@ -12,6 +12,7 @@
 #include "web-html.h"
 #include "web-tz.h"
 #include "cal.h"
+#include "imip-instances.h"
 #include "log.h"
 #include "pool.h"
 #include "server.h"
@@ -135,6 +136,22 @@ static void web_occ_item(void *context, const struct store_cal_item *item)
 	*copy = *item;
 	/* all-day dates may lie a day either side of the viewer's window */
 	cal_expand(o->pool, copy, o->from - 86400, o->to + 86400, web_occ_add, o);
+	/* cut inside its walk by the page's deadline: what it found is
+	   partial, and the page says something was left out */
+	if (imip_expand_request_over())
+		o->budget->skipped++;
+}
+
+/* What is left of the page's time, for the expansions' own deadline. */
+static unsigned int web_cal_budget_msec(const struct web_cal_budget *budget)
+{
+	struct timespec now;
+	long long msec;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	msec = (long long)(budget->deadline.tv_sec - now.tv_sec) * 1000 +
+		(budget->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return msec > 0 ? (unsigned int)msec : 0;
 }
 
 static int web_occ_cmp(const void *a, const void *b)
@@ -155,13 +172,20 @@ static int web_occ_cmp(const void *a, const void *b)
 int web_cal_collect(struct web_ctx *ctx, int64_t user_id, time_t from, time_t to,
 		    struct web_cal_budget *budget, struct web_occurrences *o)
 {
+	int ret;
+
 	o->pool = ctx->pool;
 	o->tz = ctx->tz;
 	o->budget = budget;
 	o->from = from;
 	o->to = to;
-	if (store_cal_item_list(ctx->srv->store, user_id, from - 86400, to + 86400,
-				ctx->pool, web_occ_item, o) < 0) {
+	/* the page's deadline holds inside each item's expansion too, not
+	   only between items */
+	imip_expand_request_begin(web_cal_budget_msec(budget));
+	ret = store_cal_item_list(ctx->srv->store, user_id, from - 86400, to + 86400,
+				  ctx->pool, web_occ_item, o);
+	imip_expand_request_end();
+	if (ret < 0) {
 		log_error("web", "calendar list failed: %s",
 			  store_last_error_detail(ctx->srv->store));
 		return -1;
