@@ -14,21 +14,26 @@ class Relay:
     """An SMTP relay on loopback that records every session.
 
     rcpt_replies: address -> replies for successive attempts (the last one
-    repeats); mail_replies: sender -> reply to MAIL FROM. Everything else
-    is accepted. STARTTLS is offered when tls is set."""
+    repeats); data_replies: the same for the reply to the end of DATA,
+    chosen by the session's first accepted recipient ("HOLD": no reply
+    until release is set, then the connection closes); mail_replies:
+    sender -> reply to MAIL FROM. Everything else is accepted. STARTTLS
+    is offered when tls is set."""
 
-    def __init__(self, tls=True, rcpt_replies=None, mail_replies=None):
+    def __init__(self, tls=True, rcpt_replies=None, mail_replies=None, data_replies=None):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(5)
         self.port = self.sock.getsockname()[1]
         self.rcpt_replies = {k: list(v) for k, v in (rcpt_replies or {}).items()}
+        self.data_replies = {k: list(v) for k, v in (data_replies or {}).items()}
         self.mail_replies = dict(mail_replies or {})
         self.tls = None
         if tls:
             self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.tls.load_cert_chain(*cert_files())
+        self.release = threading.Event()
         self.sessions = []
         self.cond = threading.Condition()
         threading.Thread(target=self.serve, daemon=True).start()
@@ -51,14 +56,19 @@ class Relay:
                 return
             threading.Thread(target=self.session, args=(conn,), daemon=True).start()
 
-    def rcpt_reply(self, address):
-        replies = self.rcpt_replies.get(address)
+    @staticmethod
+    def next_reply(table, key, default):
+        replies = table.get(key)
         if not replies:
-            return "250 2.1.5 Ok"
+            return default
         return replies.pop(0) if len(replies) > 1 else replies[0]
 
+    def rcpt_reply(self, address):
+        return self.next_reply(self.rcpt_replies, address, "250 2.1.5 Ok")
+
     def session(self, conn):
-        s = {"tls": False, "helo": None, "mail": None, "rcpts": [], "data": None}
+        s = {"tls": False, "helo": None, "mail": None, "rcpts": [], "data": None,
+             "data_reply": None}
         with self.cond:
             self.sessions.append(s)
         conn.settimeout(30)
@@ -103,10 +113,17 @@ class Relay:
                         if l == b".\r\n" or not l:
                             break
                         data += l[1:] if l.startswith(b".") else l
+                    accepted = [r for r, code in s["rcpts"] if code < 300]
                     with self.cond:
+                        r = self.next_reply(self.data_replies, accepted[0] if accepted
+                                            else None, "250 2.0.0 Ok: queued as FAKE")
                         s["data"] = data
+                        s["data_reply"] = None if r == "HOLD" else int(r[:3])
                         self.cond.notify_all()
-                    reply("250 2.0.0 Ok: queued as FAKE")
+                    if r == "HOLD":
+                        self.release.wait(120)
+                        return
+                    reply(r)
                 elif verb == "QUIT":
                     reply("221 2.0.0 Bye")
                     return

@@ -11,7 +11,7 @@ import re
 import time
 import unittest
 
-from infostore_harness import InfostoreServer, free_port
+from infostore_harness import InfostoreServer, free_port, wait_for
 from smtp_relay import Relay
 from test_web import WebClient
 
@@ -203,6 +203,109 @@ class OutboundNoRelayTest(unittest.TestCase):
         self.assertEqual(diagnostic,
                          "x-infostore; no [outbound] relay is configured on this server")
         self.assertIn("wait: no [outbound] relay is configured", srv.read_log())
+
+
+class OutboundRestartTest(unittest.TestCase):
+    """The queue across a SIGKILL of the server, with the relay's answer
+    at the end of DATA: 250; 554 (bounced at once); 451 then 250 (sent at
+    the retry, after the restart); 452 for good (bounced when max_age
+    runs out, after the restart); no answer at all, because the server is
+    killed while the relay holds it (tried again once its claim runs
+    out, not bounced). Each message reaches the relay with a
+    250 at most once, each refusal bounces exactly once, and after a
+    second restart nothing is tried again."""
+
+    CASES = {   # recipient -> the relay's replies to DATA, attempt by attempt
+        "ok@partner.test": ["250 2.0.0 Ok: queued as FAKE"],
+        # no answer: the server is killed in the middle of this attempt
+        "cut@partner.test": ["HOLD", "250 2.0.0 Ok: queued as FAKE"],
+        "refused@partner.test": ["554 5.6.0 Message content rejected"],
+        "later@partner.test": ["451 4.3.0 Queue full, try later",
+                               "250 2.0.0 Ok: queued as FAKE"],
+        "never@partner.test": ["452 4.3.1 Insufficient system storage"],
+    }
+
+    def data_sessions(self, rcpt):
+        return [s for s in self.relay.sessions
+                if s["data"] is not None and rcpt in [r for r, _ in s["rcpts"]]]
+
+    def test_restart_between_attempts(self):
+        self.relay = Relay(tls=False, data_replies=self.CASES)
+        self.addCleanup(self.relay.close)
+        # the retry after a 4xx comes at max_age (the first delay is a
+        # minute), long after the restart
+        srv = InfostoreServer(listeners=("submission", "imaps"), conf={
+            "outbound": {"relay": "127.0.0.1:%d" % self.relay.port, "max_age": "15s"}})
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        for rcpt in sorted(self.CASES, key=lambda r: r == "cut@partner.test"):
+            c = srv.submission(login=ALICE)
+            c.sendmail(ALICE, [rcpt], ("From: %s\r\nTo: %s\r\nSubject: for %s\r\n"
+                                       "Message-ID: <%s.restart@example.test>\r\n\r\n"
+                                       "Hello.\r\n" % (ALICE, rcpt, rcpt, rcpt)).encode())
+            c.quit()
+        # the first attempts: two done (sent, bounced), two deferred at
+        # DATA, and the last one waiting for the relay's answer
+        self.relay.wait(lambda ss: all(
+            any(s["data"] is not None and rcpt in [r for r, _ in s["rcpts"]] and (
+                "closed" in s or rcpt == "cut@partner.test")
+                for s in ss) for rcpt in self.CASES))
+        self.assertTrue(wait_for(lambda: len(re.findall(r"outbound: deferred id=",
+                                                        srv.read_log())) == 2
+                                 and len(re.findall(r"outbound: done id=",
+                                                    srv.read_log())) == 2),
+                        srv.read_log()[-3000:])
+        self.assertRegex(srv.read_log(), r"attempt id=\d+ n=1 from=alice@example\.test "
+                         r"to=later@partner\.test .*status=deferred "
+                         r"stage=\"end of data\" "
+                         r"reply=\"451 4\.3\.0 Queue full, try later\"")
+        self.assertEqual(len(bounces(srv, ALICE)), 1)
+        self.assertEqual(srv.sql("SELECT count(*) FROM outbound")[0][0], 3)
+        srv.kill()
+        self.relay.release.set()
+        # the attempt cut short holds its claim (store_outbound_due: a
+        # 10-minute lease, so that no other node sends it meanwhile): the
+        # design retries it when the lease runs out. Run it out here.
+        (lease,), = srv.sql("SELECT next_attempt - created FROM outbound "
+                            "WHERE recipients = 'cut@partner.test'")
+        self.assertGreaterEqual(lease, 590)
+        srv.sql("UPDATE outbound SET next_attempt = created "
+                "WHERE recipients = 'cut@partner.test'")
+
+        srv.start()
+        wait_bounces(srv, ALICE, 2, timeout=60)
+        self.assertTrue(wait_for(lambda: srv.sql("SELECT count(*) FROM outbound")[0][0] == 0,
+                                 timeout=30), srv.read_log()[-3000:])
+        # a second restart: nothing left to try, nothing tried again
+        srv.stop()
+        sessions = len(self.relay.sessions)
+        srv.start()
+        self.assertFalse(wait_for(lambda: len(self.relay.sessions) > sessions, timeout=3))
+        srv.stop()
+
+        tried = {rcpt: [s["data_reply"] for s in self.data_sessions(rcpt)]
+                 for rcpt in self.CASES}
+        self.assertEqual(tried, {"ok@partner.test": [250], "refused@partner.test": [554],
+                                 "cut@partner.test": [None, 250],
+                                 "later@partner.test": [451, 250],
+                                 "never@partner.test": [452, 452]})
+        later = self.data_sessions("later@partner.test")
+        self.assertEqual(later[0]["data"], later[1]["data"])
+        cut = self.data_sessions("cut@partner.test")
+        self.assertEqual(cut[0]["data"], cut[1]["data"])
+        found = bounces(srv, ALICE)
+        self.assertEqual(len(found), 2, [m["Subject"] for _, m in found])
+        reports = sorted((delivery_status(m)[0][0] for _, m in found),
+                         key=lambda r: r["Final-Recipient"])
+        self.assertEqual([(r["Final-Recipient"], r["Status"], r["Diagnostic-Code"])
+                          for r in reports],
+                         [("rfc822; never@partner.test", "5.4.7",
+                           "smtp; 452 4.3.1 Insufficient system storage"),
+                          ("rfc822; refused@partner.test", "5.6.0",
+                           "smtp; 554 5.6.0 Message content rejected")])
+        log = srv.read_log()
+        self.assertRegex(log, r"attempt id=\d+ n=2 .*to=later@partner\.test .*status=sent")
+        self.assertRegex(log, r"attempt id=\d+ n=2 .*to=never@partner\.test .*status=expired")
 
 
 if __name__ == "__main__":
