@@ -80,6 +80,7 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "auth_user_ip_interval", parse_secs, OFF(auth_user_ip_interval_secs), "60" },
 	{ "limits", "auth_user_failures", parse_uint, OFF(auth_user_failures), "100" },
 	{ "limits", "auth_user_interval", parse_secs, OFF(auth_user_interval_secs), "60" },
+	{ "limits", "login_timeout", parse_secs, OFF(login_timeout_secs), "180" },
 	{ "limits", "imap_idle_timeout", parse_secs, OFF(imap_idle_timeout_secs), "1860" },
 	{ "limits", "imap_search_timeout", parse_msecs, OFF(imap_search_timeout_msecs), "20s" },
 	{ "limits", "pop3_idle_timeout", parse_secs, OFF(pop3_idle_timeout_secs), "600" },
@@ -1108,6 +1109,9 @@ static void conf_validate(struct conf_parser *parser, bool check_files)
 	if (conf->tls_cert != NULL && conf->tls_key == NULL)
 		conf_error(parser, conf_line_of(parser, "server", "tls_cert"),
 			   "tls_key", "tls_cert is set but tls_key is not");
+	if (conf->login_timeout_secs == 0)
+		conf_error(parser, conf_line_of(parser, "limits", "login_timeout"),
+			   "login_timeout", "must be at least 1s");
 	if (conf->imap_idle_timeout_secs != 0 && conf->imap_idle_timeout_secs < 1800)
 		conf_error(parser, conf_line_of(parser, "limits", "imap_idle_timeout"),
 			   "imap_idle_timeout",
@@ -1258,6 +1262,12 @@ bool conf_needs_tls(const struct conf *conf)
 	       conf->web_tls_listen.count > 0;
 }
 
+unsigned int conf_login_timeout(const struct conf *conf, unsigned int idle_secs)
+{
+	return idle_secs != 0 && idle_secs < conf->login_timeout_secs ?
+		idle_secs : conf->login_timeout_secs;
+}
+
 static void conf_print_addresses(FILE *out, const char *key,
 				 const struct conf_addresses *addrs)
 {
@@ -1322,13 +1332,13 @@ void conf_print(const struct conf *conf, FILE *out)
 		conf_str(conf->run_user));
 	fprintf(out, "\n[limits]\nmax_message_size = %llu\nmax_line_length = %zu\n"
 		"max_bad_commands = %u\nauth_failure_delay = %ums\nmax_connections = %u\n"
-		"max_connections_per_ip = %u\nimap_idle_timeout = %us\n"
+		"max_connections_per_ip = %u\nlogin_timeout = %us\nimap_idle_timeout = %us\n"
 		"imap_search_timeout = %ums\npop3_idle_timeout = %us\nlmtp_idle_timeout = %us\n"
 		"submission_idle_timeout = %us\n",
 		(unsigned long long)conf->max_message_size, conf->max_line_length,
 		conf->max_bad_commands, conf->auth_failure_delay_msecs,
 		conf->max_connections, conf->max_connections_per_ip,
-		conf->imap_idle_timeout_secs, conf->imap_search_timeout_msecs,
+		conf->login_timeout_secs, conf->imap_idle_timeout_secs, conf->imap_search_timeout_msecs,
 		conf->pop3_idle_timeout_secs,
 		conf->lmtp_idle_timeout_secs, conf->submission_idle_timeout_secs);
 	fprintf(out, "auth_ip_failures = %u\nauth_ip_interval = %us\n"

@@ -63,6 +63,10 @@ struct conf {
 	unsigned int auth_ip_failures, auth_ip_interval_secs;
 	unsigned int auth_user_ip_failures, auth_user_ip_interval_secs;
 	unsigned int auth_user_failures, auth_user_interval_secs;
+	/* before login (IMAP, POP3) and for an implicit-TLS handshake (at
+	   most 60 s there): the RFC minimums below are for sessions after
+	   authentication */
+	unsigned int login_timeout_secs;
 	unsigned int imap_idle_timeout_secs;  /* 30 min min. per RFC 9051 5.4 */
 	/* the text scans of one SEARCH/SORT/THREAD, waiting included; then
 	   NO [LIMIT] */
@@ -136,5 +140,9 @@ int conf_size_parse(const char *value, uint64_t *size_r);
 
 /* Does any listener need the certificate (TLS or STARTTLS)? */
 bool conf_needs_tls(const struct conf *conf);
+
+/* The idle timeout before login of a protocol whose timeout after login
+   is idle_secs (0: none): login_timeout, or idle_secs if shorter. */
+unsigned int conf_login_timeout(const struct conf *conf, unsigned int idle_secs);
 
 #endif

@@ -122,6 +122,32 @@ static void test_submission_listeners(void **state)
 	conf_free(&conf);
 }
 
+/* login_timeout bounds the time before login only: the RFC minimums of
+   the idle timeouts after login stay. */
+static void test_login_timeout(void **state)
+{
+	struct conf *conf;
+
+	(void)state;
+	conf = load(with_tls(""), true);
+	assert_non_null(conf);
+	assert_int_equal(conf->login_timeout_secs, 180);
+	assert_int_equal(conf_login_timeout(conf, conf->imap_idle_timeout_secs), 180);
+	conf_free(&conf);
+	conf = load(with_tls("[limits]\nlogin_timeout = 2s\n"), true);
+	assert_non_null(conf);
+	assert_int_equal(conf_login_timeout(conf, 1860), 2);
+	assert_int_equal(conf_login_timeout(conf, 0), 2);
+	assert_int_equal(conf_login_timeout(conf, 1), 1);
+	conf_free(&conf);
+	assert_null(load(with_tls("[limits]\nlogin_timeout = 0\n"), true));
+	assert_error("7: login_timeout: ", "must be at least 1s");
+	/* and a short login timeout does not allow a short IMAP idle one */
+	assert_null(load(with_tls("[limits]\nlogin_timeout = 2s\n"
+				  "imap_idle_timeout = 2s\n"), true));
+	assert_error("8: imap_idle_timeout: ", "RFC 9051");
+}
+
 static void test_link_port_and_protocols(void **state)
 {
 	struct conf *conf;
@@ -324,6 +350,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_give_https_link),
+		cmocka_unit_test(test_login_timeout),
 		cmocka_unit_test(test_link_port_and_protocols),
 		cmocka_unit_test(test_url_protocol_errors),
 		cmocka_unit_test(test_unknown_and_malformed),

@@ -34,7 +34,6 @@
 /* RFC 2971 ID: 30 pairs of values up to 1024 octets */
 #define IMAP_PRELOGIN_MAX_LINE 40960
 #define IMAP_PRELOGIN_MAX_LITERAL 8192
-#define IMAP_PRELOGIN_TIMEOUT_SECS 180
 #define IMAP_PRELOGIN_MAX_ARGS 64
 #define IMAP_MAX_ARGS 100000
 #define IMAP_MAX_DEPTH 32
@@ -158,9 +157,7 @@ void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	memset(&set, 0, sizeof(set));
 	set.max_line = conf->max_line_length;
 	set.max_input_buffer = IMAP_MAX_INPUT_BUFFER;
-	set.idle_timeout_secs = conf->imap_idle_timeout_secs > 0 &&
-		conf->imap_idle_timeout_secs < IMAP_PRELOGIN_TIMEOUT_SECS ?
-		conf->imap_idle_timeout_secs : IMAP_PRELOGIN_TIMEOUT_SECS;
+	set.idle_timeout_secs = conf_login_timeout(conf, conf->imap_idle_timeout_secs);
 
 	client = calloc(1, sizeof(*client));
 	if (client == NULL)

@@ -129,7 +129,7 @@ void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	memset(&set, 0, sizeof(set));
 	set.max_line = conf->max_line_length;
 	set.max_input_buffer = POP3_MAX_INPUT_BUFFER;
-	set.idle_timeout_secs = conf->pop3_idle_timeout_secs;
+	set.idle_timeout_secs = conf_login_timeout(conf, conf->pop3_idle_timeout_secs);
 
 	client = calloc(1, sizeof(*client));
 	if (client == NULL)
@@ -304,6 +304,8 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 			if (client->address == NULL)
 				fatal_oom();
 			client->state = POP3_STATE_TRANSACTION;
+			connection_set_idle_timeout(client->conn,
+						    client->srv->conf->pop3_idle_timeout_secs);
 			auth_session_init(&client->auth_session, result);
 			client->watcher = mailbox_watch_add(client->srv->watch,
 							    client->maildrop->mailbox_id,

@@ -57,7 +57,8 @@ static void server_ip_count_remove(struct server_ip_count **buckets,
    max_connections_per_ip if that is lower): one address cannot take
    every slot, and a burst from behind a NAT still fits. */
 #define SERVER_MAX_HANDSHAKES_PER_IP 64
-/* A client that has not finished its handshake by then is dropped. */
+/* A client that has not finished its handshake by then (or by
+   [limits] login_timeout if that is shorter) is dropped. */
 #define SERVER_HANDSHAKE_TIMEOUT_SECS 60
 
 static void server_handshake_done(void *context, int fd, struct tls_session *session,
@@ -100,7 +101,7 @@ static void server_accept(void *context, int fd, const struct sockaddr *peer,
 	   handshaker's thread, not on the loop (tls-handshake.h) */
 	if (srv->handshaker == NULL)
 		srv->handshaker = tls_handshaker_create(srv->ioloop,
-							SERVER_HANDSHAKE_TIMEOUT_SECS);
+			conf_login_timeout(srv->conf, SERVER_HANDSHAKE_TIMEOUT_SECS));
 	if (tls_handshaker_pending(srv->handshaker) >= SERVER_MAX_HANDSHAKES ||
 	    !server_ip_count_add(server_hs_buckets, peer, hs_per_ip)) {
 		static time_t last_warning;
