@@ -1,11 +1,12 @@
 """Web sessions end when [web] session_lifetime runs out, on the server's
 side (a client that keeps the cookie gets the login page), and a POST
-that fails the CSRF check changes nothing in the store. Every
-state-changing form of src/web (web-route.c's POST routes: logout,
-"mark unread", the answer on an item page, "new meeting") is sent without
-a token, with a wrong one and with another session's; the store is read
-through IMAP and its tables before and after, and the same POST with the
-right token then does change it (so the check could see a change)."""
+that fails the CSRF check changes nothing in the store. Of web-route.c's
+POST routes, the message and folder actions and compose are checked so in
+test_web_compose.py (test_no_csrf); here the rest: logout, "mark unread",
+the answer on an item page and "new meeting", each sent without a token,
+with a wrong one and with another session's. The store is read through
+IMAP and its tables before and after, and the same POST with the right
+token then does change it (so the check could see a change)."""
 import time
 import unittest
 
