@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 import unittest
+import urllib.request
 
 from infostore_harness import InfostoreServer, wait_for
 
@@ -70,11 +71,21 @@ def imap_messages(srv, user, mailbox="INBOX"):
         c.logout()
 
 
+def group_commits(srv):
+    """How many of the delivery thread's commits held more than one
+    message (LMTP submits a request per recipient: two here)."""
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.ports["metrics"],
+                                  timeout=20).read().decode()
+    count = re.search(r"^infostore_delivery_batch_messages_count (\S+)", text, re.M)
+    two = re.search(r'^infostore_delivery_batch_messages_bucket\{le="2.0"\} (\S+)', text, re.M)
+    return float(count.group(1)) - float(two.group(1))
+
+
 class CrashTest(unittest.TestCase):
     def server(self):
         # plain IMAP from loopback: the batch's reader and writer threads
         # share one socket, which an SSL object does not allow
-        srv = InfostoreServer(listeners=("imap", "imaps", "lmtp"),
+        srv = InfostoreServer(listeners=("imap", "imaps", "lmtp", "metrics"),
                               conf={"server": {"plaintext_auth_from": "127.0.0.0/8"}})
         self.addCleanup(srv.cleanup)
         srv.start()
@@ -172,6 +183,7 @@ class CrashTest(unittest.TestCase):
         for t in threads:
             t.start()
         self.assertTrue(enough.wait(120), "no progress: %s" % srv.read_log()[-2000:])
+        groups = group_commits(srv)
         srv.kill()
         with lock:
             seen = dict(acked)
@@ -179,6 +191,7 @@ class CrashTest(unittest.TestCase):
             t.join(30)
         self.assertEqual(errors, [])
         self.assertGreater(len(sent) * 2, len(seen), "nothing was in flight at the kill")
+        self.assertGreater(groups, 0, "no commit held messages of several senders")
 
         crash_orphans = self.restart_and_check_orphans(srv)
         for rcpt in (ALICE, BOB):
@@ -193,8 +206,9 @@ class CrashTest(unittest.TestCase):
             lost = sorted(i for (i, r) in seen if r == rcpt and i not in by_id)
             self.assertEqual(lost, [], "acknowledged with 250 and lost for %s" % rcpt)
         srv.stop()
-        print("\n  lmtp crash: %d sent, %d recipient 250s before the kill, %d orphan "
-              "file(s) left by the crash" % (len(sent), len(seen), len(crash_orphans)))
+        print("\n  lmtp crash: %d sent, %d recipient 250s before the kill, %d group "
+              "commits of several messages, %d orphan file(s) left by the crash" % (
+                  len(sent), len(seen), groups, len(crash_orphans)))
 
     def test_sigkill_during_imap_write_batch(self):
         """Three connections pipeline their writes at once, so the writer
