@@ -187,6 +187,16 @@ static void deliver_batch_count(struct deliver_request *const *requests,
 	}
 }
 
+/* Has the batch's transaction added the message for any recipient? */
+static bool deliver_request_stored(const struct deliver_request *req)
+{
+	for (unsigned int i = 0; i < req->rcpt_count; i++) {
+		if (req->uids[i] != 0)
+			return true;
+	}
+	return false;
+}
+
 int deliver_batch(struct store *store, const struct conf *conf,
 		  struct deliver_request *const *requests, unsigned int count)
 {
@@ -303,6 +313,13 @@ int deliver_batch(struct store *store, const struct conf *conf,
 				break;
 			}
 			item->req->uids[item->rcpt_idx] = uid;
+		}
+		for (unsigned int r = 0; r < count && !failed; r++) {
+			struct deliver_request *req = requests[r];
+
+			if (req->commit != NULL && deliver_request_stored(req) &&
+			    req->commit(req->commit_context, store) < 0)
+				failed = true;
 		}
 		if (failed) {
 			log_error("deliver", "index update failed: %s",

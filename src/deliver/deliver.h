@@ -51,6 +51,13 @@ struct deliver_request {
 	/* set by deliver_batch(), one per recipient */
 	enum deliver_status *status;
 	uint32_t *uids;
+	/* optional: called inside the delivery transaction, on the delivery
+	   thread, once the message is in for at least one recipient, so that
+	   the caller's own records commit with it or not at all (the
+	   outbound queue's entry with its bounce). -1 aborts the
+	   transaction: every recipient of the batch gets DELIVER_TEMPFAIL. */
+	int (*commit)(void *commit_context, struct store *store);
+	void *commit_context;
 };
 
 /*

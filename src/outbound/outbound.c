@@ -56,6 +56,7 @@ struct outbound_job {
 	unsigned int sent_count;
 	const char *last_error;
 	time_t next_attempt;
+	unsigned int kept;                 /* recipients left in the queue */
 
 	/* the bounce on its way into the sender's INBOX */
 	struct deliver_request req;
@@ -141,14 +142,17 @@ static const char *outbound_join(struct pool *pool, const char *const *list,
 	return buf.data;
 }
 
-/* Write the outcome to the queue: keep the recipients still to be tried
-   (and those whose bounce could not be stored), drop the rest. */
-static void outbound_job_update(struct outbound_job *job, bool bounce_stored)
+/* Write the outcome to the queue in store (the loop's, or the delivery
+   thread's inside the bounce's transaction): keep the recipients still to
+   be tried (and those whose bounce could not be stored), drop the rest.
+   0, or -1 (logged). */
+static int outbound_job_write(struct outbound_job *job, struct store *store,
+			      bool bounce_stored)
 {
-	struct store *store = outbound->srv->store;
 	const char **keep;
 	unsigned int keep_count = 0;
 	int64_t id = job->entry.id;
+	int ret = 0;
 
 	keep = p_new(job->pool, const char *, job->rcpt_count);
 	for (unsigned int i = 0; i < job->retry_count; i++)
@@ -160,31 +164,51 @@ static void outbound_job_update(struct outbound_job *job, bool bounce_stored)
 			job->next_attempt = time(NULL) +
 				(time_t)outbound_retry_delay(job->entry.attempts + 1);
 	}
+	job->kept = keep_count;
 	if (keep_count == 0) {
-		if (store_outbound_done(store, id) < 0)
+		if ((ret = store_outbound_done(store, id)) < 0)
 			log_error("outbound", "cannot remove queue entry id=%lld: %s",
 				  (long long)id, store_last_error_detail(store));
-		else
-			log_info("outbound", "done id=%lld sent=%u bounced=%u",
-				 (long long)id, job->sent_count, job->bounce_count);
-	} else {
-		int ret = 0;
-
-		if (keep_count != job->rcpt_count)
-			ret = store_outbound_set_recipients(store, id,
-				outbound_join(job->pool, keep, keep_count));
-		if (ret == 0)
-			ret = store_outbound_retry_later(store, id, job->next_attempt,
-							 job->last_error);
-		if (ret < 0)
-			log_error("outbound", "cannot update queue entry id=%lld: %s",
-				  (long long)id, store_last_error_detail(store));
-		else
-			log_info("outbound", "deferred id=%lld recipients=%u next_in=%llds",
-				 (long long)id, keep_count,
-				 (long long)(job->next_attempt - time(NULL)));
+		return ret;
 	}
+	if (keep_count != job->rcpt_count)
+		ret = store_outbound_set_recipients(store, id,
+			outbound_join(job->pool, keep, keep_count));
+	if (ret == 0)
+		ret = store_outbound_retry_later(store, id, job->next_attempt,
+						 job->last_error);
+	if (ret < 0)
+		log_error("outbound", "cannot update queue entry id=%lld: %s",
+			  (long long)id, store_last_error_detail(store));
+	return ret;
+}
+
+/* The outcome is written (ret 0) or could not be (-1, logged): say so,
+   and end the job. */
+static void outbound_job_written(struct outbound_job *job, int ret)
+{
+	if (ret == 0 && job->kept == 0)
+		log_info("outbound", "done id=%lld sent=%u bounced=%u",
+			 (long long)job->entry.id, job->sent_count, job->bounce_count);
+	else if (ret == 0)
+		log_info("outbound", "deferred id=%lld recipients=%u next_in=%llds",
+			 (long long)job->entry.id, job->kept,
+			 (long long)(job->next_attempt - time(NULL)));
 	outbound_job_end(job);
+}
+
+static void outbound_job_update(struct outbound_job *job, bool bounce_stored)
+{
+	outbound_job_written(job, outbound_job_write(job, outbound->srv->store,
+						     bounce_stored));
+}
+
+/* deliver_request.commit of the bounce: the queue entry changes in the
+   bounce's own transaction, so that a crash between the two can neither
+   bounce the message twice nor send it again. */
+static int outbound_bounce_commit(void *context, struct store *store)
+{
+	return outbound_job_write(context, store, true);
 }
 
 static void outbound_bounce_delivered(void *context, struct deliver_request *req)
@@ -193,8 +217,8 @@ static void outbound_bounce_delivered(void *context, struct deliver_request *req
 
 	(void)req;
 	if (job->orphaned) {
-		/* the server stopped meanwhile; the entry stays queued and the
-		   bounce may come twice rather than never */
+		/* the server stopped meanwhile; the queue entry changed with
+		   the bounce, or neither did */
 		outbound_job_free(job);
 		return;
 	}
@@ -203,7 +227,8 @@ static void outbound_bounce_delivered(void *context, struct deliver_request *req
 		log_info("outbound", "bounced id=%lld to=%s uid=%u recipients=%u",
 			 (long long)job->entry.id, log_value(job->bounce_to),
 			 job->req_uid, job->bounce_count);
-		outbound_job_update(job, true);
+		/* the queue entry was written with it (outbound_bounce_commit) */
+		outbound_job_written(job, 0);
 		return;
 	case DELIVER_OVER_QUOTA:
 		/* the sender's own mailbox is full: as for any other
@@ -275,6 +300,8 @@ static void outbound_job_bounce(struct outbound_job *job)
 	job->req.recipients = &job->bounce_to;
 	job->req.status = &job->req_status;
 	job->req.uids = &job->req_uid;
+	job->req.commit = outbound_bounce_commit;
+	job->req.commit_context = job;
 	deliver_queue_submit(outbound->srv->deliver_queue, &job->req,
 			     outbound_bounce_delivered, job);
 }

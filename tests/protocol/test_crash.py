@@ -37,11 +37,12 @@ def body_of(i, tag, size):
 def blob_files(srv):
     """{name: path} of every file under blobs/XX/, and [paths] in tmp/."""
     blobs, tmp = {}, []
-    root = os.path.join(srv.data_dir, "blobs")
+    base = srv.blob_dir or srv.data_dir   # PostgreSQL: the shared blob_dir
+    root = os.path.join(base, "blobs")
     for sub in os.listdir(root):
         for name in os.listdir(os.path.join(root, sub)):
             blobs[name] = os.path.join(root, sub, name)
-    tmp_dir = os.path.join(srv.data_dir, "tmp")
+    tmp_dir = os.path.join(base, "tmp")
     tmp = [os.path.join(tmp_dir, n) for n in os.listdir(tmp_dir)]
     return blobs, tmp
 
@@ -99,11 +100,11 @@ class CrashTest(unittest.TestCase):
         refs = referenced(srv)
         crash_orphans = sorted(set(blobs) - refs) + tmp
         # one planted orphan of each kind stays young: it must survive
-        young_blob = os.path.join(srv.data_dir, "blobs", "ab", "ab" + "0" * 30)
+        young_blob = os.path.join(srv.blob_dir or srv.data_dir, "blobs", "ab", "ab" + "0" * 30)
         os.makedirs(os.path.dirname(young_blob), exist_ok=True)
         with open(young_blob, "wb") as f:
             f.write(b"young orphan")
-        young_tmp = os.path.join(srv.data_dir, "tmp", "young-orphan")
+        young_tmp = os.path.join(srv.blob_dir or srv.data_dir, "tmp", "young-orphan")
         with open(young_tmp, "wb") as f:
             f.write(b"young orphan")
         srv.start()

@@ -8,6 +8,7 @@ down, and no relay configured at all."""
 import email
 import email.policy
 import re
+import subprocess
 import time
 import unittest
 
@@ -306,6 +307,57 @@ class OutboundRestartTest(unittest.TestCase):
         log = srv.read_log()
         self.assertRegex(log, r"attempt id=\d+ n=2 .*to=later@partner\.test .*status=sent")
         self.assertRegex(log, r"attempt id=\d+ n=2 .*to=never@partner\.test .*status=expired")
+
+
+class OutboundBounceCrashTest(unittest.TestCase):
+    """The bounce and the queue's record of it commit together: the
+    server is SIGKILLed (by gdb, at a breakpoint) right after the bounce
+    is stored and before the loop hears of it. After a restart the
+    refused message is neither tried again nor bounced a second time."""
+
+    def test_sigkill_after_bounce_stored(self):
+        relay = Relay(tls=False, data_replies={
+            "refused@partner.test": ["554 5.6.0 Message content rejected"]})
+        self.addCleanup(relay.close)
+        srv = InfostoreServer(listeners=("submission", "imaps"), conf={
+            "outbound": {"relay": "127.0.0.1:%d" % relay.port}})
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        # where the delivery thread hands the stored bounce back to the loop
+        gdb = subprocess.Popen(["gdb", "-p", str(srv.proc.pid), "-batch", "-nx",
+                                "-ex", "break outbound_bounce_delivered",
+                                "-ex", "continue", "-ex", "kill"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+        self.addCleanup(gdb.kill)
+
+        def traced_and_running():
+            # gdb attached (TracerPid), set the breakpoint and let it run
+            with open("/proc/%d/status" % srv.proc.pid) as f:
+                status = dict(l.split(":", 1) for l in f.read().splitlines())
+            return (status["TracerPid"].strip() != "0"
+                    and status["State"].split()[0] not in ("t", "T"))
+        self.assertTrue(wait_for(traced_and_running, timeout=60))
+        c = srv.submission(login=ALICE)
+        c.sendmail(ALICE, ["refused@partner.test"], (
+            "From: %s\r\nTo: refused@partner.test\r\nSubject: refused once\r\n"
+            "\r\nHello.\r\n" % ALICE).encode())
+        c.quit()
+        out = gdb.communicate(timeout=120)[0]
+        self.assertIn(b"Breakpoint 1, outbound_bounce_delivered", out,
+                      out.decode(errors="replace"))
+        self.assertIsNotNone(srv.proc.wait(30))
+        srv.kill()
+        self.assertEqual(len(bounces(srv, ALICE)), 1)
+
+        # restart; a claim left behind by the crash has run out
+        srv.sql("UPDATE outbound SET next_attempt = created")
+        srv.start()
+        self.addCleanup(srv.stop)
+        self.assertTrue(wait_for(lambda: srv.sql("SELECT count(*) FROM outbound")[0][0] == 0,
+                                 timeout=30), srv.read_log()[-3000:])
+        self.assertEqual(len([s for s in relay.sessions if s["data"] is not None]), 1)
+        self.assertEqual(len(bounces(srv, ALICE)), 1)
 
 
 if __name__ == "__main__":
