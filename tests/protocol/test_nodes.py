@@ -20,6 +20,7 @@ import pg_cluster  # noqa: E402
 from infostore_harness import InfostoreServer, make_message, wait_for  # noqa: E402
 from test_imap_raw import RawImap  # noqa: E402
 from test_web import WebClient  # noqa: E402
+from smtp_relay import Relay  # noqa: E402
 
 ALICE = "alice@example.test"
 BOB = "bob@example.test"
@@ -192,6 +193,45 @@ class TwoNodesTest(unittest.TestCase):
         # every acknowledged message is there, read through the other node
         missing = set(acked) - message_ids(self.b)
         self.assertEqual(missing, set())
+
+
+class OutboundTwoQueuesTest(unittest.TestCase):
+    """Two nodes' outbound queues run on one queue table: each message is
+    claimed by one node (FOR UPDATE SKIP LOCKED and a lease) and reaches
+    the relay once."""
+
+    def test_each_message_sent_once(self):
+        relay = Relay(tls=False)
+        self.addCleanup(relay.close)
+        live = {"outbound": {"relay": "127.0.0.1:%d" % relay.port}}
+        # queued while the relay cannot be reached (nothing listens on
+        # port 1), so that both nodes find the messages due at their start
+        a = InfostoreServer(listeners=("submission", "imaps"), backend="postgresql",
+                            conf={"outbound": {"relay": "127.0.0.1:1"}})
+        self.addCleanup(a.cleanup)
+        a.start()
+        c = a.submission(login=ALICE)
+        for i in range(12):
+            c.sendmail(ALICE, ["r%d@remote.example" % i],
+                       make_message(subject="two queues %d" % i, sender=ALICE,
+                                    to="r%d@remote.example" % i))
+        c.quit()
+        self.assertTrue(wait_for(lambda: a.sql(
+            "SELECT count(*) FROM outbound WHERE attempts > 0")[0][0] == 12, timeout=60))
+        a.stop()
+        a.extra_conf.update(live)
+        a.write_conf()
+        b = InfostoreServer(node_of=a, listeners=("imaps",), conf=live)
+        self.addCleanup(b.cleanup)
+        a.sql("UPDATE outbound SET next_attempt = 0")
+        a.start()
+        b.start()
+        self.addCleanup(b.stop)
+        self.addCleanup(a.stop)
+        self.assertTrue(wait_for(lambda: a.sql("SELECT count(*) FROM outbound")[0][0] == 0,
+                                 timeout=60), a.read_log()[-2000:] + b.read_log()[-2000:])
+        sent = [rcpts[0] for _, rcpts, _ in relay.messages]
+        self.assertEqual(sorted(sent), sorted("r%d@remote.example" % i for i in range(12)))
 
 
 class DatabaseRestartTest(unittest.TestCase):
