@@ -188,25 +188,6 @@ void store_imap_search_iter_deinit(struct store_imap_iter **_iter)
 	free(iter);
 }
 
-/* LIKE pattern for a substring: %, _ and the escape are escaped. */
-static char *store_imap_like(const char *needle)
-{
-	size_t len = strlen(needle);
-	char *pattern = malloc(len * 2 + 3), *w = pattern;
-
-	if (pattern == NULL)
-		fatal_oom();
-	*w++ = '%';
-	for (const char *p = needle; *p != '\0'; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			*w++ = '\\';
-		*w++ = *p;
-	}
-	*w++ = '%';
-	*w = '\0';
-	return pattern;
-}
-
 int store_imap_search_headers(struct store *store, int64_t mailbox_id,
 			      const char *needle, store_imap_header_cb *cb,
 			      void *context)
@@ -223,7 +204,7 @@ int store_imap_search_headers(struct store *store, int64_t mailbox_id,
 
 	if (stmt == NULL)
 		return -1;
-	pattern = store_imap_like(needle);
+	pattern = store_like_pattern(needle);
 	db_bind_int64(stmt, 1, mailbox_id);
 	db_bind_text(stmt, 2, pattern, -1, DB_TRANSIENT);
 	free(pattern);

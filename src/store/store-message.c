@@ -661,8 +661,7 @@ uint64_t store_mailbox_vanished_floor(struct store *store, int64_t mailbox_id)
 	return floor;
 }
 
-/* LIKE pattern for a substring: escape %, _ and the escape character. */
-static char *store_like_pattern(const char *needle)
+char *store_like_pattern(const char *needle)
 {
 	size_t len = strlen(needle);
 	char *pattern = malloc(len * 2 + 3), *w = pattern;

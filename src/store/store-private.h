@@ -80,6 +80,9 @@ int store_exec(struct store *store, const char *sql);
 int store_exec_static(struct store *store, const char *sql);
 /* Step a statement that returns no rows (DB_DONE expected). */
 int store_step_done(struct store *store, struct db_stmt *stmt, const char *what);
+/* A LIKE pattern (ESCAPE '\\') matching needle anywhere: %, _ and the
+   escape character escaped. Heap memory for the caller to free. */
+char *store_like_pattern(const char *needle);
 /* Step an INSERT ... RETURNING id and read the id. 0 or -1. */
 int store_step_id(struct store *store, struct db_stmt *stmt, const char *what,
 		  int64_t *id_r);
