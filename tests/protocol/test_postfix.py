@@ -5,8 +5,9 @@ recipients' INBOX byte for byte (after the trace headers), several
 recipients go in one LMTP transaction, and an unknown recipient is refused
 at RCPT so that Postfix bounces it.
 
-Postfix must run as root (it drops to its own user); the test is skipped,
-with the reason, only when Postfix or swaks is missing or will not start."""
+Postfix must run as root (it drops to its own user; make check does);
+Postfix or swaks missing or not starting fails the test with the reason,
+never skips it."""
 import os
 import pwd
 import re

@@ -7,8 +7,8 @@ client's address), then a real Postfix with smtpd_sasl_type = dovecot,
 driven by swaks: AUTH over STARTTLS lets an infostore user relay, a wrong
 password gets 535, and the message reaches a local INBOX over LMTP.
 
-Postfix must run as root; the Postfix part is skipped, with the reason,
-only when Postfix or swaks is missing or will not start."""
+Postfix must run as root (make check does); Postfix or swaks missing or
+not starting fails the Postfix part with the reason, never skips it."""
 import base64
 import os
 import shutil
