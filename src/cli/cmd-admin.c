@@ -86,7 +86,7 @@ static const char *cli_deliver_sender(const char *arg, char out[SMTP_PATH_MAX + 
 		buffer_printf(&path, "<%s>", arg);
 	else
 		buffer_append(&path, arg, len);
-	ok = smtp_utf8_valid(arg, len) &&
+	ok = str_utf8_valid(arg, len) &&
 		smtp_path_parse(path.data, path.used, SMTP_PATH_ALLOW_NULL | SMTP_PATH_UTF8,
 				&mailbox, &consumed) == SMTP_PATH_OK &&
 		consumed == path.used && mailbox.used <= SMTP_PATH_MAX;

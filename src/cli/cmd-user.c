@@ -25,9 +25,10 @@
 #define CLI_PASSWORD_SIZE 1024
 
 static const char user_usage[] =
-	"user add|passwd|del ADDRESS | user list |\n"
-	"       user set ADDRESS SETTING=VALUE...\n"
+	"user add ADDRESS [SETTING=VALUE...] | user passwd|del ADDRESS |\n"
+	"       user list | user set ADDRESS SETTING=VALUE...\n"
 	"  settings: calendar_format=icalendar|url|both|default\n"
+	"            display_name=NAME   (the name in From:; empty: none)\n"
 	"            quota_storage=SIZE|none   (bytes, or K, M, G: powers of 1024)\n"
 	"            quota_messages=N|none\n"
 	"  add and passwd ask for the password twice on a terminal, or read the\n"
@@ -215,18 +216,21 @@ static void user_list_cb(void *context, const struct store_user *user)
 		ctx->ret = EX_TEMPFAIL;
 		return;
 	}
-	printf("%s%s%s\tstorage=%s\tmessages=%s%s\n", user->address,
+	printf("%s%s%s\tstorage=%s\tmessages=%s%s%s%s\n", user->address,
 	       user->calendar_format != NULL ? "\tcalendar_format=" : "",
 	       user->calendar_format != NULL ? user->calendar_format : "",
 	       cli_quota_text(ctx->pool, quota.storage_used, quota.storage_limit, true),
 	       cli_quota_text(ctx->pool, quota.messages_used, quota.messages_limit, false),
-	       store_quota_exceeded(&quota, 0, 0) ? "\tover-quota" : "");
+	       store_quota_exceeded(&quota, 0, 0) ? "\tover-quota" : "",
+	       user->display_name != NULL ? "\tdisplay_name=" : "",
+	       user->display_name != NULL ? user->display_name : "");
 }
 
 /* --- user set --- */
 
 struct cli_user_setting {
 	const char *calendar_format;  /* "" for default */
+	const char *display_name;     /* "" for none */
 	bool set_storage, set_messages;
 	uint64_t storage, messages;   /* STORE_QUOTA_UNLIMITED: none */
 };
@@ -254,6 +258,14 @@ static int cli_user_setting_parse(const char *arg, struct cli_user_setting *set)
 		} else {
 			set->calendar_format = value;
 		}
+	} else if (klen == 12 && strncmp(arg, "display_name", klen) == 0) {
+		if (*value != '\0' && !str_display_name_valid(value)) {
+			fprintf(stderr, "infostore: display_name must be UTF-8 text of "
+				"at most %d bytes without control characters\n",
+				STR_DISPLAY_NAME_MAX);
+			return EX_USAGE;
+		}
+		set->display_name = value;
 	} else if (klen == 13 && strncmp(arg, "quota_storage", klen) == 0) {
 		set->set_storage = true;
 		if (strcmp(value, "none") == 0) {
@@ -275,7 +287,7 @@ static int cli_user_setting_parse(const char *arg, struct cli_user_setting *set)
 		}
 	} else {
 		fprintf(stderr, "infostore: unknown setting %.*s (calendar_format, "
-			"quota_storage, quota_messages)\n", (int)klen, arg);
+			"display_name, quota_storage, quota_messages)\n", (int)klen, arg);
 		return EX_USAGE;
 	}
 	return 0;
@@ -288,9 +300,11 @@ static int cli_user_set_apply(struct store *store, const char *address,
 	if (store_begin(store) < 0)
 		return -1;
 	if ((set->calendar_format != NULL &&
-	     store_user_set_calendar_format(store, address,
-					    *set->calendar_format == '\0' ? NULL :
-					    set->calendar_format) < 0) ||
+	     store_user_set(store, address, STORE_USER_CALENDAR_FORMAT,
+			    set->calendar_format) < 0) ||
+	    (set->display_name != NULL &&
+	     store_user_set(store, address, STORE_USER_DISPLAY_NAME,
+			    set->display_name) < 0) ||
 	    (set->set_storage &&
 	     store_user_set_quota(store, address, STORE_QUOTA_STORAGE, set->storage) < 0) ||
 	    (set->set_messages &&
@@ -317,12 +331,11 @@ int cli_user(struct cli *cli, const char *sub)
 	if (strcmp(sub, "list") == 0) {
 		if (cli->argc != 0)
 			return cli_cmd_usage("user list", 0);
-	} else if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0 ||
-		   strcmp(sub, "del") == 0) {
+	} else if (strcmp(sub, "passwd") == 0 || strcmp(sub, "del") == 0) {
 		if (cli->argc != 1)
 			return cli_cmd_usage(user_usage, 0);
-	} else if (strcmp(sub, "set") == 0) {
-		if (cli->argc < 2)
+	} else if (strcmp(sub, "set") == 0 || strcmp(sub, "add") == 0) {
+		if (cli->argc < (strcmp(sub, "set") == 0 ? 2 : 1))
 			return cli_cmd_usage(user_usage, 0);
 		for (int i = 1; i < cli->argc; i++) {
 			if ((ret = cli_user_setting_parse(cli->argv[i], &set)) != 0)
@@ -361,6 +374,10 @@ int cli_user(struct cli *cli, const char *sub)
 			store_user_add(store, cli->argv[0], password) :
 			store_user_set_password(store, cli->argv[0], password);
 
+		/* the settings given to add, in their own transaction: the
+		   user is there either way, as user set would leave it */
+		if (r == 0 && strcmp(sub, "add") == 0 && cli->argc > 1)
+			r = cli_user_set_apply(store, cli->argv[0], &set);
 		if (r < 0) {
 			fprintf(stderr, "infostore: %s\n",
 				store_last_error(store) == STORE_ERROR_EXISTS ?

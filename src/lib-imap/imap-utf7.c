@@ -1,5 +1,6 @@
 #include "imap-utf7.h"
 #include "buffer.h"
+#include "strutil.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -63,18 +64,7 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp_r)
 
 bool imap_utf8_is_valid(const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		uint32_t cp;
-		size_t n = utf8_decode(s + i, len - i, &cp);
-
-		if (n == 0 || cp == 0)
-			return false;
-		i += n;
-	}
-	return true;
+	return memchr(str, '\0', len) == NULL && str_utf8_valid(str, len);
 }
 
 static void utf8_encode(struct buffer *dest, uint32_t cp)

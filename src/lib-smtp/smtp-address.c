@@ -10,6 +10,7 @@
  */
 #include "smtp-address.h"
 #include "buffer.h"
+#include "strutil.h"
 
 #include <string.h>
 
@@ -25,47 +26,6 @@ static bool smtp_is_let_dig(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		(c >= '0' && c <= '9');
-}
-
-bool smtp_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = p[i];
-		unsigned int n, cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (unsigned int k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates, past U+10FFFF */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		i += n + 1;
-	}
-	return true;
 }
 
 /* sub-domain *("." sub-domain); returns the length parsed, 0 on error.
@@ -126,7 +86,7 @@ bool smtp_domain_valid(const char *str, size_t len, bool utf8)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)str[i] >= 0x80)
-			return utf8 && smtp_utf8_valid(str, len);
+			return utf8 && str_utf8_valid(str, len);
 	}
 	return true;
 }
@@ -265,7 +225,7 @@ enum smtp_path_error smtp_path_parse(const char *str, size_t len,
 		return SMTP_PATH_SYNTAX;
 	if (i + n + 1 > SMTP_PATH_MAX)
 		return SMTP_PATH_TOO_LONG;
-	if (utf8_allowed && !smtp_utf8_valid(str, i + n))
+	if (utf8_allowed && !str_utf8_valid(str, i + n))
 		return SMTP_PATH_SYNTAX;
 
 	/* the mailbox, with a quoted local part unquoted when it can be */

@@ -43,7 +43,4 @@ enum smtp_path_error smtp_path_parse(const char *str, size_t len,
    EHLO and LHLO? utf8 allows U-labels (RFC 6531 3.3). */
 bool smtp_domain_valid(const char *str, size_t len, bool utf8);
 
-/* Is str (len bytes) well-formed UTF-8 with no overlongs or surrogates? */
-bool smtp_utf8_valid(const char *str, size_t len);
-
 #endif

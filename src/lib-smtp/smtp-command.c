@@ -355,7 +355,7 @@ static int smtp_command_parse_line(struct smtp_command_parser *parser,
 			return smtp_command_fail(error_r, 501, "5.5.2",
 						 "Control characters in command");
 	}
-	if (!smtp_utf8_valid(line, len))
+	if (!str_utf8_valid(line, len))
 		return smtp_command_fail(error_r, 501, "5.5.2",
 					 "Invalid UTF-8 in command");
 	rest = memchr(line, ' ', len);

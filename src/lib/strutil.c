@@ -184,3 +184,60 @@ const char *str_size_human(uint64_t bytes, bool words, char buf[STR_SIZE_MAX])
 			 words ? " " : "", words ? unit_words[u] : unit);
 	return buf;
 }
+
+bool str_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		unsigned int n, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (unsigned int k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* overlong forms, surrogates, past U+10FFFF */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+bool str_display_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+	bool visible = false;
+
+	if (len == 0 || len > STR_DISPLAY_NAME_MAX || !str_utf8_valid(name, len))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		if (*p != ' ')
+			visible = true;
+	}
+	return visible;
+}

@@ -16,6 +16,16 @@ bool str_iequal(const char *a, const char *b);
 int str_casemap_cmp(const char *a, const char *b);
 bool mem_iequal(const void *a, const void *b, size_t len);
 
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+   past U+10FFFF. NUL bytes pass (callers that forbid them check). */
+bool str_utf8_valid(const char *str, size_t len);
+
+/* A person's display name as users set it (the phrase of their From:):
+   1 to STR_DISPLAY_NAME_MAX bytes of UTF-8, no control characters, not
+   only spaces. */
+#define STR_DISPLAY_NAME_MAX 128
+bool str_display_name_valid(const char *name);
+
 /* Trim ASCII whitespace in place; returns str moved past the leading part. */
 char *str_trim(char *str);
 /* Lowercase ASCII in place. */

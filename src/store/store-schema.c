@@ -282,6 +282,16 @@ static const char *const store_migrations[] = {
 	"      + ((NEW.flags & 8) != 0) * NEW.vsize"
 	"  WHERE id = NEW.mailbox_id;"
 	"END;",
+
+	/* 7: what a user sets in the web access (a display name for the
+	   From of what they send, the time zone they read dates in), and
+	   per web session when it was last used and by which client, for
+	   a sliding lifetime and the sessions list */
+	"ALTER TABLE users ADD COLUMN display_name TEXT;"
+	"ALTER TABLE users ADD COLUMN timezone TEXT;"
+	"ALTER TABLE web_sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE web_sessions ADD COLUMN client TEXT;"
+	"UPDATE web_sessions SET last_seen = created;",
 };
 
 #define STORE_SCHEMA_VERSION \
@@ -533,6 +543,13 @@ static const char *const store_pg_migrations[] = {
 	"      + CASE WHEN NEW.flags & 8 != 0 THEN NEW.vsize ELSE 0 END"
 	"  WHERE id = NEW.mailbox_id;"
 	"  RETURN NULL; END $$;",
+
+	/* 3 = SQLite's 7: display name, time zone, session activity */
+	"ALTER TABLE users ADD COLUMN display_name TEXT;"
+	"ALTER TABLE users ADD COLUMN timezone TEXT;"
+	"ALTER TABLE web_sessions ADD COLUMN last_seen BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE web_sessions ADD COLUMN client TEXT;"
+	"UPDATE web_sessions SET last_seen = created;",
 };
 
 #define STORE_PG_SCHEMA_VERSION \

@@ -26,6 +26,9 @@ int store_mailbox_create_kind(struct store *store, int64_t user_id,
 			      const char *name, const char *special_use,
 			      enum store_mailbox_kind kind, int64_t *mailbox_id_r);
 
+#define STORE_USER_COLUMNS \
+	"id, address, password, calendar_format, display_name, timezone"
+
 static void store_user_fill(struct db_stmt *stmt, struct pool *pool,
 			    struct store_user *user_r)
 {
@@ -33,6 +36,8 @@ static void store_user_fill(struct db_stmt *stmt, struct pool *pool,
 	user_r->address = store_col_text(stmt, 1, pool);
 	user_r->password_hash = store_col_text(stmt, 2, pool);
 	user_r->calendar_format = store_col_text(stmt, 3, pool);
+	user_r->display_name = store_col_text(stmt, 4, pool);
+	user_r->timezone = store_col_text(stmt, 5, pool);
 }
 
 int store_user_add(struct store *store, const char *address, const char *password)
@@ -174,7 +179,7 @@ int store_user_lookup(struct store *store, const char *address,
 		      struct pool *pool, struct store_user *user_r)
 {
 	static const char sql[] =
-		"SELECT id, address, password, calendar_format FROM users WHERE address = ?";
+		"SELECT " STORE_USER_COLUMNS " FROM users WHERE address = ?";
 	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
@@ -197,7 +202,7 @@ int store_user_lookup_id(struct store *store, int64_t user_id,
 			 struct pool *pool, struct store_user *user_r)
 {
 	static const char sql[] =
-		"SELECT id, address, password, calendar_format FROM users WHERE id = ?";
+		"SELECT " STORE_USER_COLUMNS " FROM users WHERE id = ?";
 	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
@@ -216,18 +221,28 @@ int store_user_lookup_id(struct store *store, int64_t user_id,
 	return store_fail_db(store, rc, "lookup user");
 }
 
-int store_user_set_calendar_format(struct store *store, const char *address,
-				   const char *format)
+int store_user_set(struct store *store, const char *address,
+		   enum store_user_setting setting, const char *value)
 {
-	static const char sql[] = "UPDATE users SET calendar_format = ? WHERE address = ?";
-	struct db_stmt *stmt = store_stmt(store, sql);
+	/* one statement per column: the column name is never data */
+	static const char *const sql[] = {
+		[STORE_USER_CALENDAR_FORMAT] =
+			"UPDATE users SET calendar_format = ? WHERE address = ?",
+		[STORE_USER_DISPLAY_NAME] =
+			"UPDATE users SET display_name = ? WHERE address = ?",
+		[STORE_USER_TIMEZONE] =
+			"UPDATE users SET timezone = ? WHERE address = ?",
+	};
+	struct db_stmt *stmt;
 
-	if (stmt == NULL)
+	if ((unsigned int)setting >= sizeof(sql) / sizeof(sql[0]))
+		return store_fail(store, STORE_ERROR_INTERNAL, "no such user setting");
+	if ((stmt = store_stmt(store, sql[setting])) == NULL)
 		return -1;
-	if (format != NULL)
-		db_bind_text(stmt, 1, format, -1, DB_STATIC);
+	if (value != NULL && value[0] != '\0')
+		db_bind_text(stmt, 1, value, -1, DB_STATIC);
 	db_bind_text(stmt, 2, address, -1, DB_STATIC);
-	if (store_step_done(store, stmt, "set calendar format") < 0)
+	if (store_step_done(store, stmt, "set a user setting") < 0)
 		return -1;
 	if (db_changes(store->db) == 0)
 		return store_fail(store, STORE_ERROR_NOT_FOUND, "no user %s", address);
@@ -239,7 +254,7 @@ int store_user_list(struct store *store, struct pool *pool,
 		    store_user_list_cb *cb, void *context)
 {
 	static const char sql[] =
-		"SELECT id, address, password, calendar_format FROM users ORDER BY address";
+		"SELECT " STORE_USER_COLUMNS " FROM users ORDER BY address";
 	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 

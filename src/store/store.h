@@ -100,6 +100,8 @@ struct store_user {
 	const char *address;
 	const char *password_hash;    /* Argon2id, encoded */
 	const char *calendar_format;  /* NULL: the server default */
+	const char *display_name;     /* NULL: none (From: is the address) */
+	const char *timezone;         /* IANA name; NULL: the browser's */
 };
 
 /* Create a user with the standard mailboxes. The password is hashed here
@@ -114,9 +116,17 @@ int store_user_lookup(struct store *store, const char *address,
 		      struct pool *pool, struct store_user *user_r);
 int store_user_lookup_id(struct store *store, int64_t user_id,
 			 struct pool *pool, struct store_user *user_r);
-/* NULL format: back to the server default. */
-int store_user_set_calendar_format(struct store *store, const char *address,
-				   const char *format);
+/* What a user may set: the calendar format IMAP/POP3 clients get
+   ("icalendar", "url", "both"), the display name and the time zone (an
+   IANA name). NULL or "" goes back to the default. The caller checks the
+   value; STORE_ERROR_NOT_FOUND if there is no such user. */
+enum store_user_setting {
+	STORE_USER_CALENDAR_FORMAT,
+	STORE_USER_DISPLAY_NAME,
+	STORE_USER_TIMEZONE,
+};
+int store_user_set(struct store *store, const char *address,
+		   enum store_user_setting setting, const char *value);
 typedef void store_user_list_cb(void *context, const struct store_user *user);
 int store_user_list(struct store *store, struct pool *pool,
 		    store_user_list_cb *cb, void *context);
@@ -520,9 +530,11 @@ int store_cal_item_list(struct store *store, int64_t user_id, time_t from,
 /* --- web sessions --- */
 
 struct store_web_session {
+	int64_t handle;          /* names the session in the sessions list */
 	int64_t user_id;
 	const char *csrf;
-	time_t expires;
+	time_t created, last_seen, expires;
+	const char *client;      /* "ADDRESS, User-Agent" as it logged in, or NULL */
 };
 /* Session ids are stored hashed: a leaked index gives no sessions. A
    user keeps at most STORE_WEB_SESSIONS_PER_USER sessions: creating one
@@ -530,10 +542,27 @@ struct store_web_session {
    again and again must not grow the table without bound). 0 or -1. */
 #define STORE_WEB_SESSIONS_PER_USER 50
 int store_web_session_create(struct store *store, int64_t user_id,
-			     time_t expires, const char *id, const char *csrf);
+			     time_t expires, const char *id, const char *csrf,
+			     const char *client);
+/* A live session (expires in the future): 1, 0 none, -1 error. */
 int store_web_session_lookup(struct store *store, const char *id,
 			     struct pool *pool, struct store_web_session *sess_r);
+/* Activity: last_seen = now and a new expiry (the sliding lifetime; the
+   caller caps it). 0 or -1; a session that is gone is not an error. */
+int store_web_session_touch(struct store *store, const char *id, time_t now,
+			    time_t expires);
 int store_web_session_delete(struct store *store, const char *id);
+typedef void store_web_session_cb(void *context,
+				  const struct store_web_session *sess);
+/* A user's live sessions, the most recently used first (csrf NULL). */
+int store_web_session_list(struct store *store, int64_t user_id,
+			   struct pool *pool, store_web_session_cb *cb,
+			   void *context);
+/* End one of the user's sessions by its handle (STORE_ERROR_NOT_FOUND if
+   the user has no such session), or all of them but except_id (NULL: all). */
+int store_web_session_end(struct store *store, int64_t user_id, int64_t handle);
+int store_web_sessions_end_all(struct store *store, int64_t user_id,
+			       const char *except_id);
 int store_web_sessions_expire(struct store *store, time_t now);
 
 /* --- outbound queue --- */

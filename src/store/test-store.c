@@ -216,9 +216,23 @@ static void test_users(void **state)
 		for (unsigned int j = i + 1; j < count; j++)
 			assert_true(mbs[i].uidvalidity != mbs[j].uidvalidity);
 
-	assert_int_equal(store_user_set_calendar_format(store, "alice@example.test", "url"), 0);
+	assert_int_equal(store_user_set(store, "alice@example.test",
+					STORE_USER_CALENDAR_FORMAT, "url"), 0);
+	assert_int_equal(store_user_set(store, "alice@example.test",
+					STORE_USER_DISPLAY_NAME, "Alice Liddell"), 0);
+	assert_int_equal(store_user_set(store, "alice@example.test",
+					STORE_USER_TIMEZONE, "Europe/Berlin"), 0);
 	assert_int_equal(store_user_lookup(store, "alice@example.test", pool, &user), 1);
 	assert_string_equal(user.calendar_format, "url");
+	assert_string_equal(user.display_name, "Alice Liddell");
+	assert_string_equal(user.timezone, "Europe/Berlin");
+	assert_int_equal(store_user_set(store, "alice@example.test",
+					STORE_USER_TIMEZONE, ""), 0);
+	assert_int_equal(store_user_lookup(store, "alice@example.test", pool, &user), 1);
+	assert_null(user.timezone);
+	assert_int_equal(store_user_set(store, "nobody@example.test",
+					STORE_USER_DISPLAY_NAME, "x"), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_NOT_FOUND);
 	assert_int_equal(store_user_delete(store, "alice@example.test"), 0);
 	assert_int_equal(store_user_lookup(store, "alice@example.test", pool, &user), 0);
 	assert_int_equal(store_user_delete(store, "alice@example.test"), -1);
@@ -499,10 +513,13 @@ static void test_calendar_and_sessions(void **state)
 	assert_string_equal(found.token, item.token);
 
 	secret_token(token, sizeof(token), 24);
-	assert_int_equal(store_web_session_create(store, user, time(NULL) + 60, token, "csrf1"), 0);
+	assert_int_equal(store_web_session_create(store, user, time(NULL) + 60, token, "csrf1",
+						  "192.0.2.1, Firefox"), 0);
 	assert_int_equal(store_web_session_lookup(store, token, pool, &sess), 1);
 	assert_true(sess.user_id == user);
 	assert_string_equal(sess.csrf, "csrf1");
+	assert_string_equal(sess.client, "192.0.2.1, Firefox");
+	assert_true(sess.last_seen == sess.created);
 	assert_int_equal(store_web_session_lookup(store, "forged", pool, &sess), 0);
 	assert_int_equal(store_web_session_delete(store, token), 0);
 	assert_int_equal(store_web_session_lookup(store, token, pool, &sess), 0);
@@ -574,11 +591,11 @@ static void test_sessions_per_user(void **state)
 	char id[32];
 
 	assert_int_equal(store_web_session_create(store, other, time(NULL) + 60,
-						  "other-session-id-0001", "c"), 0);
+						  "other-session-id-0001", "c", NULL), 0);
 	for (unsigned int i = 0; i < total; i++) {
 		snprintf(id, sizeof(id), "session-id-%06u", i);
 		assert_int_equal(store_web_session_create(store, user, time(NULL) + 60,
-							  id, "c"), 0);
+							  id, "c", NULL), 0);
 	}
 	for (unsigned int i = 0; i < total; i++) {
 		snprintf(id, sizeof(id), "session-id-%06u", i);
@@ -586,6 +603,68 @@ static void test_sessions_per_user(void **state)
 				 i < total - STORE_WEB_SESSIONS_PER_USER ? 0 : 1);
 	}
 	assert_int_equal(store_web_session_lookup(store, "other-session-id-0001", pool, &sess), 1);
+	pool_destroy(&pool);
+}
+
+struct session_list {
+	unsigned int count;
+	int64_t handles[8];
+	time_t last_seen[8];
+};
+
+static void session_list_cb(void *context, const struct store_web_session *sess)
+{
+	struct session_list *list = context;
+
+	assert_null(sess->csrf);
+	if (list->count < 8) {
+		list->handles[list->count] = sess->handle;
+		list->last_seen[list->count] = sess->last_seen;
+	}
+	list->count++;
+}
+
+/* The sessions list: the most recently used first; activity slides the
+   expiry; one session or all the others end, and only the user's own. */
+static void test_web_session_list(void **state)
+{
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "list@example.test");
+	int64_t other = add_user(store, "list-other@example.test");
+	struct store_web_session sess;
+	struct session_list list = { 0 };
+	time_t now = time(NULL);
+
+	assert_int_equal(store_web_session_create(store, user, now + 60,
+						  "list-session-0001", "c", "one"), 0);
+	assert_int_equal(store_web_session_create(store, user, now + 60,
+						  "list-session-0002", "c", "two"), 0);
+	assert_int_equal(store_web_session_create(store, other, now + 60,
+						  "list-session-0003", "c", NULL), 0);
+	/* the first is used later: it comes first, with its new expiry */
+	assert_int_equal(store_web_session_touch(store, "list-session-0001",
+						 now + 5, now + 600), 0);
+	assert_int_equal(store_web_session_lookup(store, "list-session-0001", pool, &sess), 1);
+	assert_true(sess.expires == now + 600);
+	assert_true(sess.last_seen == now + 5);
+	assert_int_equal(store_web_session_list(store, user, pool, session_list_cb, &list), 0);
+	assert_int_equal(list.count, 2);
+	assert_true(list.last_seen[0] == now + 5);
+	/* another user's handle ends nothing */
+	memset(&list, 0, sizeof(list));
+	assert_int_equal(store_web_session_list(store, other, pool, session_list_cb, &list), 0);
+	assert_int_equal(list.count, 1);
+	assert_int_equal(store_web_session_end(store, user, list.handles[0]), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_NOT_FOUND);
+	assert_int_equal(store_web_session_lookup(store, "list-session-0003", pool, &sess), 1);
+	/* log out everywhere else */
+	assert_int_equal(store_web_sessions_end_all(store, user, "list-session-0001"), 0);
+	assert_int_equal(store_web_session_lookup(store, "list-session-0001", pool, &sess), 1);
+	assert_int_equal(store_web_session_lookup(store, "list-session-0002", pool, &sess), 0);
+	assert_int_equal(store_web_session_end(store, user, sess.handle), 0);
+	assert_int_equal(store_web_session_lookup(store, "list-session-0001", pool, &sess), 0);
+	assert_int_equal(store_web_session_lookup(store, "list-session-0003", pool, &sess), 1);
 	pool_destroy(&pool);
 }
 
@@ -600,11 +679,11 @@ static void test_password_change_ends_sessions(void **state)
 	struct store_web_session sess;
 
 	assert_int_equal(store_web_session_create(store, user, time(NULL) + 60,
-						  "pw-session-id-0001", "c"), 0);
+						  "pw-session-id-0001", "c", NULL), 0);
 	assert_int_equal(store_web_session_create(store, user, time(NULL) + 60,
-						  "pw-session-id-0002", "c"), 0);
+						  "pw-session-id-0002", "c", NULL), 0);
 	assert_int_equal(store_web_session_create(store, other, time(NULL) + 60,
-						  "pw-session-id-0003", "c"), 0);
+						  "pw-session-id-0003", "c", NULL), 0);
 	/* the address in another case is the same user */
 	assert_int_equal(store_user_set_password(store, "pw@EXAMPLE.test", "new"), 0);
 	assert_int_equal(store_web_session_lookup(store, "pw-session-id-0001", pool, &sess), 0);
@@ -814,6 +893,14 @@ static void test_migration_message_ids(void **state)
 		"  SELECT 1; END;"
 		"CREATE TRIGGER messages_del AFTER DELETE ON messages BEGIN"
 		"  SELECT 1; END;",
+		NULL, NULL, NULL), SQLITE_OK);
+	/* and without what schema 7 added (display name, time zone, the
+	   sessions' activity) */
+	assert_int_equal(sqlite3_exec(db,
+		"ALTER TABLE users DROP COLUMN display_name;"
+		"ALTER TABLE users DROP COLUMN timezone;"
+		"ALTER TABLE web_sessions DROP COLUMN last_seen;"
+		"ALTER TABLE web_sessions DROP COLUMN client;",
 		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(data_dir, &store, &error), 0);
@@ -1193,6 +1280,7 @@ int main(void)
 	/* the store's behaviour, on each backend */
 	const struct CMUnitTest common[] = {
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_web_session_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mailboxes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),

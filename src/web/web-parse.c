@@ -19,47 +19,6 @@ static int hexval(unsigned char c)
 	return -1;
 }
 
-/* Well-formed UTF-8 (RFC 3629 4): no overlongs, no surrogates, <= U+10FFFF */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 int web_url_decode(struct pool *pool, const char *str, size_t len,
 		   bool plus_space, bool allow_newlines, const char **out_r)
 {
@@ -90,7 +49,7 @@ int web_url_decode(struct pool *pool, const char *str, size_t len,
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	if (!utf8_valid((const unsigned char *)out, o))
+	if (!str_utf8_valid(out, o))
 		return -1;
 	*out_r = out;
 	return 0;
@@ -137,7 +96,7 @@ static bool web_text_valid(const unsigned char *s, size_t len)
 		    s[i] == 0x7f)
 			return false;
 	}
-	return utf8_valid(s, len);
+	return str_utf8_valid((const char *)s, len);
 }
 
 /* A parameter of a header value ("form-data; name=\"x\""), unquoted,

@@ -64,7 +64,7 @@ int web_session_start(struct web_request *req, int64_t user_id)
 	secret_token(id, sizeof(id), WEB_SESSION_ID_BYTES);
 	secret_token(csrf, sizeof(csrf), WEB_CSRF_BYTES);
 	if (store_web_session_create(srv->store, user_id, time(NULL) + lifetime,
-				     id, csrf) < 0) {
+				     id, csrf, NULL) < 0) {
 		log_error("web", "cannot create a session: %s",
 			  store_last_error_detail(srv->store));
 		return -1;
