@@ -4,7 +4,6 @@
    POSIX TZ rules. Every input goes through all of them. */
 #include "buffer.h"
 #include "pool.h"
-#include "web-envelope.h"
 #include "web-html.h"
 #include "web-parse.h"
 #include "web-route.h"
@@ -59,7 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct web_target target;
 	struct web_route_match match;
 	struct web_form form;
-	struct web_envelope env;
 	struct web_sanitize_settings set = { .allow_remote = size % 2 == 0,
 					     .cid = fuzz_cid };
 	struct web_sanitize_result result;
@@ -88,7 +86,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)web_token_valid(str);
 	if (web_return_path_safe(str) && (str[1] == '/' || str[1] == '\\'))
 		__builtin_trap();
-	(void)web_envelope_parse(pool, str, &env);
 	(void)web_parse_date(str, &y, &m, &d);
 	(void)web_parse_hhmm(str, &min);
 	if (web_tz_rule_parse(str, &rule) == 0) {

@@ -1,5 +1,7 @@
 /* MIME ingestion: the summary computed for every delivered message, the
-   part map it produces, and the leaf walk of the web access. */
+   part map it produces, its ENVELOPE and BODYSTRUCTURE as IMAP writes them,
+   and the leaf walk of the web access. */
+#include "imap-bodystructure.h"
 #include "mime.h"
 #include "pool.h"
 
@@ -40,6 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	if (sum.vsize < sum.size || sum.header_size > size)
+		__builtin_trap();
+	/* a BODYSTRUCTURE always opens with a part: "(" */
+	if (imap_body_string(pool, sum.body, true)[0] != '(' ||
+	    imap_body_string(pool, sum.body, false)[0] != '(' ||
+	    imap_envelope_string(pool, sum.envelope)[0] != '(')
 		__builtin_trap();
 	mime_foreach_leaf(pool, data, size, leaf_cb, &total);
 	pool_destroy(&pool);

@@ -10,6 +10,7 @@
  */
 #include "buffer.h"
 #include "imap-base-subject.h"
+#include "imap-bodystructure.h"
 #include "imap-envelope.h"
 #include "imap-thread.h"
 #include "mime.h"
@@ -67,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	pool = pool_create(4096);
 	mime_summarize(pool, data, size, &sum);
-	if (imap_envelope_parse(pool, sum.envelope, &env) < 0)
+	if (imap_envelope_parse(pool, imap_envelope_string(pool, sum.envelope), &env) < 0)
 		__builtin_trap();
 	base = imap_base_subject(pool, env.subject == NULL ? NULL :
 				 mime_decode_header(pool, env.subject));

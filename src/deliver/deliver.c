@@ -3,6 +3,7 @@
  * expensive part: one directory fsync and one index commit for the batch.
  */
 #include "deliver.h"
+#include "imap-bodystructure.h"
 #include "conf.h"
 #include "fatal.h"
 #include "log.h"
@@ -30,7 +31,7 @@ struct deliver_item {
 	struct store_user user;
 	int64_t mailbox_id;
 	char blob[33];
-	struct mime_summary sum;
+	struct store_message_meta meta;  /* the summary, in the batch pool */
 	struct deliver_hook_result hook;
 	bool ready;        /* body durable, summary computed */
 	bool blob_owner;   /* this item wrote the blob (others may share it) */
@@ -102,6 +103,7 @@ static int deliver_write_blob(struct store *store, struct pool *pool,
 	const char *sender = deliver_trace_text(pool, req->sender);
 	const char *received = deliver_trace_text(pool, req->received);
 	struct store_blob_writer *writer;
+	struct mime_summary sum;
 	const unsigned char *stored;
 	size_t stored_size;
 	char *trace = NULL;
@@ -140,11 +142,12 @@ static int deliver_write_blob(struct store *store, struct pool *pool,
 		stored = data;
 		stored_size = size;
 	}
-	mime_summarize(pool, stored, stored_size, &item->sum);
+	mime_summarize(pool, stored, stored_size, &sum);
+	deliver_summary_meta(pool, &sum, &item->meta);
 	return 0;
 }
 
-void deliver_summary_meta(const struct mime_summary *sum,
+void deliver_summary_meta(struct pool *pool, const struct mime_summary *sum,
 			  struct store_message_meta *meta)
 {
 	memset(meta, 0, sizeof(*meta));
@@ -152,9 +155,9 @@ void deliver_summary_meta(const struct mime_summary *sum,
 	meta->vsize = sum->vsize;
 	meta->header_size = sum->header_size;
 	meta->crlf = sum->crlf;
-	meta->envelope = sum->envelope;
-	meta->bodystructure = sum->bodystructure;
-	meta->body = sum->body;
+	meta->envelope = imap_envelope_string(pool, sum->envelope);
+	meta->bodystructure = imap_body_string(pool, sum->body, true);
+	meta->body = imap_body_string(pool, sum->body, false);
 	meta->message_id = sum->message_id;
 	meta->sent_date = sum->sent_date;
 	meta->sent_time = sum->sent_time;
@@ -253,7 +256,7 @@ int deliver_batch(struct store *store, const struct conf *conf,
 				    prev->hook.data == item->hook.data &&
 				    prev->hook.size == item->hook.size) {
 					memcpy(item->blob, prev->blob, sizeof(item->blob));
-					item->sum = prev->sum;
+					item->meta = prev->meta;
 					item->ready = true;
 					break;
 				}
@@ -289,13 +292,11 @@ int deliver_batch(struct store *store, const struct conf *conf,
 		qsort(order, nitems, sizeof(*order), deliver_item_cmp);
 		for (unsigned int i = 0; i < nitems && !failed; i++) {
 			struct deliver_item *item = order[i];
-			struct store_message_meta meta;
 			uint32_t uid;
 
 			if (!item->ready)
 				continue;
-			deliver_summary_meta(&item->sum, &meta);
-			if (store_message_add(store, item->mailbox_id, item->blob, &meta,
+			if (store_message_add(store, item->mailbox_id, item->blob, &item->meta,
 					      0, NULL, 0, 0, &uid) < 0) {
 				if (store_last_error(store) == STORE_ERROR_OVER_QUOTA) {
 					/* and no calendar item either: the
@@ -353,8 +354,8 @@ int deliver_batch(struct store *store, const struct conf *conf,
 			item->req->status[item->rcpt_idx] = DELIVER_OVER_QUOTA;
 			log_info("deliver", "over quota user=%s size=%llu msgid=%s",
 				 log_value(item->user.address),
-				 (unsigned long long)item->sum.size,
-				 log_value(item->sum.message_id));
+				 (unsigned long long)item->meta.size,
+				 log_value(item->meta.message_id));
 			if (item->blob_owner && !deliver_blob_used(items, nitems, item->blob))
 				store_blob_unlink(store, item->blob);
 			continue;
@@ -362,8 +363,8 @@ int deliver_batch(struct store *store, const struct conf *conf,
 		item->req->status[item->rcpt_idx] = DELIVER_OK;
 		log_info("deliver", "delivered user=%s uid=%u size=%llu msgid=%s",
 			 log_value(item->user.address), item->req->uids[item->rcpt_idx],
-			 (unsigned long long)item->sum.size,
-			 log_value(item->sum.message_id));
+			 (unsigned long long)item->meta.size,
+			 log_value(item->meta.message_id));
 	}
 	deliver_batch_count(requests, count, start_usecs);
 	pool_destroy(&pool);
@@ -377,7 +378,6 @@ int deliver_save(struct store *store, int64_t mailbox_id,
 	struct pool *pool = pool_create(4096);
 	struct deliver_request req;
 	struct deliver_item item;
-	struct store_message_meta meta;
 	int ret = -1;
 
 	memset(&req, 0, sizeof(req));
@@ -394,8 +394,7 @@ int deliver_save(struct store *store, int64_t mailbox_id,
 		pool_destroy(&pool);
 		return -1;
 	}
-	deliver_summary_meta(&item.sum, &meta);
-	if (store_message_add(store, mailbox_id, item.blob, &meta, flags, NULL, 0,
+	if (store_message_add(store, mailbox_id, item.blob, &item.meta, flags, NULL, 0,
 			      0, uid_r) == 0 &&
 	    (drop_uid == 0 ||
 	     store_message_expunge(store, drop_mailbox_id, drop_uid) >= 0))

@@ -107,9 +107,10 @@ int deliver_save(struct store *store, int64_t mailbox_id,
 		 int64_t drop_mailbox_id, uint32_t drop_uid, uint32_t *uid_r);
 
 /* What the store keeps of lib-mime's summary of a message (strings
-   shared, not copied). For every path that adds messages: delivery, and
+   shared, not copied; ENVELOPE, BODYSTRUCTURE and BODY rendered from
+   pool). For every path that adds messages: delivery, IMAP APPEND and
    `infostore import`. */
-void deliver_summary_meta(const struct mime_summary *sum,
+void deliver_summary_meta(struct pool *pool, const struct mime_summary *sum,
 			  struct store_message_meta *meta);
 
 /* The Received: header value infostore adds for LMTP. */

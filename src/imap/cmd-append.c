@@ -7,6 +7,7 @@
  */
 #include "buffer.h"
 #include "conf.h"
+#include "deliver.h"
 #include "imap-append.h"
 #include "imap-client.h"
 #include "imap-commands.h"
@@ -30,7 +31,7 @@
 
 struct imap_append_msg {
 	char blob[33];
-	struct mime_summary sum;
+	struct store_message_meta meta;  /* from the summary, in the append pool */
 	bool ok;
 	bool nul;                 /* refused: a NUL byte (UNKNOWN-CTE) */
 };
@@ -279,24 +280,6 @@ static int append_parse_items(struct imap_command *cmd, const struct imap_arg *a
 	return 0;
 }
 
-static void append_meta(const struct mime_summary *sum, struct store_message_meta *meta)
-{
-	memset(meta, 0, sizeof(*meta));
-	meta->size = sum->size;
-	meta->vsize = sum->vsize;
-	meta->header_size = sum->header_size;
-	meta->crlf = sum->crlf;
-	meta->envelope = sum->envelope;
-	meta->bodystructure = sum->bodystructure;
-	meta->body = sum->body;
-	meta->message_id = sum->message_id;
-	meta->sent_date = sum->sent_date;
-	meta->sent_time = sum->sent_time;
-	meta->headers = sum->headers;
-	meta->text = sum->text;
-	meta->parts = sum->parts;
-}
-
 struct append_job {
 	struct imap_command *cmd;
 	struct imap_append *append;   /* in its own pool, owned by the job */
@@ -321,6 +304,7 @@ static int append_job_prepare(struct store *store, void *context)
 
 	for (unsigned int i = 0; i < job->count; i++) {
 		struct imap_append_msg *msg = &append->msgs[job->items[i].msg];
+		struct mime_summary sum;
 		struct stat st;
 		void *map;
 		int fd = store_blob_open(store, msg->blob);
@@ -334,7 +318,8 @@ static int append_job_prepare(struct store *store, void *context)
 			close(fd);
 			return -1;
 		}
-		mime_summarize(append->pool, map, (size_t)st.st_size, &msg->sum);
+		mime_summarize(append->pool, map, (size_t)st.st_size, &sum);
+		deliver_summary_meta(append->pool, &sum, &msg->meta);
 		munmap(map, (size_t)st.st_size);
 		close(fd);
 	}
@@ -350,11 +335,9 @@ static int append_job_run(struct store *store, void *context)
 
 	for (unsigned int i = 0; i < job->count; i++) {
 		struct imap_append_msg *msg = &append->msgs[job->items[i].msg];
-		struct store_message_meta meta;
 
 		store_imap_blob_dirty(store, msg->blob);
-		append_meta(&msg->sum, &meta);
-		if (store_message_add(store, append->mailbox_id, msg->blob, &meta,
+		if (store_message_add(store, append->mailbox_id, msg->blob, &msg->meta,
 				      job->items[i].flags, job->items[i].keywords,
 				      job->items[i].date, job->items[i].tz, &job->uids[i]) < 0)
 			return -1;

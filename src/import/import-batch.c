@@ -77,7 +77,7 @@ int import_batch_add(struct import_batch *batch, const char *blob,
 	struct store_import_message *msg = &batch->msgs[i];
 
 	memcpy(batch->blobs[i], blob, sizeof(batch->blobs[i]));
-	deliver_summary_meta(sum, &batch->metas[i]);
+	deliver_summary_meta(batch->pool, sum, &batch->metas[i]);
 	msg->blob = batch->blobs[i];
 	msg->meta = &batch->metas[i];
 	msg->uid = uid;

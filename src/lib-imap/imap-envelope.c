@@ -13,6 +13,7 @@
 
 /* ENVELOPE field positions (RFC 9051 7.5.2) */
 enum {
+	ENV_DATE = 0,
 	ENV_SUBJECT = 1,
 	ENV_FROM = 2,
 	ENV_TO = 5,
@@ -143,6 +144,9 @@ int imap_envelope_parse(struct pool *pool, const char *env,
 		int ret;
 
 		switch (i) {
+		case ENV_DATE:
+			ret = env_nstring(&r, &env_r->date) > 0 ? 0 : -1;
+			break;
 		case ENV_SUBJECT:
 			ret = env_nstring(&r, &env_r->subject) > 0 ? 0 : -1;
 			break;

@@ -2,9 +2,10 @@
 #define INFOSTORE_IMAP_ENVELOPE_H
 
 /*
- * Reading back an ENVELOPE (RFC 9051 7.5.2) that lib-mime formatted at
- * delivery, for what SORT (RFC 5256, RFC 5957) compares: the subject and
- * the first address of From, To and Cc.
+ * Reading back an ENVELOPE (RFC 9051 7.5.2) stored with every message, for
+ * what SORT (RFC 5256, RFC 5957) compares and the web access's message
+ * list shows: the date, the subject and the first address of From, To and
+ * Cc. No I/O; fuzzed.
  */
 
 #include <stdbool.h>
@@ -19,6 +20,7 @@ struct imap_envelope_addr {
 };
 
 struct imap_envelope {
+	const char *date;       /* Date: as written, or NULL */
 	const char *subject;    /* as written, or NULL */
 	struct imap_envelope_addr from, to, cc; /* the first of each */
 };

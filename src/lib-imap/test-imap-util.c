@@ -9,7 +9,9 @@
 #include "buffer.h"
 #include "imap-base-subject.h"
 #include "imap-date.h"
+#include "imap-bodystructure.h"
 #include "imap-envelope.h"
+#include "mime.h"
 #include "imap-match.h"
 #include "imap-seqset.h"
 #include "imap-utf7.h"
@@ -189,6 +191,7 @@ static void test_envelope(void **state)
 		"(\"Thu, 15 Feb 2007 01:02:03 +0200\" {5}\r\nhi \"x ((\"Ann\" NIL \"ann\" \"a.example\"))"
 		" NIL NIL ((NIL NIL \"grp\" NIL)(NIL NIL \"bob\" \"b.example\")(NIL NIL NIL NIL))"
 		" NIL NIL NIL \"<id@x>\")", &env), 0);
+	assert_string_equal(env.date, "Thu, 15 Feb 2007 01:02:03 +0200");
 	assert_string_equal(env.subject, "hi \"x");
 	assert_string_equal(env.from.name, "Ann");
 	assert_string_equal(env.from.mailbox, "ann");
@@ -199,6 +202,43 @@ static void test_envelope(void **state)
 	assert_null(env.cc.mailbox);
 	assert_int_equal(imap_envelope_parse(pool, "(NIL NIL)", &env), -1);
 	assert_int_equal(imap_envelope_parse(pool, "garbage (", &env), -1);
+	/* a literal that claims more than there is; an open quote */
+	assert_int_equal(imap_envelope_parse(pool, "(NIL {50}\r\nab", &env), -1);
+	assert_int_equal(imap_envelope_parse(pool, "(\"x", &env), -1);
+	assert_int_equal(imap_envelope_parse(pool, "", &env), -1);
+	pool_destroy(&pool);
+}
+
+/* What imap-bodystructure.c writes, imap-envelope.c reads back: quotes,
+   backslashes and 8-bit text (a literal) survive the trip. */
+static void test_envelope_round_trip(void **state)
+{
+	struct pool *pool = pool_create(1024);
+	const struct mime_address from[] = {
+		{ MIME_ADDRESS_MAILBOX, "Ann \"the\" \\ Best", NULL, "ann", "a.example" },
+	};
+	const struct mime_address to[] = {
+		{ MIME_ADDRESS_GROUP_START, "team", NULL, NULL, NULL },
+		{ MIME_ADDRESS_MAILBOX, NULL, "@relay", "bob", "b.example" },
+		{ MIME_ADDRESS_GROUP_END, NULL, NULL, NULL, NULL },
+	};
+	struct mime_envelope in = {
+		.date = "Mon, 7 Dec 2026 03:00:00 +0000",
+		.subject = "caf\xc3\xa9 \"plans\"",
+		.from = { from, 1 }, .sender = { from, 1 }, .reply_to = { from, 1 },
+		.to = { to, 3 },
+		.message_id = "<1@x>",
+	};
+	struct imap_envelope env;
+	const char *wire = imap_envelope_string(pool, &in);
+
+	assert_int_equal(imap_envelope_parse(pool, wire, &env), 0);
+	assert_string_equal(env.date, in.date);
+	assert_string_equal(env.subject, in.subject);
+	assert_string_equal(env.from.name, from[0].name);
+	assert_string_equal(env.from.mailbox, "ann");
+	assert_string_equal(env.to.mailbox, "team");
+	assert_null(env.cc.mailbox);
 	pool_destroy(&pool);
 }
 
@@ -235,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_envelope_round_trip),
 		cmocka_unit_test(test_base_subject),
 	};
 

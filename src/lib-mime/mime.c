@@ -11,7 +11,6 @@
 #include "mime-limit.h"
 #include "mime-region.h"
 #include "buffer.h"
-#include "imap-quote.h"
 #include "pool.h"
 #include "strutil.h"
 
@@ -169,151 +168,157 @@ static const char *mime_raw_route(struct pool *pool, const char *raw,
 	return NULL;
 }
 
-static void mime_append_address(struct mime_ctx *ctx, struct buffer *buf,
-				InternetAddress *ia, const char *raw)
+/* The addresses of one header as ENVELOPE lists them: a group as a start
+   entry, its members and an end entry (RFC 9051 7.5.2). */
+struct mime_address_build {
+	struct mime_address *addrs;
+	unsigned int count, alloc;
+};
+
+static void mime_address_add(struct mime_ctx *ctx, struct mime_address_build *b,
+			     InternetAddress *ia, const char *raw)
 {
+	struct mime_address *out;
+
+	if (!INTERNET_ADDRESS_IS_GROUP(ia) && !INTERNET_ADDRESS_IS_MAILBOX(ia))
+		return;
+	b->addrs = p_grow(ctx->pool, b->addrs, sizeof(*b->addrs), b->count,
+			  &b->alloc, 4);
+	out = &b->addrs[b->count++];
+	memset(out, 0, sizeof(*out));
 	if (INTERNET_ADDRESS_IS_GROUP(ia)) {
 		InternetAddressList *members =
 			internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia));
 		const char *name = internet_address_get_name(ia);
 
-		/* group start: (NIL NIL "name" NIL), members, end: (NIL NIL NIL NIL) */
-		buffer_append_str(buf, "(NIL NIL ");
-		imap_append_string(buf, mime_raw_phrase(ctx, raw, name != NULL ? name : ""));
-		buffer_append_str(buf, " NIL)");
+		out->kind = MIME_ADDRESS_GROUP_START;
+		/* copies: the names are GMime's, freed with the list */
+		out->name = p_strdup(ctx->pool, mime_raw_phrase(ctx, raw, name != NULL ? name : ""));
 		for (int i = 0; members != NULL && i < internet_address_list_length(members); i++)
-			mime_append_address(ctx, buf, internet_address_list_get_address(members, i), raw);
-		buffer_append_str(buf, "(NIL NIL NIL NIL)");
-	} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			mime_address_add(ctx, b, internet_address_list_get_address(members, i), raw);
+		b->addrs = p_grow(ctx->pool, b->addrs, sizeof(*b->addrs), b->count,
+				  &b->alloc, 4);
+		memset(&b->addrs[b->count], 0, sizeof(b->addrs[b->count]));
+		b->addrs[b->count++].kind = MIME_ADDRESS_GROUP_END;
+	} else {
 		const char *name = internet_address_get_name(ia);
 		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
 		const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
 
-		buffer_append_c(buf, '(');
+		out->kind = MIME_ADDRESS_MAILBOX;
 		if (name != NULL && *name != '\0')
-			imap_append_nstring(buf, mime_raw_phrase(ctx, raw, name));
-		else
-			buffer_append_str(buf, "NIL");
-		buffer_append_c(buf, ' ');
-		imap_append_nstring(buf, addr != NULL && raw != NULL ?
-				    mime_raw_route(ctx->pool, raw, addr) : NULL);
-		buffer_append_c(buf, ' ');
+			out->name = p_strdup(ctx->pool, mime_raw_phrase(ctx, raw, name));
+		if (addr != NULL && raw != NULL)
+			out->route = mime_raw_route(ctx->pool, raw, addr);
 		if (at != NULL) {
-			imap_append_nstring_len(buf, addr, (size_t)(at - addr));
-			buffer_append_c(buf, ' ');
-			imap_append_nstring(buf, at + 1);
-		} else {
-			imap_append_nstring(buf, addr != NULL && *addr != '\0' ? addr : NULL);
-			buffer_append_str(buf, " NIL");
+			out->local = p_strndup(ctx->pool, addr, (size_t)(at - addr));
+			out->domain = p_strdup(ctx->pool, at + 1);
+		} else if (addr != NULL && *addr != '\0') {
+			out->local = p_strdup(ctx->pool, addr);
 		}
-		buffer_append_c(buf, ')');
 	}
 }
 
-static void mime_append_address_list(struct mime_ctx *ctx, struct buffer *buf,
-				     const char *raw)
+static struct mime_address_list mime_address_list(struct mime_ctx *ctx,
+						  const char *raw)
 {
+	struct mime_address_build b = { NULL, 0, 0 };
 	InternetAddressList *list;
-	int n;
 
-	if (raw == NULL || *raw == '\0') {
-		buffer_append_str(buf, "NIL");
-		return;
-	}
+	if (raw == NULL || *raw == '\0')
+		return (struct mime_address_list){ NULL, 0 };
 	list = internet_address_list_parse(NULL, raw);
-	n = list != NULL ? internet_address_list_length(list) : 0;
-	if (n == 0) {
-		buffer_append_str(buf, "NIL");
-	} else {
-		buffer_append_c(buf, '(');
-		for (int i = 0; i < n; i++)
-			mime_append_address(ctx, buf, internet_address_list_get_address(list, i), raw);
-		buffer_append_c(buf, ')');
-	}
+	for (int i = 0; list != NULL && i < internet_address_list_length(list); i++)
+		mime_address_add(ctx, &b, internet_address_list_get_address(list, i), raw);
 	if (list != NULL)
 		g_object_unref(list);
+	return (struct mime_address_list){ b.addrs, b.count };
 }
 
-static void mime_append_envelope(struct mime_ctx *ctx, struct buffer *buf,
-				 GMimeObject *msg)
+static const struct mime_envelope *mime_envelope(struct mime_ctx *ctx,
+						 GMimeObject *msg)
 {
 	struct pool *pool = ctx->pool;
-	const char *from = mime_raw_header(pool, msg, "From");
+	struct mime_envelope *env = p_new(pool, struct mime_envelope, 1);
 	const char *sender = mime_raw_header(pool, msg, "Sender");
 	const char *reply_to = mime_raw_header(pool, msg, "Reply-To");
 
-	buffer_append_c(buf, '(');
-	imap_append_nstring(buf, mime_raw_header(pool, msg, "Date"));
-	buffer_append_c(buf, ' ');
-	imap_append_nstring(buf, mime_raw_header(pool, msg, "Subject"));
-	buffer_append_c(buf, ' ');
-	mime_append_address_list(ctx, buf, from);
-	buffer_append_c(buf, ' ');
+	env->date = mime_raw_header(pool, msg, "Date");
+	env->subject = mime_raw_header(pool, msg, "Subject");
+	env->from = mime_address_list(ctx, mime_raw_header(pool, msg, "From"));
 	/* RFC 9051 7.5.2: sender and reply-to default to from */
-	mime_append_address_list(ctx, buf, sender != NULL && *sender != '\0' ? sender : from);
-	buffer_append_c(buf, ' ');
-	mime_append_address_list(ctx, buf, reply_to != NULL && *reply_to != '\0' ? reply_to : from);
-	buffer_append_c(buf, ' ');
-	mime_append_address_list(ctx, buf, mime_raw_header(pool, msg, "To"));
-	buffer_append_c(buf, ' ');
-	mime_append_address_list(ctx, buf, mime_raw_header(pool, msg, "Cc"));
-	buffer_append_c(buf, ' ');
-	mime_append_address_list(ctx, buf, mime_raw_header(pool, msg, "Bcc"));
-	buffer_append_c(buf, ' ');
-	imap_append_nstring(buf, mime_raw_header(pool, msg, "In-Reply-To"));
-	buffer_append_c(buf, ' ');
-	imap_append_nstring(buf, mime_raw_header(pool, msg, "Message-ID"));
-	buffer_append_c(buf, ')');
+	env->sender = sender != NULL && *sender != '\0' ?
+		mime_address_list(ctx, sender) : env->from;
+	env->reply_to = reply_to != NULL && *reply_to != '\0' ?
+		mime_address_list(ctx, reply_to) : env->from;
+	env->to = mime_address_list(ctx, mime_raw_header(pool, msg, "To"));
+	env->cc = mime_address_list(ctx, mime_raw_header(pool, msg, "Cc"));
+	env->bcc = mime_address_list(ctx, mime_raw_header(pool, msg, "Bcc"));
+	env->in_reply_to = mime_raw_header(pool, msg, "In-Reply-To");
+	env->message_id = mime_raw_header(pool, msg, "Message-ID");
+	return env;
 }
 
-/* --- BODYSTRUCTURE (RFC 9051 7.5.2) --- */
+/* --- the body structure (RFC 9051 7.5.2) --- */
 
-static void mime_append_params(struct buffer *buf, GMimeParamList *params,
-			       const char *default_charset)
+/* A parameter list; a text part without any gets charset=us-ascii, as
+   RFC 2045 5.2 defaults it. */
+static struct mime_params mime_params(struct mime_ctx *ctx, GMimeParamList *params,
+				      const char *default_charset)
 {
 	int n = params != NULL ? g_mime_param_list_length(params) : 0;
+	struct mime_param *out;
 
-	if (n == 0 && default_charset == NULL) {
-		buffer_append_str(buf, "NIL");
-		return;
-	}
-	buffer_append_c(buf, '(');
+	if (n == 0 && default_charset == NULL)
+		return (struct mime_params){ NULL, 0 };
 	if (n == 0) {
-		buffer_append_str(buf, "\"charset\" ");
-		imap_append_string(buf, default_charset);
+		out = p_new(ctx->pool, struct mime_param, 1);
+		out->name = "charset";
+		out->value = default_charset;
+		return (struct mime_params){ out, 1 };
 	}
+	out = p_new(ctx->pool, struct mime_param, (size_t)n);
 	for (int i = 0; i < n; i++) {
 		GMimeParam *param = g_mime_param_list_get_parameter_at(params, i);
 
-		if (i > 0)
-			buffer_append_c(buf, ' ');
-		imap_append_string(buf, g_mime_param_get_name(param));
-		buffer_append_c(buf, ' ');
-		imap_append_string(buf, g_mime_param_get_value(param));
+		out[i].name = p_strdup(ctx->pool, g_mime_param_get_name(param));
+		out[i].value = p_strdup(ctx->pool, g_mime_param_get_value(param));
 	}
-	buffer_append_c(buf, ')');
+	return (struct mime_params){ out, (unsigned int)n };
 }
 
 /* disposition, language, location: the extension data all entities share */
-static void mime_append_ext_common(struct mime_ctx *ctx, struct buffer *buf,
-				   GMimeObject *obj)
+static void mime_ext_common(struct mime_ctx *ctx, GMimeObject *obj,
+			    struct mime_body *body)
 {
 	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
 
-	buffer_append_c(buf, ' ');
 	if (disp != NULL && g_mime_content_disposition_get_disposition(disp) != NULL) {
-		buffer_append_c(buf, '(');
-		imap_append_string(buf, g_mime_content_disposition_get_disposition(disp));
-		buffer_append_c(buf, ' ');
-		mime_append_params(buf, g_mime_content_disposition_get_parameters(disp), NULL);
-		buffer_append_c(buf, ')');
-	} else {
-		buffer_append_str(buf, "NIL");
+		body->disposition = p_strdup(ctx->pool,
+			g_mime_content_disposition_get_disposition(disp));
+		body->disposition_params = mime_params(ctx,
+			g_mime_content_disposition_get_parameters(disp), NULL);
 	}
-	buffer_append_c(buf, ' ');
-	imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-Language"));
-	buffer_append_c(buf, ' ');
-	imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-Location"));
+	body->language = mime_raw_header(ctx->pool, obj, "Content-Language");
+	body->location = mime_raw_header(ctx->pool, obj, "Content-Location");
+}
+
+/* A text/plain part in us-ascii: what a message or multipart with no
+   part GMime could see is shown as (RFC 9051 requires one). */
+static struct mime_body *mime_plain_body(struct pool *pool, uint64_t size,
+					 uint64_t lines)
+{
+	static const struct mime_param charset = { "charset", "us-ascii" };
+	struct mime_body *body = p_new(pool, struct mime_body, 1);
+
+	body->type = "text";
+	body->subtype = "plain";
+	body->params = (struct mime_params){ &charset, 1 };
+	body->encoding = "7bit";
+	body->size = size;
+	body->lines = lines;
+	body->has_lines = true;
+	return body;
 }
 
 static void mime_part_map_add(struct mime_ctx *ctx, unsigned int depth, char kind,
@@ -348,14 +353,13 @@ static void mime_index_text(struct mime_ctx *ctx, GMimeObject *obj)
 	}
 }
 
-static void mime_append_part(struct mime_ctx *ctx, struct buffer *bs,
-			     struct buffer *body, GMimeObject *obj,
-			     size_t hs, size_t bstart, size_t end,
-			     unsigned int depth);
+static const struct mime_body *
+mime_build_part(struct mime_ctx *ctx, GMimeObject *obj, size_t hs,
+		size_t bstart, size_t end, unsigned int depth);
 
-static void mime_append_message(struct mime_ctx *ctx, struct buffer *bs,
-				struct buffer *body, GMimeMessage *msg,
-				size_t hs, size_t end, unsigned int depth)
+static const struct mime_body *
+mime_build_message(struct mime_ctx *ctx, GMimeMessage *msg, size_t hs,
+		   size_t end, unsigned int depth)
 {
 	size_t bstart = mime_region_body_start(ctx->data, hs, end);
 	GMimeObject *mime_part = g_mime_message_get_mime_part(msg);
@@ -367,147 +371,111 @@ static void mime_append_message(struct mime_ctx *ctx, struct buffer *bs,
 
 		mime_region_measure(ctx->data, bstart, end, &vsize, &lines);
 		mime_part_map_add(ctx, depth + 1, 'l', hs, bstart, end);
-		buffer_printf(bs, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu NIL NIL NIL NIL)",
-			      (unsigned long long)vsize, (unsigned long long)lines);
-		buffer_printf(body, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu)",
-			      (unsigned long long)vsize, (unsigned long long)lines);
-		return;
+		return mime_plain_body(ctx->pool, vsize, lines);
 	}
-	mime_append_part(ctx, bs, body, mime_part, hs, bstart, end, depth + 1);
+	return mime_build_part(ctx, mime_part, hs, bstart, end, depth + 1);
 }
 
-static void mime_append_part(struct mime_ctx *ctx, struct buffer *bs,
-			     struct buffer *body, GMimeObject *obj,
-			     size_t hs, size_t bstart, size_t end,
-			     unsigned int depth)
+static const struct mime_body *
+mime_build_multipart(struct mime_ctx *ctx, GMimeObject *obj,
+		     struct mime_body *body, size_t hs, size_t bstart,
+		     size_t end, unsigned int depth)
+{
+	GMimeMultipart *mp = GMIME_MULTIPART(obj);
+	const char *boundary = g_mime_multipart_get_boundary(mp);
+	int n = g_mime_multipart_get_count(mp);
+	const struct mime_body **children;
+	struct mime_region *regions;
+	unsigned int found = 0;
+
+	if (n > MIME_MAX_PARTS)
+		n = MIME_MAX_PARTS;
+	regions = p_new(ctx->pool, struct mime_region, n > 0 ? (size_t)n : 1);
+	children = p_new(ctx->pool, const struct mime_body *, n > 0 ? (size_t)n : 1);
+	mime_part_map_add(ctx, depth, 'm', hs, bstart, end);
+	if (boundary != NULL && n > 0)
+		found = mime_region_split(ctx->data, bstart, end, boundary,
+					  regions, (unsigned int)n);
+	if (n == 0) {
+		children[0] = mime_plain_body(ctx->pool, 0, 0);
+		mime_part_map_add(ctx, depth + 1, 'l', end, end, end);
+	}
+	for (int i = 0; i < n; i++) {
+		GMimeObject *child = g_mime_multipart_get_part(mp, i);
+		size_t chs = end, cend = end;
+
+		if ((unsigned int)i < found) {
+			chs = regions[i].header_start;
+			cend = regions[i].end;
+		}
+		children[i] = mime_build_part(ctx, child, chs,
+					      mime_region_body_start(ctx->data, chs, cend),
+					      cend, depth + 1);
+	}
+	body->multipart = true;
+	body->children = children;
+	body->child_count = n > 0 ? (unsigned int)n : 1;
+	body->params = mime_params(ctx, g_mime_content_type_get_parameters(
+		g_mime_object_get_content_type(obj)), NULL);
+	mime_ext_common(ctx, obj, body);
+	return body;
+}
+
+static const struct mime_body *
+mime_build_part(struct mime_ctx *ctx, GMimeObject *obj, size_t hs,
+		size_t bstart, size_t end, unsigned int depth)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	const char *type = ct != NULL ? g_mime_content_type_get_media_type(ct) : "text";
 	const char *subtype = ct != NULL ? g_mime_content_type_get_media_subtype(ct) : "plain";
-	const char *cte, *default_charset = NULL;
+	struct mime_body *body = p_new(ctx->pool, struct mime_body, 1);
+	const char *default_charset = NULL;
 	uint64_t vsize, lines;
 
-	if (type == NULL || *type == '\0')
-		type = "text";
-	if (subtype == NULL || *subtype == '\0')
-		subtype = "plain";
-
+	body->type = p_strdup(ctx->pool, type == NULL || *type == '\0' ? "text" : type);
+	body->subtype = p_strdup(ctx->pool, subtype == NULL || *subtype == '\0' ?
+				 "plain" : subtype);
 	if (GMIME_IS_MULTIPART(obj) && depth < MIME_MAX_DEPTH &&
-	    ctx->part_count < MIME_MAX_PARTS) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		const char *boundary = g_mime_multipart_get_boundary(mp);
-		int n = g_mime_multipart_get_count(mp);
-		struct mime_region *children;
-		unsigned int found = 0;
+	    ctx->part_count < MIME_MAX_PARTS)
+		return mime_build_multipart(ctx, obj, body, hs, bstart, end, depth);
 
-		if (n > MIME_MAX_PARTS)
-			n = MIME_MAX_PARTS;
-		children = p_new(ctx->pool, struct mime_region, n > 0 ? (size_t)n : 1);
-		mime_part_map_add(ctx, depth, 'm', hs, bstart, end);
-		if (boundary != NULL && n > 0)
-			found = mime_region_split(ctx->data, bstart, end, boundary,
-						  children, (unsigned int)n);
-		buffer_append_c(bs, '(');
-		buffer_append_c(body, '(');
-		if (n == 0) {
-			/* RFC 9051 requires at least one body part */
-			buffer_append_str(bs, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL)");
-			buffer_append_str(body, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)");
-			mime_part_map_add(ctx, depth + 1, 'l', end, end, end);
-		}
-		for (int i = 0; i < n; i++) {
-			GMimeObject *child = g_mime_multipart_get_part(mp, i);
-			size_t chs = end, cend = end, cbs;
-
-			if ((unsigned int)i < found) {
-				chs = children[i].header_start;
-				cend = children[i].end;
-			}
-			cbs = mime_region_body_start(ctx->data, chs, cend);
-			mime_append_part(ctx, bs, body, child, chs, cbs, cend, depth + 1);
-		}
-		buffer_append_c(bs, ' ');
-		buffer_append_c(body, ' ');
-		imap_append_string(bs, subtype);
-		imap_append_string(body, subtype);
-		buffer_append_c(bs, ' ');
-		mime_append_params(bs, g_mime_content_type_get_parameters(ct), NULL);
-		mime_append_ext_common(ctx, bs, obj);
-		buffer_append_c(bs, ')');
-		buffer_append_c(body, ')');
-		return;
-	}
-
-	cte = mime_raw_header(ctx->pool, obj, "Content-Transfer-Encoding");
-	if (cte == NULL || *cte == '\0')
-		cte = "7bit";
+	body->encoding = mime_raw_header(ctx->pool, obj, "Content-Transfer-Encoding");
+	if (body->encoding == NULL || *body->encoding == '\0')
+		body->encoding = "7bit";
 	mime_region_measure(ctx->data, bstart, end, &vsize, &lines);
-	if (ct == NULL || g_mime_content_type_get_parameters(ct) == NULL ||
-	    g_mime_param_list_length(g_mime_content_type_get_parameters(ct)) == 0) {
-		if (str_iequal(type, "text"))
-			default_charset = "us-ascii";
-	}
-
-	for (int pass = 0; pass < 2; pass++) {
-		struct buffer *buf = pass == 0 ? bs : body;
-
-		buffer_append_c(buf, '(');
-		imap_append_string(buf, type);
-		buffer_append_c(buf, ' ');
-		imap_append_string(buf, subtype);
-		buffer_append_c(buf, ' ');
-		mime_append_params(buf, ct != NULL ? g_mime_content_type_get_parameters(ct) : NULL,
+	body->size = vsize;
+	if ((ct == NULL || g_mime_content_type_get_parameters(ct) == NULL ||
+	     g_mime_param_list_length(g_mime_content_type_get_parameters(ct)) == 0) &&
+	    str_iequal(body->type, "text"))
+		default_charset = "us-ascii";
+	body->params = mime_params(ctx, ct != NULL ?
+				   g_mime_content_type_get_parameters(ct) : NULL,
 				   default_charset);
-		buffer_append_c(buf, ' ');
-		imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-ID"));
-		buffer_append_c(buf, ' ');
-		imap_append_nstring(buf, mime_raw_header(ctx->pool, obj, "Content-Description"));
-		buffer_append_c(buf, ' ');
-		imap_append_string(buf, cte);
-		buffer_printf(buf, " %llu", (unsigned long long)vsize);
-	}
+	body->id = mime_raw_header(ctx->pool, obj, "Content-ID");
+	body->description = mime_raw_header(ctx->pool, obj, "Content-Description");
 
 	if (GMIME_IS_MESSAGE_PART(obj) && depth < MIME_MAX_DEPTH &&
 	    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)) != NULL &&
-	    (str_iequal(cte, "7bit") || str_iequal(cte, "8bit") ||
-	     str_iequal(cte, "binary"))) {
+	    (str_iequal(body->encoding, "7bit") || str_iequal(body->encoding, "8bit") ||
+	     str_iequal(body->encoding, "binary"))) {
 		GMimeMessage *emb = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 
 		mime_part_map_add(ctx, depth, 'r', hs, bstart, end);
-		for (int pass = 0; pass < 2; pass++) {
-			struct buffer *buf = pass == 0 ? bs : body;
-
-			buffer_append_c(buf, ' ');
-			mime_append_envelope(ctx, buf, GMIME_OBJECT(emb));
-			buffer_append_c(buf, ' ');
-		}
-		{
-			/* the embedded body structure goes into both */
-			struct buffer sub_bs, sub_body;
-
-			buffer_init_pool(&sub_bs, ctx->pool, 0);
-			buffer_init_pool(&sub_body, ctx->pool, 0);
-			mime_append_message(ctx, &sub_bs, &sub_body, emb, bstart, end,
-					    depth + 1);
-			buffer_append(bs, sub_bs.data, sub_bs.used);
-			buffer_append(body, sub_body.data, sub_body.used);
-		}
-		buffer_printf(bs, " %llu", (unsigned long long)lines);
-		buffer_printf(body, " %llu", (unsigned long long)lines);
+		body->envelope = mime_envelope(ctx, GMIME_OBJECT(emb));
+		body->message = mime_build_message(ctx, emb, bstart, end, depth + 1);
+		body->lines = lines;
+		body->has_lines = true;
 	} else {
 		mime_part_map_add(ctx, depth, 'l', hs, bstart, end);
-		if (str_iequal(type, "text")) {
-			buffer_printf(bs, " %llu", (unsigned long long)lines);
-			buffer_printf(body, " %llu", (unsigned long long)lines);
+		if (str_iequal(body->type, "text")) {
+			body->lines = lines;
+			body->has_lines = true;
 			mime_index_text(ctx, obj);
 		}
 	}
-	buffer_append_c(body, ')');
-	/* extension data: md5, disposition, language, location */
-	buffer_append_c(bs, ' ');
-	imap_append_nstring(bs, mime_raw_header(ctx->pool, obj, "Content-MD5"));
-	mime_append_ext_common(ctx, bs, obj);
-	buffer_append_c(bs, ')');
+	body->md5 = mime_raw_header(ctx->pool, obj, "Content-MD5");
+	mime_ext_common(ctx, obj, body);
+	return body;
 }
 
 static bool mime_is_address_header(const char *name)
@@ -567,7 +535,6 @@ void mime_summarize(struct pool *pool, const unsigned char *data, size_t size,
 		    struct mime_summary *sum_r)
 {
 	struct mime_ctx ctx;
-	struct buffer bs, body, env;
 	GMimeMessage *msg;
 	GDateTime *date;
 	uint64_t vsize, lines;
@@ -580,9 +547,6 @@ void mime_summarize(struct pool *pool, const unsigned char *data, size_t size,
 	ctx.size = size;
 	buffer_init_pool(&ctx.text, pool, 0);
 	buffer_init_pool(&ctx.parts, pool, 0);
-	buffer_init_pool(&bs, pool, 0);
-	buffer_init_pool(&body, pool, 0);
-	buffer_init_pool(&env, pool, 0);
 
 	mime_region_measure(data, 0, size, &vsize, &lines);
 	sum_r->size = size;
@@ -594,27 +558,17 @@ void mime_summarize(struct pool *pool, const unsigned char *data, size_t size,
 	msg = mime_parse(data, size);
 	if (msg == NULL) {
 		/* GMime gives up only on empty input; keep it a plain part */
-		buffer_append_str(&env, "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
-		buffer_printf(&bs, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu NIL NIL NIL NIL)",
-			      (unsigned long long)vsize, (unsigned long long)lines);
-		buffer_printf(&body, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" %llu %llu)",
-			      (unsigned long long)vsize, (unsigned long long)lines);
 		buffer_printf(&ctx.parts, "0 e 0 %zu %zu\n1 l 0 %zu %zu\n",
 			      body_start, size, body_start, size);
-		sum_r->envelope = env.data;
-		sum_r->bodystructure = bs.data;
-		sum_r->body = body.data;
+		sum_r->envelope = p_new(pool, struct mime_envelope, 1);
+		sum_r->body = mime_plain_body(pool, vsize, lines);
 		sum_r->parts = ctx.parts.data;
 		sum_r->headers = "";
 		sum_r->text = "";
 		return;
 	}
-	mime_append_envelope(&ctx, &env, GMIME_OBJECT(msg));
-	mime_append_message(&ctx, &bs, &body, msg, 0, size, 0);
-
-	sum_r->envelope = env.data;
-	sum_r->bodystructure = bs.data;
-	sum_r->body = body.data;
+	sum_r->envelope = mime_envelope(&ctx, GMIME_OBJECT(msg));
+	sum_r->body = mime_build_message(&ctx, msg, 0, size, 0);
 	sum_r->parts = ctx.parts.data;
 	sum_r->text = ctx.text.data != NULL ? ctx.text.data : "";
 	sum_r->headers = mime_headers_text(pool, GMIME_OBJECT(msg));

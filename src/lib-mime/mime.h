@@ -29,14 +29,76 @@ void mime_deinit(void);
 #define MIME_MAX_DEPTH 32
 #define MIME_MAX_PARTS 1000
 
+/*
+ * The structure of a message as IMAP's ENVELOPE and BODYSTRUCTURE describe
+ * it (RFC 9051 7.5.2), as data: src/lib-imap renders it on the wire
+ * (imap-bodystructure.h), the web access reads it. Header values are as
+ * written, unfolded (encoded-words kept); NULL where the header is absent.
+ */
+enum mime_address_kind {
+	MIME_ADDRESS_MAILBOX,
+	MIME_ADDRESS_GROUP_START,  /* name is the group's; members follow */
+	MIME_ADDRESS_GROUP_END,
+};
+
+struct mime_address {
+	enum mime_address_kind kind;
+	const char *name;    /* display name as written, or NULL */
+	const char *route;   /* source route ("@a,@b"), or NULL */
+	const char *local;   /* local part, or NULL */
+	const char *domain;  /* or NULL (no '@') */
+};
+
+struct mime_address_list {
+	const struct mime_address *addrs;
+	unsigned int count;  /* 0: no header, or nothing GMime could parse */
+};
+
+struct mime_envelope {
+	const char *date, *subject;
+	/* sender and reply_to are from's when their headers are absent, as
+	   ENVELOPE defines them */
+	struct mime_address_list from, sender, reply_to, to, cc, bcc;
+	const char *in_reply_to, *message_id;
+};
+
+struct mime_param {
+	const char *name, *value;
+};
+
+struct mime_params {
+	const struct mime_param *params;
+	unsigned int count;  /* 0: none (NIL) */
+};
+
+struct mime_body {
+	const char *type, *subtype;  /* as written (never NULL) */
+	struct mime_params params;   /* text parts without any: charset=us-ascii */
+	bool multipart;              /* children, else a leaf */
+	/* a leaf */
+	const char *id, *description, *encoding;  /* encoding never NULL */
+	uint64_t size;               /* octets, bare LF counted as CRLF */
+	uint64_t lines;              /* text/ and message/rfc822 leaves */
+	bool has_lines;
+	const struct mime_envelope *envelope;  /* message/rfc822: the message */
+	const struct mime_body *message;
+	const char *md5;
+	/* a multipart (at least one child) */
+	const struct mime_body *const *children;
+	unsigned int child_count;
+	/* extension data of both */
+	const char *disposition;     /* or NULL */
+	struct mime_params disposition_params;
+	const char *language, *location;
+};
+
 struct mime_summary {
 	uint64_t size;          /* bytes as given */
 	uint64_t vsize;         /* with every bare LF counted as CRLF */
 	uint32_t header_size;   /* bytes of the header block incl. blank line */
 	bool crlf;              /* no bare LF anywhere */
-	const char *envelope;   /* IMAP ENVELOPE */
-	const char *bodystructure; /* IMAP BODYSTRUCTURE (extensible) */
-	const char *body;       /* IMAP BODY (non-extensible) */
+	const struct mime_envelope *envelope;
+	const struct mime_body *body;
 	const char *message_id; /* Message-ID without <>, or NULL */
 	const char *sent_date;  /* Date: as written (unfolded), or NULL */
 	time_t sent_time;       /* parsed Date:, 0 if none or unparsable */

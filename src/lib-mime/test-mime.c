@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "buffer.h"
+#include "imap-bodystructure.h"
 #include "mime.h"
 #include "mime-limit.h"
 #include "mime-region.h"
@@ -53,9 +54,10 @@ static void summary_text(struct buffer *out, const unsigned char *data, size_t s
 	buffer_printf(out, "SIZE %llu VSIZE %llu HEADER %u CRLF %d\n",
 		      (unsigned long long)sum.size, (unsigned long long)sum.vsize,
 		      sum.header_size, sum.crlf ? 1 : 0);
-	buffer_printf(out, "ENVELOPE %s\n", sum.envelope);
-	buffer_printf(out, "BODYSTRUCTURE %s\n", sum.bodystructure);
-	buffer_printf(out, "BODY %s\n", sum.body);
+	/* the structure as IMAP renders it: the strings the store keeps */
+	buffer_printf(out, "ENVELOPE %s\n", imap_envelope_string(pool, sum.envelope));
+	buffer_printf(out, "BODYSTRUCTURE %s\n", imap_body_string(pool, sum.body, true));
+	buffer_printf(out, "BODY %s\n", imap_body_string(pool, sum.body, false));
 	buffer_printf(out, "MESSAGE-ID %s\nSUBJECT %s\nFROM %s\nSENT %lld\n",
 		      sum.message_id != NULL ? sum.message_id : "-",
 		      sum.subject != NULL ? sum.subject : "-",

@@ -1,5 +1,6 @@
 #include "tls-bufferevent.h"
 #include "tls-private.h"
+#include "connection.h"
 #include "log.h"
 
 #include <event2/bufferevent.h>
@@ -89,4 +90,16 @@ const char *tls_bufferevent_error(struct bufferevent *bev)
 		return "connection closed";
 	ERR_error_string_n(err, buf, sizeof(buf));
 	return buf;
+}
+
+static const struct connection_transport tls_transport = {
+	.accept = tls_bufferevent_accept,
+	.open = tls_bufferevent_open,
+	.describe = tls_bufferevent_describe,
+	.error = tls_bufferevent_error,
+};
+
+void tls_transport_register(void)
+{
+	connection_transport_register(&tls_transport);
 }

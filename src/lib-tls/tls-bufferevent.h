@@ -3,8 +3,9 @@
 
 /*
  * The one place where OpenSSL and libevent meet: bufferevents that speak
- * TLS (libevent's bufferevent_openssl). Used by src/lib/connection.c, the
- * web listener and the SMTP client; nothing else should need it.
+ * TLS (libevent's bufferevent_openssl). Used by src/lib/connection.c
+ * (through its transport table, registered by tls.c), the web listener
+ * and the SMTP client; nothing else should need it.
  */
 
 #include <stddef.h>

@@ -105,6 +105,7 @@ int tls_context_create(const char *cert_file, const char *key_file,
 
 	if (ssl_ctx == NULL)
 		return -1;
+	tls_transport_register();
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		fatal_oom();

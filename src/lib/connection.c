@@ -13,7 +13,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "net.h"
-#include "tls-bufferevent.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -49,6 +48,15 @@ struct connection {
 	bool paused;
 	bool closed_reported;
 };
+
+/* The TLS layer's table (lib-tls registers it before any TLS context
+   exists, so before any connection could ask for TLS). */
+static const struct connection_transport *connection_tls;
+
+void connection_transport_register(const struct connection_transport *tls)
+{
+	connection_tls = tls;
+}
 
 static void connection_read_cb(struct bufferevent *bev, void *arg);
 static void connection_write_cb(struct bufferevent *bev, void *arg);
@@ -132,7 +140,7 @@ struct connection *connection_create(struct ioloop *ioloop, int fd,
 		connection_alloc(ioloop, fd, peer, set, callbacks, context);
 
 	if (tls != NULL) {
-		conn->bev = tls_bufferevent_accept(tls, base, fd);
+		conn->bev = connection_tls->accept(tls, base, fd);
 		if (conn->bev == NULL) {
 			free(conn);
 			return NULL;
@@ -158,13 +166,13 @@ struct connection *connection_create_tls_session(struct ioloop *ioloop, int fd,
 	struct connection *conn =
 		connection_alloc(ioloop, fd, peer, set, callbacks, context);
 
-	conn->bev = tls_bufferevent_open(session, ioloop_event_base(ioloop), fd);
+	conn->bev = connection_tls->open(session, ioloop_event_base(ioloop), fd);
 	if (conn->bev == NULL) {
 		free(conn);
 		return NULL;
 	}
 	conn->tls = true;
-	tls_bufferevent_describe(conn->bev, conn->tls_info, sizeof(conn->tls_info));
+	connection_tls->describe(conn->bev, conn->tls_info, sizeof(conn->tls_info));
 	connection_setup_bev(conn);
 	return conn;
 }
@@ -204,7 +212,7 @@ static void connection_switch_to_tls(struct connection *conn)
 		connection_report_closed(conn, CONNECTION_CLOSED_ERROR, "dup() failed");
 		return;
 	}
-	conn->bev = tls_bufferevent_accept(tls, base, fd);
+	conn->bev = connection_tls->accept(tls, base, fd);
 	if (conn->bev == NULL) {
 		conn->bev = bufferevent_socket_new(base, -1, 0);
 		metrics_tls_handshake(METRICS_TLS_STARTTLS, false);
@@ -255,7 +263,7 @@ static void connection_event_cb(struct bufferevent *bev, short what, void *arg)
 			metrics_tls_handshake(conn->starttls ? METRICS_TLS_STARTTLS :
 					      METRICS_TLS_IMPLICIT, true);
 		conn->tls_pending = false;
-		tls_bufferevent_describe(bev, conn->tls_info, sizeof(conn->tls_info));
+		connection_tls->describe(bev, conn->tls_info, sizeof(conn->tls_info));
 		if (conn->callbacks->tls_ready != NULL)
 			conn->callbacks->tls_ready(conn->context);
 		return;
@@ -272,7 +280,7 @@ static void connection_event_cb(struct bufferevent *bev, short what, void *arg)
 		const char *detail;
 
 		if (conn->tls)
-			detail = tls_bufferevent_error(bev);
+			detail = connection_tls->error(bev);
 		else
 			detail = strerror(EVUTIL_SOCKET_ERROR());
 		if (conn->tls_pending && conn->tls)

@@ -50,6 +50,30 @@ struct connection_callbacks {
 	void (*tls_ready)(void *context);
 };
 
+/*
+ * What a connection needs from a TLS layer, as a table of functions (as
+ * Redis's ConnectionType): src/lib knows no TLS library, src/lib-tls
+ * registers its table when it makes its first context, and the
+ * struct tls_context and tls_session pointers below are only passed
+ * through to it.
+ */
+struct bufferevent;
+struct event_base;
+struct connection_transport {
+	/* A server-side bufferevent on fd (owned from now on); NULL on
+	   failure, fd closed. */
+	struct bufferevent *(*accept)(struct tls_context *ctx,
+				      struct event_base *base, int fd);
+	/* One for a session whose handshake is done; takes both over. */
+	struct bufferevent *(*open)(struct tls_session **session,
+				    struct event_base *base, int fd);
+	/* "TLSv1.3 TLS_AES_256_GCM_SHA384" into out. */
+	void (*describe)(struct bufferevent *bev, char *out, size_t size);
+	/* The last error on bev as text, for logs. */
+	const char *(*error)(struct bufferevent *bev);
+};
+void connection_transport_register(const struct connection_transport *tls);
+
 struct connection_settings {
 	size_t max_line;          /* longest input line, CRLF included */
 	size_t max_input_buffer;  /* stop reading past this many unconsumed bytes */

@@ -1,5 +1,5 @@
 /* Unit tests for the I/O-free parts of the web access: request parsing,
-   routing, the HTML sanitiser, envelopes, escaping and time zones. */
+   routing, the HTML sanitiser, escaping and time zones. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +8,6 @@
 
 #include "buffer.h"
 #include "pool.h"
-#include "web-envelope.h"
 #include "web-html.h"
 #include "web-parse.h"
 #include "web-route.h"
@@ -234,28 +233,6 @@ static void test_sanitize(void **state)
 	assert_string_equal(sanitize("<form action=x><input name=y></form>k", false, NULL), "k");
 }
 
-static void test_envelope(void **state)
-{
-	struct web_envelope env;
-
-	(void)state;
-	assert_int_equal(web_envelope_parse(pool,
-		"(\"Tue, 24 Nov 2026 09:00:00 +0000\" \"Hello \\\"you\\\"\" "
-		"((\"Bob\" NIL \"bob\" \"example.test\")) ((\"Bob\" NIL \"bob\" \"example.test\")) "
-		"((\"Bob\" NIL \"bob\" \"example.test\")) ((NIL NIL \"alice\" \"example.test\")) "
-		"NIL NIL NIL \"<1@example.test>\")", &env), 0);
-	assert_string_equal(env.subject, "Hello \"you\"");
-	assert_string_equal(env.from_name, "Bob");
-	assert_string_equal(env.from_addr, "bob@example.test");
-	assert_string_equal(env.to_addr, "alice@example.test");
-	assert_int_equal(web_envelope_parse(pool,
-		"(NIL {5}\r\nab\"cd NIL NIL NIL NIL NIL NIL NIL NIL)", &env), 0);
-	assert_string_equal(env.subject, "ab\"cd");
-	assert_int_equal(web_envelope_parse(pool, "(NIL {50}\r\nab", &env), -1);
-	assert_int_equal(web_envelope_parse(pool, "(\"x", &env), -1);
-	assert_int_equal(web_envelope_parse(pool, "", &env), -1);
-}
-
 static void test_escape(void **state)
 {
 	struct buffer b;
@@ -420,7 +397,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sanitize, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_envelope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tz_cache_not_exhausted, setup, teardown),

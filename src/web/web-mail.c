@@ -4,7 +4,7 @@
  */
 #include "web-private.h"
 #include "web-mail.h"
-#include "web-envelope.h"
+#include "imap-envelope.h"
 #include "web-html.h"
 #include "log.h"
 #include "mime.h"
@@ -174,19 +174,23 @@ void web_message_list_item(struct web_ctx *ctx, int64_t mailbox_id, uint32_t uid
 			   uint32_t flags, time_t date, const char *envelope,
 			   const char *folder)
 {
-	struct web_envelope env;
-	const char *subject;
+	struct imap_envelope env;
+	const char *subject, *from;
 	bool unseen = (flags & STORE_FLAG_SEEN) == 0;
 	bool flagged = (flags & STORE_FLAG_FLAGGED) != 0;
 
-	(void)web_envelope_parse(ctx->pool, envelope, &env);
+	/* what parsed before a malformed field is still shown */
+	(void)imap_envelope_parse(ctx->pool, envelope != NULL ? envelope : "", &env);
+	from = env.from.mailbox == NULL ? NULL : env.from.host == NULL ?
+		env.from.mailbox : p_printf(ctx->pool, "%s@%s", env.from.mailbox,
+					    env.from.host);
 	subject = env.subject != NULL && *env.subject != '\0' ?
 		mime_decode_header(ctx->pool, env.subject) : "(no subject)";
 	html_printf(ctx->out, "<li%S><a href=\"/mail/%L/%u\">"
 		    "<span class=\"from\">%s</span>"
 		    "<span class=\"subj\">%S%S%s</span><span class=\"date\">",
 		    unseen ? " class=\"unseen\"" : "", mailbox_id, uid,
-		    web_display_address(ctx->pool, env.from_name, env.from_addr),
+		    web_display_address(ctx->pool, env.from.name, from),
 		    unseen ? "<span class=\"sr-only\">Unread: </span>" : "",
 		    flagged ? "<span class=\"flag\" aria-label=\"Flagged\">&#9873;</span> " : "",
 		    subject);

@@ -6,7 +6,6 @@
  * [limits] imap_search_timeout, while the request waits.
  */
 #include "web-private.h"
-#include "web-envelope.h"
 #include "web-html.h"
 #include "web-job.h"
 #include "web-mail.h"
