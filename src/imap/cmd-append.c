@@ -90,7 +90,7 @@ static int append_check_opts(struct imap_client *client, const struct imap_arg *
 int imap_append_literal(struct imap_client *client, const struct imap_arg *args,
 			unsigned int count, uint64_t size, bool sync, bool binary)
 {
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	struct imap_append *append = client->append;
 	const char *tag = args[0].u.str, *wire, *name, *error;
 	struct store_mailbox mb;
@@ -139,7 +139,7 @@ int imap_append_literal(struct imap_client *client, const struct imap_arg *args,
 		imap_parser_literal_reject(client->parser);
 		return -1;
 	}
-	if (size > client->srv->conf->max_message_size) {
+	if (size > client->session.srv->conf->max_message_size) {
 		append_reject(client, tag, "TOOBIG", "Message too large.");
 		return -1;
 	}
@@ -175,7 +175,7 @@ void imap_append_literal_data(struct imap_client *client,
 
 void imap_append_literal_end(struct imap_client *client)
 {
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	struct imap_append *append = client->append;
 	struct imap_append_msg *msg;
 
@@ -218,7 +218,7 @@ void imap_append_abort(struct imap_client *client)
 		return;
 	for (unsigned int i = 0; i < append->count; i++) {
 		if (append->msgs[i].ok)
-			store_blob_unlink(client->srv->store, append->msgs[i].blob);
+			store_blob_unlink(client->session.srv->store, append->msgs[i].blob);
 	}
 	pool_destroy(&append->pool);
 }
@@ -356,7 +356,7 @@ static void append_job_done(void *context, int result, enum store_error error)
 	if (result < 0) {
 		/* nothing refers to the blobs */
 		for (unsigned int i = 0; i < append->count; i++)
-			store_blob_unlink(client->srv->store, append->msgs[i].blob);
+			store_blob_unlink(client->session.srv->store, append->msgs[i].blob);
 		if (error == STORE_ERROR_NOT_FOUND)
 			imap_command_reply(cmd, "NO", "TRYCREATE", "Mailbox doesn't exist.");
 		else

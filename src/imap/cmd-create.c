@@ -17,14 +17,14 @@ static bool create_under_calendar(struct imap_client *client, struct pool *pool,
 	const char *top = sep == NULL ? name : p_strndup(pool, name, (size_t)(sep - name));
 	struct store_mailbox mb;
 
-	return store_mailbox_lookup(client->srv->store, client->user_id, top, pool, &mb) > 0 &&
+	return store_mailbox_lookup(client->session.srv->store, client->user_id, top, pool, &mb) > 0 &&
 		mb.kind != STORE_MAILBOX_MAIL;
 }
 
 bool cmd_create(struct imap_command *cmd)
 {
 	struct imap_client *client = cmd->client;
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	const char *wire, *name, *error;
 	int64_t id;
 	size_t len;

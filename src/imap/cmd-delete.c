@@ -10,7 +10,7 @@
 bool cmd_delete(struct imap_command *cmd)
 {
 	struct imap_client *client = cmd->client;
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	const char *wire, *name;
 	struct store_mailbox mb;
 

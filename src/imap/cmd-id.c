@@ -28,7 +28,7 @@ bool cmd_id(struct imap_command *cmd)
 				return true;
 			}
 			log_debug("imap", "client id ip=%s %s=%s",
-				  connection_peer_ip(cmd->client->conn), log_value(key),
+				  connection_peer_ip(cmd->client->session.conn), log_value(key),
 				  value != NULL ? log_value(value) : "NIL");
 		}
 	}

@@ -214,8 +214,8 @@ static int list_entries(struct list_ctx *ctx, struct list_entry **entries_r,
 	const char **subs;
 	unsigned int count, sub_count, n = 0, total = 0, out;
 
-	if (store_mailbox_list(client->srv->store, client->user_id, pool, &mbs, &count) < 0 ||
-	    store_subscription_list(client->srv->store, client->user_id, pool,
+	if (store_mailbox_list(client->session.srv->store, client->user_id, pool, &mbs, &count) < 0 ||
+	    store_subscription_list(client->session.srv->store, client->user_id, pool,
 				    &subs, &sub_count) < 0)
 		return -1;
 	for (unsigned int i = 0; i < count; i++)

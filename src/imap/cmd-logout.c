@@ -17,6 +17,6 @@ bool cmd_logout(struct imap_command *cmd)
 	cmd->sync_done = true;
 	imap_command_ok(cmd, "Logout completed.");
 	client->closing = true;
-	connection_close_after_output(client->conn);
+	connection_close_after_output(client->session.conn);
 	return true;
 }

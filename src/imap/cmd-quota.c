@@ -20,7 +20,7 @@
 static int imap_quota_get(struct imap_command *cmd, struct store_quota *quota_r)
 {
 	struct imap_client *client = cmd->client;
-	int ret = store_quota_get(client->srv->store, client->user_id, quota_r);
+	int ret = store_quota_get(client->session.srv->store, client->user_id, quota_r);
 
 	if (ret <= 0) {
 		imap_command_store_error(cmd, "GETQUOTA");

@@ -13,7 +13,7 @@
 bool cmd_rename(struct imap_command *cmd)
 {
 	struct imap_client *client = cmd->client;
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	const char *old_wire, *new_wire, *old_name, *new_name, *error;
 	struct store_mailbox mb;
 	int64_t id;

@@ -143,7 +143,7 @@ static void select_qresync(struct imap_command *cmd, struct qresync_params *qr)
 {
 	struct imap_client *client = cmd->client;
 	struct imap_view *view = client->view;
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	struct qresync_ctx ctx;
 	struct buffer out;
 

@@ -17,16 +17,16 @@ bool cmd_starttls(struct imap_command *cmd)
 		imap_command_bad(cmd, "STARTTLS takes no arguments.");
 		return true;
 	}
-	if (connection_is_tls(client->conn)) {
+	if (connection_is_tls(client->session.conn)) {
 		imap_command_bad(cmd, "TLS is already active.");
 		return true;
 	}
-	if (client->srv->tls == NULL) {
+	if (client->session.srv->tls == NULL) {
 		imap_command_no(cmd, "TLS is not available.");
 		return true;
 	}
 	imap_command_ok(cmd, "Begin TLS negotiation now.");
-	if (connection_start_tls(client->conn, client->srv->tls) < 0)
+	if (connection_start_tls(client->session.conn, client->session.srv->tls) < 0)
 		imap_client_disconnect(client, "TLS failed.");
 	return true;
 }

@@ -79,7 +79,7 @@ void imap_status_write(struct imap_client *client, struct buffer *buf,
 			/* what no session has been told about yet */
 			uint32_t count = 0;
 
-			(void)store_imap_count_above(client->srv->store, mb->id,
+			(void)store_imap_count_above(client->session.srv->store, mb->id,
 						     imap_recent_claimed(mb->id, mb->uidvalidity),
 						     &count);
 			value = count;
@@ -96,7 +96,7 @@ void imap_status_write(struct imap_client *client, struct buffer *buf,
 		case IMAP_STATUS_DELETED_STORAGE: value = (mb->deleted_size + 1023) / 1024; break;
 		case IMAP_STATUS_APPENDLIMIT:
 		default:
-			value = client->srv->conf->max_message_size;
+			value = client->session.srv->conf->max_message_size;
 			break;
 		}
 		buffer_printf(buf, "%s%s %llu", sep, status_items[i].name, value);

@@ -27,7 +27,7 @@ bool imap_subscribe_run(struct imap_command *cmd, bool subscribe)
 	}
 	/* UNSUBSCRIBE works on names whose mailbox is gone: the list keeps
 	   them until the user removes them (RFC 3501 6.3.6) */
-	if (store_mailbox_subscribe(client->srv->store, client->user_id, name,
+	if (store_mailbox_subscribe(client->session.srv->store, client->user_id, name,
 				    subscribe) < 0) {
 		imap_command_store_error(cmd, cmd->name);
 		return true;

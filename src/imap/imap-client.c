@@ -40,30 +40,13 @@
 /* Failed logins before the connection is closed. */
 #define IMAP_MAX_AUTH_FAILURES 3
 
-static struct imap_client *imap_clients;
+static struct session_list imap_clients;
 
 static void imap_client_run(struct imap_client *client);
 
-static const char *imap_close_reason(enum connection_close_reason reason)
-{
-	switch (reason) {
-	case CONNECTION_CLOSED_EOF:
-		return "eof";
-	case CONNECTION_CLOSED_ERROR:
-		return "error";
-	case CONNECTION_CLOSED_TIMEOUT:
-		return "idle timeout";
-	case CONNECTION_CLOSED_BY_US:
-		return "closed";
-	case CONNECTION_CLOSED_INPUT_FULL:
-		return "input full";
-	}
-	return "unknown";
-}
-
 static void imap_client_set_limits(struct imap_client *client)
 {
-	const struct conf *conf = client->srv->conf;
+	const struct conf *conf = client->session.srv->conf;
 	struct imap_parser_settings set;
 
 	memset(&set, 0, sizeof(set));
@@ -88,23 +71,13 @@ static void imap_client_set_limits(struct imap_client *client)
 
 static void imap_client_destroy(struct imap_client *client)
 {
-	if (client->prev != NULL)
-		client->prev->next = client->next;
-	else
-		imap_clients = client->next;
-	if (client->next != NULL)
-		client->next->prev = client->prev;
-
 	auth_request_cancel(&client->auth_request);
 	imap_write_job_cancel(&client->write_job);
 	timer_remove(&client->continue_timer);
 	imap_append_abort(client);
 	client->cmd = NULL;
 	imap_view_close(client);
-	if (client->counted)
-		server_connection_closed(client->srv, connection_peer(client->conn),
-					 METRICS_PROTOCOL_IMAP);
-	connection_destroy(&client->conn);
+	session_close(&client->session, &imap_clients);
 	pool_destroy(&client->cmd_pool);
 	pool_destroy(&client->pool);
 	free(client->saved_uids);
@@ -131,7 +104,7 @@ static void imap_client_closed(void *context, enum connection_close_reason reaso
 	if (client->address != NULL || log_enabled(LOG_LEVEL_DEBUG)) {
 		log_info("imap", "disconnect user=%s ip=%s reason=%s%s%s",
 			 client->address != NULL ? log_value(client->address) : "-",
-			 connection_peer_ip(client->conn), imap_close_reason(reason),
+			 connection_peer_ip(client->session.conn), session_close_reason(reason),
 			 detail != NULL ? " detail=" : "",
 			 detail != NULL ? log_value(detail) : "");
 	}
@@ -162,15 +135,10 @@ void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	client = calloc(1, sizeof(*client));
 	if (client == NULL)
 		fatal_oom();
-	client->srv = srv;
 	client->state = IMAP_STATE_NOT_AUTH;
 	client->tls_listener = tls;
-	client->conn = tls ?
-		connection_create_tls_session(srv->ioloop, fd, peer, session, &set,
-					      &imap_client_callbacks, client) :
-		connection_create(srv->ioloop, fd, peer, NULL, &set,
-				  &imap_client_callbacks, client);
-	if (client->conn == NULL) {
+	if (!session_open(&client->session, &imap_clients, srv, METRICS_PROTOCOL_IMAP,
+			  fd, peer, session, &set, &imap_client_callbacks, client)) {
 		free(client);
 		return;
 	}
@@ -183,17 +151,11 @@ void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	imap_client_set_limits(client);
 	imap_parser_reset(client->parser, client->cmd_pool);
 
-	client->next = imap_clients;
-	if (imap_clients != NULL)
-		imap_clients->prev = client;
-	imap_clients = client;
-
-	if (!server_connection_opened(srv, peer, METRICS_PROTOCOL_IMAP)) {
+	if (!session_count(&client->session)) {
 		imap_client_disconnect(client, "[UNAVAILABLE] Too many connections, try again later.");
 		return;
 	}
-	client->counted = true;
-	log_debug("imap", "connect ip=%s%s", connection_peer_ip(client->conn),
+	log_debug("imap", "connect ip=%s%s", connection_peer_ip(client->session.conn),
 		  tls ? " tls" : "");
 	/* RFC 9051 7.1.1: the greeting, with capabilities to save a trip */
 	imap_client_send(client, "* OK [CAPABILITY %s] %s IMAP4rev2 server ready.",
@@ -209,15 +171,15 @@ void imap_client_send(struct imap_client *client, const char *fmt, ...)
 	if (client->disconnected)
 		return;
 	va_start(args, fmt);
-	connection_vprintf(client->conn, fmt, args);
+	connection_vprintf(client->session.conn, fmt, args);
 	va_end(args);
-	connection_write(client->conn, "\r\n", 2);
+	connection_write(client->session.conn, "\r\n", 2);
 }
 
 void imap_client_send_raw(struct imap_client *client, const void *data, size_t len)
 {
 	if (!client->disconnected)
-		connection_write(client->conn, data, len);
+		connection_write(client->session.conn, data, len);
 }
 
 void imap_client_send_buffer(struct imap_client *client, struct buffer *buf)
@@ -232,8 +194,8 @@ bool imap_client_auth_allowed(struct imap_client *client)
 	/* On a TLS connection whose handshake is still running (the
 	   greeting of implicit TLS is queued before it ends) nothing can
 	   arrive before the handshake is done. */
-	return connection_is_tls(client->conn) ||
-		server_plaintext_auth_allowed(client->srv, client->conn);
+	return connection_is_tls(client->session.conn) ||
+		server_plaintext_auth_allowed(client->session.srv, client->session.conn);
 }
 
 const char *imap_client_capability(struct imap_client *client)
@@ -242,8 +204,8 @@ const char *imap_client_capability(struct imap_client *client)
 	const char *base = "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ID ENABLE IDLE";
 
 	if (client->state == IMAP_STATE_NOT_AUTH) {
-		bool starttls = !connection_is_tls(client->conn) &&
-			client->srv->tls != NULL;
+		bool starttls = !connection_is_tls(client->session.conn) &&
+			client->session.srv->tls != NULL;
 
 		snprintf(caps, sizeof(caps), "%s%s%s", base,
 			 starttls ? " STARTTLS" : "",
@@ -255,7 +217,7 @@ const char *imap_client_capability(struct imap_client *client)
 		 "LIST-STATUS UIDPLUS MOVE ESEARCH SEARCHRES CONDSTORE QRESYNC "
 		 "STATUS=SIZE BINARY SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
 		 "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE APPENDLIMIT=%llu",
-		 base, (unsigned long long)client->srv->conf->max_message_size);
+		 base, (unsigned long long)client->session.srv->conf->max_message_size);
 	return caps;
 }
 
@@ -265,19 +227,13 @@ void imap_client_disconnect(struct imap_client *client, const char *text)
 		return;
 	imap_client_send(client, "* BYE %s", text);
 	client->closing = true;
-	connection_close_after_output(client->conn);
+	connection_close_after_output(client->session.conn);
 }
 
 void imap_client_bad_command(struct imap_client *client)
 {
-	unsigned int max = client->srv->conf->max_bad_commands;
-
-	client->bad_commands++;
-	if (max > 0 && client->bad_commands >= max) {
-		log_info("imap", "too many bad commands ip=%s",
-			 connection_peer_ip(client->conn));
+	if (session_bad_command(&client->session, "imap"))
 		imap_client_disconnect(client, "Too many invalid IMAP commands.");
-	}
 }
 
 void imap_command_reply(struct imap_command *cmd, const char *status,
@@ -299,7 +255,7 @@ void imap_command_reply(struct imap_command *cmd, const char *status,
 	}
 	/* max_bad_commands counts bad commands in a row */
 	if (strcmp(status, "OK") == 0)
-		client->bad_commands = 0;
+		session_good_command(&client->session);
 	if (code != NULL)
 		imap_client_send(client, "%s %s [%s] %s", cmd->tag, status, code, text);
 	else
@@ -324,7 +280,7 @@ void imap_command_bad(struct imap_command *cmd, const char *fmt, ...)
 
 void imap_command_store_error(struct imap_command *cmd, const char *what)
 {
-	struct store *store = cmd->client->srv->store;
+	struct store *store = cmd->client->session.srv->store;
 	const struct imap_error_reply *reply = imap_error_reply(store_last_error(store));
 
 	if (store_last_error(store) == STORE_ERROR_INTERNAL ||
@@ -385,10 +341,10 @@ void imap_client_logged_in(struct imap_client *client, int64_t user_id,
 		fatal_oom();
 	client->state = IMAP_STATE_AUTH;
 	imap_client_set_limits(client);
-	connection_set_idle_timeout(client->conn, client->srv->conf->imap_idle_timeout_secs);
+	connection_set_idle_timeout(client->session.conn, client->session.srv->conf->imap_idle_timeout_secs);
 	log_info("imap", "login user=%s ip=%s%s", log_value(address),
-		 connection_peer_ip(client->conn),
-		 connection_is_tls(client->conn) ? " tls" : "");
+		 connection_peer_ip(client->session.conn),
+		 connection_is_tls(client->session.conn) ? " tls" : "");
 }
 
 /* --- running commands --- */
@@ -404,7 +360,7 @@ static void imap_client_continue_timeout(void *context)
 void imap_client_continue_later(struct imap_client *client)
 {
 	if (client->continue_timer == NULL)
-		client->continue_timer = timer_add(client->srv->ioloop, 0, false,
+		client->continue_timer = timer_add(client->session.srv->ioloop, 0, false,
 						   imap_client_continue_timeout, client);
 }
 
@@ -452,10 +408,10 @@ static void imap_client_dispatch(struct imap_client *client)
 		return;
 	}
 	if (client->state != IMAP_STATE_NOT_AUTH &&
-	    auth_session_outdated(client->srv->auth, client->srv->store,
+	    auth_session_outdated(client->session.srv->auth, client->session.srv->store,
 				  &client->auth_session)) {
 		log_info("imap", "password changed, session ended user=%s ip=%s",
-			 log_value(client->address), connection_peer_ip(client->conn));
+			 log_value(client->address), connection_peer_ip(client->session.conn));
 		imap_client_disconnect(client, "Your password has been changed: log in again.");
 		imap_client_command_free(client);
 		return;
@@ -546,23 +502,23 @@ rejected:
 /* Parse what input there is. false: nothing more can be done now. */
 static bool imap_client_parse_input(struct imap_client *client)
 {
-	size_t size = connection_input_size(client->conn), len, consumed;
+	size_t size = connection_input_size(client->session.conn), len, consumed;
 	const unsigned char *data;
 	enum imap_parse_result ret;
 	const char *tag;
 
-	data = connection_input_peek(client->conn, size, &len);
+	data = connection_input_peek(client->session.conn, size, &len);
 	ret = imap_parser_parse(client->parser, data, len, &consumed);
 	switch (ret) {
 	case IMAP_PARSE_NEED_MORE:
-		connection_input_consume(client->conn, consumed);
+		connection_input_consume(client->session.conn, consumed);
 		return false;
 	case IMAP_PARSE_LINE:
-		connection_input_consume(client->conn, consumed);
+		connection_input_consume(client->session.conn, consumed);
 		imap_client_dispatch(client);
 		return true;
 	case IMAP_PARSE_LITERAL:
-		connection_input_consume(client->conn, consumed);
+		connection_input_consume(client->session.conn, consumed);
 		imap_client_literal(client);
 		return true;
 	case IMAP_PARSE_LITERAL_DATA: {
@@ -572,15 +528,15 @@ static bool imap_client_parse_input(struct imap_client *client)
 		/* the chunk points into the input buffer: use it first */
 		imap_parser_literal_data(client->parser, &chunk, &chunk_len);
 		imap_append_literal_data(client, chunk, chunk_len);
-		connection_input_consume(client->conn, consumed);
+		connection_input_consume(client->session.conn, consumed);
 		return true;
 	}
 	case IMAP_PARSE_LITERAL_END:
-		connection_input_consume(client->conn, consumed);
+		connection_input_consume(client->session.conn, consumed);
 		imap_append_literal_end(client);
 		return true;
 	case IMAP_PARSE_ERROR:
-		connection_input_consume(client->conn, consumed);
+		connection_input_consume(client->session.conn, consumed);
 		tag = imap_parser_tag(client->parser);
 		if (imap_parser_is_fatal(client->parser)) {
 			imap_client_disconnect(client, imap_parser_error(client->parser));
@@ -606,7 +562,7 @@ static bool imap_client_read_command_line(struct imap_client *client)
 	size_t len;
 	int ret;
 
-	ret = connection_input_line(client->conn, &line, &len);
+	ret = connection_input_line(client->session.conn, &line, &len);
 	if (ret == 0)
 		return false;
 	if (ret < 0) {
@@ -617,7 +573,7 @@ static bool imap_client_read_command_line(struct imap_client *client)
 	cmd->line_func = NULL;
 	if (func(cmd, line, len))
 		cmd->done = true;
-	connection_input_line_consume(client->conn);
+	connection_input_line_consume(client->session.conn);
 	return true;
 }
 
@@ -646,19 +602,19 @@ static void imap_client_run(struct imap_client *client)
 			}
 			if (cmd->line_func != NULL)
 				continue;
-			if (connection_output_full(client->conn))
-				connection_want_drain(client->conn);
+			if (connection_output_full(client->session.conn))
+				connection_want_drain(client->session.conn);
 			break;
 		}
 		if (client->draining) {
 			imap_client_disconnect(client, "Server shutting down.");
 			break;
 		}
-		if (connection_output_full(client->conn)) {
-			connection_want_drain(client->conn);
+		if (connection_output_full(client->session.conn)) {
+			connection_want_drain(client->session.conn);
 			break;
 		}
-		if (connection_input_size(client->conn) == 0 ||
+		if (connection_input_size(client->session.conn) == 0 ||
 		    !imap_client_parse_input(client))
 			break;
 	}
@@ -667,20 +623,25 @@ static void imap_client_run(struct imap_client *client)
 		imap_client_destroy(client);
 }
 
+static void imap_client_drain(void *owner)
+{
+	struct imap_client *client = owner;
+
+	client->draining = true;
+	/* idle sessions and those in IDLE go now; busy ones when their
+	   command ends */
+	if ((client->cmd == NULL || client->cmd->line_func != NULL) &&
+	    !client->closing && !client->disconnected)
+		imap_client_disconnect(client, "Server shutting down.");
+}
+
 void imap_client_drain_all(void)
 {
-	for (struct imap_client *client = imap_clients; client != NULL; client = client->next) {
-		client->draining = true;
-		/* idle sessions and those in IDLE go now; busy ones when
-		   their command ends */
-		if ((client->cmd == NULL || client->cmd->line_func != NULL) &&
-		    !client->closing && !client->disconnected)
-			imap_client_disconnect(client, "Server shutting down.");
-	}
+	session_list_foreach(&imap_clients, imap_client_drain);
 }
 
 void imap_client_destroy_all(void)
 {
-	while (imap_clients != NULL)
-		imap_client_destroy(imap_clients);
+	while (imap_clients.head != NULL)
+		imap_client_destroy(imap_clients.head->owner);
 }

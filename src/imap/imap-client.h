@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "session.h"
 #include "auth.h"
 #include "imap-parser.h"
 #include "store.h"
@@ -67,9 +68,7 @@ struct imap_command {
 };
 
 struct imap_client {
-	struct imap_client *prev, *next;
-	struct server *srv;
-	struct connection *conn;
+	struct session session;       /* its connection and server */
 	struct pool *pool;
 	struct pool *cmd_pool;
 	struct imap_parser *parser;
@@ -89,7 +88,6 @@ struct imap_client {
 	uint32_t *saved_uids;
 	unsigned int saved_count;
 
-	unsigned int bad_commands;
 	unsigned int auth_failures;
 	unsigned int running;         /* nested run loops */
 

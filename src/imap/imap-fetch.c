@@ -404,7 +404,7 @@ static void fetch_send_vanished(struct imap_command *cmd, struct imap_fetch *fet
 	struct fetch_vanished_ctx ctx = { .fetch = fetch, .pool = cmd->pool };
 	struct buffer buf;
 
-	if (store_mailbox_changes(client->srv->store, client->view->mailbox_id,
+	if (store_mailbox_changes(client->session.srv->store, client->view->mailbox_id,
 				  fetch->changedsince, NULL, fetch_vanished_cb, &ctx) < 0 ||
 	    ctx.uids.count == 0)
 		return;
@@ -633,7 +633,7 @@ static void fetch_body(struct imap_command *cmd, struct imap_fetch *fetch,
 	buffer_printf(out, "{%llu}\r\n", (unsigned long long)len);
 	if (from_file) {
 		imap_client_send_buffer(client, out);
-		if (len > 0 && connection_write_file(client->conn, fm->fd,
+		if (len > 0 && connection_write_file(client->session.conn, fm->fd,
 						     (off_t)(region.start + start),
 						     (size_t)len) < 0) {
 			/* the literal's length is promised: nothing to do
@@ -660,11 +660,11 @@ static void fetch_message(struct imap_command *cmd, struct imap_fetch *fetch,
 		   session may have expunged the message since and its body
 		   gone with the commit */
 		errno = 0;
-		fm.fd = store_blob_open(client->srv->store, msg->blob);
+		fm.fd = store_blob_open(client->session.srv->store, msg->blob);
 		if (fm.fd < 0) {
 			if (errno != ENOENT)
 				log_error("imap", "cannot open message uid=%u: %s", msg->uid,
-					  store_last_error_detail(client->srv->store));
+					  store_last_error_detail(client->session.srv->store));
 			fetch->expunged = true;
 			return;
 		}
@@ -803,7 +803,7 @@ static bool fetch_run_index(struct imap_command *cmd, struct imap_fetch *fetch,
 			buffer_append_str(&out, ")\r\n");
 			if (out.used >= FETCH_FLUSH_SIZE) {
 				imap_client_send_buffer(client, &out);
-				if (connection_output_full(client->conn) ||
+				if (connection_output_full(client->session.conn) ||
 				    ++processed >= 40) {
 					/* a turn of the loop every ~640 KB (40 flushes) */
 					stop = true;
@@ -824,7 +824,7 @@ static bool fetch_run_index(struct imap_command *cmd, struct imap_fetch *fetch,
 	imap_client_send_buffer(client, &out);
 	buffer_free(&out);
 	if (stop && fetch->range < fetch->uids.count) {
-		if (!connection_output_full(client->conn))
+		if (!connection_output_full(client->session.conn))
 			imap_client_continue_later(client);
 		return false;
 	}
@@ -843,7 +843,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 {
 	struct imap_client *client = cmd->client;
 	struct imap_view *view = client->view;
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	unsigned int fields = STORE_FIELD_STATE, processed = 0;
 	struct buffer out;
 	bool stop = false;
@@ -920,7 +920,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 				stop = true;
 				break;
 			}
-			if (++processed >= FETCH_BATCH || connection_output_full(client->conn)) {
+			if (++processed >= FETCH_BATCH || connection_output_full(client->session.conn)) {
 				if (msg.uid == UINT32_MAX || msg.uid >= hi) {
 					fetch->range++;
 					fetch->next_uid = 0;
@@ -952,7 +952,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 		return true;
 	if (stop && fetch->range < fetch->uids.count) {
 		/* give the loop a turn; the output drain also wakes us */
-		if (!connection_output_full(client->conn))
+		if (!connection_output_full(client->session.conn))
 			imap_client_continue_later(client);
 		return false;
 	}

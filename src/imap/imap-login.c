@@ -26,7 +26,7 @@ static void imap_login_done(void *context, const struct auth_result *result)
 				   "Temporary authentication failure, try again later.");
 	} else if (!result->success) {
 		client->auth_failures++;
-		log_info("imap", "login failed ip=%s", connection_peer_ip(client->conn));
+		log_info("imap", "login failed ip=%s", connection_peer_ip(client->session.conn));
 		imap_command_reply(cmd, "NO", "AUTHENTICATIONFAILED",
 				   "Authentication failed.");
 		if (client->auth_failures >= IMAP_MAX_AUTH_FAILURES)
@@ -46,9 +46,9 @@ void imap_login_verify(struct imap_command *cmd, const char *address,
 	struct imap_client *client = cmd->client;
 
 	cmd->waiting = true;
-	client->auth_request = auth_verify_from(client->srv->auth,
+	client->auth_request = auth_verify_from(client->session.srv->auth,
 						METRICS_PROTOCOL_IMAP,
-						connection_peer_ip(client->conn),
+						connection_peer_ip(client->session.conn),
 						address, password,
 						imap_login_done, cmd);
 }

@@ -75,7 +75,7 @@ void imap_mailbox_name_append(struct imap_client *client, struct buffer *buf,
 int imap_mailbox_lookup(struct imap_client *client, struct pool *pool,
 			const char *name, struct store_mailbox *mb_r)
 {
-	int ret = store_mailbox_lookup(client->srv->store, client->user_id, name,
+	int ret = store_mailbox_lookup(client->session.srv->store, client->user_id, name,
 				       pool, mb_r);
 
 	if (ret > 0 && mb_r->kind != STORE_MAILBOX_MAIL)

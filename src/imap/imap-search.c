@@ -183,7 +183,7 @@ static bool search_text_submit(struct imap_command *cmd, struct imap_search *sea
 	job->wjob = wjob;
 	job->mailbox_id = client->view->mailbox_id;
 	job->deadline = store_imap_now_msecs() +
-		client->srv->conf->imap_search_timeout_msecs;
+		client->session.srv->conf->imap_search_timeout_msecs;
 	job->count = count;
 	job->queries = p_new(pool, struct search_text_query, count);
 	job->cmd = cmd;
@@ -216,7 +216,7 @@ static unsigned int search_count_keys(const struct imap_search_key *key)
 void imap_search_reply_failed(struct imap_command *cmd,
 			      const struct imap_search *search, const char *what)
 {
-	unsigned int msecs = cmd->client->srv->conf->imap_search_timeout_msecs;
+	unsigned int msecs = cmd->client->session.srv->conf->imap_search_timeout_msecs;
 
 	if (search->timed_out)
 		imap_command_reply(cmd, "NO", "LIMIT",
@@ -468,7 +468,7 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 		unsigned int idx = search->pos;
 		int ret;
 
-		iter = store_imap_search_iter_init(client->srv->store, view->mailbox_id,
+		iter = store_imap_search_iter_init(client->session.srv->store, view->mailbox_id,
 						   imap_view_uid(view, search->pos),
 						   imap_view_uid(view, end - 1));
 		ev.row = &row;
@@ -553,7 +553,7 @@ bool imap_search_read_rows(struct imap_command *cmd, const uint32_t *uids,
 	*failed_r = false;
 	if (*pos >= count)
 		return true;
-	iter = store_imap_fetch_iter_init(client->srv->store, client->view->mailbox_id,
+	iter = store_imap_fetch_iter_init(client->session.srv->store, client->view->mailbox_id,
 					  uids[*pos], uids[count - 1], fields);
 	while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
 		/* a message expunged meanwhile is just not there */

@@ -182,7 +182,7 @@ int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 	struct imap_view *view;
 
 	memset(info_r, 0, sizeof(*info_r));
-	if (imap_index_get(client->srv->store, mb->id, &index) <= 0)
+	if (imap_index_get(client->session.srv->store, mb->id, &index) <= 0)
 		return -1;
 	view = calloc(1, sizeof(*view));
 	if (view == NULL)
@@ -216,7 +216,7 @@ int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 	view->recent_floor = readonly ? imap_recent_claimed(mb->id, view->uidvalidity) :
 		imap_recent_claim(mb->id, view->uidvalidity, view->recent_top);
 	info_r->recent = imap_view_recent_count(view);
-	view->watcher = mailbox_watch_add(client->srv->watch, mb->id,
+	view->watcher = mailbox_watch_add(client->session.srv->watch, mb->id,
 					  imap_view_watch_cb, client);
 	client->view = view;
 	return 0;
@@ -227,7 +227,7 @@ struct imap_index *imap_view_index(struct imap_client *client)
 	struct imap_view *view = client->view;
 
 	if (view == NULL || view->index == NULL ||
-	    imap_index_sync(client->srv->store, view->index) <= 0)
+	    imap_index_sync(client->session.srv->store, view->index) <= 0)
 		return NULL;
 	return view->index;
 }
@@ -501,7 +501,7 @@ void imap_view_notify_changed(struct imap_client *client, int64_t mailbox_id)
 {
 	if (client->view != NULL && client->view->mailbox_id == mailbox_id)
 		client->view->changed = true;
-	mailbox_watch_changed(client->srv->watch, mailbox_id);
+	mailbox_watch_changed(client->session.srv->watch, mailbox_id);
 }
 
 void imap_view_sync(struct imap_client *client, bool allow_expunges, bool force)
@@ -520,14 +520,14 @@ void imap_view_sync(struct imap_client *client, bool allow_expunges, bool force)
 	if (force || view->changed) {
 		view->changed = false;
 		pool = pool_create(512);
-		ret = store_mailbox_lookup_id(client->srv->store, view->mailbox_id, pool, &mb);
+		ret = store_mailbox_lookup_id(client->session.srv->store, view->mailbox_id, pool, &mb);
 		pool_destroy(&pool);
 		if (ret == 0) {
 			imap_client_disconnect(client, "Selected mailbox was deleted, have to disconnect.");
 			return;
 		}
 		if (ret > 0 && (mb.highestmodseq != view->modseq || mb.uidnext != view->uidnext)) {
-			ret = store_mailbox_changes(client->srv->store, view->mailbox_id,
+			ret = store_mailbox_changes(client->session.srv->store, view->mailbox_id,
 						    view->modseq, view_sync_changed,
 						    view_sync_vanished, &ctx);
 			if (ret == 0) {
@@ -538,7 +538,7 @@ void imap_view_sync(struct imap_client *client, bool allow_expunges, bool force)
 		}
 		if (ret < 0)
 			log_error("imap", "mailbox sync failed: %s",
-				  store_last_error_detail(client->srv->store));
+				  store_last_error_detail(client->session.srv->store));
 	}
 	view_add_expunged(view, ctx.vanished, ctx.vanished_count);
 	if (allow_expunges)

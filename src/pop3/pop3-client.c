@@ -28,46 +28,19 @@
    connection stops reading until we catch up. */
 #define POP3_MAX_INPUT_BUFFER (64 * 1024)
 
-static struct pop3_client *pop3_clients;
+static struct session_list pop3_clients;
 
 static void pop3_client_run(struct pop3_client *client);
 
-static const char *pop3_close_reason(enum connection_close_reason reason)
-{
-	switch (reason) {
-	case CONNECTION_CLOSED_EOF:
-		return "eof";
-	case CONNECTION_CLOSED_ERROR:
-		return "error";
-	case CONNECTION_CLOSED_TIMEOUT:
-		return "idle timeout";
-	case CONNECTION_CLOSED_BY_US:
-		return "closed";
-	case CONNECTION_CLOSED_INPUT_FULL:
-		return "input full";
-	}
-	return "unknown";
-}
-
 static void pop3_client_destroy(struct pop3_client *client)
 {
-	if (client->prev != NULL)
-		client->prev->next = client->next;
-	else
-		pop3_clients = client->next;
-	if (client->next != NULL)
-		client->next->prev = client->prev;
-
 	auth_request_cancel(&client->auth_request);
 	if (client->stream.fd >= 0)
 		close(client->stream.fd);
 	mailbox_watch_remove(&client->watcher);
 	/* A session that ends without QUIT changes nothing (RFC 1939 6). */
 	pop3_maildrop_close(&client->maildrop);
-	if (client->counted)
-		server_connection_closed(client->srv, connection_peer(client->conn),
-					 METRICS_PROTOCOL_POP3);
-	connection_destroy(&client->conn);
+	session_close(&client->session, &pop3_clients);
 	pop3_command_wipe(&client->cmd);
 	free(client->address);
 	free(client);
@@ -93,7 +66,7 @@ static void pop3_client_closed(void *context, enum connection_close_reason reaso
 		log_info("pop3", "disconnect user=%s ip=%s reason=%s%s%s retr=%u "
 			 "bytes=%llu top=%u",
 			 client->address != NULL ? log_value(client->address) : "-",
-			 connection_peer_ip(client->conn), pop3_close_reason(reason),
+			 connection_peer_ip(client->session.conn), session_close_reason(reason),
 			 detail != NULL ? " detail=" : "",
 			 detail != NULL ? log_value(detail) : "",
 			 client->retr_count, (unsigned long long)client->retr_bytes,
@@ -134,30 +107,19 @@ void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	client = calloc(1, sizeof(*client));
 	if (client == NULL)
 		fatal_oom();
-	client->srv = srv;
 	client->state = POP3_STATE_AUTHORIZATION;
 	client->stream.fd = -1;
-	client->conn = tls ?
-		connection_create_tls_session(srv->ioloop, fd, peer, session, &set,
-					      &pop3_client_callbacks, client) :
-		connection_create(srv->ioloop, fd, peer, NULL, &set,
-				  &pop3_client_callbacks, client);
-	if (client->conn == NULL) {
+	if (!session_open(&client->session, &pop3_clients, srv, METRICS_PROTOCOL_POP3,
+			  fd, peer, session, &set, &pop3_client_callbacks, client)) {
 		free(client);
 		return;
 	}
-	client->next = pop3_clients;
-	if (pop3_clients != NULL)
-		pop3_clients->prev = client;
-	pop3_clients = client;
-
-	if (!server_connection_opened(srv, peer, METRICS_PROTOCOL_POP3)) {
+	if (!session_count(&client->session)) {
 		pop3_client_err(client, "[SYS/TEMP] Too many connections, try again later.");
 		pop3_client_close(client);
 		return;
 	}
-	client->counted = true;
-	log_debug("pop3", "connect ip=%s%s", connection_peer_ip(client->conn),
+	log_debug("pop3", "connect ip=%s%s", connection_peer_ip(client->session.conn),
 		  tls ? " tls" : "");
 	/* RFC 1939 4: the greeting */
 	pop3_client_ok(client, "%s POP3 ready.", conf->hostname);
@@ -178,9 +140,9 @@ static void pop3_client_vreply(struct pop3_client *client, const char *prefix,
 		client->cmd_start_usecs = 0;
 	}
 	if (text[0] == '\0')
-		connection_printf(client->conn, "%s\r\n", prefix);
+		connection_printf(client->session.conn, "%s\r\n", prefix);
 	else
-		connection_printf(client->conn, "%s %s\r\n", prefix, text);
+		connection_printf(client->session.conn, "%s %s\r\n", prefix, text);
 }
 
 void pop3_client_ok(struct pop3_client *client, const char *fmt, ...)
@@ -206,18 +168,13 @@ void pop3_client_close(struct pop3_client *client)
 	if (client->closing)
 		return;
 	client->closing = true;
-	connection_close_after_output(client->conn);
+	connection_close_after_output(client->session.conn);
 }
 
 void pop3_client_bad(struct pop3_client *client, const char *text)
 {
-	unsigned int max = client->srv->conf->max_bad_commands;
-
-	client->bad_commands++;
-	if (max > 0 && client->bad_commands >= max) {
+	if (session_bad_command(&client->session, "pop3")) {
 		pop3_client_err(client, "%s Too many bad commands, closing.", text);
-		log_info("pop3", "too many bad commands ip=%s",
-			 connection_peer_ip(client->conn));
 		pop3_client_close(client);
 		return;
 	}
@@ -226,7 +183,7 @@ void pop3_client_bad(struct pop3_client *client, const char *text)
 
 const char *pop3_client_store_code(struct pop3_client *client)
 {
-	switch (store_last_error(client->srv->store)) {
+	switch (store_last_error(client->session.srv->store)) {
 	case STORE_ERROR_TEMP:
 	case STORE_ERROR_LIMIT:
 		return "SYS/TEMP";
@@ -244,7 +201,7 @@ const char *pop3_client_store_code(struct pop3_client *client)
 
 bool pop3_client_auth_allowed(struct pop3_client *client)
 {
-	return server_plaintext_auth_allowed(client->srv, client->conn);
+	return server_plaintext_auth_allowed(client->session.srv, client->session.conn);
 }
 
 static void pop3_client_inbox_changed(void *context)
@@ -257,12 +214,12 @@ static void pop3_client_inbox_changed(void *context)
 static void pop3_client_auth_done(void *context, const struct auth_result *result)
 {
 	struct pop3_client *client = context;
-	const struct conf *conf = client->srv->conf;
+	const struct conf *conf = client->session.srv->conf;
 	enum pop3_maildrop_open_result ret;
 	unsigned int wait;
 
 	client->auth_request = NULL;
-	connection_input_pause(client->conn, false);
+	connection_input_pause(client->session.conn, false);
 	if (result->throttled) {
 		/* RFC 3206 4: temporary, the password was not looked at */
 		pop3_client_err(client, "[SYS/TEMP] Too many login attempts, "
@@ -274,7 +231,7 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 	} else if (!result->success) {
 		client->auth_failures++;
 		log_info("pop3", "login failed user=%s ip=%s", log_value(client->user),
-			 connection_peer_ip(client->conn));
+			 connection_peer_ip(client->session.conn));
 		pop3_client_err(client, "[AUTH] Authentication failed.");
 		if (client->auth_failures >= POP3_MAX_AUTH_FAILURES)
 			pop3_client_close(client);
@@ -282,17 +239,17 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 						 conf->pop3_login_delay_secs)) > 0) {
 		/* RFC 2449 8.1.2 */
 		log_info("pop3", "login too soon user=%s ip=%s wait=%u",
-			 log_value(result->address), connection_peer_ip(client->conn),
+			 log_value(result->address), connection_peer_ip(client->session.conn),
 			 wait);
 		pop3_client_err(client, "[LOGIN-DELAY] Wait %u seconds between logins "
 				"(%u more).", conf->pop3_login_delay_secs, wait);
 	} else {
-		ret = pop3_maildrop_open(client->srv->store, result->user_id,
+		ret = pop3_maildrop_open(client->session.srv->store, result->user_id,
 					 &client->maildrop);
 		if (ret == POP3_MAILDROP_IN_USE) {
 			log_info("pop3", "maildrop in use user=%s ip=%s",
 				 log_value(result->address),
-				 connection_peer_ip(client->conn));
+				 connection_peer_ip(client->session.conn));
 			/* RFC 2449 8.1.1 */
 			pop3_client_err(client, "[IN-USE] Mailbox is locked by "
 					"another POP3 session.");
@@ -304,18 +261,18 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 			if (client->address == NULL)
 				fatal_oom();
 			client->state = POP3_STATE_TRANSACTION;
-			connection_set_idle_timeout(client->conn,
-						    client->srv->conf->pop3_idle_timeout_secs);
+			connection_set_idle_timeout(client->session.conn,
+						    client->session.srv->conf->pop3_idle_timeout_secs);
 			auth_session_init(&client->auth_session, result);
-			client->watcher = mailbox_watch_add(client->srv->watch,
+			client->watcher = mailbox_watch_add(client->session.srv->watch,
 							    client->maildrop->mailbox_id,
 							    pop3_client_inbox_changed,
 							    client);
 			log_info("pop3", "login user=%s ip=%s messages=%u%s",
 				 log_value(client->address),
-				 connection_peer_ip(client->conn),
+				 connection_peer_ip(client->session.conn),
 				 client->maildrop->count,
-				 connection_is_tls(client->conn) ? " tls" : "");
+				 connection_is_tls(client->session.conn) ? " tls" : "");
 			pop3_client_ok(client, "Logged in.");
 		}
 	}
@@ -329,10 +286,10 @@ void pop3_client_login(struct pop3_client *client, const char *address,
 	if (address != client->user)
 		snprintf(client->user, sizeof(client->user), "%s", address);
 	/* Commands pipelined behind the password wait in the buffer. */
-	connection_input_pause(client->conn, true);
-	client->auth_request = auth_verify_from(client->srv->auth,
+	connection_input_pause(client->session.conn, true);
+	client->auth_request = auth_verify_from(client->session.srv->auth,
 						METRICS_PROTOCOL_POP3,
-						connection_peer_ip(client->conn),
+						connection_peer_ip(client->session.conn),
 						address, password,
 						pop3_client_auth_done, client);
 }
@@ -353,14 +310,14 @@ static bool pop3_client_read_line(struct pop3_client *client)
 	int ret;
 
 	if (client->skipping_line) {
-		if (!connection_input_skip_line(client->conn))
+		if (!connection_input_skip_line(client->session.conn))
 			return false;
 		client->skipping_line = false;
 		client->sasl_pending = false;
 		pop3_client_bad(client, "Line too long.");
 		return true;
 	}
-	ret = connection_input_line(client->conn, &line, &len);
+	ret = connection_input_line(client->session.conn, &line, &len);
 	if (ret == 0)
 		return false;
 	client->cmd_start_usecs = metrics_now_usecs();
@@ -371,21 +328,21 @@ static bool pop3_client_read_line(struct pop3_client *client)
 	if (client->sasl_pending) {
 		client->sasl_pending = false;
 		pop3_commands_sasl_response(client, line, len);
-		connection_input_line_consume(client->conn);
+		connection_input_line_consume(client->session.conn);
 		return true;
 	}
 	ret = pop3_command_parse(&client->cmd, line, len, &error);
-	connection_input_line_consume(client->conn);
+	connection_input_line_consume(client->session.conn);
 	if (ret < 0) {
 		pop3_client_bad(client, error);
 		return true;
 	}
 	if (client->state == POP3_STATE_TRANSACTION &&
-	    auth_session_outdated(client->srv->auth, client->srv->store,
+	    auth_session_outdated(client->session.srv->auth, client->session.srv->store,
 				  &client->auth_session)) {
 		/* RFC 1939 6: no QUIT, so nothing marked is deleted */
 		log_info("pop3", "password changed, session ended user=%s ip=%s",
-			 log_value(client->address), connection_peer_ip(client->conn));
+			 log_value(client->address), connection_peer_ip(client->session.conn));
 		pop3_client_err(client, "[AUTH] Your password has been changed: "
 				"log in again.");
 		pop3_client_close(client);
@@ -404,7 +361,7 @@ static void pop3_client_run(struct pop3_client *client)
 	       client->auth_request == NULL) {
 		if (client->cont != NULL) {
 			if (!client->cont(client)) {
-				connection_want_drain(client->conn);
+				connection_want_drain(client->session.conn);
 				break;
 			}
 			client->cont = NULL;
@@ -416,8 +373,8 @@ static void pop3_client_run(struct pop3_client *client)
 			pop3_client_close(client);
 			break;
 		}
-		if (connection_output_full(client->conn)) {
-			connection_want_drain(client->conn);
+		if (connection_output_full(client->session.conn)) {
+			connection_want_drain(client->session.conn);
 			break;
 		}
 		if (!pop3_client_read_line(client))
@@ -428,24 +385,26 @@ static void pop3_client_run(struct pop3_client *client)
 		pop3_client_destroy(client);
 }
 
+static void pop3_client_drain(void *owner)
+{
+	struct pop3_client *client = owner;
+
+	client->draining = true;
+	/* Busy sessions notice when their command ends. */
+	if (client->cont == NULL && client->auth_request == NULL &&
+	    !client->closing && !client->disconnected) {
+		pop3_client_err(client, "[SYS/TEMP] Server shutting down.");
+		pop3_client_close(client);
+	}
+}
+
 void pop3_client_drain_all(void)
 {
-	struct pop3_client *client, *next;
-
-	for (client = pop3_clients; client != NULL; client = next) {
-		next = client->next;
-		client->draining = true;
-		/* Busy sessions notice when their command ends. */
-		if (client->cont == NULL && client->auth_request == NULL &&
-		    !client->closing && !client->disconnected) {
-			pop3_client_err(client, "[SYS/TEMP] Server shutting down.");
-			pop3_client_close(client);
-		}
-	}
+	session_list_foreach(&pop3_clients, pop3_client_drain);
 }
 
 void pop3_client_destroy_all(void)
 {
-	while (pop3_clients != NULL)
-		pop3_client_destroy(pop3_clients);
+	while (pop3_clients.head != NULL)
+		pop3_client_destroy(pop3_clients.head->owner);
 }

@@ -14,6 +14,7 @@
  * table); nothing outside src/pop3 sees it.
  */
 
+#include "session.h"
 #include "auth.h"
 #include "pop3-parser.h"
 #include "pop3-stuff.h"
@@ -63,9 +64,7 @@ struct pop3_stream {
 };
 
 struct pop3_client {
-	struct pop3_client *prev, *next;
-	struct server *srv;
-	struct connection *conn;
+	struct session session;        /* its connection and server */
 	enum pop3_state state;
 
 	struct pop3_command cmd;
@@ -77,13 +76,11 @@ struct pop3_client {
 	bool sasl_pending;        /* the next line answers "+ " of AUTH PLAIN */
 	bool skipping_line;       /* discarding a line that was too long */
 	uint64_t cmd_start_usecs; /* the line being answered; 0: none */
-	bool counted;             /* server_connection_opened() said yes */
 	bool closing;             /* closing after the queued output */
 	bool disconnected;        /* closed; destroy once the stack unwinds */
 	bool draining;            /* server shutting down: close when idle */
 	unsigned int running;     /* depth of pop3_client_run() calls */
 
-	unsigned int bad_commands;
 	unsigned int auth_failures;
 
 	struct pop3_maildrop *maildrop;

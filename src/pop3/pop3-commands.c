@@ -79,7 +79,7 @@ static unsigned int msg_number(const struct pop3_client *client,
 static void cmd_capa(struct pop3_client *client, const struct pop3_command *cmd)
 {
 	bool authz = client->state == POP3_STATE_AUTHORIZATION;
-	struct connection *conn = client->conn;
+	struct connection *conn = client->session.conn;
 
 	(void)cmd;
 	connection_write_str(conn, "+OK Capability list follows.\r\n"
@@ -89,12 +89,12 @@ static void cmd_capa(struct pop3_client *client, const struct pop3_command *cmd)
 	   client learns that it must upgrade first. */
 	if (authz && pop3_client_auth_allowed(client))
 		connection_write_str(conn, "USER\r\nSASL PLAIN\r\n");
-	if (authz && !connection_is_tls(conn) && client->srv->tls != NULL)
+	if (authz && !connection_is_tls(conn) && client->session.srv->tls != NULL)
 		connection_write_str(conn, "STLS\r\n");
 	/* RFC 2449 6.5 */
-	if (client->srv->conf->pop3_login_delay_secs > 0)
+	if (client->session.srv->conf->pop3_login_delay_secs > 0)
 		connection_printf(conn, "LOGIN-DELAY %u\r\n",
-				  client->srv->conf->pop3_login_delay_secs);
+				  client->session.srv->conf->pop3_login_delay_secs);
 	connection_write_str(conn, "IMPLEMENTATION infostore\r\n.\r\n");
 }
 
@@ -158,7 +158,7 @@ static void cmd_auth(struct pop3_client *client, const struct pop3_command *cmd)
 	if (cmd->argc == 0) {
 		/* Not in RFC 5034, but Outlook and others send a bare AUTH to
 		   learn the mechanisms (from draft-myers-sasl-pop3). */
-		connection_write_str(client->conn, "+OK\r\nPLAIN\r\n.\r\n");
+		connection_write_str(client->session.conn, "+OK\r\nPLAIN\r\n.\r\n");
 		return;
 	}
 	if (!str_iequal(cmd->args[0], "PLAIN")) {
@@ -170,7 +170,7 @@ static void cmd_auth(struct pop3_client *client, const struct pop3_command *cmd)
 		return;
 	}
 	/* An empty challenge; the next line is the response. */
-	connection_write_str(client->conn, "+ \r\n");
+	connection_write_str(client->session.conn, "+ \r\n");
 	client->sasl_pending = true;
 }
 
@@ -184,17 +184,17 @@ void pop3_commands_sasl_response(struct pop3_client *client,
 static void cmd_stls(struct pop3_client *client, const struct pop3_command *cmd)
 {
 	(void)cmd;
-	if (connection_is_tls(client->conn)) {
+	if (connection_is_tls(client->session.conn)) {
 		pop3_client_bad(client, "TLS is already active.");
 		return;
 	}
-	if (client->srv->tls == NULL) {
+	if (client->session.srv->tls == NULL) {
 		pop3_client_err(client, "TLS is not available.");
 		return;
 	}
 	pop3_client_ok(client, "Begin TLS negotiation now.");
 	/* Drops whatever was pipelined after STLS in plaintext. */
-	connection_start_tls(client->conn, client->srv->tls);
+	connection_start_tls(client->session.conn, client->session.srv->tls);
 }
 
 /* RFC 1939 4 and 6 */
@@ -211,7 +211,7 @@ static void cmd_quit(struct pop3_client *client, const struct pop3_command *cmd)
 	}
 	/* UPDATE: only here are deletions carried out. */
 	client->state = POP3_STATE_UPDATE;
-	if (pop3_maildrop_update(md, client->srv->store, client->srv->watch,
+	if (pop3_maildrop_update(md, client->session.srv->store, client->session.srv->watch,
 				 &expunged) < 0) {
 		pop3_client_err(client, "[%s] Deleted messages could not be removed.",
 				pop3_client_store_code(client));
@@ -253,7 +253,7 @@ static bool pop3_listing_continue(struct pop3_client *client, bool uidl)
 		const struct pop3_msg *msg = &md->msgs[client->cont_next];
 
 		if ((client->cont_next % 256) == 0 &&
-		    connection_output_full(client->conn))
+		    connection_output_full(client->session.conn))
 			return false;
 		client->cont_next++;
 		if ((msg->flags & POP3_MSG_DELETED) != 0)
@@ -262,14 +262,14 @@ static bool pop3_listing_continue(struct pop3_client *client, bool uidl)
 			char uid[POP3_UIDL_MAX];
 
 			pop3_maildrop_uidl(md, msg, uid);
-			connection_printf(client->conn, "%u %s\r\n",
+			connection_printf(client->session.conn, "%u %s\r\n",
 					  client->cont_next, uid);
 		} else {
-			connection_printf(client->conn, "%u %llu\r\n", client->cont_next,
+			connection_printf(client->session.conn, "%u %llu\r\n", client->cont_next,
 					  (unsigned long long)msg->vsize);
 		}
 	}
-	connection_write_str(client->conn, ".\r\n");
+	connection_write_str(client->session.conn, ".\r\n");
 	return true;
 }
 
@@ -345,7 +345,7 @@ static bool pop3_stream_continue(struct pop3_client *client)
 		size_t want, n = 0;
 		ssize_t ret = 0;
 
-		if (connection_output_full(client->conn))
+		if (connection_output_full(client->session.conn))
 			return false;
 		memcpy(out, st->head, st->head_len);
 		n = st->head_len;
@@ -377,12 +377,12 @@ static bool pop3_stream_continue(struct pop3_client *client)
 		st->head_len = 0;
 		if (st->left == 0 || st->stuff.done) {
 			n += pop3_stuff_finish(&st->stuff, out + n);
-			connection_write_now(client->conn, out, n);
+			connection_write_now(client->session.conn, out, n);
 			if (st->retr_msg != NULL)
 				st->retr_msg->flags |= POP3_MSG_RETRIEVED;
 			break;
 		}
-		connection_write_now(client->conn, out, n);
+		connection_write_now(client->session.conn, out, n);
 	}
 	close(st->fd);
 	st->fd = -1;
@@ -407,7 +407,7 @@ static void pop3_stream_start(struct pop3_client *client, int fd,
 static int pop3_open_msg(struct pop3_client *client, struct pop3_msg *msg)
 {
 	struct pop3_maildrop *md = client->maildrop;
-	struct store *store = client->srv->store;
+	struct store *store = client->session.srv->store;
 	char blob[33];
 	int ret, fd;
 
