@@ -174,18 +174,12 @@ static int store_next_modseq(struct store *store, int64_t mailbox_id,
 		"UPDATE mailboxes SET highestmodseq = highestmodseq + 1"
 		" WHERE id = ? RETURNING highestmodseq";
 	struct db_stmt *stmt = store_stmt(store, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	db_bind_int64(stmt, 1, mailbox_id);
-	rc = db_step(stmt);
-	if (rc != DB_ROW) {
-		db_reset(stmt);
-		if (rc == DB_DONE)
-			return store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox");
-		return store_fail_db(store, rc, "modseq");
-	}
+	if (store_step_row(store, stmt, "mailbox") < 0)
+		return -1;
 	*modseq_r = (uint64_t)db_column_int64(stmt, 0);
 	db_reset(stmt);
 	return 0;
@@ -420,18 +414,12 @@ static int store_mailbox_reserve_uid(struct store *store, int64_t mailbox_id,
 		" WHERE id = ? RETURNING uidnext - 1, highestmodseq";
 	struct db_stmt *stmt = store_stmt(store, sql);
 	int64_t uid;
-	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	db_bind_int64(stmt, 1, mailbox_id);
-	rc = db_step(stmt);
-	if (rc != DB_ROW) {
-		db_reset(stmt);
-		if (rc == DB_DONE)
-			return store_fail(store, STORE_ERROR_NOT_FOUND, "no mailbox");
-		return store_fail_db(store, rc, "reserve uid");
-	}
+	if (store_step_row(store, stmt, "mailbox") < 0)
+		return -1;
 	uid = db_column_int64(stmt, 0);
 	*modseq_r = (uint64_t)db_column_int64(stmt, 1);
 	db_reset(stmt);
@@ -470,19 +458,13 @@ static int store_message_copy_check(struct store *store, int64_t src_mailbox_id,
 		"SELECT vsize FROM messages WHERE mailbox_id = ? AND uid = ?";
 	struct db_stmt *stmt = store_stmt(store, sql);
 	uint64_t vsize;
-	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	db_bind_int64(stmt, 1, src_mailbox_id);
 	db_bind_int64(stmt, 2, uid);
-	rc = db_step(stmt);
-	if (rc != DB_ROW) {
-		db_reset(stmt);
-		if (rc == DB_DONE)
-			return store_fail(store, STORE_ERROR_NOT_FOUND, "no message %u", uid);
-		return store_fail_db(store, rc, "copy size");
-	}
+	if (store_step_row(store, stmt, "such message") < 0)
+		return -1;
 	vsize = (uint64_t)db_column_int64(stmt, 0);
 	db_reset(stmt);
 	return store_quota_check(store, dst_mailbox_id, vsize, 1);

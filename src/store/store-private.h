@@ -83,6 +83,10 @@ int store_step_done(struct store *store, struct db_stmt *stmt, const char *what)
 /* A LIKE pattern (ESCAPE '\\') matching needle anywhere: %, _ and the
    escape character escaped. Heap memory for the caller to free. */
 char *store_like_pattern(const char *needle);
+/* Step a statement that must return a row: 0 with the row there (the
+   caller reads its columns, then db_reset()s), or -1 with the statement
+   reset: STORE_ERROR_NOT_FOUND (what) when there is no row. */
+int store_step_row(struct store *store, struct db_stmt *stmt, const char *what);
 /* Step an INSERT ... RETURNING id and read the id. 0 or -1. */
 int store_step_id(struct store *store, struct db_stmt *stmt, const char *what,
 		  int64_t *id_r);

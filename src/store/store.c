@@ -143,6 +143,18 @@ int store_step_done(struct store *store, struct db_stmt *stmt, const char *what)
 	return 0;
 }
 
+int store_step_row(struct store *store, struct db_stmt *stmt, const char *what)
+{
+	int rc = db_step(stmt);
+
+	if (rc == DB_ROW)
+		return 0;
+	db_reset(stmt);
+	if (rc == DB_DONE)
+		return store_fail(store, STORE_ERROR_NOT_FOUND, "no %s", what);
+	return store_fail_db(store, rc, what);
+}
+
 int store_step_id(struct store *store, struct db_stmt *stmt, const char *what,
 		  int64_t *id_r)
 {
