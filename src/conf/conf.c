@@ -366,7 +366,7 @@ static int parse_addresses(struct conf_parser *parser, const char *value,
 {
 	struct conf_addresses *addrs = dest;
 	char *copy = strdup(value), *save = NULL;
-	static char errbuf[300];
+	static __thread char errbuf[300];
 
 	(void)parser;
 	addrs->count = 0;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char tls_error_buf[512];
+static __thread char tls_error_buf[512];
 
 static const char *tls_last_error(const char *what, const char *file)
 {

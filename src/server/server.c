@@ -124,7 +124,7 @@ int server_listen(struct server *srv, const struct conf_addresses *addrs,
 		  bool tls, const char *name, server_accept_fn *fn,
 		  void *context, const char **error_r)
 {
-	static char errbuf[512];
+	static __thread char errbuf[512];
 
 	for (unsigned int i = 0; i < addrs->count; i++) {
 		struct server_listener *sl;
