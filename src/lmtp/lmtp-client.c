@@ -37,9 +37,10 @@ void lmtp_client_create(struct server *srv, int fd, const struct sockaddr *peer)
 	client = calloc(1, sizeof(*client));
 	if (client == NULL)
 		fatal_oom();
-	if (!smtp_session_open(&client->smtp, &lmtp_clients, &lmtp_protocol, srv,
-			       METRICS_PROTOCOL_LMTP, conf->lmtp_idle_timeout_secs,
-			       fd, peer, NULL, &lmtp_client_callbacks, client)) {
+	if (!smtp_session_open(&client->smtp, &lmtp_clients, &lmtp_protocol,
+			       srv, METRICS_PROTOCOL_LMTP,
+			       conf->lmtp_idle_timeout_secs, fd, peer, NULL,
+			       &lmtp_client_callbacks, client)) {
 		free(client);
 		return;
 	}
@@ -53,7 +54,8 @@ void lmtp_client_create(struct server *srv, int fd, const struct sockaddr *peer)
 		smtp_session_close(&client->smtp);
 		return;
 	}
-	log_debug("lmtp", "connect ip=%s", connection_peer_ip(client->smtp.session.conn));
+	log_debug("lmtp", "connect ip=%s",
+		  connection_peer_ip(client->smtp.session.conn));
 	/* RFC 2033 4.1 / RFC 5321 4.3.1; no enhanced code in the greeting
 	   (RFC 2034 3) */
 	smtp_session_reply(&client->smtp, 220, NULL, "%s LMTP infostore ready",
@@ -102,36 +104,42 @@ static void lmtp_client_reply_recipients(struct lmtp_client *client,
 
 		switch (rcpt->status) {
 		case DELIVER_OK:
-			smtp_session_reply(s, 250, "2.0.0", "<%s> %s Saved as UID %u",
-					   addr, s->txn_id, rcpt->uid);
+			smtp_session_reply(s, 250, "2.0.0",
+					   "<%s> %s Saved as UID %u", addr,
+					   s->txn_id, rcpt->uid);
 			break;
 		case DELIVER_UNKNOWN_USER:
-			smtp_session_reply(s, 550, "5.1.1", "<%s> User unknown", addr);
+			smtp_session_reply(s, 550, "5.1.1", "<%s> User unknown",
+					   addr);
 			break;
 		case DELIVER_TOO_BIG:
 			smtp_session_reply(s, 552, "5.3.4",
-					   "<%s> Message too big for system", addr);
+					   "<%s> Message too big for system",
+					   addr);
 			break;
 		case DELIVER_BAD_MESSAGE:
 			smtp_session_reply(s, 554, "5.6.0",
-					   "<%s> Message content rejected", addr);
+					   "<%s> Message content rejected",
+					   addr);
 			break;
 		case DELIVER_OVER_QUOTA:
 			/* RFC 3463 X.2.2 mailbox full; permanent, as Dovecot
 			   answers by default */
-			smtp_session_reply(s, 552, "5.2.2",
-					   "<%s> Mailbox is full (quota exceeded)", addr);
+			smtp_session_reply(
+				s, 552, "5.2.2",
+				"<%s> Mailbox is full (quota exceeded)", addr);
 			break;
 		case DELIVER_TEMPFAIL:
 		default:
-			smtp_session_reply(s, 451, "4.3.0",
-					   "<%s> Temporary failure, try again later",
-					   addr);
+			smtp_session_reply(
+				s, 451, "4.3.0",
+				"<%s> Temporary failure, try again later",
+				addr);
 			break;
 		}
 		log_info("lmtp", "rcpt id=%s from=%s to=%s size=%zu status=%s",
-			 s->txn_id, log_value(s->sender), log_value(addr),
-			 size, lmtp_status_name(rcpt->status));
+			 s->txn_id, log_value(s->sender), log_value(addr), size,
+			 lmtp_status_name(rcpt->status));
 	}
 }
 
@@ -183,9 +191,11 @@ void lmtp_client_message_done(struct smtp_session *s)
 		for (unsigned int i = 0; i < s->rcpt_count; i++)
 			client->rcpts[i].status = DELIVER_TOO_BIG;
 		log_info("lmtp", "message too big id=%s size=%llu max=%llu",
-			 s->txn_id, (unsigned long long)smtp_session_message_size(s),
-			 (unsigned long long)conf->max_message_size);
-		lmtp_client_reply_recipients(client, client->rcpts, s->rcpt_count, 0);
+			 s->txn_id,
+			 (unsigned long long) smtp_session_message_size(s),
+			 (unsigned long long) conf->max_message_size);
+		lmtp_client_reply_recipients(client, client->rcpts,
+					     s->rcpt_count, 0);
 		smtp_session_transaction_done(s);
 		return;
 	}
@@ -205,7 +215,8 @@ void lmtp_client_message_done(struct smtp_session *s)
 			fatal_oom();
 	}
 	delivery->rcpt_count = s->rcpt_count;
-	delivery->rcpts = p_new(delivery->pool, struct lmtp_recipient, s->rcpt_count);
+	delivery->rcpts =
+		p_new(delivery->pool, struct lmtp_recipient, s->rcpt_count);
 	sender = p_strdup(delivery->pool, s->sender);
 
 	/* One request per recipient, each with its own Received: "for"
@@ -218,11 +229,10 @@ void lmtp_client_message_done(struct smtp_session *s)
 		rcpt->address = p_strdup(delivery->pool, client->rcpts[i].address);
 		rcpt->status = DELIVER_TEMPFAIL;
 		req->sender = sender;
-		req->received = deliver_received_value(delivery->pool, conf->hostname,
-						       s->helo,
-						       connection_peer_ip(s->session.conn),
-						       protocol, rcpt->address,
-						       s->txn_id);
+		req->received = deliver_received_value(
+			delivery->pool, conf->hostname, s->helo,
+			connection_peer_ip(s->session.conn), protocol,
+			rcpt->address, s->txn_id);
 		req->data = (const unsigned char *)delivery->data;
 		req->size = delivery->size;
 		req->rcpt_count = 1;

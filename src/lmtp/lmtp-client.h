@@ -48,9 +48,9 @@ struct lmtp_delivery {
 };
 
 struct lmtp_client {
-	struct smtp_session smtp;        /* connection, input, transaction */
+	struct smtp_session smtp;	 /* connection, input, transaction */
 	struct lmtp_delivery *delivery;  /* in flight, or NULL */
-	struct lmtp_recipient *rcpts;    /* smtp.txn_pool, smtp.rcpt_count */
+	struct lmtp_recipient *rcpts;	 /* smtp.txn_pool, smtp.rcpt_count */
 };
 
 /* The command table (lmtp-commands.c). */

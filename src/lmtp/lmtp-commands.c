@@ -27,8 +27,9 @@ static void cmd_lhlo(struct smtp_session *s, const struct smtp_command *cmd)
 	/* RFC 2033 4.1 and RFC 1869 4.3; no enhanced codes here (RFC 2034 3) */
 	smtp_session_reply(s, 250, NULL,
 			   "%s\nPIPELINING\nENHANCEDSTATUSCODES\n8BITMIME\n"
-			   "SMTPUTF8\nSIZE %llu\nCHUNKING", conf->hostname,
-			   (unsigned long long)conf->max_message_size);
+			   "SMTPUTF8\nSIZE %llu\nCHUNKING",
+			   conf->hostname,
+			   (unsigned long long) conf->max_message_size);
 }
 
 static void cmd_helo(struct smtp_session *s, const struct smtp_command *cmd)
@@ -47,8 +48,9 @@ static void cmd_mail(struct smtp_session *s, const struct smtp_command *cmd)
 
 	/* RFC 1870 6.1 */
 	if (cmd->size_given && cmd->size > conf->max_message_size) {
-		smtp_session_reply(s, 552, "5.3.4",
-				   "Message size exceeds fixed maximum message size");
+		smtp_session_reply(
+			s, 552, "5.3.4",
+			"Message size exceeds fixed maximum message size");
 		return;
 	}
 	smtp_session_begin_transaction(s, cmd);
@@ -68,7 +70,8 @@ static void cmd_rcpt(struct smtp_session *s, const struct smtp_command *cmd)
 
 	if (cmd->utf8_path && !s->smtputf8) {
 		/* RFC 6531 3.5 */
-		smtp_session_reply(s, 553, "5.6.7", "Non-ASCII recipient needs SMTPUTF8");
+		smtp_session_reply(s, 553, "5.6.7",
+				   "Non-ASCII recipient needs SMTPUTF8");
 		return;
 	}
 	if (s->rcpt_count >= SMTP_SESSION_MAX_RECIPIENTS) {
@@ -83,26 +86,31 @@ static void cmd_rcpt(struct smtp_session *s, const struct smtp_command *cmd)
 	if (ret < 0) {
 		log_error("lmtp", "user lookup failed for %s: %s", log_value(cmd->arg),
 			  store_last_error_detail(store));
-		smtp_session_reply(s, 451, "4.3.0", "Temporary failure, try again later");
+		smtp_session_reply(s, 451, "4.3.0",
+				   "Temporary failure, try again later");
 	} else if (ret == 0) {
 		log_info("lmtp", "unknown recipient id=%s to=%s", s->txn_id,
 			 log_value(cmd->arg));
-		smtp_session_reply(s, 550, "5.1.1", "<%s> User unknown", cmd->arg);
+		smtp_session_reply(s, 550, "5.1.1", "<%s> User unknown",
+				   cmd->arg);
 	} else if (store_quota_get(store, user.id, &quota) > 0 &&
-		   store_quota_exceeded(&quota, s->mail_size > 0 ? s->mail_size : 1, 1)) {
+		   store_quota_exceeded(
+			   &quota, s->mail_size > 0 ? s->mail_size : 1, 1)) {
 		/* Already full (or too full for the SIZE the client
 		   announced), so refuse now rather than after the data;
 		   the check that counts is the one at delivery */
 		log_info("lmtp", "over quota id=%s to=%s", s->txn_id,
 			 log_value(cmd->arg));
 		smtp_session_reply(s, 552, "5.2.2",
-				   "<%s> Mailbox is full (quota exceeded)", cmd->arg);
+				   "<%s> Mailbox is full (quota exceeded)",
+				   cmd->arg);
 	} else {
 		struct lmtp_recipient *rcpt = &client->rcpts[s->rcpt_count++];
 
 		memset(rcpt, 0, sizeof(*rcpt));
 		rcpt->address = p_strdup(s->txn_pool, cmd->arg);
-		smtp_session_reply(s, 250, "2.1.5", "<%s> Recipient OK", cmd->arg);
+		smtp_session_reply(s, 250, "2.1.5", "<%s> Recipient OK",
+				   cmd->arg);
 	}
 	pool_destroy(&pool);
 }
@@ -123,13 +131,14 @@ static void lmtp_reset(struct smtp_session *s)
 #define TXN SMTP_CMD_NEEDS_HELO
 
 static const struct smtp_session_command lmtp_commands[] = {
-	{ SMTP_VERB_LHLO, 0, cmd_lhlo },
-	{ SMTP_VERB_HELO, 0, cmd_helo },
-	{ SMTP_VERB_EHLO, 0, cmd_helo },
-	{ SMTP_VERB_MAIL, TXN | SMTP_CMD_NO_MAIL, cmd_mail },
-	{ SMTP_VERB_RCPT, TXN | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NO_BDAT, cmd_rcpt },
-	{ SMTP_VERB_STARTTLS, 0, cmd_not_here },
-	{ SMTP_VERB_AUTH, 0, cmd_not_here },
+	{SMTP_VERB_LHLO, 0, cmd_lhlo},
+	{SMTP_VERB_HELO, 0, cmd_helo},
+	{SMTP_VERB_EHLO, 0, cmd_helo},
+	{SMTP_VERB_MAIL, TXN | SMTP_CMD_NO_MAIL, cmd_mail},
+	{SMTP_VERB_RCPT, TXN | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NO_BDAT,
+	 cmd_rcpt},
+	{SMTP_VERB_STARTTLS, 0, cmd_not_here},
+	{SMTP_VERB_AUTH, 0, cmd_not_here},
 };
 
 const struct smtp_session_protocol lmtp_protocol = {

@@ -23,7 +23,8 @@ bool smtp_session_open(struct smtp_session *s, struct session_list *list,
 		       unsigned int idle_timeout_secs, int fd,
 		       const struct sockaddr *peer,
 		       struct tls_session **tls_session,
-		       const struct connection_callbacks *callbacks, void *owner)
+		       const struct connection_callbacks *callbacks,
+		       void *owner)
 {
 	const struct conf *conf = srv->conf;
 	struct connection_settings set;
@@ -34,8 +35,8 @@ bool smtp_session_open(struct smtp_session *s, struct session_list *list,
 	set.idle_timeout_secs = idle_timeout_secs;
 	s->protocol = protocol;
 	/* the connection's callbacks get the session; the client is owner */
-	if (!session_open(&s->session, list, srv, metrics, fd, peer, tls_session,
-			  &set, callbacks, s))
+	if (!session_open(&s->session, list, srv, metrics, fd, peer,
+			  tls_session, &set, callbacks, s))
 		return false;
 	s->session.owner = owner;
 	s->txn_pool = pool_create(1024);
@@ -137,7 +138,8 @@ void smtp_session_begin_transaction(struct smtp_session *s,
 
 uint64_t smtp_session_message_size(const struct smtp_session *s)
 {
-	return s->bdat_started ? s->bdat_size : smtp_data_reader_size(s->data_reader);
+	return s->bdat_started ? s->bdat_size :
+				 smtp_data_reader_size(s->data_reader);
 }
 
 /* The session is idle between transactions: a drain closes it now. */
@@ -154,7 +156,7 @@ static bool smtp_session_check_drain(struct smtp_session *s)
 void smtp_session_drain(struct smtp_session *s)
 {
 	s->draining = true;
-	(void)smtp_session_check_drain(s);
+	(void) smtp_session_check_drain(s);
 }
 
 void smtp_session_busy(struct smtp_session *s)
@@ -184,8 +186,9 @@ void smtp_session_transaction_done(struct smtp_session *s)
 
 static void cmd_data(struct smtp_session *s, const struct smtp_command *cmd)
 {
-	(void)cmd;
-	smtp_session_reply(s, 354, NULL, "Start mail input; end with <CRLF>.<CRLF>");
+	(void) cmd;
+	smtp_session_reply(s, 354, NULL,
+			   "Start mail input; end with <CRLF>.<CRLF>");
 	smtp_data_reader_reset(s->data_reader);
 	buffer_reset(&s->message);
 	s->mode = SMTP_SESSION_DATA;
@@ -206,39 +209,42 @@ static void cmd_bdat(struct smtp_session *s, const struct smtp_command *cmd)
 
 static void cmd_rset(struct smtp_session *s, const struct smtp_command *cmd)
 {
-	(void)cmd;
+	(void) cmd;
 	smtp_session_reset_transaction(s);
 	smtp_session_reply(s, 250, "2.0.0", "OK");
 }
 
 static void cmd_noop(struct smtp_session *s, const struct smtp_command *cmd)
 {
-	(void)cmd;
+	(void) cmd;
 	smtp_session_reply(s, 250, "2.0.0", "OK");
 }
 
 static void cmd_quit(struct smtp_session *s, const struct smtp_command *cmd)
 {
-	(void)cmd;
-	smtp_session_reply(s, 221, "2.0.0", "%s Bye", s->session.srv->conf->hostname);
+	(void) cmd;
+	smtp_session_reply(s, 221, "2.0.0", "%s Bye",
+			   s->session.srv->conf->hostname);
 	smtp_session_close(s);
 }
 
 static void cmd_vrfy(struct smtp_session *s, const struct smtp_command *cmd)
 {
-	(void)cmd;
+	(void) cmd;
 	/* RFC 5321 3.5.3: we do not tell who exists */
-	smtp_session_reply(s, 252, "2.5.2",
-			   "Cannot VRFY user, but will accept message and attempt delivery");
+	smtp_session_reply(
+		s, 252, "2.5.2",
+		"Cannot VRFY user, but will accept message and attempt delivery");
 }
 
 static void cmd_help(struct smtp_session *s, const struct smtp_command *cmd)
 {
-	(void)cmd;
+	(void) cmd;
 	smtp_session_reply(s, 214, "2.0.0", "Commands: %s", s->protocol->help);
 }
 
-static void cmd_not_implemented(struct smtp_session *s, const struct smtp_command *cmd)
+static void cmd_not_implemented(struct smtp_session *s,
+				const struct smtp_command *cmd)
 {
 	smtp_session_reply(s, 502, "5.5.1", "%s not implemented",
 			   smtp_verb_name(cmd->verb));
@@ -247,16 +253,18 @@ static void cmd_not_implemented(struct smtp_session *s, const struct smtp_comman
 #define TXN (SMTP_CMD_NEEDS_HELO | SMTP_CMD_NEEDS_AUTH)
 
 static const struct smtp_session_command smtp_session_commands[] = {
-	{ SMTP_VERB_DATA, TXN | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NEEDS_RCPT |
-	  SMTP_CMD_NO_BDAT, cmd_data },
+	{SMTP_VERB_DATA,
+	 TXN | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NEEDS_RCPT | SMTP_CMD_NO_BDAT,
+	 cmd_data},
 	/* a refused BDAT still has its chunk read (and dropped) */
-	{ SMTP_VERB_BDAT, TXN | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NEEDS_RCPT, cmd_bdat },
-	{ SMTP_VERB_RSET, 0, cmd_rset },
-	{ SMTP_VERB_NOOP, 0, cmd_noop },
-	{ SMTP_VERB_QUIT, 0, cmd_quit },
-	{ SMTP_VERB_VRFY, 0, cmd_vrfy },
-	{ SMTP_VERB_HELP, 0, cmd_help },
-	{ SMTP_VERB_EXPN, 0, cmd_not_implemented },
+	{SMTP_VERB_BDAT, TXN | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NEEDS_RCPT,
+	 cmd_bdat},
+	{SMTP_VERB_RSET, 0, cmd_rset},
+	{SMTP_VERB_NOOP, 0, cmd_noop},
+	{SMTP_VERB_QUIT, 0, cmd_quit},
+	{SMTP_VERB_VRFY, 0, cmd_vrfy},
+	{SMTP_VERB_HELP, 0, cmd_help},
+	{SMTP_VERB_EXPN, 0, cmd_not_implemented},
 };
 
 struct smtp_refusal {
@@ -273,7 +281,8 @@ static bool smtp_session_check(const struct smtp_session *s, unsigned int flags,
 {
 	r->code = 503;
 	r->enhanced = "5.5.1";
-	if ((flags & SMTP_CMD_NO_TLS) != 0 && connection_is_tls(s->session.conn))
+	if ((flags & SMTP_CMD_NO_TLS) != 0 &&
+	    connection_is_tls(s->session.conn))
 		r->text = "TLS already active";
 	else if ((flags & SMTP_CMD_NEEDS_HELO) != 0 && s->helo == NULL)
 		r->text = s->protocol->hello;
@@ -308,7 +317,8 @@ smtp_session_command_find(const struct smtp_session *s, enum smtp_verb verb)
 			return &p->commands[i];
 	}
 	for (size_t i = 0; i < sizeof(smtp_session_commands) /
-		     sizeof(smtp_session_commands[0]); i++) {
+				       sizeof(smtp_session_commands[0]);
+	     i++) {
 		if (smtp_session_commands[i].verb == verb)
 			return &smtp_session_commands[i];
 	}
@@ -318,7 +328,8 @@ smtp_session_command_find(const struct smtp_session *s, enum smtp_verb verb)
 static void smtp_session_command_run(struct smtp_session *s,
 				     const struct smtp_command *cmd)
 {
-	const struct smtp_session_command *c = smtp_session_command_find(s, cmd->verb);
+	const struct smtp_session_command *c =
+		smtp_session_command_find(s, cmd->verb);
 	struct smtp_refusal refusal;
 
 	if (c == NULL) {
@@ -348,7 +359,8 @@ static void smtp_session_command_run(struct smtp_session *s,
 		s->bdat_bad_text = refusal.text;
 		return;
 	}
-	smtp_session_reply(s, refusal.code, refusal.enhanced, "%s", refusal.text);
+	smtp_session_reply(s, refusal.code, refusal.enhanced, "%s",
+			   refusal.text);
 	smtp_session_bad_command(s);
 	if (cmd->verb == SMTP_VERB_AUTH)
 		smtp_command_parser_wipe(s->parser);
@@ -361,8 +373,8 @@ static void smtp_session_bdat_done(struct smtp_session *s)
 	s->mode = SMTP_SESSION_COMMAND;
 	if (s->bdat_bad_sequence) {
 		s->bdat_bad_sequence = false;
-		smtp_session_reply(s, s->bdat_bad_code, s->bdat_bad_enhanced, "%s",
-				   s->bdat_bad_text);
+		smtp_session_reply(s, s->bdat_bad_code, s->bdat_bad_enhanced,
+				   "%s", s->bdat_bad_text);
 		smtp_session_bad_command(s);
 		return;
 	}
@@ -372,12 +384,13 @@ static void smtp_session_bdat_done(struct smtp_session *s)
 	}
 	if (s->message.overflow) {
 		/* RFC 3030 4.2: the client must stop sending chunks */
-		smtp_session_reply(s, 552, "5.3.4",
-				   "Message size exceeds fixed maximum message size");
+		smtp_session_reply(
+			s, 552, "5.3.4",
+			"Message size exceeds fixed maximum message size");
 		return;
 	}
 	smtp_session_reply(s, 250, "2.0.0", "%llu octets received",
-			   (unsigned long long)s->bdat_size);
+			   (unsigned long long) s->bdat_size);
 }
 
 static void smtp_session_read_command(struct smtp_session *s,
@@ -388,7 +401,8 @@ static void smtp_session_read_command(struct smtp_session *s,
 	size_t consumed;
 	int ret;
 
-	ret = smtp_command_parser_parse(s->parser, data, size, &consumed, &cmd, &err);
+	ret = smtp_command_parser_parse(s->parser, data, size, &consumed, &cmd,
+					&err);
 	connection_input_consume(s->session.conn, consumed);
 	if (ret == 0)
 		return;
@@ -405,7 +419,8 @@ static void smtp_session_read_command(struct smtp_session *s,
    or a message in flight, or closing). */
 static void smtp_session_run(struct smtp_session *s)
 {
-	while (s->mode != SMTP_SESSION_BUSY && s->mode != SMTP_SESSION_CLOSING) {
+	while (s->mode != SMTP_SESSION_BUSY &&
+	       s->mode != SMTP_SESSION_CLOSING) {
 		const unsigned char *data;
 		size_t size, consumed;
 
@@ -429,7 +444,8 @@ static void smtp_session_run(struct smtp_session *s)
 				break;
 			continue;
 		}
-		data = connection_input_peek(s->session.conn, (size_t)-1, &size);
+		data = connection_input_peek(s->session.conn, (size_t) -1,
+					     &size);
 		if (size == 0)
 			break;
 		switch (s->mode) {
@@ -438,17 +454,21 @@ static void smtp_session_run(struct smtp_session *s)
 			break;
 		case SMTP_SESSION_DATA:
 			if (smtp_data_reader_parse(s->data_reader, data, size,
-						   &consumed, &s->message) == 1) {
-				connection_input_consume(s->session.conn, consumed);
+						   &consumed,
+						   &s->message) == 1) {
+				connection_input_consume(s->session.conn,
+							 consumed);
 				s->protocol->message_done(s);
 				break;
 			}
 			connection_input_consume(s->session.conn, consumed);
 			break;
 		case SMTP_SESSION_BDAT:
-			consumed = size < s->bdat_left ? size : (size_t)s->bdat_left;
+			consumed = size < s->bdat_left ? size :
+							 (size_t) s->bdat_left;
 			if (!s->bdat_bad_sequence && !s->message.overflow)
-				(void)buffer_append(&s->message, data, consumed);
+				(void) buffer_append(&s->message, data,
+						     consumed);
 			connection_input_consume(s->session.conn, consumed);
 			s->bdat_left -= consumed;
 			break;
@@ -459,7 +479,7 @@ static void smtp_session_run(struct smtp_session *s)
 		}
 	}
 	if (s->mode == SMTP_SESSION_COMMAND)
-		(void)smtp_session_check_drain(s);
+		(void) smtp_session_check_drain(s);
 	smtp_session_flush(s);
 }
 

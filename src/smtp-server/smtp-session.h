@@ -34,23 +34,23 @@ struct smtp_session;
 
 enum smtp_session_mode {
 	SMTP_SESSION_COMMAND,
-	SMTP_SESSION_DATA,     /* after 354: the dot-stuffed message */
-	SMTP_SESSION_BDAT,     /* a chunk of bdat_left bytes */
-	SMTP_SESSION_OTHER,    /* the protocol reads (an AUTH response) */
-	SMTP_SESSION_BUSY,     /* a login or a message in flight: input paused */
-	SMTP_SESSION_CLOSING,  /* QUIT, an error or a drain: no more input */
+	SMTP_SESSION_DATA,    /* after 354: the dot-stuffed message */
+	SMTP_SESSION_BDAT,    /* a chunk of bdat_left bytes */
+	SMTP_SESSION_OTHER,   /* the protocol reads (an AUTH response) */
+	SMTP_SESSION_BUSY,    /* a login or a message in flight: input paused */
+	SMTP_SESSION_CLOSING, /* QUIT, an error or a drain: no more input */
 };
 
 /* When a command may run (RFC 5321 4.1.4), checked in this order. */
 enum smtp_session_command_flags {
-	SMTP_CMD_NO_TLS = 0x01,      /* not over TLS (STARTTLS) */
-	SMTP_CMD_NEEDS_HELO = 0x02,  /* after EHLO/HELO/LHLO */
-	SMTP_CMD_NEEDS_AUTH = 0x04,  /* logged in (530, RFC 4954 6) */
-	SMTP_CMD_NO_AUTH = 0x08,     /* not logged in yet */
-	SMTP_CMD_NEEDS_MAIL = 0x10,  /* inside a transaction */
-	SMTP_CMD_NO_MAIL = 0x20,     /* not inside a transaction */
-	SMTP_CMD_NO_BDAT = 0x40,     /* not after BDAT (RFC 3030 3) */
-	SMTP_CMD_NEEDS_RCPT = 0x80,  /* at least one accepted recipient */
+	SMTP_CMD_NO_TLS = 0x01,	    /* not over TLS (STARTTLS) */
+	SMTP_CMD_NEEDS_HELO = 0x02, /* after EHLO/HELO/LHLO */
+	SMTP_CMD_NEEDS_AUTH = 0x04, /* logged in (530, RFC 4954 6) */
+	SMTP_CMD_NO_AUTH = 0x08,    /* not logged in yet */
+	SMTP_CMD_NEEDS_MAIL = 0x10, /* inside a transaction */
+	SMTP_CMD_NO_MAIL = 0x20,    /* not inside a transaction */
+	SMTP_CMD_NO_BDAT = 0x40,    /* not after BDAT (RFC 3030 3) */
+	SMTP_CMD_NEEDS_RCPT = 0x80, /* at least one accepted recipient */
 };
 
 typedef void smtp_session_command_fn(struct smtp_session *s,
@@ -63,9 +63,9 @@ struct smtp_session_command {
 };
 
 struct smtp_session_protocol {
-	const char *name;           /* "lmtp": logs */
-	const char *hello;          /* "LHLO first": the refusal before it */
-	const char *help;           /* HELP's list of commands */
+	const char *name;  /* "lmtp": logs */
+	const char *hello; /* "LHLO first": the refusal before it */
+	const char *help;  /* HELP's list of commands */
 	/* the protocol's own commands, looked at before the shared ones */
 	const struct smtp_session_command *commands;
 	unsigned int command_count;
@@ -79,33 +79,33 @@ struct smtp_session_protocol {
 };
 
 struct smtp_session {
-	struct session session;          /* connection, server, owner */
+	struct session session; /* connection, server, owner */
 	const struct smtp_session_protocol *protocol;
-	uint64_t cmd_start_usecs;        /* the command being answered; 0: none */
-	struct pool *txn_pool;           /* the transaction's strings */
+	uint64_t cmd_start_usecs; /* the command being answered; 0: none */
+	struct pool *txn_pool;	  /* the transaction's strings */
 	struct smtp_command_parser *parser;
 	struct smtp_data_reader *data_reader;
-	struct buffer out;               /* replies, flushed once per run */
+	struct buffer out; /* replies, flushed once per run */
 	enum smtp_session_mode mode;
-	char *helo;                      /* the hello's argument (malloc) */
-	bool authenticated;              /* NEEDS_AUTH holds (LMTP: always) */
-	bool draining;                   /* server stopping: close when idle */
+	char *helo;	    /* the hello's argument (malloc) */
+	bool authenticated; /* NEEDS_AUTH holds (LMTP: always) */
+	bool draining;	    /* server stopping: close when idle */
 
 	/* the transaction (RFC 5321 3.3) */
 	bool mail_given;
-	const char *sender;              /* txn_pool; "" for <> */
-	uint64_t mail_size;              /* MAIL's SIZE= (RFC 1870), 0 if none */
+	const char *sender; /* txn_pool; "" for <> */
+	uint64_t mail_size; /* MAIL's SIZE= (RFC 1870), 0 if none */
 	bool smtputf8;
-	char txn_id[17];                 /* for Received: and the log */
+	char txn_id[17]; /* for Received: and the log */
 	unsigned int rcpt_count;
-	struct buffer message;           /* limit: max_message_size */
-	bool bdat_started;               /* BDAT used: DATA no longer allowed */
+	struct buffer message; /* limit: max_message_size */
+	bool bdat_started;     /* BDAT used: DATA no longer allowed */
 	uint64_t bdat_left;
 	uint64_t bdat_size;
 	bool bdat_last;
-	bool bdat_bad_sequence;          /* chunk to discard, then refuse: */
+	bool bdat_bad_sequence; /* chunk to discard, then refuse: */
 	unsigned int bdat_bad_code;
-	const char *bdat_bad_enhanced, *bdat_bad_text;  /* static */
+	const char *bdat_bad_enhanced, *bdat_bad_text; /* static */
 };
 
 /* The connection callbacks' input and output_drained (context: the
@@ -122,7 +122,8 @@ bool smtp_session_open(struct smtp_session *s, struct session_list *list,
 		       unsigned int idle_timeout_secs, int fd,
 		       const struct sockaddr *peer,
 		       struct tls_session **tls_session,
-		       const struct connection_callbacks *callbacks, void *owner);
+		       const struct connection_callbacks *callbacks,
+		       void *owner);
 /* Out of the list, the connection and everything else freed (not s). */
 void smtp_session_deinit(struct smtp_session *s, struct session_list *list);
 

@@ -80,10 +80,11 @@ void submission_client_create(struct server *srv, int fd,
 	client = calloc(1, sizeof(*client));
 	if (client == NULL)
 		fatal_oom();
-	if (!smtp_session_open(&client->smtp, &submission_clients, &submission_protocol,
-			       srv, METRICS_PROTOCOL_SUBMISSION,
-			       conf->submission_idle_timeout_secs, fd, peer, session,
-			       &submission_client_callbacks, client)) {
+	if (!smtp_session_open(&client->smtp, &submission_clients,
+			       &submission_protocol, srv,
+			       METRICS_PROTOCOL_SUBMISSION,
+			       conf->submission_idle_timeout_secs, fd, peer,
+			       session, &submission_client_callbacks, client)) {
 		free(client);
 		return;
 	}
@@ -96,7 +97,8 @@ void submission_client_create(struct server *srv, int fd,
 		return;
 	}
 	log_debug("submission", "connect ip=%s%s",
-		  connection_peer_ip(client->smtp.session.conn), tls ? " tls" : "");
+		  connection_peer_ip(client->smtp.session.conn),
+		  tls ? " tls" : "");
 	/* RFC 5321 4.3.1; no enhanced code in the greeting (RFC 2034 3) */
 	smtp_session_reply(&client->smtp, 220, NULL, "%s ESMTP infostore ready",
 			   conf->hostname);
@@ -119,7 +121,8 @@ static void submission_client_destroy(struct submission_client *client)
 
 bool submission_client_auth_allowed(struct submission_client *client)
 {
-	return server_plaintext_auth_allowed(client->smtp.session.srv, client->smtp.session.conn);
+	return server_plaintext_auth_allowed(client->smtp.session.srv,
+					     client->smtp.session.conn);
 }
 
 static void submission_client_auth_done(void *context, const struct auth_result *result)
@@ -130,24 +133,28 @@ static void submission_client_auth_done(void *context, const struct auth_result 
 	client->smtp.mode = SMTP_SESSION_COMMAND;
 	if (result->throttled) {
 		/* RFC 4954 6: temporary, the password was not looked at */
-		smtp_session_reply(&client->smtp, 454, "4.7.0", "Too many login attempts, "
-					"try again in %u second%s",
-					result->retry_after_secs,
-					result->retry_after_secs == 1 ? "" : "s");
+		smtp_session_reply(&client->smtp, 454, "4.7.0",
+				   "Too many login attempts, "
+				   "try again in %u second%s",
+				   result->retry_after_secs,
+				   result->retry_after_secs == 1 ? "" : "s");
 	} else if (result->temp_failure) {
 		smtp_session_reply(&client->smtp, 454, "4.7.0",
-					"Temporary authentication failure");
+				   "Temporary authentication failure");
 	} else if (!result->success) {
 		log_info("submission", "login failed user=%s ip=%s",
-			 log_value(client->sasl_user != NULL ? client->sasl_user : "-"),
+			 log_value(client->sasl_user != NULL ?
+					   client->sasl_user :
+					   "-"),
 			 connection_peer_ip(client->smtp.session.conn));
 		/* RFC 4954 6 */
 		smtp_session_reply(&client->smtp, 535, "5.7.8",
-					"Authentication credentials invalid");
+				   "Authentication credentials invalid");
 		if (++client->auth_failures >= SUBMISSION_MAX_AUTH_FAILURES) {
-			smtp_session_reply(&client->smtp, 421, "4.7.0",
-						"%s Too many failed logins, closing",
-						client->smtp.session.srv->conf->hostname);
+			smtp_session_reply(
+				&client->smtp, 421, "4.7.0",
+				"%s Too many failed logins, closing",
+				client->smtp.session.srv->conf->hostname);
 			smtp_session_close(&client->smtp);
 		}
 	} else {
@@ -156,11 +163,17 @@ static void submission_client_auth_done(void *context, const struct auth_result 
 			fatal_oom();
 		client->smtp.authenticated = true;
 		log_info("submission", "login user=%s ip=%s%s%s",
-			 log_value(client->user), connection_peer_ip(client->smtp.session.conn),
-			 connection_is_tls(client->smtp.session.conn) ? " tls=" : "",
+			 log_value(client->user),
+			 connection_peer_ip(client->smtp.session.conn),
 			 connection_is_tls(client->smtp.session.conn) ?
-			 log_value(connection_tls_info(client->smtp.session.conn)) : "");
-		smtp_session_reply(&client->smtp, 235, "2.7.0", "Authentication successful");
+				 " tls=" :
+				 "",
+			 connection_is_tls(client->smtp.session.conn) ?
+				 log_value(connection_tls_info(
+					 client->smtp.session.conn)) :
+				 "");
+		smtp_session_reply(&client->smtp, 235, "2.7.0",
+				   "Authentication successful");
 	}
 	free(client->sasl_user);
 	client->sasl_user = NULL;
@@ -179,11 +192,10 @@ void submission_client_login(struct submission_client *client,
 	}
 	/* commands pipelined behind the password wait in the buffer */
 	smtp_session_busy(&client->smtp);
-	client->auth_request = auth_verify_from(client->smtp.session.srv->auth,
-						METRICS_PROTOCOL_SUBMISSION,
-						connection_peer_ip(client->smtp.session.conn),
-						address, password,
-						submission_client_auth_done, client);
+	client->auth_request = auth_verify_from(
+		client->smtp.session.srv->auth, METRICS_PROTOCOL_SUBMISSION,
+		connection_peer_ip(client->smtp.session.conn), address,
+		password, submission_client_auth_done, client);
 }
 
 /* --- a finished message --- */
@@ -242,25 +254,27 @@ static void submission_delivery_done(void *context)
 	client->delivery = NULL;
 	switch (d->outcome) {
 	case SUBMISSION_SENT:
-		smtp_session_reply(&client->smtp, 250, "2.0.0", "Ok: queued as %s",
-					d->txn_id);
+		smtp_session_reply(&client->smtp, 250, "2.0.0",
+				   "Ok: queued as %s", d->txn_id);
 		break;
 	case SUBMISSION_NO_SPACE:
-		smtp_session_reply(&client->smtp, 452, "4.3.1",
-					"Insufficient system storage, try again later");
+		smtp_session_reply(
+			&client->smtp, 452, "4.3.1",
+			"Insufficient system storage, try again later");
 		break;
 	case SUBMISSION_RCPT_GONE:
 		smtp_session_reply(&client->smtp, 550, "5.1.1",
-					"A recipient's mailbox is no longer here");
+				   "A recipient's mailbox is no longer here");
 		break;
 	case SUBMISSION_OVER_QUOTA:
-		smtp_session_reply(&client->smtp, 552, "5.2.2",
-					"A recipient's mailbox is full (quota exceeded)");
+		smtp_session_reply(
+			&client->smtp, 552, "5.2.2",
+			"A recipient's mailbox is full (quota exceeded)");
 		break;
 	case SUBMISSION_TEMPFAIL:
 	default:
 		smtp_session_reply(&client->smtp, 451, "4.3.0",
-					"Temporary failure, try again later");
+				   "Temporary failure, try again later");
 		break;
 	}
 	submission_delivery_free(d);
@@ -274,7 +288,8 @@ static const char *submission_received(struct submission_client *client,
 {
 	const struct conf *conf = client->smtp.session.srv->conf;
 	bool tls = connection_is_tls(client->smtp.session.conn);
-	const char *tls_info = tls ? connection_tls_info(client->smtp.session.conn) : "";
+	const char *tls_info =
+		tls ? connection_tls_info(client->smtp.session.conn) : "";
 	const char *space = strchr(tls_info, ' ');
 	const char *using = "", *for_rcpt = "";
 	char date[64];
@@ -290,11 +305,13 @@ static const char *submission_received(struct submission_client *client,
 		for_rcpt = p_printf(pool, " for <%s>", client->rcpts[0].address);
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
-	return p_printf(pool, "from %s ([%s])%s by %s (infostore) with %s%s id %s%s; %s",
-			client->smtp.helo != NULL ? client->smtp.helo : "unknown",
-			connection_peer_ip(client->smtp.session.conn), using, conf->hostname,
-			client->smtp.smtputf8 ? "UTF8SMTP" : "ESMTP",
-			tls ? "SA" : "A", client->smtp.txn_id, for_rcpt, date);
+	return p_printf(
+		pool,
+		"from %s ([%s])%s by %s (infostore) with %s%s id %s%s; %s",
+		client->smtp.helo != NULL ? client->smtp.helo : "unknown",
+		connection_peer_ip(client->smtp.session.conn), using,
+		conf->hostname, client->smtp.smtputf8 ? "UTF8SMTP" : "ESMTP",
+		tls ? "SA" : "A", client->smtp.txn_id, for_rcpt, date);
 }
 
 /* Why the author check refused, for the app. */
@@ -305,23 +322,25 @@ static void submission_client_reply_author(struct submission_client *client,
 	switch (author) {
 	case SUBMISSION_AUTHOR_MISSING:
 		smtp_session_reply(&client->smtp, 553, "5.7.1",
-					"The message has no From: header");
+				   "The message has no From: header");
 		break;
 	case SUBMISSION_AUTHOR_MULTIPLE:
 		smtp_session_reply(&client->smtp, 553, "5.7.1",
-					"The message has more than one %s: header", field);
+				   "The message has more than one %s: header",
+				   field);
 		break;
 	case SUBMISSION_AUTHOR_SYNTAX:
 		smtp_session_reply(&client->smtp, 553, "5.7.1",
-					"The %s: header must be one address, <%s>",
-					field, client->user);
+				   "The %s: header must be one address, <%s>",
+				   field, client->user);
 		break;
 	case SUBMISSION_AUTHOR_OTHER:
 	case SUBMISSION_AUTHOR_OK:
 	default:
-		smtp_session_reply(&client->smtp, 553, "5.7.1",
-					"The %s: header must be your own address, <%s>",
-					field, client->user);
+		smtp_session_reply(
+			&client->smtp, 553, "5.7.1",
+			"The %s: header must be your own address, <%s>", field,
+			client->user);
 		break;
 	}
 }
@@ -335,39 +354,44 @@ void submission_client_message_done(struct smtp_session *s)
 	enum submission_author author;
 	const char *field, *found, *date = NULL, *message_id = NULL;
 	struct buffer out;
-	uint64_t size = client->smtp.bdat_started ? client->smtp.bdat_size :
-		smtp_data_reader_size(client->smtp.data_reader);
+	uint64_t size = client->smtp.bdat_started ?
+				client->smtp.bdat_size :
+				smtp_data_reader_size(client->smtp.data_reader);
 
 	if (client->smtp.message.overflow) {
 		/* RFC 1870 6.2; read to the end, stored nothing */
-		log_info("submission", "message too big id=%s user=%s size=%llu max=%llu",
+		log_info("submission",
+			 "message too big id=%s user=%s size=%llu max=%llu",
 			 client->smtp.txn_id, log_value(client->user),
-			 (unsigned long long)size,
-			 (unsigned long long)conf->max_message_size);
-		smtp_session_reply(&client->smtp, 552, "5.3.4",
-					"Message size exceeds fixed maximum message size");
+			 (unsigned long long) size,
+			 (unsigned long long) conf->max_message_size);
+		smtp_session_reply(
+			&client->smtp, 552, "5.3.4",
+			"Message size exceeds fixed maximum message size");
 		smtp_session_transaction_done(&client->smtp);
 		return;
 	}
-	submission_message_scan(client->smtp.txn_pool,
-				(const unsigned char *)client->smtp.message.data,
-				client->smtp.message.used, &headers);
+	submission_message_scan(
+		client->smtp.txn_pool,
+		(const unsigned char *) client->smtp.message.data,
+		client->smtp.message.used, &headers);
 	if (headers.too_long) {
 		smtp_session_reply(&client->smtp, 552, "5.3.4",
-					"Message header exceeds %u KiB",
-					SUBMISSION_HEADER_MAX / 1024);
+				   "Message header exceeds %u KiB",
+				   SUBMISSION_HEADER_MAX / 1024);
 		smtp_session_transaction_done(&client->smtp);
 		return;
 	}
-	author = submission_message_check(client->smtp.txn_pool, &headers, client->user,
-					  &field, &found);
+	author = submission_message_check(client->smtp.txn_pool, &headers,
+					  client->user, &field, &found);
 	if (author != SUBMISSION_AUTHOR_OK) {
 		log_info("submission", "refused id=%s user=%s ip=%s: %s: is %s",
 			 client->smtp.txn_id, log_value(client->user),
 			 connection_peer_ip(client->smtp.session.conn), field,
 			 found != NULL ? log_value(found) :
-			 author == SUBMISSION_AUTHOR_MISSING ? "missing" :
-			 author == SUBMISSION_AUTHOR_MULTIPLE ? "repeated" : "unreadable");
+			 author == SUBMISSION_AUTHOR_MISSING  ? "missing" :
+			 author == SUBMISSION_AUTHOR_MULTIPLE ? "repeated" :
+								"unreadable");
 		submission_client_reply_author(client, author, field);
 		smtp_session_transaction_done(&client->smtp);
 		return;
@@ -377,17 +401,20 @@ void submission_client_message_done(struct smtp_session *s)
 	if (headers.date_count == 0)
 		date = mime_date_now(client->smtp.txn_pool);
 	if (headers.message_id_count == 0)
-		message_id = mime_new_message_id(client->smtp.txn_pool, conf->hostname);
+		message_id = mime_new_message_id(client->smtp.txn_pool,
+						 conf->hostname);
 	buffer_init(&out, 0);
-	(void)submission_message_complete(&out, (const unsigned char *)client->smtp.message.data,
-					  client->smtp.message.used, &headers,
-					  submission_received(client, client->smtp.txn_pool),
-					  date, message_id);
+	(void) submission_message_complete(
+		&out, (const unsigned char *) client->smtp.message.data,
+		client->smtp.message.used, &headers,
+		submission_received(client, client->smtp.txn_pool), date,
+		message_id);
 	if (out.used > conf->max_message_size) {
 		/* what we added took it over the limit */
 		buffer_free(&out);
-		smtp_session_reply(&client->smtp, 552, "5.3.4",
-					"Message size exceeds fixed maximum message size");
+		smtp_session_reply(
+			&client->smtp, 552, "5.3.4",
+			"Message size exceeds fixed maximum message size");
 		smtp_session_transaction_done(&client->smtp);
 		return;
 	}
@@ -402,9 +429,13 @@ void submission_client_message_done(struct smtp_session *s)
 	memcpy(d->txn_id, client->smtp.txn_id, sizeof(d->txn_id));
 	d->data = buffer_steal(&out, &d->size);
 	d->sender = p_strdup(d->pool, client->user);
-	d->message_id = message_id != NULL ? p_strdup(d->pool, message_id) :
-		mime_get_header(d->pool, (const unsigned char *)client->smtp.message.data,
-				headers.header_end, "Message-ID");
+	d->message_id =
+		message_id != NULL ?
+			p_strdup(d->pool, message_id) :
+			mime_get_header(d->pool,
+					(const unsigned char *)
+						client->smtp.message.data,
+					headers.header_end, "Message-ID");
 	d->local = p_new(d->pool, const char *, client->smtp.rcpt_count);
 	d->remote = p_new(d->pool, const char *, client->smtp.rcpt_count);
 	for (unsigned int i = 0; i < client->smtp.rcpt_count; i++) {
@@ -418,8 +449,9 @@ void submission_client_message_done(struct smtp_session *s)
 
 	client->delivery = d;
 	smtp_session_busy(&client->smtp);
-	deliver_queue_call(client->smtp.session.srv->deliver_queue, submission_delivery_run,
-			   submission_delivery_done, d);
+	deliver_queue_call(client->smtp.session.srv->deliver_queue,
+			   submission_delivery_run, submission_delivery_done,
+			   d);
 }
 
 /* One AUTH response line, or false when it has not arrived yet. */
@@ -437,7 +469,7 @@ bool submission_client_read_sasl(struct smtp_session *s)
 		client->smtp.mode = SMTP_SESSION_COMMAND;
 		/* RFC 4954 4 */
 		smtp_session_reply(&client->smtp, 500, "5.5.6",
-					"Authentication exchange line is too long");
+				   "Authentication exchange line is too long");
 		smtp_session_bad_command(&client->smtp);
 		return true;
 	}
@@ -457,7 +489,8 @@ static void submission_client_tls_ready(void *context)
 {
 	struct smtp_session *s = context;
 
-	log_debug("submission", "starttls ip=%s %s", connection_peer_ip(s->session.conn),
+	log_debug("submission", "starttls ip=%s %s",
+		  connection_peer_ip(s->session.conn),
 		  connection_tls_info(s->session.conn));
 }
 
@@ -472,12 +505,13 @@ static void submission_client_closed(void *context,
 	if (client->user != NULL || reason == CONNECTION_CLOSED_TIMEOUT ||
 	    reason == CONNECTION_CLOSED_ERROR || log_enabled(LOG_LEVEL_DEBUG))
 		log_info("submission", "disconnect user=%s ip=%s reason=%s%s%s",
-			 client->user != NULL ? log_value(client->user) : "-", ip,
-			 session_close_reason(reason),
+			 client->user != NULL ? log_value(client->user) : "-",
+			 ip, session_close_reason(reason),
 			 detail != NULL ? " detail=" : "",
 			 detail != NULL ? log_value(detail) : "");
 	if (s->mode == SMTP_SESSION_DATA || s->mode == SMTP_SESSION_BDAT)
-		log_info("submission", "disconnected during the message id=%s ip=%s",
+		log_info("submission",
+			 "disconnected during the message id=%s ip=%s",
 			 s->txn_id, ip);
 	submission_client_destroy(client);
 }

@@ -50,7 +50,7 @@ struct submission_rcpt {
 struct submission_delivery;
 
 struct submission_client {
-	struct smtp_session smtp;         /* connection, input, transaction */
+	struct smtp_session smtp; /* connection, input, transaction */
 
 	/* AUTH (RFC 4954): SMTP_SESSION_OTHER reads its response lines */
 	enum submission_sasl_step sasl_step;
@@ -61,7 +61,7 @@ struct submission_client {
 	unsigned int auth_failures;
 
 	struct submission_delivery *delivery; /* in flight, or NULL */
-	struct submission_rcpt *rcpts;    /* smtp.txn_pool, smtp.rcpt_count */
+	struct submission_rcpt *rcpts; /* smtp.txn_pool, smtp.rcpt_count */
 };
 
 /* The command table (submission-commands.c). */

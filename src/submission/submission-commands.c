@@ -34,7 +34,8 @@ static void cmd_ehlo(struct smtp_session *s, const struct smtp_command *cmd)
 	free(client->smtp.helo);
 	client->smtp.helo = strdup(cmd->arg);
 	if (cmd->verb == SMTP_VERB_HELO) {
-		smtp_session_reply(&client->smtp, 250, NULL, "%s", conf->hostname);
+		smtp_session_reply(&client->smtp, 250, NULL, "%s",
+				   conf->hostname);
 		return;
 	}
 	/* RFC 1869 4.3; no enhanced codes here (RFC 2034 3) */
@@ -42,7 +43,8 @@ static void cmd_ehlo(struct smtp_session *s, const struct smtp_command *cmd)
 	buffer_printf(&caps, "%s\nPIPELINING\nSIZE %llu\n8BITMIME\nSMTPUTF8\n"
 		      "ENHANCEDSTATUSCODES\nCHUNKING", conf->hostname,
 		      (unsigned long long)conf->max_message_size);
-	if (!connection_is_tls(client->smtp.session.conn) && client->smtp.session.srv->tls != NULL)
+	if (!connection_is_tls(client->smtp.session.conn) &&
+	    client->smtp.session.srv->tls != NULL)
 		buffer_append_str(&caps, "\nSTARTTLS");
 	/* RFC 4954 4 and RFC 8314 3.3 spirit: a password is asked for only
 	   where it may be sent, so before STARTTLS an app learns that it
@@ -57,7 +59,8 @@ static void cmd_lhlo(struct smtp_session *s, const struct smtp_command *cmd)
 {
 	struct submission_client *client = s->session.owner;
 	(void)cmd;
-	smtp_session_reply(&client->smtp, 500, "5.5.1", "This is SMTP submission: use EHLO");
+	smtp_session_reply(&client->smtp, 500, "5.5.1",
+			   "This is SMTP submission: use EHLO");
 	smtp_session_bad_command(&client->smtp);
 }
 
@@ -67,7 +70,8 @@ static void cmd_starttls(struct smtp_session *s, const struct smtp_command *cmd)
 	struct submission_client *client = s->session.owner;
 	(void)cmd;
 	if (client->smtp.session.srv->tls == NULL) {
-		smtp_session_reply(&client->smtp, 454, "4.7.0", "TLS not available");
+		smtp_session_reply(&client->smtp, 454, "4.7.0",
+				   "TLS not available");
 		return;
 	}
 	smtp_session_reply(&client->smtp, 220, "2.0.0", "Ready to start TLS");
@@ -78,7 +82,8 @@ static void cmd_starttls(struct smtp_session *s, const struct smtp_command *cmd)
 	client->smtp.helo = NULL;
 	smtp_session_reset_transaction(&client->smtp);
 	smtp_command_parser_reset(client->smtp.parser);
-	connection_start_tls(client->smtp.session.conn, client->smtp.session.srv->tls);
+	connection_start_tls(client->smtp.session.conn,
+			     client->smtp.session.srv->tls);
 }
 
 /* --- AUTH (RFC 4954) --- */
@@ -92,7 +97,8 @@ static void submission_auth_plain(struct submission_client *client,
 	buffer_init(&msg, AUTH_SASL_RESPONSE_MAX + 1);
 	if (auth_sasl_decode(b64, len, &msg) < 0) {
 		/* RFC 4954 4 */
-		smtp_session_reply(&client->smtp, 501, "5.5.2", "Invalid base64 data");
+		smtp_session_reply(&client->smtp, 501, "5.5.2",
+				   "Invalid base64 data");
 		smtp_session_bad_command(&client->smtp);
 	} else if (auth_sasl_plain_parse(msg.data, msg.used, &authcid, &passwd,
 					 &error) < 0) {
@@ -114,7 +120,8 @@ static void submission_auth_login(struct submission_client *client,
 	buffer_init(&msg, AUTH_SASL_RESPONSE_MAX + 1);
 	if (auth_sasl_decode(b64, len, &msg) < 0 || msg.used == 0 ||
 	    memchr(msg.data, '\0', msg.used) != NULL) {
-		smtp_session_reply(&client->smtp, 501, "5.5.2", "Invalid base64 data");
+		smtp_session_reply(&client->smtp, 501, "5.5.2",
+				   "Invalid base64 data");
 		smtp_session_bad_command(&client->smtp);
 		client->smtp.mode = SMTP_SESSION_COMMAND;
 	} else if (client->sasl_step == SUBMISSION_SASL_LOGIN_USER) {
@@ -141,8 +148,8 @@ static void cmd_auth(struct smtp_session *s, const struct smtp_command *cmd)
 	if (!submission_client_auth_allowed(client)) {
 		/* RFC 4954 6; not advertised here either */
 		smtp_session_reply(&client->smtp, 538, "5.7.11",
-					"Encryption required for requested "
-					"authentication mechanism");
+				   "Encryption required for requested "
+				   "authentication mechanism");
 		smtp_session_bad_command(&client->smtp);
 	} else if (mech_len == 5 && mem_iequal(cmd->arg, "PLAIN", 5)) {
 		client->sasl_step = SUBMISSION_SASL_PLAIN;
@@ -159,11 +166,12 @@ static void cmd_auth(struct smtp_session *s, const struct smtp_command *cmd)
 			submission_auth_login(client, initial, strlen(initial));
 		} else {
 			client->smtp.mode = SMTP_SESSION_OTHER;
-			smtp_session_reply(&client->smtp, 334, NULL, "VXNlcm5hbWU6");
+			smtp_session_reply(&client->smtp, 334, NULL,
+					   "VXNlcm5hbWU6");
 		}
 	} else {
 		smtp_session_reply(&client->smtp, 504, "5.5.4",
-					"Unrecognized authentication type");
+				   "Unrecognized authentication type");
 		smtp_session_bad_command(&client->smtp);
 	}
 	/* the line held the initial response, password and all */
@@ -180,7 +188,8 @@ void submission_command_sasl_response(struct submission_client *client,
 	if (len == 1 && line[0] == '*') {
 		free(client->sasl_user);
 		client->sasl_user = NULL;
-		smtp_session_reply(&client->smtp, 501, "5.7.0", "Authentication cancelled");
+		smtp_session_reply(&client->smtp, 501, "5.7.0",
+				   "Authentication cancelled");
 		return;
 	}
 	if (client->sasl_step == SUBMISSION_SASL_PLAIN)
@@ -198,8 +207,9 @@ static void cmd_mail(struct smtp_session *s, const struct smtp_command *cmd)
 
 	/* RFC 1870 6.1 */
 	if (cmd->size_given && cmd->size > conf->max_message_size) {
-		smtp_session_reply(&client->smtp, 552, "5.3.4",
-					"Message size exceeds fixed maximum message size");
+		smtp_session_reply(
+			&client->smtp, 552, "5.3.4",
+			"Message size exceeds fixed maximum message size");
 		return;
 	}
 	/* RFC 6409 6.1: the sender is the user, and only the user; a null
@@ -209,8 +219,8 @@ static void cmd_mail(struct smtp_session *s, const struct smtp_command *cmd)
 			 log_value(client->user), log_value(cmd->arg),
 			 connection_peer_ip(client->smtp.session.conn));
 		smtp_session_reply(&client->smtp, 553, "5.7.1",
-					"Sender address must be your own, <%s>",
-					client->user);
+				   "Sender address must be your own, <%s>",
+				   client->user);
 		smtp_session_bad_command(&client->smtp);
 		return;
 	}
@@ -232,28 +242,29 @@ static void cmd_rcpt(struct smtp_session *s, const struct smtp_command *cmd)
 	if (cmd->utf8_path && !client->smtp.smtputf8) {
 		/* RFC 6531 3.5 */
 		smtp_session_reply(&client->smtp, 553, "5.6.7",
-					"Non-ASCII recipient needs SMTPUTF8");
+				   "Non-ASCII recipient needs SMTPUTF8");
 		return;
 	}
 	/* an address the outbound queue and the relay can take:
 	   local@domain, no postmaster without a domain */
 	if (!str_is_address(cmd->arg)) {
 		smtp_session_reply(&client->smtp, 553, "5.1.3",
-					"<%s> Recipient address not accepted here",
-					cmd->arg);
+				   "<%s> Recipient address not accepted here",
+				   cmd->arg);
 		return;
 	}
 	for (unsigned int i = 0; i < client->smtp.rcpt_count; i++) {
 		/* the same recipient twice gets the message once */
 		if (str_iequal(client->rcpts[i].address, cmd->arg)) {
 			smtp_session_reply(&client->smtp, 250, "2.1.5",
-						"<%s> Recipient OK", cmd->arg);
+					   "<%s> Recipient OK", cmd->arg);
 			return;
 		}
 	}
 	if (client->smtp.rcpt_count >= SMTP_SESSION_MAX_RECIPIENTS) {
 		/* RFC 5321 4.5.3.1.10 */
-		smtp_session_reply(&client->smtp, 452, "4.5.3", "Too many recipients");
+		smtp_session_reply(&client->smtp, 452, "4.5.3",
+				   "Too many recipients");
 		return;
 	}
 	pool = pool_create(512);
@@ -262,7 +273,7 @@ static void cmd_rcpt(struct smtp_session *s, const struct smtp_command *cmd)
 		log_error("submission", "user lookup failed for %s: %s",
 			  log_value(cmd->arg), store_last_error_detail(store));
 		smtp_session_reply(&client->smtp, 451, "4.3.0",
-					"Temporary failure, try again later");
+				   "Temporary failure, try again later");
 	} else if (ret > 0 && store_quota_get(store, user.id, &quota) > 0 &&
 		   store_quota_exceeded(&quota, 1, 1)) {
 		/* a local recipient who is full: refused now, as LMTP does,
@@ -271,16 +282,18 @@ static void cmd_rcpt(struct smtp_session *s, const struct smtp_command *cmd)
 		   theirs, and a full mailbox must not stop them writing to
 		   the administrator about it.) */
 		smtp_session_reply(&client->smtp, 552, "5.2.2",
-					"<%s> Mailbox is full (quota exceeded)", cmd->arg);
+				   "<%s> Mailbox is full (quota exceeded)",
+				   cmd->arg);
 	} else {
-		struct submission_rcpt *rcpt = &client->rcpts[client->smtp.rcpt_count++];
+		struct submission_rcpt *rcpt =
+			&client->rcpts[client->smtp.rcpt_count++];
 
 		/* a user here gets it straight into INBOX; anyone else
 		   through the outbound queue */
 		rcpt->address = p_strdup(client->smtp.txn_pool, cmd->arg);
 		rcpt->local = ret > 0;
-		smtp_session_reply(&client->smtp, 250, "2.1.5", "<%s> Recipient OK",
-					cmd->arg);
+		smtp_session_reply(&client->smtp, 250, "2.1.5",
+				   "<%s> Recipient OK", cmd->arg);
 	}
 	pool_destroy(&pool);
 }
@@ -292,20 +305,21 @@ static void submission_reset(struct smtp_session *s)
 	client->rcpts = NULL;
 }
 
-#define HELO SMTP_CMD_NEEDS_HELO
+#define HELO   SMTP_CMD_NEEDS_HELO
 #define AUTHED (SMTP_CMD_NEEDS_HELO | SMTP_CMD_NEEDS_AUTH)
 
 static const struct smtp_session_command submission_commands[] = {
-	{ SMTP_VERB_EHLO, 0, cmd_ehlo },
-	{ SMTP_VERB_HELO, 0, cmd_ehlo },
-	{ SMTP_VERB_LHLO, 0, cmd_lhlo },
+	{SMTP_VERB_EHLO, 0, cmd_ehlo},
+	{SMTP_VERB_HELO, 0, cmd_ehlo},
+	{SMTP_VERB_LHLO, 0, cmd_lhlo},
 	/* RFC 3207 4.2: STARTTLS once */
-	{ SMTP_VERB_STARTTLS, SMTP_CMD_NO_TLS | SMTP_CMD_NO_MAIL, cmd_starttls },
+	{SMTP_VERB_STARTTLS, SMTP_CMD_NO_TLS | SMTP_CMD_NO_MAIL, cmd_starttls},
 	/* RFC 4954 4: AUTH once */
-	{ SMTP_VERB_AUTH, HELO | SMTP_CMD_NO_AUTH | SMTP_CMD_NO_MAIL, cmd_auth },
+	{SMTP_VERB_AUTH, HELO | SMTP_CMD_NO_AUTH | SMTP_CMD_NO_MAIL, cmd_auth},
 	/* RFC 6409 4.3, RFC 4954 6 */
-	{ SMTP_VERB_MAIL, AUTHED | SMTP_CMD_NO_MAIL, cmd_mail },
-	{ SMTP_VERB_RCPT, AUTHED | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NO_BDAT, cmd_rcpt },
+	{SMTP_VERB_MAIL, AUTHED | SMTP_CMD_NO_MAIL, cmd_mail},
+	{SMTP_VERB_RCPT, AUTHED | SMTP_CMD_NEEDS_MAIL | SMTP_CMD_NO_BDAT,
+	 cmd_rcpt},
 };
 
 const struct smtp_session_protocol submission_protocol = {
@@ -313,7 +327,8 @@ const struct smtp_session_protocol submission_protocol = {
 	.hello = "EHLO first",
 	.help = "EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY",
 	.commands = submission_commands,
-	.command_count = sizeof(submission_commands) / sizeof(submission_commands[0]),
+	.command_count =
+		sizeof(submission_commands) / sizeof(submission_commands[0]),
 	.message_done = submission_client_message_done,
 	.reset = submission_reset,
 	.input_other = submission_client_read_sasl,
