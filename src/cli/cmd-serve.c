@@ -21,6 +21,7 @@
 #include "store.h"
 #include "submission-server.h"
 #include "tls.h"
+#include "tls-signer.h"
 #include "web-server.h"
 
 #include <errno.h>
@@ -93,6 +94,15 @@ static void serve_sigterm(void *context)
 	ctx->drain_timer = timer_add(ctx->srv.ioloop, SERVE_DRAIN_MSECS, false,
 				     serve_drain_timeout, ctx);
 	server_drain(&ctx->srv);
+}
+
+/* In the TLS key process, once it has read the key: the same privileges
+   as the daemon's. */
+static int serve_signer_setup(void *context)
+{
+	const struct conf *conf = context;
+
+	return cli_privileges_drop(conf) < 0 ? -1 : 0;
 }
 
 static void serve_sighup(void *context)
@@ -205,6 +215,16 @@ int cli_serve(struct cli *cli)
 		conf_free(&ctx.conf);
 		return EX_CONFIG;
 	}
+	/* the TLS key is read by a process of its own, forked now while
+	   there is no thread and before anything listens (tls-signer.h) */
+	if (ctx.conf->tls_cert != NULL &&
+	    tls_signer_start(serve_signer_setup, ctx.conf, &error) < 0) {
+		fprintf(stderr, "infostore: cannot start the TLS key process: %s\n",
+			error);
+		store_close(&ctx.srv.store);
+		conf_free(&ctx.conf);
+		return EX_OSERR;
+	}
 	if (ctx.conf->tls_cert != NULL &&
 	    tls_context_create(ctx.conf->tls_cert, ctx.conf->tls_key,
 			       &ctx.srv.tls, &error) < 0) {
@@ -279,6 +299,7 @@ out:
 	auth_destroy(&ctx.srv.auth);
 	ioloop_destroy(&ctx.srv.ioloop);
 	tls_context_destroy(&ctx.srv.tls);
+	tls_signer_stop();
 	store_close(&ctx.srv.store);
 	conf_free(&ctx.conf);
 	return ret;

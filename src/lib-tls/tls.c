@@ -1,5 +1,6 @@
 #include "tls.h"
 #include "tls-private.h"
+#include "tls-signer.h"
 #include "fatal.h"
 #include "log.h"
 
@@ -8,7 +9,10 @@
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static __thread char tls_error_buf[512];
 
@@ -28,6 +32,43 @@ static const char *tls_last_error(const char *what, const char *file)
 	else
 		snprintf(tls_error_buf, sizeof(tls_error_buf), "%s: %s", what, reason);
 	return tls_error_buf;
+}
+
+static const char *tls_mismatch(const char *cert_file, const char *key_file)
+{
+	ERR_clear_error();
+	snprintf(tls_error_buf, sizeof(tls_error_buf),
+		 "private key %s does not match certificate %s", key_file, cert_file);
+	return tls_error_buf;
+}
+
+/* The key of ssl_ctx: from the key process when it runs (tls-signer.h),
+   else from the file. 0, or -1 with *error_r. */
+static int tls_use_key(SSL_CTX *ssl_ctx, const char *cert_file,
+		       const char *key_file, const char **error_r)
+{
+	bool mismatch;
+
+	if (tls_signer_running()) {
+		EVP_PKEY *key = tls_signer_load(key_file, error_r);
+		int ret;
+
+		if (key == NULL)
+			return -1;
+		ret = SSL_CTX_use_PrivateKey(ssl_ctx, key);
+		EVP_PKEY_free(key);
+		if (ret == 1)
+			return 0;
+		mismatch = true;
+	} else {
+		if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key_file, SSL_FILETYPE_PEM) == 1)
+			return 0;
+		mismatch = ERR_GET_REASON(ERR_peek_last_error()) ==
+			X509_R_KEY_VALUES_MISMATCH;
+	}
+	*error_r = mismatch ? tls_mismatch(cert_file, key_file) :
+		tls_last_error("cannot load private key", key_file);
+	return -1;
 }
 
 static SSL_CTX *tls_ssl_ctx_load(const char *cert_file, const char *key_file,
@@ -58,27 +99,10 @@ static SSL_CTX *tls_ssl_ctx_load(const char *cert_file, const char *key_file,
 		SSL_CTX_free(ssl_ctx);
 		return NULL;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+	if (tls_use_key(ssl_ctx, cert_file, key_file, error_r) < 0 ||
+	    (SSL_CTX_check_private_key(ssl_ctx) != 1 &&
+	     (*error_r = tls_mismatch(cert_file, key_file)) != NULL)) {
 		*bad_key_r = true;
-		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
-			ERR_clear_error();
-			snprintf(tls_error_buf, sizeof(tls_error_buf),
-				 "private key %s does not match certificate %s",
-				 key_file, cert_file);
-			*error_r = tls_error_buf;
-		} else {
-			*error_r = tls_last_error("cannot load private key", key_file);
-		}
-		SSL_CTX_free(ssl_ctx);
-		return NULL;
-	}
-	if (SSL_CTX_check_private_key(ssl_ctx) != 1) {
-		*bad_key_r = true;
-		ERR_clear_error();
-		snprintf(tls_error_buf, sizeof(tls_error_buf),
-			 "private key %s does not match certificate %s",
-			 key_file, cert_file);
-		*error_r = tls_error_buf;
 		SSL_CTX_free(ssl_ctx);
 		return NULL;
 	}
@@ -88,12 +112,53 @@ static SSL_CTX *tls_ssl_ctx_load(const char *cert_file, const char *key_file,
 int tls_check_files(const char *cert_file, const char *key_file,
 		    bool *bad_key_r, const char **error_r)
 {
-	SSL_CTX *ssl_ctx = tls_ssl_ctx_load(cert_file, key_file, bad_key_r, error_r);
+	/* in a child that exits: the daemon checks its configuration before
+	   anything else, and the key must never be in its memory, not even
+	   freed (tls-signer.h) */
+	struct {
+		int bad_key;
+		char error[sizeof(tls_error_buf)];
+	} result;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
 
-	if (ssl_ctx == NULL)
+	*bad_key_r = false;
+	if ((pid = tls_fork_pair(fds, error_r)) < 0)
 		return -1;
-	SSL_CTX_free(ssl_ctx);
-	return 0;
+	if (pid == 0) {
+		bool bad_key;
+		const char *error = NULL;
+		SSL_CTX *ssl_ctx = tls_ssl_ctx_load(cert_file, key_file, &bad_key, &error);
+
+		close(fds[0]);
+		memset(&result, 0, sizeof(result));
+		result.bad_key = bad_key;
+		if (ssl_ctx == NULL)
+			snprintf(result.error, sizeof(result.error), "%s", error);
+		if (write(fds[1], &result, sizeof(result)) != (ssize_t)sizeof(result))
+			_exit(2);
+		_exit(ssl_ctx == NULL ? 1 : 0);
+	}
+	close(fds[1]);
+	do {
+		n = read(fds[0], &result, sizeof(result));
+	} while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(result) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) > 1) {
+		*error_r = "the check of the certificate and key failed";
+		*bad_key_r = false;
+		return -1;
+	}
+	*bad_key_r = result.bad_key != 0;
+	if (WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(tls_error_buf, sizeof(tls_error_buf), "%s", result.error);
+	*error_r = tls_error_buf;
+	return -1;
 }
 
 int tls_context_create(const char *cert_file, const char *key_file,

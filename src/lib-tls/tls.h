@@ -29,8 +29,9 @@ int tls_context_create(const char *cert_file, const char *key_file,
 int tls_context_reload(struct tls_context *ctx, const char **error_r);
 void tls_context_destroy(struct tls_context **ctx);
 
-/* Check that both files are readable and that the key fits the cert. Which
-   of the two is wrong goes into *bad_key_r (true: the key). */
+/* Check that both files are readable and that the key fits the cert, in
+   a child process (the key never enters the caller's memory). Which of
+   the two is wrong goes into *bad_key_r (true: the key). */
 int tls_check_files(const char *cert_file, const char *key_file,
 		    bool *bad_key_r, const char **error_r);
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import unittest
 
 from infostore_harness import (InfostoreServer, cert_files, client_tls_context, free_port,
@@ -197,3 +198,110 @@ class OldTlsRefusedTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def _private_key_chunks(key_path):
+    """32 bytes from the middle of the key's secret (RSA's private
+    exponent, EC's private scalar), big-endian as in the file and
+    reversed as an OpenSSL BIGNUM holds it in memory; and one base64 line
+    of the PEM file as it is read."""
+    text = subprocess.run(["openssl", "pkey", "-in", key_path, "-text", "-noout"],
+                          check=True, capture_output=True, text=True).stdout
+    lines = text.splitlines()
+    start = next(i for i, l in enumerate(lines)
+                 if l.startswith("privateExponent:") or l.startswith("priv:"))
+    hexdigits = ""
+    for l in lines[start + 1:]:
+        if not l.startswith(" "):
+            break
+        hexdigits += l.strip().replace(":", "")
+    secret = bytes.fromhex(hexdigits)
+    mid = len(secret) // 2
+    chunk = secret[mid - 16:mid + 16]
+    with open(key_path) as f:
+        pem_lines = [l.strip() for l in f if not l.startswith("-----")]
+    return chunk, chunk[::-1], pem_lines[len(pem_lines) // 2].encode()
+
+
+def _memory_has(pid, needles):
+    """Which of needles occur in the readable memory of process pid."""
+    found = set()
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "r" not in fields[1] or (len(fields) > 5 and fields[5] in
+                                       ("[vvar]", "[vsyscall]")):
+                continue
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except (OSError, OverflowError, ValueError):
+                continue
+            for n in needles:
+                if n in data:
+                    found.add(n)
+    return found
+
+
+def _children(pid):
+    kids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            kids += [int(x) for x in f.read().split()]
+    return kids
+
+
+class TlsKeyProcessTest(unittest.TestCase):
+    """The daemon that parses network input never holds the TLS private
+    key: a key process of its own signs for it (tls-signer.h)."""
+
+    def check_key_kept_apart(self, keytype):
+        srv = InfostoreServer(listeners=("imaps", "pop3s"))
+        self.addCleanup(srv.cleanup)
+        cert, key = own_cert_copy(srv)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", keytype, "-nodes",
+                        "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        srv.start()
+        self.addCleanup(srv.stop)
+        # handshakes work (the key process signs), over both listeners
+        for listener in ("imaps", "pop3s"):
+            self.assertEqual(served_cert(srv.ports[listener]), file_cert(cert))
+        srv.deliver("alice@example.test", make_message(subject="over TLS"))
+        imap = srv.imap(login="alice@example.test")
+        self.addCleanup(imap.logout)
+        self.assertEqual(imap.select("INBOX")[0], "OK")
+
+        be, le, pem_line = _private_key_chunks(key)
+        kids = _children(srv.proc.pid)
+        self.assertEqual(len(kids), 1, kids)
+        # the scan can see a key: the key process has it
+        self.assertTrue(_memory_has(kids[0], [be, le]), "the scan finds no key at all")
+        # the daemon has none of it, in any form
+        self.assertEqual(_memory_has(srv.proc.pid, [be, le, pem_line]), set())
+
+    def test_rsa_key_kept_apart(self):
+        self.check_key_kept_apart("rsa:2048")
+
+    def test_ecdsa_key_kept_apart(self):
+        self.check_key_kept_apart("ec:" + self.ec_params())
+
+    def ec_params(self):
+        path = os.path.join(tempfile.mkdtemp(prefix="infostore-ec-"), "p256.pem")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-out", path],
+                       check=True)
+        self.addCleanup(shutil.rmtree, os.path.dirname(path))
+        return path
+
+    def test_key_process_ends_with_the_daemon(self):
+        srv = InfostoreServer(listeners=("imaps",))
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        kids = _children(srv.proc.pid)
+        self.assertEqual(len(kids), 1, kids)
+        srv.stop()
+        self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{kids[0]}")
+                                 or open(f"/proc/{kids[0]}/stat").read().split()[2] == "Z"))
