@@ -4,13 +4,13 @@
  * that starts a password check stops reading until the answer is written.
  */
 #include "auth-socket.h"
+#include "alloc.h"
 #include "auth-sasl.h"
 #include "auth-socket-parser.h"
 #include "auth.h"
 #include "buffer.h"
 #include "conf.h"
 #include "connection.h"
-#include "fatal.h"
 #include "log.h"
 #include "secret.h"
 #include "server.h"
@@ -177,9 +177,7 @@ static void auth_socket_verify(struct auth_socket_client *client,
 {
 	if (client->user != user) {
 		free(client->user);
-		client->user = strdup(user);
-		if (client->user == NULL)
-			fatal_oom();
+		client->user = xstrdup(user);
 	}
 	client->step = AUTH_SOCKET_CHECKING;
 	connection_input_pause(client->conn, true);
@@ -211,9 +209,7 @@ static void auth_socket_response(struct auth_socket_client *client,
 		auth_socket_fail(client, false, "Invalid LOGIN response");
 	} else if (client->step == AUTH_SOCKET_LOGIN_USER) {
 		free(client->user);
-		client->user = strdup(msg.data);
-		if (client->user == NULL)
-			fatal_oom();
+		client->user = xstrdup(msg.data);
 		client->step = AUTH_SOCKET_LOGIN_PASS;
 		/* "Password:" */
 		auth_socket_write(client, "CONT\t%u\tUGFzc3dvcmQ6\n", client->id);
@@ -241,9 +237,7 @@ static void auth_socket_cmd_auth(struct auth_socket_client *client,
 	auth_socket_request_reset(client);
 	client->id = req.id;
 	if (req.rip != NULL && req.rip[0] != '\0') {
-		client->rip = strdup(req.rip);
-		if (client->rip == NULL)
-			fatal_oom();
+		client->rip = xstrdup(req.rip);
 	}
 	if (str_iequal(req.mech, "PLAIN"))
 		client->step = AUTH_SOCKET_PLAIN;
@@ -388,9 +382,7 @@ static void auth_socket_accept(void *context, int fd, const struct sockaddr *pee
 	set.max_input_buffer = AUTH_SOCKET_MAX_INPUT;
 	set.idle_timeout_secs = AUTH_SOCKET_IDLE_TIMEOUT_SECS;
 
-	client = calloc(1, sizeof(*client));
-	if (client == NULL)
-		fatal_oom();
+	client = xcalloc(1, sizeof(*client));
 	client->srv = srv;
 	client->conn = connection_create(srv->ioloop, fd, peer, NULL, &set,
 					 &auth_socket_callbacks, client);

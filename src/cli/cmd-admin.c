@@ -3,6 +3,7 @@
  * mailboxes, fetch, calendar. They may run while the daemon runs.
  */
 #include "cal.h"
+#include "alloc.h"
 #include "cli.h"
 #include "conf.h"
 #include "buffer.h"
@@ -30,7 +31,7 @@ int cli_cmd_usage(const char *text, int help)
 static unsigned char *read_stdin(size_t max, size_t *size_r, int *too_big_r)
 {
 	size_t alloc = 65536, used = 0;
-	unsigned char *data = malloc(alloc);
+	unsigned char *data = xmalloc(alloc);
 
 	*too_big_r = 0;
 	if (data == NULL)
@@ -39,15 +40,8 @@ static unsigned char *read_stdin(size_t max, size_t *size_r, int *too_big_r)
 		ssize_t ret;
 
 		if (used == alloc) {
-			unsigned char *bigger;
-
 			alloc *= 2;
-			bigger = realloc(data, alloc);
-			if (bigger == NULL) {
-				free(data);
-				return NULL;
-			}
-			data = bigger;
+			data = xrealloc(data, alloc);
 		}
 		ret = read(STDIN_FILENO, data + used, alloc - used);
 		if (ret < 0 && errno == EINTR)

@@ -8,6 +8,7 @@
  * whole file is read, in conf_validate().
  */
 #include "conf.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "log.h"
 #include "strutil.h"
@@ -157,7 +158,7 @@ static int parse_string(struct conf_parser *parser, const char *value,
 	(void)parser;
 	(void)error_r;
 	free(*(char **)dest);
-	*(char **)dest = strdup(value);
+	*(char **)dest = xstrdup(value);
 	return 0;
 }
 
@@ -208,7 +209,7 @@ static int parse_path(struct conf_parser *parser, const char *value,
 		return 0;
 	}
 	if (value[0] == '/') {
-		path = strdup(value);
+		path = xstrdup(value);
 	} else if (asprintf(&path, "%s/%s", parser->dir, value) < 0) {
 		path = NULL;
 	}
@@ -220,7 +221,7 @@ static int parse_cidrs(struct conf_parser *parser, const char *value,
 		       void *dest, const char **error_r)
 {
 	struct conf *conf = parser->conf;
-	char *copy = strdup(value), *save = NULL;
+	char *copy = xstrdup(value), *save = NULL;
 
 	(void)dest;
 	conf->plaintext_auth_from_count = 0;
@@ -365,7 +366,7 @@ static int parse_addresses(struct conf_parser *parser, const char *value,
 			   void *dest, const char **error_r)
 {
 	struct conf_addresses *addrs = dest;
-	char *copy = strdup(value), *save = NULL;
+	char *copy = xstrdup(value), *save = NULL;
 	static __thread char errbuf[300];
 
 	(void)parser;
@@ -514,7 +515,7 @@ static int parse_public_url(struct conf_parser *parser, const char *value,
 			return -1;
 		}
 	}
-	copy = strdup(value);
+	copy = xstrdup(value);
 	len = strlen(copy);
 	while (len > 0 && copy[len - 1] == '/')
 		copy[--len] = '\0';
@@ -612,7 +613,7 @@ static int parse_relay(struct conf_parser *parser, const char *value,
 		*error_r = "port must be a number from 1 to 65535";
 		return -1;
 	}
-	conf->relay_host = strdup(host);
+	conf->relay_host = xstrdup(host);
 	conf->relay_port = (uint16_t)port;
 	return 0;
 }
@@ -1029,10 +1030,10 @@ static void conf_validate_links(struct conf_parser *parser)
 				   conf->public_url);
 			return;
 		}
-		conf->link_base = strdup(conf->public_url);
+		conf->link_base = xstrdup(conf->public_url);
 		conf->link_https = url_https;
 		if (url_https && conf->https_base == NULL)
-			conf->https_base = strdup(conf->public_url);
+			conf->https_base = xstrdup(conf->public_url);
 		return;
 	}
 
@@ -1088,9 +1089,9 @@ static void conf_validate(struct conf_parser *parser, bool check_files)
 		char host[256];
 
 		if (gethostname(host, sizeof(host)) == 0 && hostname_valid(host))
-			conf->hostname = strdup(host);
+			conf->hostname = xstrdup(host);
 		else
-			conf->hostname = strdup("localhost");
+			conf->hostname = xstrdup("localhost");
 	}
 	if (conf->data_dir == NULL)
 		conf_error(parser, conf_line_of(parser, "server", "data_dir"),
@@ -1149,7 +1150,7 @@ static char *conf_dirname(const char *path)
 		if (asprintf(&copy, "%s/%s", cwd, path) < 0)
 			return NULL;
 	} else {
-		copy = strdup(path);
+		copy = xstrdup(path);
 	}
 	slash = strrchr(copy, '/');
 	if (slash == copy)
@@ -1162,7 +1163,7 @@ static char *conf_dirname(const char *path)
 struct conf *conf_load(const char *path, bool check_files, FILE *err)
 {
 	struct conf_parser parser;
-	struct conf *conf = calloc(1, sizeof(*conf));
+	struct conf *conf = xcalloc(1, sizeof(*conf));
 	int ret;
 
 	memset(&parser, 0, sizeof(parser));
@@ -1170,7 +1171,7 @@ struct conf *conf_load(const char *path, bool check_files, FILE *err)
 	parser.err = err;
 	parser.path = path;
 	parser.dir = conf_dirname(path);
-	conf->path = strdup(path);
+	conf->path = xstrdup(path);
 
 	/* Defaults first, through the same parsers. */
 	for (size_t i = 0; i < CONF_KEY_COUNT; i++) {

@@ -1,4 +1,5 @@
 #include "deliver-queue.h"
+#include "alloc.h"
 #include "deliver.h"
 #include "fatal.h"
 #include "ioloop.h"
@@ -126,10 +127,8 @@ struct deliver_queue *deliver_queue_create(struct ioloop *ioloop,
 					   const struct store *like,
 					   const struct conf *conf)
 {
-	struct deliver_queue *queue = calloc(1, sizeof(*queue));
+	struct deliver_queue *queue = xcalloc(1, sizeof(*queue));
 
-	if (queue == NULL)
-		fatal_oom();
 	queue->ioloop = ioloop;
 	queue->conf = conf;
 	queue->like = like;
@@ -178,10 +177,8 @@ void deliver_queue_submit(struct deliver_queue *queue,
 			  struct deliver_request *request,
 			  deliver_done_cb *cb, void *context)
 {
-	struct deliver_job *job = calloc(1, sizeof(*job));
+	struct deliver_job *job = xcalloc(1, sizeof(*job));
 
-	if (job == NULL)
-		fatal_oom();
 	job->request = request;
 	job->cb = cb;
 	job->context = context;
@@ -191,10 +188,8 @@ void deliver_queue_submit(struct deliver_queue *queue,
 void deliver_queue_call(struct deliver_queue *queue, deliver_call_fn *fn,
 			deliver_call_done_cb *done, void *context)
 {
-	struct deliver_job *job = calloc(1, sizeof(*job));
+	struct deliver_job *job = xcalloc(1, sizeof(*job));
 
-	if (job == NULL)
-		fatal_oom();
 	job->call = fn;
 	job->call_done = done;
 	job->context = context;

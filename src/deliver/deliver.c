@@ -5,7 +5,6 @@
 #include "deliver.h"
 #include "imap-bodystructure.h"
 #include "conf.h"
-#include "fatal.h"
 #include "log.h"
 #include "mime.h"
 #include "pool.h"

@@ -4,7 +4,7 @@
  * 3.1.5). IMAP4rev2 sessions always get ESEARCH responses.
  */
 #include "buffer.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-search.h"
@@ -70,9 +70,7 @@ static void search_save(struct imap_client *client, const uint32_t *uids,
 	client->saved_count = 0;
 	if (count == 0)
 		return;
-	client->saved_uids = malloc(sizeof(uint32_t) * count);
-	if (client->saved_uids == NULL)
-		fatal_oom();
+	client->saved_uids = xmalloc(sizeof(uint32_t) * count);
 	memcpy(client->saved_uids, uids, sizeof(uint32_t) * count);
 	client->saved_count = count;
 }

@@ -4,6 +4,7 @@
  * What each command does is in cmd-*.c.
  */
 #include "imap-client.h"
+#include "alloc.h"
 #include "auth.h"
 #include "buffer.h"
 #include "conf.h"
@@ -132,9 +133,7 @@ void imap_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	set.max_input_buffer = IMAP_MAX_INPUT_BUFFER;
 	set.idle_timeout_secs = conf_login_timeout(conf, conf->imap_idle_timeout_secs);
 
-	client = calloc(1, sizeof(*client));
-	if (client == NULL)
-		fatal_oom();
+	client = xcalloc(1, sizeof(*client));
 	client->state = IMAP_STATE_NOT_AUTH;
 	client->tls_listener = tls;
 	if (!session_open(&client->session, &imap_clients, srv, METRICS_PROTOCOL_IMAP,
@@ -336,9 +335,7 @@ void imap_client_logged_in(struct imap_client *client, int64_t user_id,
 {
 	client->user_id = user_id;
 	free(client->address);
-	client->address = strdup(address);
-	if (client->address == NULL)
-		fatal_oom();
+	client->address = xstrdup(address);
 	client->state = IMAP_STATE_AUTH;
 	imap_client_set_limits(client);
 	connection_set_idle_timeout(client->session.conn, client->session.srv->conf->imap_idle_timeout_secs);

@@ -4,7 +4,7 @@
  * it warm; past IMAP_INDEX_KEEP of them the oldest go.
  */
 #include "imap-index.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "pool.h"
 #include "store.h"
 
@@ -79,13 +79,9 @@ static void index_reserve(struct imap_index *index, unsigned int need)
 	na = index->alloc < 64 ? 64 : index->alloc;
 	while (na < need)
 		na *= 2;
-	index->recs = realloc(index->recs, sizeof(*index->recs) * na);
-	if (index->recs == NULL)
-		fatal_oom();
+	index->recs = xrealloc(index->recs, sizeof(*index->recs) * na);
 	if (index->keywords != NULL) {
-		index->keywords = realloc(index->keywords, sizeof(char *) * na);
-		if (index->keywords == NULL)
-			fatal_oom();
+		index->keywords = xrealloc(index->keywords, sizeof(char *) * na);
 		memset(index->keywords + index->alloc, 0,
 		       sizeof(char *) * (na - index->alloc));
 	}
@@ -103,14 +99,10 @@ static void index_set_keywords(struct imap_index *index, unsigned int pos,
 		return;
 	}
 	if (index->keywords == NULL) {
-		index->keywords = calloc(index->alloc > 0 ? index->alloc : 1, sizeof(char *));
-		if (index->keywords == NULL)
-			fatal_oom();
+		index->keywords = xcalloc(index->alloc > 0 ? index->alloc : 1, sizeof(char *));
 	}
 	free(index->keywords[pos]);
-	index->keywords[pos] = strdup(keywords);
-	if (index->keywords[pos] == NULL)
-		fatal_oom();
+	index->keywords[pos] = xstrdup(keywords);
 }
 
 static void index_append(struct imap_index *index, const struct store_message *msg)
@@ -285,9 +277,7 @@ int imap_index_get(struct store *store, int64_t mailbox_id,
 	int ret;
 
 	if (index == NULL) {
-		index = calloc(1, sizeof(*index));
-		if (index == NULL)
-			fatal_oom();
+		index = xcalloc(1, sizeof(*index));
 		index->mailbox_id = mailbox_id;
 		index->hash_next = index_buckets[(uint64_t)mailbox_id % IMAP_INDEX_BUCKETS];
 		index_buckets[(uint64_t)mailbox_id % IMAP_INDEX_BUCKETS] = index;

@@ -1,5 +1,5 @@
 #include "imap-recent.h"
-#include "fatal.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 
@@ -36,9 +36,7 @@ uint32_t imap_recent_claim(int64_t mailbox_id, uint32_t uidvalidity, uint32_t ui
 	uint32_t prev;
 
 	if (e == NULL) {
-		e = calloc(1, sizeof(*e));
-		if (e == NULL)
-			fatal_oom();
+		e = xcalloc(1, sizeof(*e));
 		e->mailbox_id = mailbox_id;
 		*ep = e;
 	}

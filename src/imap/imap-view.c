@@ -3,9 +3,9 @@
  * EXISTS, 7.5.1 EXPUNGE, 7.5.2 FETCH; RFC 7162 3.2.10 VANISHED).
  */
 #include "imap-view.h"
+#include "alloc.h"
 #include "buffer.h"
 #include "connection.h"
-#include "fatal.h"
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-flags.h"
@@ -33,9 +33,7 @@ static void *view_grow(void *array, unsigned int *alloc, unsigned int need,
 	na = *alloc < 16 ? 16 : *alloc;
 	while (na < need)
 		na *= 2;
-	mem = realloc(array, (size_t)na * elem);
-	if (mem == NULL)
-		fatal_oom();
+	mem = xrealloc(array, (size_t)na * elem);
 	*alloc = na;
 	return mem;
 }
@@ -115,12 +113,10 @@ static bool view_add_keywords(struct imap_view *view, const char *keywords)
 
 		if (len > 0 && !view_keyword_known(view, p, len) &&
 		    view->keyword_count < IMAP_MAX_KEYWORDS) {
-			char **kws = realloc(view->keywords, sizeof(*kws) *
+			char **kws = xrealloc(view->keywords, sizeof(*kws) *
 					     (view->keyword_count + 1));
-			char *kw = strndup(p, len);
+			char *kw = xstrndup(p, len);
 
-			if (kws == NULL || kw == NULL)
-				fatal_oom();
 			view->keywords = kws;
 			view->keywords[view->keyword_count++] = kw;
 			added = true;
@@ -184,13 +180,9 @@ int imap_view_open(struct imap_client *client, const struct store_mailbox *mb,
 	memset(info_r, 0, sizeof(*info_r));
 	if (imap_index_get(client->session.srv->store, mb->id, &index) <= 0)
 		return -1;
-	view = calloc(1, sizeof(*view));
-	if (view == NULL)
-		fatal_oom();
+	view = xcalloc(1, sizeof(*view));
 	view->mailbox_id = mb->id;
-	view->name = strdup(mb->name);
-	if (view->name == NULL)
-		fatal_oom();
+	view->name = xstrdup(mb->name);
 	view->readonly = readonly;
 	view->uidvalidity = index->uidvalidity;
 	view->modseq = index->modseq;
@@ -494,7 +486,7 @@ static void view_sync_changed(void *context, const struct store_message *msg)
 	up->uid = msg->uid;
 	up->flags = msg->flags;
 	up->modseq = msg->modseq;
-	up->keywords = msg->keywords != NULL ? strdup(msg->keywords) : NULL;
+	up->keywords = msg->keywords != NULL ? xstrdup(msg->keywords) : NULL;
 }
 
 void imap_view_notify_changed(struct imap_client *client, int64_t mailbox_id)

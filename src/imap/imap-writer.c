@@ -5,6 +5,7 @@
  * back to the loop through one list and one notify.
  */
 #include "imap-writer.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "ioloop.h"
 #include "log.h"
@@ -283,10 +284,8 @@ struct imap_write_job *imap_write_job_create(imap_write_run *run,
 					     imap_write_done *done,
 					     size_t context_size, void **context_r)
 {
-	struct imap_write_job *job = calloc(1, sizeof(*job));
+	struct imap_write_job *job = xcalloc(1, sizeof(*job));
 
-	if (job == NULL)
-		fatal_oom();
 	job->pool = pool_create(1024);
 	job->run = run;
 	job->done = done;

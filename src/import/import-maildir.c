@@ -3,6 +3,7 @@
  * formats are parsed in lib-import; here are the files and the store.
  */
 #include "import-private.h"
+#include "alloc.h"
 #include "buffer.h"
 #include "conf.h"
 #include "maildir-parse.h"
@@ -96,11 +97,7 @@ static int control_file_read(int dir_fd, const char *name, control_line_cb *cb,
 		errno = EINVAL;
 		return -1;
 	}
-	buf = malloc(65536);
-	if (buf == NULL) {
-		close(fd);
-		return -1;
-	}
+	buf = xmalloc(65536);
 	while ((n = read(fd, buf, 65536)) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] == '\n') {

@@ -3,6 +3,7 @@
  * splitter, each message written to its blob as it is read.
  */
 #include "import-private.h"
+#include "alloc.h"
 #include "conf.h"
 #include "mbox-split.h"
 #include "mime.h"
@@ -215,7 +216,7 @@ int import_mbox(struct store *store, const struct conf *conf,
 	import_batch_init(&imp.batch, store, stats_r, progress);
 	imp.batch.mailbox_id = mb.id;
 	split = mbox_split_create(&mbox_callbacks, &imp);
-	buf = malloc(65536);
+	buf = xmalloc(65536);
 	while (buf != NULL && !imp.failed && (n = read(fd, buf, 65536)) > 0)
 		mbox_split_feed(split, buf, (size_t)n);
 	if (!imp.failed)

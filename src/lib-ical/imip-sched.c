@@ -4,8 +4,8 @@
  * CANCEL), and the comparisons that decide when to send them.
  */
 #include "imip-private.h"
+#include "alloc.h"
 #include "imip-sched.h"
-#include "fatal.h"
 #include "pool.h"
 #include "strutil.h"
 
@@ -750,9 +750,7 @@ static bool imip_sched_instants_equal(const time_t *a, unsigned int a_count,
 
 	if (a_count == 0 || b_count == 0)
 		return a_count == b_count;
-	sa = malloc(sizeof(*sa) * (a_count + b_count));
-	if (sa == NULL)
-		fatal_oom();
+	sa = xmalloc(sizeof(*sa) * (a_count + b_count));
 	sb = sa + a_count;
 	memcpy(sa, a, sizeof(*sa) * a_count);
 	memcpy(sb, b, sizeof(*sb) * b_count);
@@ -809,9 +807,7 @@ static bool imip_sched_attendees_equal(const struct imip_event *a, const struct 
 
 	if (a->attendee_count == 0 || b->attendee_count == 0)
 		return a->attendee_count == b->attendee_count;
-	la = malloc(sizeof(*la) * (a->attendee_count + b->attendee_count));
-	if (la == NULL)
-		fatal_oom();
+	la = xmalloc(sizeof(*la) * (a->attendee_count + b->attendee_count));
 	lb = la + a->attendee_count;
 	na = imip_sched_addresses(a, la);
 	nb = imip_sched_addresses(b, lb);
@@ -863,9 +859,7 @@ bool imip_sched_significant_change(const struct imip_calendar *old,
 	n = old->event_count;
 	if (n == 0)
 		return false;
-	lo = malloc(sizeof(*lo) * n * 2);
-	if (lo == NULL)
-		fatal_oom();
+	lo = xmalloc(sizeof(*lo) * n * 2);
 	ln = lo + n;
 	for (unsigned int i = 0; i < n; i++) {
 		lo[i] = &old->events[i];

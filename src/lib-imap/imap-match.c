@@ -1,4 +1,5 @@
 #include "imap-match.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,7 @@ bool imap_match(const char *pattern, const char *name, char sep)
 		cur = stack_set[0];
 		next = stack_set[1];
 	} else {
-		cur = calloc(2, n + 1);
-		if (cur == NULL)
-			return false;
+		cur = xcalloc(2, n + 1);
 		next = cur + n + 1;
 	}
 	memset(cur, 0, n + 1);

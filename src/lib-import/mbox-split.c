@@ -5,7 +5,7 @@
  * judged by its first MBOX_LINE_MAX bytes and the rest follows it.
  */
 #include "mbox-split.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "maildir-parse.h"
 #include "strutil.h"
 
@@ -38,10 +38,8 @@ struct mbox_split {
 struct mbox_split *mbox_split_create(const struct mbox_split_callbacks *callbacks,
 				     void *context)
 {
-	struct mbox_split *split = calloc(1, sizeof(*split));
+	struct mbox_split *split = xcalloc(1, sizeof(*split));
 
-	if (split == NULL)
-		fatal_oom();
 	split->cb = callbacks;
 	split->context = context;
 	return split;

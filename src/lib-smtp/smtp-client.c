@@ -4,6 +4,7 @@
  * STARTTLS (the way src/lib/connection.c upgrades server connections).
  */
 #include "smtp-client.h"
+#include "alloc.h"
 #include "buffer.h"
 #include "fatal.h"
 #include "ioloop.h"
@@ -98,10 +99,8 @@ static void smtp_client_event_cb(struct bufferevent *bev, short what, void *arg)
 
 static char *smtp_strdup(const char *str)
 {
-	char *copy = strdup(str);
+	char *copy = xstrdup(str);
 
-	if (copy == NULL)
-		fatal_oom();
 	return copy;
 }
 
@@ -572,10 +571,8 @@ struct smtp_client *smtp_client_send(struct ioloop *ioloop,
 				     size_t size, smtp_client_done_cb *cb,
 				     void *context)
 {
-	struct smtp_client *client = calloc(1, sizeof(*client));
+	struct smtp_client *client = xcalloc(1, sizeof(*client));
 
-	if (client == NULL)
-		fatal_oom();
 	client->ioloop = ioloop;
 	client->base = ioloop_event_base(ioloop);
 	client->parser = smtp_reply_parser_create(SMTP_CLIENT_REPLY_MAX_LINE);
@@ -589,13 +586,10 @@ struct smtp_client *smtp_client_send(struct ioloop *ioloop,
 	client->command_timeout_secs = set->command_timeout_secs != 0 ?
 		set->command_timeout_secs : 300;
 	client->sender = smtp_strdup(sender);
-	client->data = malloc(size > 0 ? size : 1);
-	client->rcpts = calloc(count > 0 ? count : 1, sizeof(*client->rcpts));
-	client->accepted = calloc(count > 0 ? count : 1, sizeof(bool));
-	client->final = calloc(count > 0 ? count : 1, sizeof(bool));
-	if (client->data == NULL || client->rcpts == NULL ||
-	    client->accepted == NULL || client->final == NULL)
-		fatal_oom();
+	client->data = xmalloc(size > 0 ? size : 1);
+	client->rcpts = xcalloc(count > 0 ? count : 1, sizeof(*client->rcpts));
+	client->accepted = xcalloc(count > 0 ? count : 1, sizeof(bool));
+	client->final = xcalloc(count > 0 ? count : 1, sizeof(bool));
 	if (size > 0)
 		memcpy(client->data, data, size);
 	client->size = size;

@@ -5,9 +5,9 @@
  * sessions: that a MAIL needs an LHLO first is for the protocol to say.
  */
 #include "smtp-command.h"
+#include "alloc.h"
 #include "smtp-address.h"
 #include "buffer.h"
-#include "fatal.h"
 #include "secret.h"
 #include "strutil.h"
 
@@ -54,10 +54,8 @@ const char *smtp_verb_name(enum smtp_verb verb)
 
 struct smtp_command_parser *smtp_command_parser_create(size_t max_line)
 {
-	struct smtp_command_parser *parser = calloc(1, sizeof(*parser));
+	struct smtp_command_parser *parser = xcalloc(1, sizeof(*parser));
 
-	if (parser == NULL)
-		fatal_oom();
 	if (max_line < SMTP_COMMAND_LINE_MIN)
 		max_line = SMTP_COMMAND_LINE_MIN;
 	parser->max_line = max_line;

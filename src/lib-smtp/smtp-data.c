@@ -1,6 +1,6 @@
 #include "smtp-data.h"
+#include "alloc.h"
 #include "buffer.h"
-#include "fatal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +21,8 @@ struct smtp_data_reader {
 
 struct smtp_data_reader *smtp_data_reader_create(void)
 {
-	struct smtp_data_reader *reader = calloc(1, sizeof(*reader));
+	struct smtp_data_reader *reader = xcalloc(1, sizeof(*reader));
 
-	if (reader == NULL)
-		fatal_oom();
 	return reader;
 }
 

@@ -1,6 +1,6 @@
 #include "smtp-reply.h"
+#include "alloc.h"
 #include "buffer.h"
-#include "fatal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,10 +59,8 @@ struct smtp_reply_parser {
 
 struct smtp_reply_parser *smtp_reply_parser_create(size_t max_line)
 {
-	struct smtp_reply_parser *parser = calloc(1, sizeof(*parser));
+	struct smtp_reply_parser *parser = xcalloc(1, sizeof(*parser));
 
-	if (parser == NULL)
-		fatal_oom();
 	parser->max_line = max_line < 512 ? 512 : max_line;
 	buffer_init(&parser->line, parser->max_line);
 	buffer_init(&parser->text, 0);

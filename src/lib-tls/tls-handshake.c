@@ -6,6 +6,7 @@
  * belongs to the thread alone.
  */
 #include "tls-handshake.h"
+#include "alloc.h"
 #include "tls-private.h"
 #include "fatal.h"
 #include "ioloop.h"
@@ -233,9 +234,7 @@ static void hs_done(void *context)
 		ordered = h->next;
 		hs->pending--;
 		if (h->ok) {
-			session = calloc(1, sizeof(*session));
-			if (session == NULL)
-				fatal_oom();
+			session = xcalloc(1, sizeof(*session));
 			session->ssl = h->ssl;
 		}
 		h->cb(h->context, h->fd, session, (const struct sockaddr *)&h->peer,
@@ -247,10 +246,8 @@ static void hs_done(void *context)
 struct tls_handshaker *tls_handshaker_create(struct ioloop *loop,
 					     unsigned int timeout_secs)
 {
-	struct tls_handshaker *hs = calloc(1, sizeof(*hs));
+	struct tls_handshaker *hs = xcalloc(1, sizeof(*hs));
 
-	if (hs == NULL)
-		fatal_oom();
 	hs->loop = loop;
 	hs->timeout_secs = timeout_secs;
 	pthread_mutex_init(&hs->lock, NULL);
@@ -288,10 +285,8 @@ void tls_handshake_start(struct tls_handshaker *hs, struct tls_context *ctx,
 			 int fd, const struct sockaddr *peer, socklen_t peer_len,
 			 tls_handshake_cb *cb, void *context)
 {
-	struct tls_handshake *h = calloc(1, sizeof(*h));
+	struct tls_handshake *h = xcalloc(1, sizeof(*h));
 
-	if (h == NULL)
-		fatal_oom();
 	h->hs = hs;
 	h->fd = fd;
 	h->cb = cb;

@@ -1,4 +1,5 @@
 #include "tls.h"
+#include "alloc.h"
 #include "tls-private.h"
 #include "tls-signer.h"
 #include "fatal.h"
@@ -171,14 +172,10 @@ int tls_context_create(const char *cert_file, const char *key_file,
 	if (ssl_ctx == NULL)
 		return -1;
 	tls_transport_register();
-	ctx = calloc(1, sizeof(*ctx));
-	if (ctx == NULL)
-		fatal_oom();
+	ctx = xcalloc(1, sizeof(*ctx));
 	ctx->ssl_ctx = ssl_ctx;
-	ctx->cert_file = strdup(cert_file);
-	ctx->key_file = strdup(key_file);
-	if (ctx->cert_file == NULL || ctx->key_file == NULL)
-		fatal_oom();
+	ctx->cert_file = xstrdup(cert_file);
+	ctx->key_file = xstrdup(key_file);
 	*ctx_r = ctx;
 	return 0;
 }
@@ -216,10 +213,8 @@ void tls_context_destroy(struct tls_context **_ctx)
 
 struct tls_context *tls_client_context_create(bool verify)
 {
-	struct tls_context *ctx = calloc(1, sizeof(*ctx));
+	struct tls_context *ctx = xcalloc(1, sizeof(*ctx));
 
-	if (ctx == NULL)
-		fatal_oom();
 	ctx->ssl_ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx->ssl_ctx == NULL)
 		fatal("SSL_CTX_new(client) failed");

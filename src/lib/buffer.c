@@ -1,4 +1,5 @@
 #include "buffer.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "pool.h"
 
@@ -56,10 +57,8 @@ static int buffer_reserve(struct buffer *buf, size_t extra)
 	if (buf->pool != NULL) {
 		buf->data = p_realloc(buf->pool, buf->data, buf->alloc, new_alloc);
 	} else {
-		char *data = realloc(buf->data, new_alloc);
+		char *data = xrealloc(buf->data, new_alloc);
 
-		if (data == NULL)
-			fatal_oom();
 		buf->data = data;
 	}
 	buf->alloc = new_alloc;

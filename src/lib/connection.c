@@ -8,6 +8,7 @@
  * than anything else here.
  */
 #include "connection.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "ioloop.h"
 #include "log.h"
@@ -105,9 +106,7 @@ connection_alloc(struct ioloop *ioloop, int fd, const struct sockaddr *peer,
 
 	if (peer != NULL && peer->sa_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn = calloc(1, sizeof(*conn));
-	if (conn == NULL)
-		fatal_oom();
+	conn = xcalloc(1, sizeof(*conn));
 	conn->ioloop = ioloop;
 	conn->set = *set;
 	if (conn->set.max_input_buffer < conn->set.max_line)
@@ -435,9 +434,7 @@ void connection_write_reference(struct connection *conn, const void *data,
 		done(context);
 		return;
 	}
-	ref = malloc(sizeof(*ref));
-	if (ref == NULL)
-		fatal_oom();
+	ref = xmalloc(sizeof(*ref));
 	ref->done = done;
 	ref->context = context;
 	/* libevent calls the cleanup when the chain is drained or the

@@ -1,4 +1,5 @@
 #include "fault.h"
+#include "alloc.h"
 #include "log.h"
 
 #include <signal.h>
@@ -25,7 +26,7 @@ static void fault_init(void)
 	fault_state = 1;
 	if (env == NULL || *env == '\0')
 		return;
-	copy = strdup(env);
+	copy = xstrdup(env);
 	for (char *tok = strtok_r(copy, ",", &save); tok != NULL && fault_count < FAULT_POINTS;
 	     tok = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(tok, ':');

@@ -1,4 +1,5 @@
 #include "ioloop.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "log.h"
 
@@ -53,9 +54,7 @@ struct ioloop *ioloop_create(void)
 		event_set_log_callback(ioloop_log_cb);
 		threads_enabled = true;
 	}
-	ioloop = calloc(1, sizeof(*ioloop));
-	if (ioloop == NULL)
-		fatal_oom();
+	ioloop = xcalloc(1, sizeof(*ioloop));
 	cfg = event_config_new();
 	/* Precise timers are not needed; epoll's coarse timeouts are fine. */
 	ioloop->base = event_base_new_with_config(cfg);
@@ -119,11 +118,9 @@ static struct timeval msecs_to_tv(unsigned int msecs)
 struct timer *timer_add(struct ioloop *ioloop, unsigned int msecs, bool repeat,
 			ioloop_callback *cb, void *context)
 {
-	struct timer *timer = calloc(1, sizeof(*timer));
+	struct timer *timer = xcalloc(1, sizeof(*timer));
 	struct timeval tv = msecs_to_tv(msecs);
 
-	if (timer == NULL)
-		fatal_oom();
 	timer->repeat = repeat;
 	timer->cb = cb;
 	timer->context = context;
@@ -165,20 +162,16 @@ static void signal_cb(evutil_socket_t fd, short what, void *arg)
 void ioloop_add_signal(struct ioloop *ioloop, int signo,
 		       ioloop_callback *cb, void *context)
 {
-	struct signal_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct signal_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	struct event *ev;
 
-	if (ctx == NULL)
-		fatal_oom();
 	ctx->cb = cb;
 	ctx->context = context;
 	ev = evsignal_new(ioloop->base, signo, signal_cb, ctx);
 	if (ev == NULL || event_add(ev, NULL) < 0)
 		fatal("libevent: cannot watch signal %d", signo);
-	ioloop->signals = realloc(ioloop->signals,
+	ioloop->signals = xrealloc(ioloop->signals,
 				  sizeof(*ioloop->signals) * (ioloop->signal_count + 1));
-	if (ioloop->signals == NULL)
-		fatal_oom();
 	ioloop->signals[ioloop->signal_count++] = ev;
 }
 
@@ -194,10 +187,8 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
 struct ioloop_notify *ioloop_notify_create(struct ioloop *ioloop,
 					   ioloop_callback *cb, void *context)
 {
-	struct ioloop_notify *notify = calloc(1, sizeof(*notify));
+	struct ioloop_notify *notify = xcalloc(1, sizeof(*notify));
 
-	if (notify == NULL)
-		fatal_oom();
 	notify->cb = cb;
 	notify->context = context;
 	notify->ev = event_new(ioloop->base, -1, 0, notify_cb, notify);

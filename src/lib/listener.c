@@ -1,4 +1,5 @@
 #include "listener.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "ioloop.h"
 #include "log.h"
@@ -53,10 +54,8 @@ struct listener *listener_create(struct ioloop *ioloop, int listen_fd,
 				 const char *name, listener_accept_cb *cb,
 				 void *context)
 {
-	struct listener *listener = calloc(1, sizeof(*listener));
+	struct listener *listener = xcalloc(1, sizeof(*listener));
 
-	if (listener == NULL)
-		fatal_oom();
 	listener->ioloop = ioloop;
 	listener->cb = cb;
 	listener->context = context;

@@ -4,6 +4,7 @@
  * waste the rest of a small block.
  */
 #include "pool.h"
+#include "alloc.h"
 #include "fatal.h"
 
 #include <assert.h>
@@ -41,10 +42,8 @@ struct pool {
 
 static struct pool_block *pool_block_new(size_t size)
 {
-	struct pool_block *block = malloc(BLOCK_HEADER + size);
+	struct pool_block *block = xmalloc(BLOCK_HEADER + size);
 
-	if (block == NULL)
-		fatal_oom();
 	block->next = NULL;
 	block->size = size;
 	block->used = 0;
@@ -53,10 +52,8 @@ static struct pool_block *pool_block_new(size_t size)
 
 struct pool *pool_create(size_t initial_size)
 {
-	struct pool *pool = calloc(1, sizeof(*pool));
+	struct pool *pool = xcalloc(1, sizeof(*pool));
 
-	if (pool == NULL)
-		fatal_oom();
 	if (initial_size < 256)
 		initial_size = 256;
 	pool->initial_size = POOL_ALIGN_UP(initial_size);
@@ -207,9 +204,7 @@ void *mem_grow(void *array, size_t elem_size, unsigned int count,
 	if (count < *alloc)
 		return array;
 	*alloc = grow_count(elem_size, *alloc, first_alloc);
-	array = realloc(array, elem_size * *alloc);
-	if (array == NULL)
-		fatal_oom();
+	array = xrealloc(array, elem_size * *alloc);
 	return array;
 }
 

@@ -17,6 +17,7 @@
  */
 
 #include <stdarg.h>
+#include "alloc.h"
 #include <stddef.h>
 
 struct pool;
@@ -40,8 +41,8 @@ void *p_realloc(struct pool *pool, void *mem, size_t old_size, size_t new_size);
    in the pool until it is cleared. */
 void *p_grow(struct pool *pool, void *array, size_t elem_size,
 	     unsigned int count, unsigned int *alloc, unsigned int first_alloc);
-/* The same for an array from malloc(), which the caller frees: when count
-   has reached *alloc the array is realloc()ed to twice as many elements
+/* The same for an array from xmalloc(), which the caller frees: when count
+   has reached *alloc the array is xrealloc()ed to twice as many elements
    (first_alloc the first time) and *alloc updated; otherwise array is
    returned as it is. */
 void *mem_grow(void *array, size_t elem_size, unsigned int count,

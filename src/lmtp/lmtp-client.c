@@ -4,10 +4,10 @@
  * the SMTP session core's (src/smtp-server).
  */
 #include "lmtp-client.h"
+#include "alloc.h"
 #include "conf.h"
 #include "connection.h"
 #include "deliver-queue.h"
-#include "fatal.h"
 #include "log.h"
 #include "metrics.h"
 #include "mailbox-watch.h"
@@ -34,9 +34,7 @@ void lmtp_client_create(struct server *srv, int fd, const struct sockaddr *peer)
 	const struct conf *conf = srv->conf;
 	struct lmtp_client *client;
 
-	client = calloc(1, sizeof(*client));
-	if (client == NULL)
-		fatal_oom();
+	client = xcalloc(1, sizeof(*client));
 	if (!smtp_session_open(&client->smtp, &lmtp_clients, &lmtp_protocol,
 			       srv, METRICS_PROTOCOL_LMTP,
 			       conf->lmtp_idle_timeout_secs, fd, peer, NULL,
@@ -200,9 +198,7 @@ void lmtp_client_message_done(struct smtp_session *s)
 		return;
 	}
 
-	delivery = calloc(1, sizeof(*delivery));
-	if (delivery == NULL)
-		fatal_oom();
+	delivery = xcalloc(1, sizeof(*delivery));
 	delivery->client = client;
 	delivery->srv = s->session.srv;
 	delivery->pool = pool_create(2048);
@@ -210,9 +206,7 @@ void lmtp_client_message_done(struct smtp_session *s)
 	delivery->data = buffer_steal(&s->message, &delivery->size);
 	if (delivery->data == NULL) {
 		/* an empty message: nothing was ever appended */
-		delivery->data = strdup("");
-		if (delivery->data == NULL)
-			fatal_oom();
+		delivery->data = xstrdup("");
 	}
 	delivery->rcpt_count = s->rcpt_count;
 	delivery->rcpts =

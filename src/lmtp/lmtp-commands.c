@@ -6,6 +6,7 @@
  * protocols share are the core's.
  */
 #include "lmtp-client.h"
+#include "alloc.h"
 #include "conf.h"
 #include "log.h"
 #include "pool.h"
@@ -23,7 +24,7 @@ static void cmd_lhlo(struct smtp_session *s, const struct smtp_command *cmd)
 	/* RFC 5321 4.1.4: a new hello resets the transaction */
 	smtp_session_reset_transaction(s);
 	free(s->helo);
-	s->helo = strdup(cmd->arg);
+	s->helo = xstrdup(cmd->arg);
 	/* RFC 2033 4.1 and RFC 1869 4.3; no enhanced codes here (RFC 2034 3) */
 	smtp_session_reply(s, 250, NULL,
 			   "%s\nPIPELINING\nENHANCEDSTATUSCODES\n8BITMIME\n"

@@ -4,6 +4,7 @@
  * store_blob_gc() removes, never a queue row without its bytes.
  */
 #include "outbound.h"
+#include "alloc.h"
 #include "store.h"
 #include "strutil.h"
 
@@ -75,12 +76,7 @@ int outbound_queue_message(struct store *store, const char *sender,
 	}
 	store_blob_writer_free(&writer);
 
-	list = malloc(list_len);
-	if (list == NULL) {
-		store_blob_unlink(store, blob);
-		*error_r = "out of memory";
-		return -1;
-	}
+	list = xmalloc(list_len);
 	for (unsigned int i = 0; i < count; i++) {
 		size_t len = strlen(recipients[i]);
 

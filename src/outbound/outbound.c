@@ -15,11 +15,11 @@
  * relay had been down.
  */
 #include "outbound.h"
+#include "alloc.h"
 #include "buffer.h"
 #include "conf.h"
 #include "deliver-queue.h"
 #include "deliver.h"
-#include "fatal.h"
 #include "ioloop.h"
 #include "log.h"
 #include "outbound-dsn.h"
@@ -380,12 +380,10 @@ static void outbound_entry_cb(void *context, const struct store_outbound *entry)
 
 static struct outbound_job *outbound_job_create(const struct store_outbound *entry)
 {
-	struct outbound_job *job = calloc(1, sizeof(*job));
+	struct outbound_job *job = xcalloc(1, sizeof(*job));
 	char *list, *p;
 	unsigned int n = 1;
 
-	if (job == NULL)
-		fatal_oom();
 	job->pool = pool_create(4096);
 	job->entry = *entry;
 	job->entry.sender = p_strdup(job->pool, entry->sender);
@@ -586,9 +584,7 @@ static void outbound_drain(void *context)
 int outbound_init(struct server *srv, const char **error_r)
 {
 	(void)error_r;
-	outbound = calloc(1, sizeof(*outbound));
-	if (outbound == NULL)
-		fatal_oom();
+	outbound = xcalloc(1, sizeof(*outbound));
 	outbound->srv = srv;
 	outbound->tls = tls_client_context_create(false);
 	/* first look once the loop runs */

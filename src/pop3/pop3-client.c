@@ -3,10 +3,10 @@
  * What each command does is in pop3-commands.c.
  */
 #include "pop3-client.h"
+#include "alloc.h"
 #include "auth.h"
 #include "conf.h"
 #include "connection.h"
-#include "fatal.h"
 #include "log.h"
 #include "metrics.h"
 #include "mailbox-watch.h"
@@ -104,9 +104,7 @@ void pop3_client_create(struct server *srv, int fd, const struct sockaddr *peer,
 	set.max_input_buffer = POP3_MAX_INPUT_BUFFER;
 	set.idle_timeout_secs = conf_login_timeout(conf, conf->pop3_idle_timeout_secs);
 
-	client = calloc(1, sizeof(*client));
-	if (client == NULL)
-		fatal_oom();
+	client = xcalloc(1, sizeof(*client));
 	client->state = POP3_STATE_AUTHORIZATION;
 	client->stream.fd = -1;
 	if (!session_open(&client->session, &pop3_clients, srv, METRICS_PROTOCOL_POP3,
@@ -257,9 +255,7 @@ static void pop3_client_auth_done(void *context, const struct auth_result *resul
 			pop3_client_err(client, "[%s] Mailbox unavailable.",
 					pop3_client_store_code(client));
 		} else {
-			client->address = strdup(result->address);
-			if (client->address == NULL)
-				fatal_oom();
+			client->address = xstrdup(result->address);
 			client->state = POP3_STATE_TRANSACTION;
 			connection_set_idle_timeout(client->session.conn,
 						    client->session.srv->conf->pop3_idle_timeout_secs);

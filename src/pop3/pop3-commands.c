@@ -7,9 +7,9 @@
  * table, in pop3_commands_dispatch(); the handlers only carry it out.
  */
 #include "pop3-client.h"
+#include "alloc.h"
 #include "conf.h"
 #include "connection.h"
-#include "fatal.h"
 #include "log.h"
 #include "pop3-maildrop.h"
 #include "pop3-sasl.h"
@@ -133,9 +133,7 @@ static void pop3_sasl_plain(struct pop3_client *client, const char *b64, size_t 
 	}
 	if (len == 1 && b64[0] == '=')
 		len = 0;
-	msg = malloc(POP3_BASE64_DECODED_MAX(len) + 1);
-	if (msg == NULL)
-		fatal_oom();
+	msg = xmalloc(POP3_BASE64_DECODED_MAX(len) + 1);
 	if (pop3_base64_decode(b64, len, msg, &msg_len) < 0) {
 		pop3_client_bad(client, "Invalid base64 data.");
 	} else if (pop3_sasl_plain_parse(msg, msg_len, &authcid, &passwd, &error) < 0) {

@@ -2,7 +2,7 @@
  * The LOGIN-DELAY table: user id -> time of the last POP3 login.
  */
 #include "pop3-login-delay.h"
-#include "fatal.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 
@@ -52,9 +52,7 @@ unsigned int pop3_login_delay_check(int64_t user_id, time_t now,
 	}
 	if (login_entries >= LOGIN_DELAY_MAX_ENTRIES)
 		return 0;
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
-		fatal_oom();
+	e = xcalloc(1, sizeof(*e));
 	e->user_id = user_id;
 	e->last = now;
 	e->next = *bucket;

@@ -2,7 +2,7 @@
  * The maildrop snapshot, its lock, and the UPDATE state (RFC 1939 4-6).
  */
 #include "pop3-maildrop.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "log.h"
 #include "mailbox-watch.h"
 #include "pool.h"
@@ -103,9 +103,7 @@ pop3_maildrop_open(struct store *store, int64_t user_id,
 		store_pop3_unlock(store, user_id);
 		return POP3_MAILDROP_FAILED;
 	}
-	md = calloc(1, sizeof(*md));
-	if (md == NULL)
-		fatal_oom();
+	md = xcalloc(1, sizeof(*md));
 	md->store = store;
 	md->user_id = user_id;
 	md->mailbox_id = inbox.id;

@@ -7,7 +7,7 @@
  * entry whose tat has passed remembers nothing.
  */
 #include "auth-throttle.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "secret.h"
 #include "strutil.h"
 
@@ -52,20 +52,16 @@ static void auth_throttle_table_init(struct auth_throttle_table *table,
 	table->sets = (slots + AUTH_THROTTLE_WAYS - 1) / AUTH_THROTTLE_WAYS;
 	if (table->sets == 0)
 		table->sets = 1;
-	table->slots = calloc((size_t)table->sets * AUTH_THROTTLE_WAYS,
+	table->slots = xcalloc((size_t)table->sets * AUTH_THROTTLE_WAYS,
 			      sizeof(*table->slots));
-	if (table->slots == NULL)
-		fatal_oom();
 	if (limit != NULL)
 		table->limit = *limit;
 }
 
 struct auth_throttle *auth_throttle_create(const struct auth_throttle_settings *set)
 {
-	struct auth_throttle *t = calloc(1, sizeof(*t));
+	struct auth_throttle *t = xcalloc(1, sizeof(*t));
 
-	if (t == NULL)
-		fatal_oom();
 	secret_random(t->mac_key, sizeof(t->mac_key));
 	auth_throttle_table_init(&t->tables[AUTH_THROTTLE_IP],
 				 set->ip_slots != 0 ? set->ip_slots :
@@ -140,10 +136,8 @@ static void auth_throttle_keys(const struct auth_throttle *t, const char *accoun
 	unsigned char buf[1 + AUTH_ORIGIN_LEN + SECRET_MAC_LEN];
 	unsigned char account_mac[SECRET_MAC_LEN];
 	unsigned char origin[AUTH_ORIGIN_LEN];
-	char *lc = strdup(account);
+	char *lc = xstrdup(account);
 
-	if (lc == NULL)
-		fatal_oom();
 	/* addresses are case-insensitive in the store */
 	str_lcase(lc);
 	secret_mac(t->mac_key, lc, strlen(lc), account_mac);

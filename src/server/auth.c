@@ -3,6 +3,7 @@
  * loop, then Argon2id on the workers, fed fairly by client address.
  */
 #include "auth.h"
+#include "alloc.h"
 #include "auth-throttle.h"
 #include "conf.h"
 #include "fatal.h"
@@ -126,10 +127,8 @@ static unsigned int auth_bucket(const char *address)
 
 static char *auth_lc(const char *address)
 {
-	char *lc = strdup(address);
+	char *lc = xstrdup(address);
 
-	if (lc == NULL)
-		fatal_oom();
 	str_lcase(lc);
 	return lc;
 }
@@ -170,11 +169,9 @@ static void auth_cache_put(struct auth *auth, const char *address,
 		free(lc);
 		return;
 	}
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
-		fatal_oom();
+	e = xcalloc(1, sizeof(*e));
 	e->address = lc;
-	e->canonical = strdup(canonical);
+	e->canonical = xstrdup(canonical);
 	e->user_id = user_id;
 	e->expires = time(NULL) + AUTH_CACHE_TTL_SECS;
 	secret_mac(auth->mac_key, password, strlen(password), e->pw_mac);
@@ -428,9 +425,7 @@ static bool auth_queue_push(struct auth *auth, struct auth_request *req,
 		auth_queue_unlink(auth, biggest->tail);
 	}
 	if (origin == NULL) {
-		origin = calloc(1, sizeof(*origin));
-		if (origin == NULL)
-			fatal_oom();
+		origin = xcalloc(1, sizeof(*origin));
 		memcpy(origin->key, key, AUTH_ORIGIN_LEN);
 		if (auth->origins_tail != NULL)
 			auth->origins_tail->next = origin;
@@ -489,10 +484,8 @@ static void *auth_worker(void *arg)
 		if (ret > 0) {
 			req->result.success = true;
 			req->result.user_id = user.id;
-			req->canonical = strdup(user.address);
-			req->stored_hash = strdup(user.password_hash);
-			if (req->canonical == NULL || req->stored_hash == NULL)
-				fatal_oom();
+			req->canonical = xstrdup(user.address);
+			req->stored_hash = xstrdup(user.password_hash);
 		} else if (ret < 0) {
 			req->result.temp_failure = true;
 		}
@@ -547,13 +540,11 @@ static unsigned int auth_worker_count(long *cores_r, unsigned long long *memory_
 struct auth *auth_create(struct ioloop *ioloop, struct store *loop_store,
 			 const struct conf *conf)
 {
-	struct auth *auth = calloc(1, sizeof(*auth));
+	struct auth *auth = xcalloc(1, sizeof(*auth));
 	struct auth_throttle_settings set;
 	unsigned long long memory;
 	long cores;
 
-	if (auth == NULL)
-		fatal_oom();
 	auth->ioloop = ioloop;
 	auth->loop_store = loop_store;
 	auth->conf = conf;
@@ -639,24 +630,19 @@ struct auth_request *auth_verify_from(struct auth *auth,
 				      const char *address, const char *password,
 				      auth_callback *cb, void *context)
 {
-	struct auth_request *req = calloc(1, sizeof(*req)), *evicted;
+	struct auth_request *req = xcalloc(1, sizeof(*req)), *evicted;
 	unsigned char origin[AUTH_ORIGIN_LEN];
 	uint64_t now = ioloop_now_msecs(auth->ioloop), retry;
 	enum auth_throttle_kind kind, emptied;
 	bool queued;
 
-	if (req == NULL)
-		fatal_oom();
 	req->auth = auth;
-	req->address = strdup(address);
-	req->password = strdup(password);
-	req->peer_ip = peer_ip != NULL ? strdup(peer_ip) : NULL;
+	req->address = xstrdup(address);
+	req->password = xstrdup(password);
+	req->peer_ip = peer_ip != NULL ? xstrdup(peer_ip) : NULL;
 	req->cb = cb;
 	req->context = context;
 	req->protocol = protocol;
-	if (req->address == NULL || req->password == NULL ||
-	    (peer_ip != NULL && req->peer_ip == NULL))
-		fatal_oom();
 
 	/* The throttle comes first, before the cache too: a cache that
 	   answered while the address is locked out would be a fast oracle. */
@@ -684,9 +670,7 @@ struct auth_request *auth_verify_from(struct auth *auth,
 			req->result.user_id = user.id;
 			req->result.password_mark =
 				auth_password_mark(auth, user.password_hash);
-			req->canonical = strdup(user.address);
-			if (req->canonical == NULL)
-				fatal_oom();
+			req->canonical = xstrdup(user.address);
 			pool_destroy(&pool);
 			auth_throttle_settle(auth->throttle, &req->ticket,
 					     AUTH_THROTTLE_SUCCEEDED, now);

@@ -1,5 +1,5 @@
 #include "mailbox-watch.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "ioloop.h"
 #include "pool.h"
 #include "store.h"
@@ -122,10 +122,8 @@ static void watch_poll(void *context)
 struct mailbox_watch *mailbox_watch_create(struct ioloop *ioloop,
 					   struct store *loop_store)
 {
-	struct mailbox_watch *watch = calloc(1, sizeof(*watch));
+	struct mailbox_watch *watch = xcalloc(1, sizeof(*watch));
 
-	if (watch == NULL)
-		fatal_oom();
 	watch->ioloop = ioloop;
 	watch->store = loop_store;
 	watch->change_counter = store_change_counter(loop_store);
@@ -164,14 +162,10 @@ struct mailbox_watcher *mailbox_watch_add(struct mailbox_watch *watch,
 					  mailbox_watch_cb *cb, void *context)
 {
 	struct watched_mailbox **mp = watch_find(watch, mailbox_id), *mb = *mp;
-	struct mailbox_watcher *w = calloc(1, sizeof(*w));
+	struct mailbox_watcher *w = xcalloc(1, sizeof(*w));
 
-	if (w == NULL)
-		fatal_oom();
 	if (mb == NULL) {
-		mb = calloc(1, sizeof(*mb));
-		if (mb == NULL)
-			fatal_oom();
+		mb = xcalloc(1, sizeof(*mb));
 		mb->id = mailbox_id;
 		*mp = mb;
 		watch_refresh(watch, mb, false);

@@ -1,7 +1,7 @@
 #include "server.h"
+#include "alloc.h"
 #include "conf.h"
 #include "connection.h"
-#include "fatal.h"
 #include "ioloop.h"
 #include "listener.h"
 #include "log.h"
@@ -140,9 +140,7 @@ int server_listen(struct server *srv, const struct conf_addresses *addrs,
 			*error_r = errbuf;
 			return -1;
 		}
-		sl = calloc(1, sizeof(*sl));
-		if (sl == NULL)
-			fatal_oom();
+		sl = xcalloc(1, sizeof(*sl));
 		sl->srv = srv;
 		sl->fn = fn;
 		sl->context = context;
@@ -212,9 +210,7 @@ static bool server_ip_count_add(struct server_ip_count **buckets,
 		return true;
 	cp = server_ip_find(buckets, key);
 	if (*cp == NULL) {
-		*cp = calloc(1, sizeof(**cp));
-		if (*cp == NULL)
-			fatal_oom();
+		*cp = xcalloc(1, sizeof(**cp));
 		memcpy((*cp)->addr, key, 16);
 	}
 	if ((*cp)->count >= limit)
@@ -284,11 +280,9 @@ bool server_plaintext_auth_allowed(const struct server *srv,
 
 void server_add_drain_hook(struct server *srv, server_drain_fn *fn, void *context)
 {
-	struct server_drain_hook *hook = calloc(1, sizeof(*hook));
+	struct server_drain_hook *hook = xcalloc(1, sizeof(*hook));
 
 	(void)srv;
-	if (hook == NULL)
-		fatal_oom();
 	hook->fn = fn;
 	hook->context = context;
 	hook->next = server_drain_hooks;

@@ -23,6 +23,7 @@
  * too, since notifications sent while we were away are lost.
  */
 #include "db.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "log.h"
 
@@ -164,10 +165,8 @@ int db_open_postgresql(const char *conninfo, struct db **db_r,
 		"connect_timeout", "application_name", "dbname", NULL
 	};
 	const char *values[] = { "5", "infostore", conninfo, NULL };
-	struct db_pg *db = calloc(1, sizeof(*db));
+	struct db_pg *db = xcalloc(1, sizeof(*db));
 
-	if (db == NULL)
-		fatal_oom();
 	db->db.driver = &db_pg_driver;
 	db->db.kind = DB_POSTGRESQL;
 	db->conn = PQconnectdbParams(keys, values, 1);
@@ -289,11 +288,9 @@ static bool sql_word(const char *p, const char *word)
 static char *db_pg_translate(const char *sql, int *nparams_r, uint64_t *used_r)
 {
 	size_t len = strlen(sql);
-	char *out = malloc(len * 2 + 16), *w = out;
+	char *out = xmalloc(len * 2 + 16), *w = out;
 	int next = 1, max = 0;
 
-	if (out == NULL)
-		fatal_oom();
 	for (const char *p = sql; *p != '\0';) {
 		if (*p == '\'' || *p == '"') {
 			char quote = *p;
@@ -361,11 +358,9 @@ static int db_pg_prepare(struct db *_db, const char *sql, bool persistent,
 			 struct db_stmt **stmt_r)
 {
 	struct db_pg *db = (struct db_pg *)_db;
-	struct db_pg_stmt *stmt = calloc(1, sizeof(*stmt));
+	struct db_pg_stmt *stmt = xcalloc(1, sizeof(*stmt));
 	uint64_t used = 0;
 
-	if (stmt == NULL)
-		fatal_oom();
 	stmt->stmt.db = _db;
 	stmt->once = !persistent;
 	stmt->noop = strncmp(sql, "PRAGMA", 6) == 0;
@@ -559,9 +554,7 @@ static void db_pg_bind_text(struct db_stmt *_stmt, int idx, const char *text,
 	}
 	if (len < 0)
 		len = (int)strlen(text);
-	copy = malloc((size_t)len + 1);
-	if (copy == NULL)
-		fatal_oom();
+	copy = xmalloc((size_t)len + 1);
 	memcpy(copy, text, (size_t)len);
 	copy[len] = '\0';
 	db_pg_bind(stmt, idx, copy, copy);

@@ -3,7 +3,7 @@
  * statement handle is SQLite's own.
  */
 #include "db.h"
-#include "fatal.h"
+#include "alloc.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -32,11 +32,9 @@ static const struct db_driver db_sqlite_driver;
 int db_open_sqlite(const char *path, struct db **db_r, const char **error_r)
 {
 	static __thread char errbuf[512];
-	struct db_sqlite *db = calloc(1, sizeof(*db));
+	struct db_sqlite *db = xcalloc(1, sizeof(*db));
 	int rc;
 
-	if (db == NULL)
-		fatal_oom();
 	db->db.driver = &db_sqlite_driver;
 	db->db.kind = DB_SQLITE;
 	rc = sqlite3_open_v2(path, &db->conn,
@@ -81,9 +79,7 @@ static int db_sqlite_prepare(struct db *db, const char *sql, bool persistent,
 		*stmt_r = NULL;
 		return rc;
 	}
-	stmt = calloc(1, sizeof(*stmt));
-	if (stmt == NULL)
-		fatal_oom();
+	stmt = xcalloc(1, sizeof(*stmt));
 	stmt->stmt.db = db;
 	stmt->s = s;
 	*stmt_r = &stmt->stmt;

@@ -22,7 +22,6 @@
  * every directory that got an entry is fsynced before we say done.
  */
 #include "store-private.h"
-#include "fatal.h"
 #include "fault.h"
 #include "log.h"
 #include "pool.h"

@@ -5,7 +5,7 @@
  * which store_blob_gc() removes; never an index row without its body.
  */
 #include "store-private.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "fault.h"
 #include "log.h"
 #include "pool.h"
@@ -82,9 +82,7 @@ struct store_blob_writer *store_blob_writer_create_named(struct store *store,
 		store_fail(store, STORE_ERROR_INVALID, "not a blob id: %s", blob);
 		return NULL;
 	}
-	writer = calloc(1, sizeof(*writer));
-	if (writer == NULL)
-		fatal_oom();
+	writer = xcalloc(1, sizeof(*writer));
 	writer->store = store;
 	if (blob != NULL) {
 		memcpy(writer->id, blob, 33);

@@ -15,6 +15,7 @@
  * other, so old links keep opening and clients keep their caches.
  */
 #include "store-private.h"
+#include "alloc.h"
 #include "buffer.h"
 #include "fatal.h"
 
@@ -246,9 +247,7 @@ static int store_copy_table(struct store *dst, struct store *src,
 					db_column_text(sel, key_cols[k]) : NULL;
 
 				free(last_key[k]);
-				last_key[k] = strdup(v != NULL ? v : "");
-				if (last_key[k] == NULL)
-					fatal_oom();
+				last_key[k] = xstrdup(v != NULL ? v : "");
 			}
 			page_rows++;
 		}
@@ -356,11 +355,9 @@ static int store_copy_blobs(struct store *dst, struct store *src,
 	for (;;) {
 		struct db_stmt *stmt;
 		unsigned int page = 0;
-		char (*names)[33] = calloc(500, 33);
+		char (*names)[33] = xcalloc(500, 33);
 		int rc;
 
-		if (names == NULL)
-			fatal_oom();
 		if ((rc = db_prepare(src->db, sql, false, &stmt)) != DB_OK) {
 			free(names);
 			store_fail_db(src, rc, "list blobs");

@@ -1,8 +1,8 @@
 /* Queries for IMAP SEARCH (see store-imap.h). */
 #include "store-imap.h"
+#include "alloc.h"
 #include "store-private.h"
 #include "buffer.h"
-#include "fatal.h"
 #include "strutil.h"
 
 #include <stdlib.h>
@@ -134,10 +134,8 @@ struct store_imap_iter *store_imap_search_iter_init(struct store *store,
 		" vsize, sent_time, sent_date FROM messages"
 		" WHERE id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
 		" AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY id LIMIT ?4";
-	struct store_imap_iter *iter = calloc(1, sizeof(*iter));
+	struct store_imap_iter *iter = xcalloc(1, sizeof(*iter));
 
-	if (iter == NULL)
-		fatal_oom();
 	iter->store = store;
 	iter->stmt = iter_stmt_take(store, ITER_SLOT_SEARCH, sql, &iter->slot);
 	if (iter->stmt == NULL) {
@@ -264,11 +262,9 @@ struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
 							 uint32_t lo, uint32_t hi,
 							 unsigned int fields)
 {
-	struct store_imap_fetch_iter *iter = calloc(1, sizeof(*iter));
+	struct store_imap_fetch_iter *iter = xcalloc(1, sizeof(*iter));
 	struct buffer sql;
 
-	if (iter == NULL)
-		fatal_oom();
 	iter->store = store;
 	iter->fields = fields;
 	/* the column order is fixed; absent ones are NULL constants */

@@ -3,7 +3,7 @@
  * expunge, copy, change tracking for IMAP and full-text search.
  */
 #include "store-private.h"
-#include "fatal.h"
+#include "alloc.h"
 #include "pool.h"
 #include "strutil.h"
 
@@ -74,12 +74,10 @@ struct store_message_iter *store_message_iter_init(struct store *store,
 						   uint32_t lo, uint32_t hi,
 						   unsigned int fields)
 {
-	struct store_message_iter *iter = calloc(1, sizeof(*iter));
+	struct store_message_iter *iter = xcalloc(1, sizeof(*iter));
 	const char *sql;
 	int rc;
 
-	if (iter == NULL)
-		fatal_oom();
 	iter->store = store;
 	iter->state_only = (fields & ~(unsigned int)STORE_FIELD_STATE) == 0;
 	sql = iter->state_only ? sql_iter_state : sql_iter_all;
@@ -646,10 +644,8 @@ uint64_t store_mailbox_vanished_floor(struct store *store, int64_t mailbox_id)
 char *store_like_pattern(const char *needle)
 {
 	size_t len = strlen(needle);
-	char *pattern = malloc(len * 2 + 3), *w = pattern;
+	char *pattern = xmalloc(len * 2 + 3), *w = pattern;
 
-	if (pattern == NULL)
-		fatal_oom();
 	*w++ = '%';
 	for (const char *p = needle; *p != '\0'; p++) {
 		if (*p == '%' || *p == '_' || *p == '\\')

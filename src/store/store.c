@@ -2,6 +2,7 @@
  * Opening the store, errors, transactions and the statement cache.
  */
 #include "store-private.h"
+#include "alloc.h"
 #include "fatal.h"
 #include "fault.h"
 #include "log.h"
@@ -279,16 +280,14 @@ int store_open_settings(const struct store_settings *settings,
 		*error_r = errbuf;
 		return -1;
 	}
-	store = calloc(1, sizeof(*store));
-	if (store == NULL)
-		fatal_oom();
-	store->data_dir = strdup(settings->data_dir);
+	store = xcalloc(1, sizeof(*store));
+	store->data_dir = xstrdup(settings->data_dir);
 	store->settings.data_dir = store->data_dir;
 	store->settings.backend = settings->backend;
 	store->settings.postgresql = settings->postgresql == NULL ? NULL :
-		strdup(settings->postgresql);
+		xstrdup(settings->postgresql);
 	store->settings.blob_dir = settings->blob_dir == NULL ? NULL :
-		strdup(settings->blob_dir);
+		xstrdup(settings->blob_dir);
 	store->blobs_dir_fd = -1;
 	store->tmp_dir_fd = -1;
 

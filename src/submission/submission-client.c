@@ -4,12 +4,12 @@
  * delivery thread. What each command does is in submission-commands.c.
  */
 #include "submission-client.h"
+#include "alloc.h"
 #include "auth.h"
 #include "conf.h"
 #include "connection.h"
 #include "deliver-queue.h"
 #include "deliver.h"
-#include "fatal.h"
 #include "log.h"
 #include "metrics.h"
 #include "mailbox-watch.h"
@@ -77,9 +77,7 @@ void submission_client_create(struct server *srv, int fd,
 	struct submission_client *client;
 	bool tls = session != NULL;
 
-	client = calloc(1, sizeof(*client));
-	if (client == NULL)
-		fatal_oom();
+	client = xcalloc(1, sizeof(*client));
 	if (!smtp_session_open(&client->smtp, &submission_clients,
 			       &submission_protocol, srv,
 			       METRICS_PROTOCOL_SUBMISSION,
@@ -158,9 +156,7 @@ static void submission_client_auth_done(void *context, const struct auth_result 
 			smtp_session_close(&client->smtp);
 		}
 	} else {
-		client->user = strdup(result->address);
-		if (client->user == NULL)
-			fatal_oom();
+		client->user = xstrdup(result->address);
 		client->smtp.authenticated = true;
 		log_info("submission", "login user=%s ip=%s%s%s",
 			 log_value(client->user),
@@ -186,9 +182,7 @@ void submission_client_login(struct submission_client *client,
 {
 	if (client->sasl_user != address) {
 		free(client->sasl_user);
-		client->sasl_user = strdup(address);
-		if (client->sasl_user == NULL)
-			fatal_oom();
+		client->sasl_user = xstrdup(address);
 	}
 	/* commands pipelined behind the password wait in the buffer */
 	smtp_session_busy(&client->smtp);
@@ -419,9 +413,7 @@ void submission_client_message_done(struct smtp_session *s)
 		return;
 	}
 
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		fatal_oom();
+	d = xcalloc(1, sizeof(*d));
 	d->client = client;
 	d->srv = client->smtp.session.srv;
 	d->conf = conf;

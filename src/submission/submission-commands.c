@@ -6,10 +6,10 @@
  * src/lib-smtp has already checked the syntax.
  */
 #include "submission-client.h"
+#include "alloc.h"
 #include "auth-sasl.h"
 #include "conf.h"
 #include "connection.h"
-#include "fatal.h"
 #include "log.h"
 #include "pool.h"
 #include "server.h"
@@ -32,7 +32,7 @@ static void cmd_ehlo(struct smtp_session *s, const struct smtp_command *cmd)
 	/* RFC 5321 4.1.4: a new hello resets the transaction */
 	smtp_session_reset_transaction(&client->smtp);
 	free(client->smtp.helo);
-	client->smtp.helo = strdup(cmd->arg);
+	client->smtp.helo = xstrdup(cmd->arg);
 	if (cmd->verb == SMTP_VERB_HELO) {
 		smtp_session_reply(&client->smtp, 250, NULL, "%s",
 				   conf->hostname);
@@ -126,9 +126,7 @@ static void submission_auth_login(struct submission_client *client,
 		client->smtp.mode = SMTP_SESSION_COMMAND;
 	} else if (client->sasl_step == SUBMISSION_SASL_LOGIN_USER) {
 		free(client->sasl_user);
-		client->sasl_user = strdup(msg.data);
-		if (client->sasl_user == NULL)
-			fatal_oom();
+		client->sasl_user = xstrdup(msg.data);
 		client->sasl_step = SUBMISSION_SASL_LOGIN_PASS;
 		client->smtp.mode = SMTP_SESSION_OTHER;
 		smtp_session_reply(&client->smtp, 334, NULL, "UGFzc3dvcmQ6");
