@@ -891,7 +891,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 		uint32_t lo = r->lo > fetch->next_uid ? r->lo : fetch->next_uid;
 		uint32_t hi = r->hi < imap_view_last_uid(view) ? r->hi :
 			imap_view_last_uid(view);
-		struct store_imap_fetch_iter *iter;
+		struct store_message_iter *iter;
 		struct store_message msg;
 		unsigned int idx;
 		int ret;
@@ -902,8 +902,8 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 			continue;
 		}
 		idx = imap_view_lower_bound(view, lo);
-		iter = store_imap_fetch_iter_init(store, view->mailbox_id, lo, hi, fields);
-		while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
+		iter = store_message_iter_init(store, view->mailbox_id, lo, hi, fields);
+		while ((ret = store_message_iter_next(iter, &msg)) > 0) {
 			while (idx < view->count && imap_view_uid(view, idx) < msg.uid) {
 				fetch->expunged = true;
 				idx++;
@@ -931,7 +931,7 @@ bool imap_fetch_run(struct imap_command *cmd, struct imap_fetch *fetch,
 				break;
 			}
 		}
-		store_imap_fetch_iter_deinit(&iter);
+		store_message_iter_deinit(&iter);
 		if (ret < 0) {
 			*failed_r = true;
 			break;

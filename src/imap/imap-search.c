@@ -287,7 +287,7 @@ static int search_sent_zone(const char *date)
 struct search_eval {
 	struct imap_client *client;
 	uint32_t seq, uid;
-	const struct store_imap_search_row *row;
+	const struct store_message *row;
 };
 
 static bool search_eval_key(const struct search_eval *ev, const struct imap_search_key *key);
@@ -308,7 +308,7 @@ static bool search_eval_list(const struct search_eval *ev, const struct imap_sea
 
 static bool search_eval_key(const struct search_eval *ev, const struct imap_search_key *key)
 {
-	const struct store_imap_search_row *row = ev->row;
+	const struct store_message *row = ev->row;
 	struct imap_client *client = ev->client;
 	time_t day;
 	bool r;
@@ -438,7 +438,7 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 	} else if (search->needs == 1) {
 		/* flags, keywords, MODSEQ: from the shared index in memory */
 		struct imap_index *index = imap_view_index(client);
-		struct store_imap_search_row row;
+		struct store_message row;
 		unsigned int pos;
 
 		if (index == NULL) {
@@ -463,16 +463,17 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 				search_add(cmd, search, row.uid, row.modseq);
 		}
 	} else if (search->pos < end) {
-		struct store_imap_iter *iter;
-		struct store_imap_search_row row;
+		struct store_message_iter *iter;
+		struct store_message row;
 		unsigned int idx = search->pos;
 		int ret;
 
-		iter = store_imap_search_iter_init(client->session.srv->store, view->mailbox_id,
-						   imap_view_uid(view, search->pos),
-						   imap_view_uid(view, end - 1));
+		iter = store_message_iter_init(client->session.srv->store, view->mailbox_id,
+					       imap_view_uid(view, search->pos),
+					       imap_view_uid(view, end - 1),
+					       STORE_FIELD_STATE | STORE_FIELD_SIZES);
 		ev.row = &row;
-		while ((ret = store_imap_search_iter_next(iter, &row)) > 0) {
+		while ((ret = store_message_iter_next(iter, &row)) > 0) {
 			while (idx < end && imap_view_uid(view, idx) < row.uid)
 				idx++;
 			if (idx >= end || imap_view_uid(view, idx) != row.uid)
@@ -482,7 +483,7 @@ bool imap_search_run(struct imap_command *cmd, struct imap_search *search,
 			if (search_eval_key(&ev, search->root))
 				search_add(cmd, search, row.uid, row.modseq);
 		}
-		store_imap_search_iter_deinit(&iter);
+		store_message_iter_deinit(&iter);
 		if (ret < 0) {
 			*failed_r = true;
 			return true;
@@ -545,7 +546,7 @@ bool imap_search_read_rows(struct imap_command *cmd, const uint32_t *uids,
 			   void *context, bool *failed_r)
 {
 	struct imap_client *client = cmd->client;
-	struct store_imap_fetch_iter *iter;
+	struct store_message_iter *iter;
 	struct store_message msg;
 	unsigned int rows = 0;
 	int ret;
@@ -553,9 +554,9 @@ bool imap_search_read_rows(struct imap_command *cmd, const uint32_t *uids,
 	*failed_r = false;
 	if (*pos >= count)
 		return true;
-	iter = store_imap_fetch_iter_init(client->session.srv->store, client->view->mailbox_id,
+	iter = store_message_iter_init(client->session.srv->store, client->view->mailbox_id,
 					  uids[*pos], uids[count - 1], fields);
-	while ((ret = store_imap_fetch_iter_next(iter, &msg)) > 0) {
+	while ((ret = store_message_iter_next(iter, &msg)) > 0) {
 		/* a message expunged meanwhile is just not there */
 		while (*pos < count && uids[*pos] < msg.uid)
 			(*pos)++;
@@ -564,7 +565,7 @@ bool imap_search_read_rows(struct imap_command *cmd, const uint32_t *uids,
 		if (*pos >= count || ++rows >= SEARCH_READ_BATCH)
 			break;
 	}
-	store_imap_fetch_iter_deinit(&iter);
+	store_message_iter_deinit(&iter);
 	if (ret < 0) {
 		*failed_r = true;
 		return true;

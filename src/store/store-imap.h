@@ -2,9 +2,9 @@
 #define INFOSTORE_STORE_IMAP_H
 
 /*
- * Store queries that only IMAP SEARCH needs: a narrow iterator over the
- * columns search keys look at (not the envelope and body structure), and
- * header search over the decoded headers kept for search.
+ * Store queries that only IMAP needs: its handle's tuning, a count for
+ * the position of a UID, and header search over the decoded headers kept
+ * for search. Messages are read with store_message_iter (store.h).
  */
 
 #include <stdbool.h>
@@ -13,59 +13,15 @@
 
 struct store;
 
-struct store_imap_search_row {
-	uint32_t uid;
-	uint64_t modseq;
-	uint32_t flags;
-	const char *keywords;      /* valid until the next call */
-	time_t internaldate;
-	int internaldate_tz;
-	uint64_t vsize;
-	time_t sent_time;
-	const char *sent_date;     /* valid until the next call */
-};
-
 /*
  * Tune the daemon's loop store handle for IMAP's read pattern (whole
  * mailboxes at a time): a bigger page cache. 0 or -1.
  */
 int store_imap_tune(struct store *store);
 
-/* Rows an iterator reads at a time on PostgreSQL (1,024; a test makes it
-   small to cross pages with few messages). */
-extern unsigned int store_imap_page_rows;
-
-/* Messages with lo <= uid <= hi in UID order. Finish before returning to
-   the loop (it holds a read snapshot). */
-struct store_imap_iter;
-struct store_imap_iter *store_imap_search_iter_init(struct store *store,
-						    int64_t mailbox_id,
-						    uint32_t lo, uint32_t hi);
-/* 1: *row_r filled, 0: end, -1: error */
-int store_imap_search_iter_next(struct store_imap_iter *iter,
-				struct store_imap_search_row *row_r);
-void store_imap_search_iter_deinit(struct store_imap_iter **iter);
-
 /* How many messages of the mailbox have a UID above uid. 0 or -1. */
 int store_imap_count_above(struct store *store, int64_t mailbox_id, uint32_t uid,
 			   uint32_t *count_r);
-
-/*
- * Messages with lo <= uid <= hi in UID order, reading only the columns that
- * fields (enum store_fields) asks for: the STATE columns always. The
- * generic iterator reads every column; FETCH of 100,000 envelopes should
- * not drag the body structures through SQLite. Strings in *msg_r are valid
- * until the next call. Finish before returning to the loop.
- */
-struct store_imap_fetch_iter;
-struct store_imap_fetch_iter *store_imap_fetch_iter_init(struct store *store,
-							 int64_t mailbox_id,
-							 uint32_t lo, uint32_t hi,
-							 unsigned int fields);
-struct store_message;
-int store_imap_fetch_iter_next(struct store_imap_fetch_iter *iter,
-			       struct store_message *msg_r);
-void store_imap_fetch_iter_deinit(struct store_imap_fetch_iter **iter);
 
 /*
  * Jobs inside one group transaction (the IMAP writer thread): a savepoint

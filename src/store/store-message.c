@@ -4,6 +4,7 @@
  */
 #include "store-private.h"
 #include "alloc.h"
+#include "buffer.h"
 #include "pool.h"
 #include "strutil.h"
 
@@ -16,24 +17,9 @@
 	" m.save_date, m.size, m.vsize, m.header_size, m.crlf, b.name, m.envelope," \
 	" m.bodystructure, m.body, m.sent_date, m.sent_time, m.message_id, m.parts"
 
-/* Column subsets: the iterator over 100,000 messages for FLAGS must not
-   drag the envelope and body structure through SQLite. */
-static const char sql_iter_state[] =
-	"SELECT uid, modseq, flags, keywords FROM messages"
-	" WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
-static const char sql_iter_all[] =
-	"SELECT " MESSAGE_COLUMNS " FROM messages m JOIN blobs b ON b.id = m.blob_id"
-	" WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid";
 static const char sql_get_all[] =
 	"SELECT " MESSAGE_COLUMNS " FROM messages m JOIN blobs b ON b.id = m.blob_id"
 	" WHERE m.mailbox_id = ? AND m.uid = ?";
-
-struct store_message_iter {
-	struct store *store;
-	struct db_stmt *stmt;
-	bool state_only;
-	bool failed;
-};
 
 static const char *col_text_nocopy(struct db_stmt *stmt, int col)
 {
@@ -69,51 +55,175 @@ static void store_message_fill_all(struct db_stmt *stmt, struct store_message *m
 	msg->parts = col_text_nocopy(stmt, 18);
 }
 
+/* --- the message iterator --- */
+
+/*
+ * One iterator for every reader of a UID range (IMAP FETCH and SEARCH, the
+ * web access, import, the store itself). It reads only the columns its
+ * fields ask for (FETCH of 100,000 envelopes must not drag the body
+ * structures through the database), in the table's order (the message ids
+ * are the UID range as one range, STORE_MESSAGE_ROWID), in pages of
+ * store_message_page_rows on PostgreSQL: its results come whole, and IMAP's
+ * FETCH stops after a batch and starts again from the next UID, so an
+ * unpaged read would fetch the rest of the range again at every batch (and
+ * hold all of it in memory). On SQLite rows are read as they are stepped,
+ * so a page is the whole range.
+ *
+ * The statements are prepared once per store handle and column set
+ * (preparing costs more than a short FETCH itself) and kept while no
+ * iterator uses them; an iterator that finds its statement taken (one
+ * still open on this handle: COPY while iterating) prepares its own.
+ */
+#define STORE_MESSAGE_PAGE_ROWS 1024
+unsigned int store_message_page_rows = STORE_MESSAGE_PAGE_ROWS;
+
+struct store_message_iter {
+	struct store *store;
+	struct db_stmt *stmt;
+	unsigned int fields;
+	int slot;                 /* in store->iter_stmts, or -1: ours alone */
+	bool failed;
+	/* the page */
+	int64_t mailbox_id;
+	uint32_t hi;
+	uint32_t last_uid;
+	unsigned int rows;        /* read from the current page */
+	int64_t limit;            /* rows a page asks for; -1: no limit */
+};
+
+/* The statement's slot: one per combination of the optional columns. */
+static unsigned int iter_slot(unsigned int fields)
+{
+	return ((fields & STORE_FIELD_SIZES) != 0 ? 1 : 0) |
+		((fields & STORE_FIELD_ENVELOPE) != 0 ? 2 : 0) |
+		((fields & STORE_FIELD_BODYSTRUCTURE) != 0 ? 4 : 0) |
+		((fields & STORE_FIELD_BLOB) != 0 ? 8 : 0) |
+		((fields & STORE_FIELD_HEADERS) != 0 ? 16 : 0);
+}
+
+static struct db_stmt *iter_stmt_take(struct store *store, unsigned int slot,
+				      const char *sql, int *slot_r)
+{
+	struct db_stmt *stmt;
+
+	*slot_r = -1;
+	if ((store->iter_busy & ((uint64_t)1 << slot)) != 0)
+		return db_prepare(store->db, sql, false, &stmt) == DB_OK ? stmt : NULL;
+	if (store->iter_stmts[slot] == NULL &&
+	    db_prepare(store->db, sql, true, &store->iter_stmts[slot]) != DB_OK)
+		return NULL;
+	store->iter_busy |= (uint64_t)1 << slot;
+	*slot_r = (int)slot;
+	return store->iter_stmts[slot];
+}
+
+/* The SQL of a column set: the column order is fixed, absent columns are
+   constants (heap memory). */
+static char *iter_sql(unsigned int fields)
+{
+	struct buffer sql;
+
+	buffer_init(&sql, 0);
+	buffer_append_str(&sql, "SELECT m.uid, m.modseq, m.flags, m.keywords");
+	buffer_append_str(&sql, (fields & STORE_FIELD_SIZES) != 0 ?
+			  ", m.internaldate, m.internaldate_tz, m.save_date, m.size,"
+			  " m.vsize, m.header_size, m.crlf, m.sent_time, m.sent_date" :
+			  ", 0, 0, 0, 0, 0, 0, 0, 0, NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_ENVELOPE) != 0 ?
+			  ", m.envelope, m.message_id" : ", NULL, NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_BODYSTRUCTURE) != 0 ?
+			  ", m.bodystructure, m.body" : ", NULL, NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_BLOB) != 0 ?
+			  ", b.name, m.parts" : ", NULL, NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_HEADERS) != 0 ?
+			  ", t.headers" : ", NULL");
+	buffer_append_str(&sql, (fields & STORE_FIELD_BLOB) != 0 ?
+			  " FROM messages m JOIN blobs b ON b.id = m.blob_id" :
+			  " FROM messages m");
+	if ((fields & STORE_FIELD_HEADERS) != 0)
+		buffer_append_str(&sql, " LEFT JOIN blob_text t ON t.id = m.blob_id");
+	buffer_append_str(&sql, " WHERE m.id BETWEEN " STORE_MESSAGE_ROWID("?1", "?2")
+			  " AND " STORE_MESSAGE_ROWID("?1", "?3") " ORDER BY m.id LIMIT ?4");
+	buffer_append_c(&sql, '\0');
+	return buffer_steal(&sql, NULL);
+}
+
+static void iter_bind_page(struct store_message_iter *iter, uint32_t lo)
+{
+	db_bind_int64(iter->stmt, 1, iter->mailbox_id);
+	db_bind_int64(iter->stmt, 2, lo);
+	db_bind_int64(iter->stmt, 3, iter->hi);
+	db_bind_int64(iter->stmt, 4, iter->limit);
+	iter->rows = 0;
+}
+
 struct store_message_iter *store_message_iter_init(struct store *store,
 						   int64_t mailbox_id,
 						   uint32_t lo, uint32_t hi,
 						   unsigned int fields)
 {
 	struct store_message_iter *iter = xcalloc(1, sizeof(*iter));
-	const char *sql;
-	int rc;
+	char *sql = iter_sql(fields);
 
 	iter->store = store;
-	iter->state_only = (fields & ~(unsigned int)STORE_FIELD_STATE) == 0;
-	sql = iter->state_only ? sql_iter_state : sql_iter_all;
-	/* Not from the statement cache: iterators may be nested (COPY while
-	   iterating) and live across calls. */
-	rc = db_prepare(store->db, sql, false, &iter->stmt);
-	if (rc != DB_OK) {
-		store_fail_db(store, rc, "message iterator");
+	iter->fields = fields;
+	iter->stmt = iter_stmt_take(store, iter_slot(fields), sql, &iter->slot);
+	free(sql);
+	if (iter->stmt == NULL) {
+		store_fail_db(store, db_errcode(store->db), "message iterator");
 		iter->failed = true;
 		return iter;
 	}
-	db_bind_int64(iter->stmt, 1, mailbox_id);
-	db_bind_int64(iter->stmt, 2, lo);
-	db_bind_int64(iter->stmt, 3, hi);
+	iter->mailbox_id = mailbox_id;
+	iter->hi = hi;
+	iter->limit = db_kind(store->db) == DB_POSTGRESQL ?
+		(int64_t)store_message_page_rows : -1;
+	iter_bind_page(iter, lo);
 	return iter;
 }
 
 int store_message_iter_next(struct store_message_iter *iter,
 			    struct store_message *msg_r)
 {
+	struct db_stmt *stmt = iter->stmt;
 	int rc;
 
 	if (iter->failed)
 		return -1;
-	rc = db_step(iter->stmt);
-	if (rc == DB_ROW) {
-		if (iter->state_only)
-			store_message_fill_state(iter->stmt, msg_r);
-		else
-			store_message_fill_all(iter->stmt, msg_r);
-		return 1;
+	rc = db_step(stmt);
+	if (rc == DB_DONE && iter->limit > 0 &&
+	    iter->rows == (unsigned int)iter->limit && iter->last_uid < iter->hi) {
+		/* a full page ended: the next one */
+		db_reset(stmt);
+		iter_bind_page(iter, iter->last_uid + 1);
+		rc = db_step(stmt);
 	}
 	if (rc == DB_DONE)
 		return 0;
-	iter->failed = true;
-	return store_fail_db(iter->store, rc, "iterate messages");
+	if (rc != DB_ROW) {
+		iter->failed = true;
+		return store_fail_db(iter->store, rc, "iterate messages");
+	}
+	iter->rows++;
+	iter->last_uid = (uint32_t)db_column_int64(stmt, 0);
+	store_message_fill_state(stmt, msg_r);
+	msg_r->internaldate = (time_t)db_column_int64(stmt, 4);
+	msg_r->internaldate_tz = db_column_int(stmt, 5);
+	msg_r->save_date = (time_t)db_column_int64(stmt, 6);
+	msg_r->size = (uint64_t)db_column_int64(stmt, 7);
+	msg_r->vsize = (uint64_t)db_column_int64(stmt, 8);
+	msg_r->header_size = (uint32_t)db_column_int64(stmt, 9);
+	msg_r->crlf = db_column_int(stmt, 10) != 0;
+	msg_r->sent_time = (time_t)db_column_int64(stmt, 11);
+	msg_r->sent_date = col_text_nocopy(stmt, 12);
+	msg_r->envelope = col_text_nocopy(stmt, 13);
+	msg_r->message_id = col_text_nocopy(stmt, 14);
+	msg_r->bodystructure = col_text_nocopy(stmt, 15);
+	msg_r->body = col_text_nocopy(stmt, 16);
+	msg_r->blob = col_text_nocopy(stmt, 17);
+	msg_r->parts = col_text_nocopy(stmt, 18);
+	msg_r->headers = col_text_nocopy(stmt, 19);
+	return 1;
 }
 
 void store_message_iter_deinit(struct store_message_iter **_iter)
@@ -123,7 +233,13 @@ void store_message_iter_deinit(struct store_message_iter **_iter)
 	if (iter == NULL)
 		return;
 	*_iter = NULL;
-	db_finalize(iter->stmt);
+	if (iter->stmt != NULL && iter->slot < 0) {
+		db_finalize(iter->stmt);
+	} else if (iter->stmt != NULL) {
+		db_reset(iter->stmt);
+		db_clear_bindings(iter->stmt);
+		iter->store->iter_busy &= ~((uint64_t)1 << iter->slot);
+	}
 	free(iter);
 }
 

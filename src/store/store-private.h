@@ -6,7 +6,7 @@
 #include "db.h"
 
 #define STORE_STMT_CACHE 96
-#define STORE_ITER_STMTS 33
+#define STORE_ITER_STMTS 32
 
 struct store_stmt_slot {
 	const char *sql; /* the static string's address is the key */

@@ -209,11 +209,11 @@ enum store_flag {
 /* Which columns store_message_iter and store_message_get fill in. */
 enum store_fields {
 	STORE_FIELD_STATE = 0x01,         /* uid, modseq, flags, keywords */
-	STORE_FIELD_SIZES = 0x02,         /* size, vsize, header_size, internaldate, sent_time */
+	STORE_FIELD_SIZES = 0x02,         /* sizes, internaldate, save_date, sent_date and _time */
 	STORE_FIELD_BLOB = 0x04,          /* blob id */
-	STORE_FIELD_ENVELOPE = 0x08,
+	STORE_FIELD_ENVELOPE = 0x08,      /* envelope and message_id */
 	STORE_FIELD_BODYSTRUCTURE = 0x10, /* bodystructure and body */
-	STORE_FIELD_HEADERS = 0x20,       /* the header lines kept for SEARCH (IMAP fetch iterator) */
+	STORE_FIELD_HEADERS = 0x20,       /* the header lines kept for SEARCH (the iterator only) */
 };
 
 struct store_message {
@@ -240,10 +240,11 @@ struct store_message {
 };
 
 /*
- * Iterate over a mailbox's messages with lo <= uid <= hi, in UID order.
- * The iterator holds a read snapshot: finish it before returning to the
- * event loop if a writer may wait (deinit and restart from the last UID
- * + 1 to continue later).
+ * Iterate over a mailbox's messages with lo <= uid <= hi, in UID order,
+ * reading only the columns fields asks for (STATE always). The iterator
+ * holds a read snapshot: finish it before returning to the event loop if a
+ * writer may wait (deinit and restart from the last UID + 1 to continue
+ * later). Iterators may be nested.
  */
 struct store_message_iter;
 struct store_message_iter *store_message_iter_init(struct store *store,
@@ -254,6 +255,9 @@ struct store_message_iter *store_message_iter_init(struct store *store,
 int store_message_iter_next(struct store_message_iter *iter,
 			    struct store_message *msg_r);
 void store_message_iter_deinit(struct store_message_iter **iter);
+/* Rows the iterator reads at a time on PostgreSQL (1,024; a test makes it
+   small to cross pages with few messages). */
+extern unsigned int store_message_page_rows;
 
 /* One message by UID. 1 found, 0 not, -1 error. */
 int store_message_get(struct store *store, int64_t mailbox_id, uint32_t uid,

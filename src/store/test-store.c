@@ -841,7 +841,7 @@ static void test_migration_message_ids(void **state)
 	struct store *store = *state;
 	int64_t user = add_user(store, "mig@example.test");
 	int64_t inbox = mailbox_id(store, user, "INBOX");
-	struct store_imap_fetch_iter *iter;
+	struct store_message_iter *iter;
 	struct store_message msg;
 	const char *error;
 	char blob[33], sql[256];
@@ -917,19 +917,19 @@ static void test_migration_message_ids(void **state)
 		assert_true(quota.storage_limit == STORE_QUOTA_UNLIMITED);
 		pool_destroy(&pool);
 	}
-	iter = store_imap_fetch_iter_init(store, inbox, 1, UINT32_MAX, STORE_FIELD_STATE);
+	iter = store_message_iter_init(store, inbox, 1, UINT32_MAX, STORE_FIELD_STATE);
 	for (unsigned int i = 0; i < 3; i++) {
-		assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 1);
+		assert_int_equal(store_message_iter_next(iter, &msg), 1);
 		assert_int_equal(msg.uid, uids[i]);
 	}
-	assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 0);
-	store_imap_fetch_iter_deinit(&iter);
+	assert_int_equal(store_message_iter_next(iter, &msg), 0);
+	store_message_iter_deinit(&iter);
 	/* and new rows follow the rule too */
 	uids[0] = add_message(store, inbox, "Subject: n\r\n\r\ny\r\n", blob);
-	iter = store_imap_fetch_iter_init(store, inbox, uids[0], uids[0], STORE_FIELD_STATE);
-	assert_int_equal(store_imap_fetch_iter_next(iter, &msg), 1);
+	iter = store_message_iter_init(store, inbox, uids[0], uids[0], STORE_FIELD_STATE);
+	assert_int_equal(store_message_iter_next(iter, &msg), 1);
 	assert_int_equal(msg.uid, uids[0]);
-	store_imap_fetch_iter_deinit(&iter);
+	store_message_iter_deinit(&iter);
 	/* schema 5 gave the user a default calendar holding the old item */
 	{
 		struct pool *pool = pool_create(1024);
@@ -1204,43 +1204,53 @@ static void test_fetch_iter_pages(void **state)
 	struct store *store = *state;
 	int64_t user = add_user(store, "pages@example.test");
 	int64_t inbox = mailbox_id(store, user, "INBOX");
-	struct store_imap_fetch_iter *iter;
-	struct store_imap_iter *siter;
-	struct store_imap_search_row row;
+	struct store_message_iter *iter;
+	struct store_message_iter *outer;
+	unsigned int inner_total = 0;
 	struct store_message msg;
 	char blob[33];
 	uint32_t expect = 0;
 	unsigned int n = 0;
 
-	store_imap_page_rows = 256;
+	store_message_page_rows = 256;
 	assert_int_equal(store_begin(store), 0);
 	for (unsigned int i = 0; i < 600; i++)
 		add_message(store, inbox, "Subject: p\r\n\r\np\r\n", blob);
 	assert_int_equal(store_commit(store), 0);
-	iter = store_imap_fetch_iter_init(store, inbox, 1, UINT32_MAX,
+	iter = store_message_iter_init(store, inbox, 1, UINT32_MAX,
 					  STORE_FIELD_STATE | STORE_FIELD_ENVELOPE);
-	while (store_imap_fetch_iter_next(iter, &msg) > 0) {
+	while (store_message_iter_next(iter, &msg) > 0) {
 		assert_true(msg.uid > expect);
 		assert_non_null(msg.envelope);
 		expect = msg.uid;
 		n++;
 	}
-	store_imap_fetch_iter_deinit(&iter);
+	store_message_iter_deinit(&iter);
 	assert_int_equal(n, 600);
 	/* from the middle to a bound inside a later page */
 	n = 0;
-	iter = store_imap_fetch_iter_init(store, inbox, 100, 550, STORE_FIELD_STATE);
-	while (store_imap_fetch_iter_next(iter, &msg) > 0)
+	iter = store_message_iter_init(store, inbox, 100, 550, STORE_FIELD_STATE);
+	while (store_message_iter_next(iter, &msg) > 0)
 		assert_int_equal(msg.uid, 100 + n++);
-	store_imap_fetch_iter_deinit(&iter);
+	store_message_iter_deinit(&iter);
 	assert_int_equal(n, 451);
+	/* nested: the same column set open twice on one handle */
 	n = 0;
-	siter = store_imap_search_iter_init(store, inbox, 1, UINT32_MAX);
-	while (store_imap_search_iter_next(siter, &row) > 0)
+	outer = store_message_iter_init(store, inbox, 1, 3, STORE_FIELD_STATE);
+	while (store_message_iter_next(outer, &msg) > 0) {
+		struct store_message inner_msg;
+
 		n++;
-	store_imap_search_iter_deinit(&siter);
-	assert_int_equal(n, 600);
-	store_imap_page_rows = 1024;
+		iter = store_message_iter_init(store, inbox, 1, UINT32_MAX,
+					       STORE_FIELD_STATE);
+		while (store_message_iter_next(iter, &inner_msg) > 0)
+			inner_total++;
+		store_message_iter_deinit(&iter);
+	}
+	store_message_iter_deinit(&outer);
+	assert_int_equal(n, 3);
+	assert_int_equal(inner_total, 3 * 600);
+	store_message_page_rows = 1024;
 }
 
 /* The PostgreSQL group: a database of its own on the cluster named by
