@@ -576,22 +576,6 @@ const char *connection_peer_ip(const struct connection *conn)
 	return conn->peer_ip;
 }
 
-bool connection_peer_is_local(const struct connection *conn)
-{
-	const struct sockaddr *sa = connection_peer(conn);
-
-	if (sa->sa_family == AF_UNIX)
-		return true;
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-		return IN6_IS_ADDR_LOOPBACK(a);
-	}
-	return false;
-}
-
 struct ioloop *connection_ioloop(const struct connection *conn)
 {
 	return conn->ioloop;

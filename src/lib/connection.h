@@ -179,8 +179,6 @@ void connection_set_idle_timeout(struct connection *conn, unsigned int secs);
 const struct sockaddr *connection_peer(const struct connection *conn);
 /* Peer IP as text ("unix" for unix sockets). */
 const char *connection_peer_ip(const struct connection *conn);
-/* Is the peer on a unix socket or loopback? */
-bool connection_peer_is_local(const struct connection *conn);
 struct ioloop *connection_ioloop(const struct connection *conn);
 
 #endif

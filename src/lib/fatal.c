@@ -6,13 +6,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-static int fatal_exit_code = EX_SOFTWARE;
-
-void fatal_set_exit_code(int code)
-{
-	fatal_exit_code = code;
-}
-
 void fatal(const char *fmt, ...)
 {
 	va_list args;
@@ -20,7 +13,7 @@ void fatal(const char *fmt, ...)
 	va_start(args, fmt);
 	log_vmsg(LOG_LEVEL_ERROR, "fatal", fmt, args);
 	va_end(args);
-	exit(fatal_exit_code);
+	exit(EX_SOFTWARE);
 }
 
 void fatal_oom(void)

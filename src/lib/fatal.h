@@ -12,7 +12,4 @@
 noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void fatal_oom(void);
 
-/* Exit code used by fatal() (EX_SOFTWARE unless changed, e.g. EX_CONFIG). */
-void fatal_set_exit_code(int code);
-
 #endif

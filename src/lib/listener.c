@@ -82,10 +82,3 @@ void listener_destroy(struct listener **_listener)
 	free(listener);
 }
 
-void listener_enable(struct listener *listener, bool enable)
-{
-	if (enable)
-		evconnlistener_enable(listener->evl);
-	else
-		evconnlistener_disable(listener->evl);
-}

@@ -22,7 +22,5 @@ struct listener *listener_create(struct ioloop *ioloop, int listen_fd,
 				 const char *name, listener_accept_cb *cb,
 				 void *context);
 void listener_destroy(struct listener **listener);
-/* Stop or resume accepting (a draining server stops accepting). */
-void listener_enable(struct listener *listener, bool enable);
 
 #endif

@@ -48,7 +48,5 @@ void net_sockaddr_ip(const struct sockaddr *sa, char *out, size_t size);
  */
 int net_listen(const struct net_address *addr, int backlog, const char **error_r);
 
-/* Connect (blocking, with a timeout in milliseconds) to host:port. */
-int net_connect_tcp(const char *host, uint16_t port, int timeout_msecs);
 
 #endif

@@ -77,12 +77,6 @@ int secret_password_verify(const char *hash, const char *password)
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? 1 : 0;
 }
 
-bool secret_password_needs_rehash(const char *hash)
-{
-	return crypto_pwhash_str_needs_rehash(hash, SECRET_OPSLIMIT,
-					      SECRET_MEMLIMIT) != 0;
-}
-
 void secret_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];

@@ -32,8 +32,6 @@ void secret_wipe(void *buf, size_t len);
 int secret_password_hash(const char *password, char out[SECRET_HASH_MAX]);
 /* 1 if password matches hash, 0 if not, -1 on an unusable hash. */
 int secret_password_verify(const char *hash, const char *password);
-/* Does this hash use weaker parameters than we would use today? */
-bool secret_password_needs_rehash(const char *hash);
 
 /* A keyed hash (BLAKE2b-256) of data with a 32-byte key into out[32]. */
 #define SECRET_MAC_KEY_LEN 32

@@ -144,11 +144,6 @@ uint64_t store_blob_writer_size(const struct store_blob_writer *writer)
 	return writer->size;
 }
 
-int store_blob_writer_fd(const struct store_blob_writer *writer)
-{
-	return writer->fd;
-}
-
 static int store_blob_dir(struct store *store, const char *blob, bool create)
 {
 	char dir[3] = { blob[0], blob[1], '\0' };

@@ -18,25 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const store_error_texts[] = {
-	[STORE_ERROR_NONE] = "OK",
-	[STORE_ERROR_NOT_FOUND] = "No such item",
-	[STORE_ERROR_EXISTS] = "Already exists",
-	[STORE_ERROR_INVALID] = "Invalid name or argument",
-	[STORE_ERROR_TEMP] = "Temporary failure, try again later",
-	[STORE_ERROR_LIMIT] = "Over a limit",
-	[STORE_ERROR_PERM] = "Not allowed",
-	[STORE_ERROR_INTERNAL] = "Internal error occurred, see the server log",
-	[STORE_ERROR_OVER_QUOTA] = "Quota exceeded",
-};
-
-const char *store_error_text(enum store_error error)
-{
-	if ((size_t)error >= sizeof(store_error_texts) / sizeof(*store_error_texts))
-		return "Internal error";
-	return store_error_texts[error];
-}
-
 enum store_error store_last_error(const struct store *store)
 {
 	return store->error;
@@ -370,11 +351,6 @@ void store_close(struct store **_store)
 	free((char *)store->settings.blob_dir);
 	free(store->data_dir);
 	free(store);
-}
-
-const char *store_data_dir(const struct store *store)
-{
-	return store->data_dir;
 }
 
 int store_begin(struct store *store)

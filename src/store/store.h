@@ -71,14 +71,11 @@ int store_open_another(const struct store *like, struct store **store_r,
 /* The embedded default: SQLite and blobs in data_dir. */
 int store_open(const char *data_dir, struct store **store_r, const char **error_r);
 void store_close(struct store **store);
-const char *store_data_dir(const struct store *store);
 
 /* The error of the last failed call on this handle: a code for the
    protocol reply and a detail for the log (never shown to clients). */
 enum store_error store_last_error(const struct store *store);
 const char *store_last_error_detail(const struct store *store);
-/* A short user-facing text for a code ("Mailbox doesn't exist"). */
-const char *store_error_text(enum store_error error);
 
 /* Transactions group several writes into one durable commit. Nested
    begins are counted; only the outermost commit commits. */
@@ -352,8 +349,6 @@ int store_blob_writer_write(struct store_blob_writer *writer,
 			    const void *data, size_t len);
 /* Bytes written so far. */
 uint64_t store_blob_writer_size(const struct store_blob_writer *writer);
-/* The fd of the temporary file (for parsing what was written). */
-int store_blob_writer_fd(const struct store_blob_writer *writer);
 /* Move the blob into place; its id (33 bytes with NUL) into blob_r.
    sync true: durable now (fdatasync, rename, directory fsync). sync false:
    renamed but not yet durable; the caller must call store_blob_sync_dirs()
