@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Web access benchmark: requests per second and median latency of the
-item page (a meeting request) and of a message list page (50 rows of a
-10,000-message INBOX), over HTTPS with keep-alive, logged in, with wrk.
+item page (a meeting request), of message list pages (50 rows of a
+10,000-message INBOX) and of the calendar's views over a calendar of
+5,000 events (a year of them, about 14 a day), over HTTPS with keep-alive,
+logged in, with wrk.
 
     python3 bench/web/bench_web.py [--bin build-release/src/cli/infostore]
                                    [--duration 10] [--connections 8] [--threads 2]
@@ -18,6 +20,36 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "protocol"))
+
+
+def add_calendar_year(srv, user, count):
+    """count one-hour events over the year from now, straight into the
+    store in one transaction (as add_cal_item() does one)."""
+    import sqlite3
+    now = int(time.time())
+    user_id = srv.sql("SELECT id FROM users WHERE address = ?", (user,))[0][0]
+    rows = []
+    for i in range(count):
+        start = now - 86400 * 30 + i * (86400 * 365 // count)
+        uid = "bench-%d@example.test" % i
+        ical = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n"
+                "BEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20261124T090000Z\r\n"
+                "DTSTART:%s\r\nDTEND:%s\r\nSUMMARY:Event %d\r\n"
+                "ORGANIZER:mailto:bob@example.test\r\n"
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:%s\r\nEND:VEVENT\r\n"
+                "END:VCALENDAR\r\n") % (
+                    uid, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start)),
+                    time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start + 3600)), i, user)
+        rows.append((user_id, uid, start, start + 3600, "Event %d" % i,
+                     "bob@example.test", ical, os.urandom(24).hex(), now, now))
+    db = sqlite3.connect(os.path.join(srv.data_dir, "index.db"), timeout=30)
+    with db:
+        db.executemany(
+            "INSERT INTO cal_items (user_id, uid, sequence, dtstart, dtend, all_day,"
+            " summary, location, organizer, status, partstat, ical, token, source,"
+            " created, updated) VALUES (?, ?, 0, ?, ?, 0, ?, 'Room 1', ?, 'CONFIRMED',"
+            " 'ACCEPTED', ?, ?, 'bench', ?, ?)", rows)
+    db.close()
 
 
 def main():
@@ -38,13 +70,18 @@ def main():
     srv = WebBigFolderTest.srv
     try:
         token = add_cal_item(srv, ALICE, summary="Benchmark meeting")
+        add_calendar_year(srv, ALICE, 5000)
         c = WebClient(srv.ports["https"])
         assert c.login(ALICE, ALICE_PW).status == 303
         cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
         base = "https://127.0.0.1:%d" % srv.ports["https"]
         pages = [("item page /item/TOKEN", "/item/" + token),
                  ("message list, newest 50 of 10,000", "/mail/%d" % WebBigFolderTest.mb),
-                 ("message list, page at UID 5,000", "/mail/%d?before=5000" % WebBigFolderTest.mb)]
+                 ("message list, page at UID 5,000", "/mail/%d?before=5000" % WebBigFolderTest.mb),
+                 ("calendar agenda, 5,000 events", "/calendar"),
+                 ("calendar day view", "/calendar/day"),
+                 ("calendar week view", "/calendar/week"),
+                 ("calendar month view", "/calendar/month")]
         for _, path in pages:
             r = c.get(path)
             assert r.status == 200, (path, r.status)

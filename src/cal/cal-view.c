@@ -10,6 +10,7 @@
 #include "store.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* Occurrences reported for one item and one window. */
 #define CAL_EXPAND_MAX 1000
@@ -91,6 +92,35 @@ static void cal_expand_cb(void *context, const struct imip_occurrence *occ)
 	ctx->cb(ctx->context, ctx->item, occ->start, occ->end);
 }
 
+/* Does a line of ical begin with name (case-insensitive, RFC 5545 3.1)? */
+static bool cal_has_line(const char *ical, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncasecmp(ical, name, len) == 0)
+		return true;
+	for (const char *p = strchr(ical, '\n'); p != NULL; p = strchr(p + 1, '\n')) {
+		if (strncasecmp(p + 1, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* One event that does not recur: its one occurrence is the span the store
+   computed from this same iCalendar when it was saved, so it need not be
+   parsed again (a month of a busy calendar is hundreds of them). */
+static bool cal_single_occurrence(const struct store_cal_item *item)
+{
+	const char *first;
+
+	if (item->ical == NULL || item->dtend <= item->dtstart ||
+	    (first = strcasestr(item->ical, "BEGIN:VEVENT")) == NULL ||
+	    strcasestr(first + 12, "BEGIN:VEVENT") != NULL)
+		return false;
+	return !cal_has_line(item->ical, "RRULE") && !cal_has_line(item->ical, "RDATE") &&
+		!cal_has_line(item->ical, "RECURRENCE-ID");
+}
+
 int cal_expand(struct pool *pool, const struct store_cal_item *item, time_t from,
 	       time_t to, cal_occurrence_cb *cb, void *context)
 {
@@ -100,6 +130,11 @@ int cal_expand(struct pool *pool, const struct store_cal_item *item, time_t from
 	};
 	const char *error;
 
+	if (cal_single_occurrence(item)) {
+		if (item->dtstart < to && item->dtend > from)
+			cb(context, item, item->dtstart, item->dtend);
+		return 0;
+	}
 	if (item->ical == NULL ||
 	    imip_item_expand(pool, item->ical, from, to, CAL_EXPAND_MAX, cal_expand_cb,
 			     &ctx, &error) < 0) {

@@ -66,6 +66,86 @@ static void test_item_fill_status(void **state)
 	pool_destroy(&pool);
 }
 
+struct occ_list {
+	unsigned int count;
+	time_t start[4], end[4];
+};
+
+static void occ_cb(void *context, const struct store_cal_item *item,
+		   time_t start, time_t end)
+{
+	struct occ_list *l = context;
+
+	(void)item;
+	if (l->count < 4) {
+		l->start[l->count] = start;
+		l->end[l->count] = end;
+	}
+	l->count++;
+}
+
+static void imip_occ_cb(void *context, const struct imip_occurrence *occ)
+{
+	occ_cb(context, NULL, occ->start, occ->end);
+}
+
+static const char *single_event(struct pool *pool, const char *when, const char *extra)
+{
+	return p_printf(pool,
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nMETHOD:REQUEST\r\n"
+		"BEGIN:VEVENT\r\nUID:s1@example.test\r\nDTSTAMP:20261124T090000Z\r\n"
+		"%sSUMMARY:One\r\nORGANIZER:mailto:bob@example.test\r\n"
+		"ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.test\r\n%s"
+		"END:VEVENT\r\nEND:VCALENDAR\r\n", when, extra);
+}
+
+/* A single event takes the fast path (the store's span, no parse): it must
+   give what parsing and expanding gives, whatever the event's shape. A
+   recurring one is expanded. */
+static void test_expand_single_event(void **state)
+{
+	static const char *const shapes[][2] = {
+		{ "DTSTART:20261207T083000Z\r\nDTEND:20261207T093000Z\r\n", "" },
+		{ "DTSTART:20261207T083000Z\r\nDURATION:PT90M\r\n", "" },
+		{ "DTSTART;VALUE=DATE:20261207\r\nDTEND;VALUE=DATE:20261209\r\n", "" },
+		{ "DTSTART;VALUE=DATE:20261207\r\n", "" },
+		{ "DTSTART:20261207T083000Z\r\nDTEND:20261207T093000Z\r\n",
+		  "X-NOTE:an rrule in a value is not a rule\r\n" },
+	};
+	struct pool *pool = pool_create(4096);
+	struct store_cal_item item;
+	struct occ_list fast, slow;
+	const char *error;
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		fill(pool, single_event(pool, shapes[i][0], shapes[i][1]),
+		     "alice@example.test", &item);
+		memset(&fast, 0, sizeof(fast));
+		memset(&slow, 0, sizeof(slow));
+		assert_int_equal(cal_expand(pool, &item, 0, (time_t)1 << 40, occ_cb, &fast), 0);
+		assert_int_equal(imip_item_expand(pool, item.ical, 0, (time_t)1 << 40, 16,
+						  imip_occ_cb, &slow, &error), 1);
+		assert_int_equal(fast.count, 1);
+		assert_int_equal(slow.count, 1);
+		assert_true(fast.start[0] == slow.start[0]);
+		assert_true(fast.end[0] == slow.end[0]);
+		/* outside the window: nothing */
+		memset(&fast, 0, sizeof(fast));
+		assert_int_equal(cal_expand(pool, &item, item.dtend, item.dtend + 60,
+					    occ_cb, &fast), 0);
+		assert_int_equal(fast.count, 0);
+	}
+	/* a lower-case rule is a rule (RFC 5545 3.1: names are
+	   case-insensitive): expanded, three occurrences */
+	fill(pool, single_event(pool, shapes[0][0], "rrule:FREQ=DAILY;COUNT=3\r\n"),
+	     "alice@example.test", &item);
+	memset(&fast, 0, sizeof(fast));
+	assert_int_equal(cal_expand(pool, &item, 0, (time_t)1 << 40, occ_cb, &fast), 0);
+	assert_int_equal(fast.count, 3);
+	pool_destroy(&pool);
+}
+
 static void test_bodies_escaped(void **state)
 {
 	struct pool *pool = pool_create(4096);
@@ -159,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_item_fill_status),
+		cmocka_unit_test(test_expand_single_event),
 		cmocka_unit_test(test_bodies_escaped),
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_link_and_header_text),
