@@ -879,7 +879,7 @@ int store_message_add_uid(struct store *store, int64_t mailbox_id,
 		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 	struct db_stmt *stmt;
 	int64_t blob_id;
-	uint64_t modseq;
+	uint64_t modseq = 0;
 	time_t now = time(NULL);
 
 	if (store_begin(store) < 0)
