@@ -12,10 +12,12 @@
 
 #include "buffer.h"
 #include "pool.h"
+#include "strutil.h"
 #include "vcard.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char apple[] =
 	"BEGIN:VCARD\r\n"
@@ -133,6 +135,31 @@ static void assert_cards_equal(const struct vcard *a, const struct vcard *b)
 	}
 }
 
+/* Each property's span is its line as written: BEGIN, the spans one
+   after another and END read the same card again. */
+static void check_spans(const char *text, size_t len, const struct vcard *card)
+{
+	struct pool *pool = pool_create(4096);
+	struct buffer again;
+
+	buffer_init(&again, 0);
+	buffer_append_str(&again, "BEGIN:VCARD\r\n");
+	for (unsigned int i = 0; i < card->prop_count; i++) {
+		const struct vcard_prop *prop = &card->props[i];
+		const char *first = prop->group != NULL ? prop->group : prop->name;
+
+		assert_true(prop->start < prop->end && prop->end <= len);
+		/* (a fold may come anywhere, even right after the first letter) */
+		assert_true(strncasecmp(text + prop->start, first, 1) == 0);
+		assert_int_equal(text[prop->end - 1], '\n');
+		buffer_append(&again, text + prop->start, prop->end - prop->start);
+	}
+	buffer_append_str(&again, "END:VCARD\r\n");
+	assert_cards_equal(card, parse_ok(pool, again.data, again.used));
+	buffer_free(&again);
+	pool_destroy(&pool);
+}
+
 /*
  * The parser reads whole buffers, so instead of feeding text in pieces,
  * fold it at every position inside every line (CRLF + space, or LF + tab,
@@ -152,6 +179,8 @@ static void check_folding_everywhere(const char *text)
 			buffer_append(&lf, text + i, 1);
 	}
 	assert_cards_equal(expected, parse_ok(pool, lf.data, lf.used));
+	check_spans(text, len, expected);
+	check_spans(lf.data, lf.used, parse_ok(pool, lf.data, lf.used));
 	buffer_free(&lf);
 
 	for (size_t split = 1; split < len; split++) {
@@ -166,6 +195,7 @@ static void check_folding_everywhere(const char *text)
 		folded = p_printf(p, "%.*s%s%s", (int)split, text,
 				  split % 2 == 0 ? "\r\n " : "\n\t", text + split);
 		assert_cards_equal(expected, parse_ok(p, folded, strlen(folded)));
+		check_spans(folded, strlen(folded), parse_ok(p, folded, strlen(folded)));
 		pool_destroy(&p);
 	}
 	pool_destroy(&pool);
@@ -457,6 +487,80 @@ static void test_unescape_split(void **state)
 	assert_string_equal(parts[1], "c\\");
 	assert_string_equal(parts[2], "d\\");
 	assert_int_equal(vcard_split(pool, ";;", ';', &parts), 3);
+	/* as written: N's additional names keep their escaped commas */
+	assert_int_equal(vcard_split_raw(pool, "Doe;J\\;ohn;A\\,B,C;;", ';', &parts), 5);
+	assert_string_equal(parts[0], "Doe");
+	assert_string_equal(parts[1], "J\\;ohn");
+	assert_string_equal(parts[2], "A\\,B,C");
+	assert_string_equal(parts[4], "");
+	pool_destroy(&pool);
+}
+
+/* Every line written again reads as it was, folded at 75 octets
+   without a character cut in two. */
+static void check_written(const char *text)
+{
+	struct pool *pool = pool_create(4096);
+	struct vcard *card = parse_ok(pool, text, strlen(text));
+	struct buffer out;
+
+	buffer_init(&out, 0);
+	buffer_append_str(&out, "BEGIN:VCARD\r\n");
+	for (unsigned int i = 0; i < card->prop_count; i++)
+		vcard_write_prop(&out, &card->props[i]);
+	buffer_append_str(&out, "END:VCARD\r\n");
+	assert_cards_equal(card, parse_ok(pool, out.data, out.used));
+	for (const char *line = out.data; *line != '\0';) {
+		const char *crlf = strstr(line, "\r\n");
+		size_t len = (size_t)(crlf - line);
+
+		assert_non_null(crlf);
+		assert_true(len <= 75);
+		assert_true(str_utf8_valid(line, len));
+		line = crlf + 2;
+	}
+	buffer_free(&out);
+	pool_destroy(&pool);
+}
+
+static void test_write(void **state)
+{
+	struct pool *pool = pool_create(4096);
+	struct buffer out;
+	struct vcard_param params[2] = { { "TYPE", "work,voice" }, { "X-A", "a:b" } };
+	struct vcard_prop prop = { .group = "item1", .name = "TEL", .params = params,
+				   .param_count = 2, .value = "+1 555" };
+	char *long_note;
+
+	(void)state;
+	buffer_init(&out, 0);
+	vcard_escape(&out, "a,b;c\\d\r\ne\nf\rg");
+	assert_string_equal(out.data, "a\\,b\\;c\\\\d\\ne\\nf\\ng");
+	assert_string_equal(vcard_unescape(pool, out.data), "a,b;c\\d\ne\nf\ng");
+	buffer_reset(&out);
+	vcard_write_prop(&out, &prop);
+	assert_string_equal(out.data, "item1.TEL;TYPE=work,voice;X-A=\"a:b\":+1 555\r\n");
+
+	check_written(apple);
+	check_written(rfc6350);
+	check_written(google);
+	check_written(thunderbird);
+	/* long values of two-, three- and four-byte characters */
+	for (unsigned int width = 1; width <= 4; width++) {
+		static const char *const chars[] = { "a", "\xc3\xa9", "\xe5\xb1\xb1",
+						     "\xf0\x9f\x98\x80" };
+		struct buffer note;
+
+		buffer_init(&note, 0);
+		buffer_append_str(&note, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nNOTE:");
+		for (unsigned int i = 0; i < 300; i++)
+			buffer_append_str(&note, chars[width - 1]);
+		buffer_append_str(&note, "\r\nEND:VCARD\r\n");
+		long_note = p_strdup(pool, note.data);
+		buffer_free(&note);
+		check_written(long_note);
+	}
+	buffer_free(&out);
 	pool_destroy(&pool);
 }
 
@@ -509,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unescape_split),
 		cmocka_unit_test(test_text_match),
+		cmocka_unit_test(test_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

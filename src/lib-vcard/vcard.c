@@ -1,54 +1,15 @@
 /*
  * vCard reading (RFC 6350 vCard 4.0, RFC 2426 vCard 3.0): unfold the
  * whole card into one pool copy, then cut each logical line in place into
- * group, name, parameters and value.
+ * group, name, parameters and value, remembering where each line was. And
+ * the few pieces an editor needs to write a line again.
  */
 #include "vcard.h"
+#include "buffer.h"
 #include "pool.h"
 #include "strutil.h"
 
 #include <string.h>
-
-/* Length of the valid UTF-8 sequence at p[0..left) (RFC 3629: no
-   overlong forms, no surrogates, nothing above U+10FFFF), 0 if invalid. */
-static size_t vcard_utf8_len(const unsigned char *p, size_t left)
-{
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		if (left < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		if (left < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-static bool vcard_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)str;
-	size_t pos = 0;
-
-	while (pos < len) {
-		size_t n = vcard_utf8_len(p + pos, len - pos);
-
-		if (n == 0)
-			return false;
-		pos += n;
-	}
-	return true;
-}
 
 static bool vcard_name_char(char c)
 {
@@ -70,10 +31,11 @@ static void vcard_upcase(char *str)
  * Unfold (RFC 6350 3.2) the whole input into one buffer of logical lines,
  * each NUL-terminated, line ends (CRLF or LF) dropped. Returns the number
  * of lines, or -1 with *error_r. out has room for size + 1 bytes:
- * unfolding only removes.
+ * unfolding only removes. spans gets each logical line's place in data
+ * (start, then end past its line break): room for one per physical line.
  */
 static int vcard_unfold(const char *data, size_t size, char *out,
-			const char **error_r)
+			size_t (*spans)[2], const char **error_r)
 {
 	size_t pos = 0, out_len = 0, line_start = 0;
 	int lines = 0;
@@ -101,7 +63,9 @@ static int vcard_unfold(const char *data, size_t size, char *out,
 			}
 			line_start = out_len;
 			have_line = true;
+			spans[lines][0] = pos;
 		}
+		spans[lines][1] = next;
 		if (out_len - line_start + (end - from) > VCARD_MAX_LINE) {
 			*error_r = "line too long";
 			return -1;
@@ -248,6 +212,7 @@ int vcard_parse(struct pool *pool, const void *data, size_t size,
 		struct vcard **card_r, const char **error_r)
 {
 	struct vcard *card;
+	size_t (*spans)[2], physical = 1;
 	char *text, *line, *next;
 	int lines;
 	bool begun = false, ended = false;
@@ -265,7 +230,13 @@ int vcard_parse(struct pool *pool, const void *data, size_t size,
 		return -1;
 	}
 	text = p_malloc(pool, size + 1);
-	lines = vcard_unfold(data, size, text, error_r);
+	/* a span per physical line is enough */
+	for (size_t pos = 0; pos < size; pos++) {
+		if (((const char *)data)[pos] == '\n')
+			physical++;
+	}
+	spans = p_malloc(pool, sizeof(*spans) * physical);
+	lines = vcard_unfold(data, size, text, spans, error_r);
 	if (lines < 0)
 		return -1;
 	card = p_new(pool, struct vcard, 1);
@@ -281,7 +252,7 @@ int vcard_parse(struct pool *pool, const void *data, size_t size,
 		if (*line == '\0')
 			continue;
 		/* after unfolding: a fold may cut a character in two */
-		if (!vcard_utf8_valid(line, strlen(line))) {
+		if (!str_utf8_valid(line, strlen(line))) {
 			*error_r = "vCard is not UTF-8";
 			return -1;
 		}
@@ -308,6 +279,8 @@ int vcard_parse(struct pool *pool, const void *data, size_t size,
 		prop = &card->props[card->prop_count];
 		if (vcard_line_parse(pool, line, prop, error_r) < 0)
 			return -1;
+		prop->start = spans[i][0];
+		prop->end = spans[i][1];
 		if (strcmp(prop->name, "BEGIN") == 0 || strcmp(prop->name, "END") == 0) {
 			/* RFC 2426 3.5.4 lets AGENT hold a vCard; written
 			   inline it is a nested BEGIN, which we do not read */
@@ -381,8 +354,8 @@ const char *vcard_unescape(struct pool *pool, const char *value)
 	return out;
 }
 
-unsigned int vcard_split(struct pool *pool, const char *value, char sep,
-			 const char ***parts_r)
+static unsigned int vcard_split_parts(struct pool *pool, const char *value,
+				      char sep, bool unescape, const char ***parts_r)
 {
 	unsigned int count = 1, n = 0;
 	const char **parts;
@@ -403,7 +376,9 @@ unsigned int vcard_split(struct pool *pool, const char *value, char sep,
 			continue;
 		}
 		if (*p == sep || *p == '\0') {
-			parts[n++] = vcard_unescape(pool, p_strndup(pool, start, (size_t)(p - start)));
+			const char *part = p_strndup(pool, start, (size_t)(p - start));
+
+			parts[n++] = unescape ? vcard_unescape(pool, part) : part;
 			if (*p == '\0')
 				break;
 			start = p + 1;
@@ -411,6 +386,18 @@ unsigned int vcard_split(struct pool *pool, const char *value, char sep,
 	}
 	*parts_r = parts;
 	return count;
+}
+
+unsigned int vcard_split(struct pool *pool, const char *value, char sep,
+			 const char ***parts_r)
+{
+	return vcard_split_parts(pool, value, sep, true, parts_r);
+}
+
+unsigned int vcard_split_raw(struct pool *pool, const char *value, char sep,
+			     const char ***parts_r)
+{
+	return vcard_split_parts(pool, value, sep, false, parts_r);
 }
 
 const struct vcard_prop *vcard_find(const struct vcard *card, const char *name)
@@ -461,4 +448,86 @@ bool vcard_text_match(const char *value, const char *needle, bool casemap,
 		return memmem(value, vlen, needle, nlen) != NULL;
 	}
 	return false;
+}
+
+void vcard_escape(struct buffer *out, const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++) {
+		switch (*p) {
+		case '\\':
+		case ',':
+		case ';':
+			buffer_append_c(out, '\\');
+			buffer_append_c(out, *p);
+			break;
+		case '\r':
+			if (p[1] == '\n')
+				p++;
+			/* fall through */
+		case '\n':
+			buffer_append_str(out, "\\n");
+			break;
+		default:
+			buffer_append_c(out, *p);
+			break;
+		}
+	}
+}
+
+/* RFC 6350 3.2: lines of at most 75 octets, a fold being CRLF and a
+   space; a fold never cuts a UTF-8 character in two here (the RFC allows
+   it, not every reader does). */
+#define VCARD_FOLD_OCTETS 75
+
+static void vcard_append_folded(struct buffer *out, const char *line, size_t len)
+{
+	size_t pos = 0, room = VCARD_FOLD_OCTETS;
+
+	while (len - pos > room) {
+		size_t cut = pos + room;
+
+		/* back to the first byte of a character */
+		while (cut > pos + 1 && ((unsigned char)line[cut] & 0xc0) == 0x80)
+			cut--;
+		buffer_append(out, line + pos, cut - pos);
+		buffer_append_str(out, "\r\n ");
+		pos = cut;
+		room = VCARD_FOLD_OCTETS - 1;
+	}
+	buffer_append(out, line + pos, len - pos);
+	buffer_append_str(out, "\r\n");
+}
+
+void vcard_write_prop(struct buffer *out, const struct vcard_prop *prop)
+{
+	struct buffer line;
+
+	buffer_init(&line, 0);
+	if (prop->group != NULL) {
+		buffer_append_str(&line, prop->group);
+		buffer_append_c(&line, '.');
+	}
+	buffer_append_str(&line, prop->name);
+	for (unsigned int i = 0; i < prop->param_count; i++) {
+		const struct vcard_param *param = &prop->params[i];
+
+		buffer_append_c(&line, ';');
+		buffer_append_str(&line, param->name);
+		if (param->value == NULL)
+			continue;
+		buffer_append_c(&line, '=');
+		/* commas stay bare: they separate a parameter's values */
+		if (strpbrk(param->value, ";:") != NULL)
+			buffer_append_c(&line, '"');
+		for (const char *p = param->value; *p != '\0'; p++) {
+			if (*p != '"')
+				buffer_append_c(&line, *p);
+		}
+		if (strpbrk(param->value, ";:") != NULL)
+			buffer_append_c(&line, '"');
+	}
+	buffer_append_c(&line, ':');
+	buffer_append_str(&line, prop->value != NULL ? prop->value : "");
+	vcard_append_folded(out, line.data, line.used);
+	buffer_free(&line);
 }

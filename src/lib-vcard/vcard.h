@@ -2,13 +2,16 @@
 #define INFOSTORE_VCARD_H
 
 /*
- * Reading vCards for CardDAV: vCard 4.0 (RFC 6350) and 3.0 (RFC 2426).
+ * Reading vCards for CardDAV: vCard 4.0 (RFC 6350) and 3.0 (RFC 2426),
+ * and writing content lines for an editor that changes a few of them.
  * No third-party library; nothing here does I/O.
  *
  * The parser reads a whole buffer, one BEGIN:VCARD ... END:VCARD, into
  * plain structs allocated from the pool passed in; every pointer lives as
  * long as that pool. It only reads: the caller stores the card it was
- * given byte for byte, so nothing is normalised but what the structs say.
+ * given byte for byte, so nothing is normalised but what the structs say,
+ * and each property says where its line was, so that an editor can copy
+ * every line it leaves alone as it was written.
  *
  * Hostile input never crashes these functions: what is not a vCard, or
  * is over a limit below, is an error with a reason in *error_r.
@@ -17,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct buffer;
 struct pool;
 
 /* Limits on what we accept from outside. */
@@ -44,6 +48,10 @@ struct vcard_prop {
 	unsigned int param_count;
 	/* unfolded, but still escaped as written: see vcard_unescape() */
 	const char *value;
+	/* where the content line is in the data parsed: data[start, end)
+	   holds it as written, folds and line break included (so that an
+	   editor can keep the lines it does not change byte for byte) */
+	size_t start, end;
 };
 
 struct vcard {
@@ -90,6 +98,10 @@ const char *vcard_unescape(struct pool *pool, const char *value);
 unsigned int vcard_split(struct pool *pool, const char *value, char sep,
 			 const char ***parts_r);
 
+/* vcard_split() without the unescaping: each part as written. */
+unsigned int vcard_split_raw(struct pool *pool, const char *value, char sep,
+			     const char ***parts_r);
+
 /* The first property called name (ASCII case-insensitively), or NULL. */
 const struct vcard_prop *vcard_find(const struct vcard *card, const char *name);
 /* The value of prop's first parameter called name, or NULL (also for a
@@ -113,5 +125,24 @@ enum vcard_match_type {
  */
 bool vcard_text_match(const char *value, const char *needle, bool casemap,
 		      enum vcard_match_type match_type);
+
+/* --- writing --- */
+
+/*
+ * Append text as a vCard text value (RFC 6350 3.4): "\\", "," and ";"
+ * escaped, and each line break (CRLF, CR or LF) written "\\n". A
+ * structured value (N, ORG) is its escaped parts joined with ';'.
+ */
+void vcard_escape(struct buffer *out, const char *text);
+
+/*
+ * Append prop as one content line: group and name, the parameters (a
+ * value with ';' or ':' in double quotes, commas bare as the separators
+ * of several values; a '"', which no value can carry, is left out; a NULL
+ * value writes the name alone), ':' and the value as given (escaped
+ * already), folded at 75 octets (RFC 6350 3.2) without cutting a UTF-8
+ * character, ending in CRLF. start and end are not looked at.
+ */
+void vcard_write_prop(struct buffer *out, const struct vcard_prop *prop);
 
 #endif

@@ -7,6 +7,7 @@
 #include "store-dav.h"
 #include "pool.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -706,6 +707,114 @@ int store_card_lookup_uid(struct store *store, int64_t collection_id,
 	return store_card_get(store, sql, collection_id, uid, pool, card_r);
 }
 
+/* Step stmt (bound) through its cards, a row pool for each. */
+static int store_card_rows(struct store *store, struct db_stmt *stmt,
+			   store_card_cb *cb, void *context, const char *what)
+{
+	struct pool *row_pool = pool_create(4096);
+	int rc;
+
+	while ((rc = db_step(stmt)) == DB_ROW) {
+		struct store_card card;
+
+		pool_clear(row_pool);
+		store_card_fill(stmt, row_pool, &card);
+		if (cb(context, &card) != 0) {
+			rc = DB_DONE;
+			break;
+		}
+	}
+	db_reset(stmt);
+	pool_destroy(&row_pool);
+	if (rc != DB_DONE)
+		return store_fail_db(store, rc, what);
+	return 0;
+}
+
+int store_card_list(struct store *store, int64_t collection_id,
+		    struct pool *pool, store_card_cb *cb, void *context)
+{
+	static const char sql[] =
+		"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ? ORDER BY href";
+	struct db_stmt *stmt = store_stmt(store, sql);
+
+	(void)pool;
+	if (stmt == NULL)
+		return -1;
+	db_bind_int64(stmt, 1, collection_id);
+	return store_card_rows(store, stmt, cb, context, "list cards");
+}
+
+int store_card_lookup_id(struct store *store, int64_t collection_id, int64_t id,
+			 struct pool *pool, struct store_card *card_r)
+{
+	static const char sql[] =
+		"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ? AND id = ?";
+	struct db_stmt *stmt = store_stmt(store, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	db_bind_int64(stmt, 1, collection_id);
+	db_bind_int64(stmt, 2, id);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		store_card_fill(stmt, pool, card_r);
+	db_reset(stmt);
+	if (rc == DB_ROW)
+		return 1;
+	if (rc == DB_DONE)
+		return 0;
+	return store_fail_db(store, rc, "lookup card");
+}
+
+/* Name order: FN folded to lower case (ASCII on both backends: SQLite's
+   lower() and PostgreSQL's in a SQL_ASCII database), then id. The key
+   and the comparison with the card a page goes on from are the same
+   expression, so a page never skips or repeats a card. */
+#define CARD_PAGE_KEY "lower(coalesce(fn, ''))"
+#define CARD_PAGE_SELECT \
+	"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ?1"
+#define CARD_PAGE_NEEDLE \
+	" AND (fn LIKE ?2 ESCAPE '\\' OR vcard LIKE ?2 ESCAPE '\\')"
+#define CARD_PAGE_AFTER \
+	" AND (" CARD_PAGE_KEY " > lower(CAST(?3 AS TEXT)) OR (" CARD_PAGE_KEY \
+	" = lower(CAST(?3 AS TEXT)) AND id > ?4))"
+#define CARD_PAGE_ORDER " ORDER BY " CARD_PAGE_KEY ", id LIMIT ?5"
+
+int store_card_page(struct store *store, int64_t collection_id, const char *needle,
+		    const struct store_card *after, unsigned int limit,
+		    store_card_cb *cb, void *context)
+{
+	static const char *const sqls[2][2] = {
+		{ CARD_PAGE_SELECT CARD_PAGE_ORDER,
+		  CARD_PAGE_SELECT CARD_PAGE_AFTER CARD_PAGE_ORDER },
+		{ CARD_PAGE_SELECT CARD_PAGE_NEEDLE CARD_PAGE_ORDER,
+		  CARD_PAGE_SELECT CARD_PAGE_NEEDLE CARD_PAGE_AFTER CARD_PAGE_ORDER },
+	};
+	bool filter = needle != NULL && *needle != '\0';
+	struct db_stmt *stmt;
+
+	if (limit == 0 || limit > STORE_CARD_PAGE_MAX)
+		return store_fail(store, STORE_ERROR_INVALID, "card page: bad limit");
+	stmt = store_stmt(store, sqls[filter ? 1 : 0][after != NULL ? 1 : 0]);
+	if (stmt == NULL)
+		return -1;
+	db_bind_int64(stmt, 1, collection_id);
+	if (filter) {
+		char *pattern = store_like_pattern(needle);
+
+		db_bind_text(stmt, 2, pattern, -1, DB_TRANSIENT);
+		free(pattern);
+	}
+	if (after != NULL) {
+		db_bind_text(stmt, 3, after->fn != NULL ? after->fn : "", -1, DB_STATIC);
+		db_bind_int64(stmt, 4, after->id);
+	}
+	db_bind_int64(stmt, 5, limit);
+	return store_card_rows(store, stmt, cb, context, "page cards");
+}
+
 int store_card_save(struct store *store, struct store_card *card)
 {
 	static const char sql_insert[] =
@@ -764,33 +873,3 @@ failed:
 	return -1;
 }
 
-int store_card_list(struct store *store, int64_t collection_id,
-		    struct pool *pool, store_card_cb *cb, void *context)
-{
-	static const char sql[] =
-		"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ? ORDER BY href";
-	struct db_stmt *stmt = store_stmt(store, sql);
-	struct pool *row_pool;
-	int rc;
-
-	(void)pool;
-	if (stmt == NULL)
-		return -1;
-	db_bind_int64(stmt, 1, collection_id);
-	row_pool = pool_create(4096);
-	while ((rc = db_step(stmt)) == DB_ROW) {
-		struct store_card card;
-
-		pool_clear(row_pool);
-		store_card_fill(stmt, row_pool, &card);
-		if (cb(context, &card) != 0) {
-			rc = DB_DONE;
-			break;
-		}
-	}
-	db_reset(stmt);
-	pool_destroy(&row_pool);
-	if (rc != DB_DONE)
-		return store_fail_db(store, rc, "list cards");
-	return 0;
-}

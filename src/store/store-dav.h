@@ -167,6 +167,9 @@ int store_card_lookup(struct store *store, int64_t collection_id,
 		      const char *href, struct pool *pool, struct store_card *card_r);
 int store_card_lookup_uid(struct store *store, int64_t collection_id,
 			  const char *uid, struct pool *pool, struct store_card *card_r);
+/* The card of that store id, if it is in that collection. 1, 0, -1. */
+int store_card_lookup_id(struct store *store, int64_t collection_id, int64_t id,
+			 struct pool *pool, struct store_card *card_r);
 /* Insert (card->id == 0) or replace by id; takes the next modseq
    (card->modseq set). EXISTS when another card has the UID or href. */
 int store_card_save(struct store *store, struct store_card *card);
@@ -174,5 +177,20 @@ typedef int store_card_cb(void *context, const struct store_card *card);
 /* Every card of the collection, by href; cb returns 0 to go on, 1 to stop. */
 int store_card_list(struct store *store, int64_t collection_id,
 		    struct pool *pool, store_card_cb *cb, void *context);
+/*
+ * A page of the collection's cards in name order (FN folded to lower
+ * case, ASCII only, then id): those after `after` (its fn and id; NULL:
+ * from the first), at most limit (1 to STORE_CARD_PAGE_MAX, else
+ * STORE_ERROR_INVALID). With a needle (NULL or "": every card), only
+ * those whose FN or vCard text contains it, ASCII case-insensitively: the
+ * caller looks closer, since the text holds more than names and
+ * addresses (a photo's base64, say). To go on, pass the last card seen
+ * as `after`. cb as for store_card_list(); what it sees lives until it
+ * returns.
+ */
+#define STORE_CARD_PAGE_MAX 500
+int store_card_page(struct store *store, int64_t collection_id, const char *needle,
+		    const struct store_card *after, unsigned int limit,
+		    store_card_cb *cb, void *context);
 
 #endif

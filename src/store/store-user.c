@@ -6,6 +6,7 @@
 #include "strutil.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -250,16 +251,13 @@ int store_user_set(struct store *store, const char *address,
 	return 0;
 }
 
-int store_user_list(struct store *store, struct pool *pool,
-		    store_user_list_cb *cb, void *context)
+/* Step stmt (bound) through its users. */
+static int store_user_rows(struct store *store, struct db_stmt *stmt,
+			   struct pool *pool, store_user_list_cb *cb, void *context,
+			   const char *what)
 {
-	static const char sql[] =
-		"SELECT " STORE_USER_COLUMNS " FROM users ORDER BY address";
-	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
-	if (stmt == NULL)
-		return -1;
 	while ((rc = db_step(stmt)) == DB_ROW) {
 		struct store_user user;
 
@@ -268,8 +266,43 @@ int store_user_list(struct store *store, struct pool *pool,
 	}
 	db_reset(stmt);
 	if (rc != DB_DONE)
-		return store_fail_db(store, rc, "list users");
+		return store_fail_db(store, rc, what);
 	return 0;
+}
+
+int store_user_list(struct store *store, struct pool *pool,
+		    store_user_list_cb *cb, void *context)
+{
+	static const char sql[] =
+		"SELECT " STORE_USER_COLUMNS " FROM users ORDER BY address";
+	struct db_stmt *stmt = store_stmt(store, sql);
+
+	if (stmt == NULL)
+		return -1;
+	return store_user_rows(store, stmt, pool, cb, context, "list users");
+}
+
+int store_user_search(struct store *store, const char *needle, unsigned int limit,
+		      struct pool *pool, store_user_list_cb *cb, void *context)
+{
+	/* never the password hash: nobody searching needs it */
+	static const char sql[] =
+		"SELECT id, address, NULL, calendar_format, display_name, timezone"
+		" FROM users WHERE address LIKE ?1 ESCAPE '\\'"
+		" OR display_name LIKE ?1 ESCAPE '\\' ORDER BY address LIMIT ?2";
+	struct db_stmt *stmt;
+	char *pattern;
+
+	if (limit == 0 || limit > STORE_USER_SEARCH_MAX || needle == NULL)
+		return store_fail(store, STORE_ERROR_INVALID, "user search: bad limit");
+	stmt = store_stmt(store, sql);
+	if (stmt == NULL)
+		return -1;
+	pattern = store_like_pattern(needle);
+	db_bind_text(stmt, 1, pattern, -1, DB_TRANSIENT);
+	free(pattern);
+	db_bind_int64(stmt, 2, limit);
+	return store_user_rows(store, stmt, pool, cb, context, "search users");
 }
 
 /* A valid hash of a random password: unknown users cost the same time as

@@ -127,6 +127,13 @@ int store_user_set(struct store *store, const char *address,
 typedef void store_user_list_cb(void *context, const struct store_user *user);
 int store_user_list(struct store *store, struct pool *pool,
 		    store_user_list_cb *cb, void *context);
+/* Users whose address or display name contains needle (ASCII
+   case-insensitively), by address, at most limit (1 to
+   STORE_USER_SEARCH_MAX; more is STORE_ERROR_INVALID). The password_hash
+   they carry is NULL. Strings in pool. */
+#define STORE_USER_SEARCH_MAX 100
+int store_user_search(struct store *store, const char *needle, unsigned int limit,
+		      struct pool *pool, store_user_list_cb *cb, void *context);
 /* Check a password (slow: Argon2id). 1 match, 0 no such user or wrong
    password (indistinguishable by time), -1 error. */
 int store_user_verify(struct store *store, const char *address,

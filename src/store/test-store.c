@@ -1007,6 +1007,153 @@ static void test_dav_versions(void **state)
 	pool_destroy(&pool);
 }
 
+/* What a store_card_page() or store_user_search() call saw, in order. */
+struct seen {
+	struct pool *pool;
+	const char *names[16];
+	struct store_card last;
+	unsigned int count;
+};
+
+static int seen_card(void *context, const struct store_card *card)
+{
+	struct seen *seen = context;
+
+	assert_true(seen->count < 16);
+	seen->names[seen->count++] = p_strdup(seen->pool, card->href);
+	seen->last = *card;
+	seen->last.fn = p_strdup(seen->pool, card->fn);
+	seen->last.href = seen->last.uid = seen->last.vcard = NULL;
+	return 0;
+}
+
+static void seen_user(void *context, const struct store_user *user)
+{
+	struct seen *seen = context;
+
+	assert_true(seen->count < 16);
+	assert_null(user->password_hash);
+	seen->names[seen->count++] = p_strdup(seen->pool, user->address);
+}
+
+static void save_card(struct store *store, int64_t collection_id, const char *href,
+		      const char *fn, const char *vcard)
+{
+	struct store_card card;
+
+	memset(&card, 0, sizeof(card));
+	card.collection_id = collection_id;
+	card.href = href;
+	card.uid = href;
+	card.fn = fn;
+	card.vcard = vcard;
+	assert_int_equal(store_card_save(store, &card), 0);
+}
+
+/* The web access's contacts: pages of cards in name order (ties by id,
+   no card skipped or repeated), a needle in FN or the text, a card found
+   by id only in its own address book; and local users by address or
+   name, bounded. */
+static void test_card_pages_and_user_search(void **state)
+{
+	static const char *const order[] = { "nofn.vcf", "ann1.vcf", "ann2.vcf",
+					     "bob.vcf", "zoe.vcf", "under.vcf" };
+	struct store *store = *state;
+	struct pool *pool = pool_create(1024);
+	int64_t user = add_user(store, "cards@example.test");
+	int64_t other = add_user(store, "other@example.test");
+	struct store_dav_collection col, other_col;
+	struct store_card card;
+	struct seen seen;
+	unsigned int pages = 0;
+
+	assert_int_equal(store_dav_collection_default(store, user, STORE_DAV_ADDRESSBOOK,
+						      pool, &col), 0);
+	assert_int_equal(store_dav_collection_default(store, other, STORE_DAV_ADDRESSBOOK,
+						      pool, &other_col), 0);
+	save_card(store, col.id, "zoe.vcf", "zoe", "FN:zoe\r\nEMAIL:z@needle.test\r\n");
+	save_card(store, col.id, "ann1.vcf", "Ann", "FN:Ann\r\n");
+	save_card(store, col.id, "bob.vcf", "bob", "FN:bob\r\n");
+	save_card(store, col.id, "ann2.vcf", "ann", "FN:ann\r\n");
+	save_card(store, col.id, "nofn.vcf", NULL, "N:x;;;;\r\n");
+	/* '_' sorts after the letters in lower case, and is no wildcard */
+	save_card(store, col.id, "under.vcf", "~_x", "FN:~_x\r\n");
+	save_card(store, other_col.id, "theirs.vcf", "Ann", "FN:Ann\r\n");
+
+	/* two at a time, each page going on from the last card seen */
+	memset(&seen, 0, sizeof(seen));
+	seen.pool = pool;
+	for (;;) {
+		unsigned int before = seen.count;
+
+		assert_int_equal(store_card_page(store, col.id, NULL,
+						 before > 0 ? &seen.last : NULL, 2,
+						 seen_card, &seen), 0);
+		if (seen.count == before)
+			break;
+		pages++;
+	}
+	assert_int_equal(pages, 3);
+	assert_int_equal(seen.count, 6);
+	for (unsigned int i = 0; i < 6; i++)
+		assert_string_equal(seen.names[i], order[i]);
+
+	/* the needle: in FN or anywhere in the text, case aside */
+	memset(&seen, 0, sizeof(seen));
+	seen.pool = pool;
+	assert_int_equal(store_card_page(store, col.id, "NEEDLE", NULL, 10, seen_card, &seen), 0);
+	assert_int_equal(seen.count, 1);
+	assert_string_equal(seen.names[0], "zoe.vcf");
+	memset(&seen, 0, sizeof(seen));
+	seen.pool = pool;
+	assert_int_equal(store_card_page(store, col.id, "_", NULL, 10, seen_card, &seen), 0);
+	assert_int_equal(seen.count, 1);
+	assert_string_equal(seen.names[0], "under.vcf");
+	memset(&seen, 0, sizeof(seen));
+	seen.pool = pool;
+	assert_int_equal(store_card_page(store, col.id, "an", NULL, 1, seen_card, &seen), 0);
+	assert_int_equal(store_card_page(store, col.id, "an", &seen.last, 10, seen_card, &seen), 0);
+	assert_int_equal(seen.count, 2);
+	assert_string_equal(seen.names[0], "ann1.vcf");
+	assert_string_equal(seen.names[1], "ann2.vcf");
+	assert_int_equal(store_card_page(store, col.id, NULL, NULL, 0, seen_card, &seen), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_INVALID);
+	assert_int_equal(store_card_page(store, col.id, NULL, NULL, STORE_CARD_PAGE_MAX + 1,
+					 seen_card, &seen), -1);
+
+	/* by id, in its own address book only */
+	assert_int_equal(store_card_lookup(store, other_col.id, "theirs.vcf", pool, &card), 1);
+	assert_int_equal(store_card_lookup_id(store, col.id, card.id, pool, &card), 0);
+	assert_int_equal(store_card_lookup_id(store, other_col.id, card.id, pool, &card), 1);
+	assert_string_equal(card.href, "theirs.vcf");
+
+	/* local users, by address or display name */
+	add_user(store, "annabel@example.test");
+	add_user(store, "x_y@example.test");
+	assert_int_equal(store_user_set(store, "other@example.test", STORE_USER_DISPLAY_NAME,
+					"Anna Other"), 0);
+	memset(&seen, 0, sizeof(seen));
+	seen.pool = pool;
+	assert_int_equal(store_user_search(store, "ANN", 10, pool, seen_user, &seen), 0);
+	assert_int_equal(seen.count, 2);
+	assert_string_equal(seen.names[0], "annabel@example.test");
+	assert_string_equal(seen.names[1], "other@example.test");
+	memset(&seen, 0, sizeof(seen));
+	seen.pool = pool;
+	assert_int_equal(store_user_search(store, "example.test", 3, pool, seen_user, &seen), 0);
+	assert_int_equal(seen.count, 3);
+	memset(&seen, 0, sizeof(seen));
+	seen.pool = pool;
+	assert_int_equal(store_user_search(store, "_", 10, pool, seen_user, &seen), 0);
+	assert_int_equal(seen.count, 1);
+	assert_string_equal(seen.names[0], "x_y@example.test");
+	assert_int_equal(store_user_search(store, "a", 0, pool, seen_user, &seen), -1);
+	assert_int_equal(store_user_search(store, "a", STORE_USER_SEARCH_MAX + 1, pool,
+					   seen_user, &seen), -1);
+	assert_int_equal(store_last_error(store), STORE_ERROR_INVALID);
+	pool_destroy(&pool);
+}
+
 static void import_blob(struct store *store, const char *text, char blob_r[33],
 		 struct store_message_meta *meta)
 {
@@ -1299,6 +1446,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbound_and_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dav_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_card_pages_and_user_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_iter_pages, setup, teardown),
