@@ -18,7 +18,7 @@
 /* The largest resource a client may PUT (also max-resource-size). */
 #define DAV_MAX_RESOURCE_SIZE (1024 * 1024)
 /* Tombstones kept per collection for sync-collection (RFC 6578 3.8). */
-#define DAV_TOMBSTONES_KEEP 10000
+#define DAV_TOMBSTONES_KEEP STORE_DAV_TOMBSTONES_KEEP
 /* Responses of one Depth: 1 PROPFIND or REPORT before 507 truncation. */
 #define DAV_MAX_RESPONSES 100000
 

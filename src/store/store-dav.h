@@ -132,6 +132,9 @@ int store_dav_resource_get(struct store *store,
 int store_dav_changes(struct store *store, const struct store_dav_collection *col,
 		      uint64_t since, struct pool *pool,
 		      store_dav_resource_cb *cb, void *context);
+/* Tombstones a collection keeps, as CardDAV and the web access delete. */
+#define STORE_DAV_TOMBSTONES_KEEP 10000
+
 /* Delete a resource, leaving a tombstone; keep at most `keep` tombstones
    in the collection. 1 deleted, 0 no such resource, -1. */
 int store_dav_resource_delete(struct store *store,

@@ -346,10 +346,14 @@ static void web_compose_render(struct web_ctx *ctx, const struct web_compose *c,
 		html_printf(out, "<input type=\"hidden\" name=\"references\" value=\"%s\">\n",
 			    c->references);
 	html_printf(out, "<p class=\"hint from\">From: %s</p>\n", ctx->user.address);
+	/* data-complete: the script completes addresses from the contacts */
 	web_compose_field(ctx, "to", "To", c->to,
-			  " type=\"text\" autocomplete=\"email\" inputmode=\"email\" multiple");
-	web_compose_field(ctx, "cc", "Cc", c->cc, " type=\"text\" inputmode=\"email\"");
-	web_compose_field(ctx, "bcc", "Bcc", c->bcc, " type=\"text\" inputmode=\"email\"");
+			  " type=\"text\" autocomplete=\"email\" inputmode=\"email\" multiple"
+			  " data-complete=\"/contacts/complete\"");
+	web_compose_field(ctx, "cc", "Cc", c->cc, " type=\"text\" inputmode=\"email\""
+			  " data-complete=\"/contacts/complete\"");
+	web_compose_field(ctx, "bcc", "Bcc", c->bcc, " type=\"text\" inputmode=\"email\""
+			  " data-complete=\"/contacts/complete\"");
 	web_compose_field(ctx, "subject", "Subject", c->subject,
 			  p_printf(ctx->pool, " type=\"text\" maxlength=\"%d\"", WEB_SUBJECT_MAX));
 	html_printf(out, "<label for=\"body\">Message</label>\n"

@@ -500,7 +500,7 @@ static void web_meeting_render(struct web_ctx *ctx, int status, const char *toke
 		"<input id=\"location\" name=\"location\" maxlength=\"200\" value=\"%s\"%S>\n"
 		"<label for=\"attendees\">Attendees (email addresses, separated by commas)</label>\n"
 		"<textarea id=\"attendees\" name=\"attendees\" rows=\"2\" autocapitalize=\"none\""
-		" spellcheck=\"false\"%S>%s</textarea>\n"
+		" spellcheck=\"false\" data-complete=\"/contacts/complete\"%S>%s</textarea>\n"
 		"<label class=\"check\"><input type=\"checkbox\" id=\"all_day\" name=\"all_day\""
 		" value=\"1\"%S> All day</label>\n"
 		"<div class=\"grid2\">\n"

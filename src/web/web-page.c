@@ -13,9 +13,11 @@
 #include <string.h>
 
 /* One policy for every page: nothing from elsewhere, no inline script or
-   style, no framing by others (CSP Level 3). */
+   style, no framing by others (CSP Level 3); the script may ask this
+   site (address completion). */
 #define WEB_CSP_DEFAULT \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';" \
+	" connect-src 'self';" \
 	" frame-src 'self'; form-action 'self'; frame-ancestors 'none';" \
 	" base-uri 'none'"
 
@@ -68,12 +70,14 @@ void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav)
 			"<nav aria-label=\"Main\"><ul>\n"
 			"<li><a href=\"/mail\"%S>Mail</a></li>\n"
 			"<li><a href=\"/calendar\"%S>Calendar</a></li>\n"
+			"<li><a href=\"/contacts\"%S>Contacts</a></li>\n"
 			"<li><a href=\"/calendar/new\"%S>New meeting</a></li>\n"
 			"</ul></nav>\n"
 			"<form class=\"logout\" method=\"post\" action=\"/logout\">\n"
 			"<span class=\"who\">%s</span>\n",
 			web_nav_current(nav, WEB_NAV_MAIL),
 			web_nav_current(nav, WEB_NAV_CALENDAR),
+			web_nav_current(nav, WEB_NAV_CONTACTS),
 			web_nav_current(nav, WEB_NAV_NEW_MEETING),
 			ctx->user.address);
 		web_page_csrf_field(ctx);

@@ -37,6 +37,7 @@ enum web_nav {
 	WEB_NAV_MAIL,
 	WEB_NAV_COMPOSE,
 	WEB_NAV_CALENDAR,
+	WEB_NAV_CONTACTS,
 	WEB_NAV_NEW_MEETING,
 };
 
@@ -198,6 +199,19 @@ void web_new_meeting_post(struct web_ctx *ctx);
 void web_edit_meeting_page(struct web_ctx *ctx);
 void web_edit_meeting_post(struct web_ctx *ctx);
 void web_cancel_meeting_post(struct web_ctx *ctx);
+/* --- web-contacts.c: the address book --- */
+void web_contacts_page(struct web_ctx *ctx);
+void web_contact_page(struct web_ctx *ctx);
+void web_contact_new_page(struct web_ctx *ctx);
+void web_contact_new_post(struct web_ctx *ctx);
+void web_contact_edit_page(struct web_ctx *ctx);
+void web_contact_edit_post(struct web_ctx *ctx);
+void web_contact_delete_post(struct web_ctx *ctx);
+/* /contacts/complete?q=TEXT: JSON {"results": [{"name", "email",
+   "kind": "contact" | "user"}]}, at most 20, from the viewer's contacts
+   and the local users */
+void web_contacts_complete(struct web_ctx *ctx);
+
 /* web-item.c: 1 the item of the route's token is the viewer's (item_r
    set), 0 not (404 sent), -1 store error (page sent) */
 int web_item_lookup(struct web_ctx *ctx, struct store_cal_item *item_r);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 /* Pattern segments: literal text, or '#' a mailbox id, '@' a UID,
-   '$' a link token, '.' a MIME section. */
+   '$' a link token, '.' a MIME section, '*' a contact's id. */
 static const struct web_route {
 	enum web_route_id id;
 	unsigned int methods;
@@ -39,6 +39,12 @@ static const struct web_route {
 	{ WEB_ROUTE_WEEK, WEB_ROUTE_GET, { "calendar", "week" } },
 	{ WEB_ROUTE_MONTH, WEB_ROUTE_GET, { "calendar", "month" } },
 	{ WEB_ROUTE_NEW_MEETING, WEB_ROUTE_GET | WEB_ROUTE_POST, { "calendar", "new" } },
+	{ WEB_ROUTE_CONTACTS, WEB_ROUTE_GET, { "contacts" } },
+	{ WEB_ROUTE_CONTACT_NEW, WEB_ROUTE_GET | WEB_ROUTE_POST, { "contacts", "new" } },
+	{ WEB_ROUTE_CONTACT_COMPLETE, WEB_ROUTE_GET, { "contacts", "complete" } },
+	{ WEB_ROUTE_CONTACT, WEB_ROUTE_GET, { "contacts", "*" } },
+	{ WEB_ROUTE_CONTACT_EDIT, WEB_ROUTE_GET | WEB_ROUTE_POST, { "contacts", "*", "edit" } },
+	{ WEB_ROUTE_CONTACT_DELETE, WEB_ROUTE_POST, { "contacts", "*", "delete" } },
 	{ WEB_ROUTE_APPLE_PROFILE, WEB_ROUTE_GET, { "settings", "apple-profile" } },
 	{ WEB_ROUTE_STATIC_CSS, WEB_ROUTE_GET, { "static", "style.css" } },
 	{ WEB_ROUTE_STATIC_JS, WEB_ROUTE_GET, { "static", "app.js" } },
@@ -68,6 +74,10 @@ static int web_route_try(const struct web_route *route,
 			if (web_parse_id(seg, UINT32_MAX, &num) < 0)
 				return -1;
 			m->uid = (uint32_t)num;
+		} else if (strcmp(pat, "*") == 0) {
+			if (web_parse_id(seg, INT64_MAX, &num) < 0)
+				return -1;
+			m->contact_id = (int64_t)num;
 		} else if (strcmp(pat, "$") == 0) {
 			if (!web_token_valid(seg))
 				return -1;

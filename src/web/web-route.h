@@ -29,6 +29,13 @@
  *   /calendar                       the agenda (?from=DATE)
  *   /calendar/day /week /month      the views (?date=DATE)
  *   /calendar/new                   the new-meeting form (GET, POST)
+ *   /contacts                       the address book (?q=SEARCH, ?after=ID)
+ *   /contacts/new                   the form for a new contact (GET, POST)
+ *   /contacts/complete              address completion, JSON (?q=TEXT)
+ *   /contacts/ID                    one contact (ID: its store id, looked
+ *                                   up in the viewer's own address book)
+ *   /contacts/ID/edit               its form (GET, POST)
+ *   /contacts/ID/delete             delete it (POST)
  *   /settings/apple-profile         the Apple configuration profile (download)
  *   /static/style.css /static/app.js /favicon.svg
  */
@@ -68,6 +75,12 @@ enum web_route_id {
 	WEB_ROUTE_WEEK,
 	WEB_ROUTE_MONTH,
 	WEB_ROUTE_NEW_MEETING,
+	WEB_ROUTE_CONTACTS,
+	WEB_ROUTE_CONTACT_NEW,
+	WEB_ROUTE_CONTACT_COMPLETE,
+	WEB_ROUTE_CONTACT,
+	WEB_ROUTE_CONTACT_EDIT,
+	WEB_ROUTE_CONTACT_DELETE,
 	WEB_ROUTE_APPLE_PROFILE,
 	WEB_ROUTE_STATIC_CSS,
 	WEB_ROUTE_STATIC_JS,
@@ -85,6 +98,7 @@ struct web_route_match {
 	uint32_t uid;            /* UID */
 	const char *token;       /* TOKEN */
 	const char *section;     /* SECTION */
+	int64_t contact_id;      /* ID of /contacts/ID */
 };
 
 /* Match a parsed target. 0 with *match_r set, or -1 (no such page). */

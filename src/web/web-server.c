@@ -311,6 +311,30 @@ static void web_dispatch(struct web_ctx *ctx)
 		else
 			web_new_meeting_page(ctx);
 		break;
+	case WEB_ROUTE_CONTACTS:
+		web_contacts_page(ctx);
+		break;
+	case WEB_ROUTE_CONTACT:
+		web_contact_page(ctx);
+		break;
+	case WEB_ROUTE_CONTACT_NEW:
+		if (post)
+			web_contact_new_post(ctx);
+		else
+			web_contact_new_page(ctx);
+		break;
+	case WEB_ROUTE_CONTACT_EDIT:
+		if (post)
+			web_contact_edit_post(ctx);
+		else
+			web_contact_edit_page(ctx);
+		break;
+	case WEB_ROUTE_CONTACT_DELETE:
+		web_contact_delete_post(ctx);
+		break;
+	case WEB_ROUTE_CONTACT_COMPLETE:
+		web_contacts_complete(ctx);
+		break;
 	case WEB_ROUTE_APPLE_PROFILE:
 		web_autoconfig_apple_profile_page(ctx);
 		break;
