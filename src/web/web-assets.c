@@ -178,13 +178,14 @@ static const char web_css[] =
 ".rows{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;display:flex;flex-direction:column;"
 "gap:.4rem;margin:.4rem 0 0}.rows legend{font-weight:600}.rows .row{display:flex;gap:.5rem}"
 ".rows .row input{flex:1 1 auto;min-width:0}.rows .row select{width:auto;flex:0 0 auto}\n"
-".field-error{color:var(--bad);font-weight:600;margin:0}[aria-invalid=true]{border:2px solid var(--bad)}\n"
+".field-error{color:var(--bad);font-weight:600;margin:0}[aria-invalid=true]{border:2px solid var(--bad)}"
+".contact-form .answer a.button{margin-top:.8rem}\n"
 ".complete-wrap{position:relative}.complete{position:absolute;z-index:5;left:0;right:0;top:100%;margin:2px 0 0;"
 "padding:.25rem 0;list-style:none;background:var(--card);border:1px solid var(--line);border-radius:6px;"
 "box-shadow:0 4px 14px rgba(0,0,0,.18);max-height:16rem;overflow:auto}"
 ".complete li{padding:.45rem .7rem;cursor:pointer;display:flex;flex-wrap:wrap;gap:0 .6rem}"
 ".complete li[aria-selected=true],.complete li:hover{background:var(--accent-soft)}"
-".complete .who{font-weight:600;overflow-wrap:anywhere}.complete .addr{color:var(--muted);overflow-wrap:anywhere}\n"
+".complete .cname{font-weight:600;overflow-wrap:anywhere}.complete .addr{color:var(--muted);overflow-wrap:anywhere}\n"
 ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\n";
 
 static const char web_js[] =
@@ -332,7 +333,7 @@ static const char web_js[] =
 "        li.id = box.id + '-' + k;\n"
 "        li.setAttribute('role', 'option');\n"
 "        li.setAttribute('aria-selected', 'false');\n"
-"        name.className = 'who';\n"
+"        name.className = 'cname';\n"
 "        name.textContent = list[k].name || list[k].email;\n"
 "        addr.className = 'addr';\n"
 "        addr.textContent = list[k].name ? list[k].email : (list[k].kind === 'user' ? 'on this server' : '');\n"

@@ -407,7 +407,103 @@ async function calendarFlow(name, viewport) {
   }
 }
 
+// Contacts (issue #12 item 5): add a contact, find it in the list, then in
+// compose type part of its name and pick the completion (a click on a
+// desktop, the keyboard on a phone), a second address after a comma from
+// the local users, and send; the meeting form's attendees complete too.
+async function contactsFlow(name, viewport) {
+  const l = new Launcher();
+  try {
+    const { ports } = await l.call({ cmd: 'start', listeners: ['https'] });
+    await l.call({ cmd: 'cli', args: ['user', 'set', BOB, 'display_name=Bob Builder'] });
+    const base = `https://127.0.0.1:${ports.https}`;
+    await withBrowser(async (ctx) => {
+      const page = await ctx.newPage();
+      await page.setViewportSize(viewport);
+      const noOverflow = async (what) => {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(overflow <= 1, `${what}: page wider than the screen by ${overflow}px`);
+      };
+      await page.goto(base + '/');
+      await page.getByLabel('Email address').fill(ALICE);
+      await page.getByLabel('Password').fill(ALICE_PW);
+      await Promise.all([page.waitForURL(/\/mail/), page.getByRole('button', { name: 'Log in' }).click()]);
+      await page.getByRole('link', { name: 'Contacts', exact: true }).click();
+      await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+
+      // a mistake first: shown next to its field, nothing saved
+      await page.getByRole('link', { name: 'New contact' }).click();
+      await page.getByLabel('First name').fill('Annika');
+      await page.getByLabel('Phone number 1', { exact: true }).fill('call me');
+      await Promise.all([page.waitForURL(/\/contacts\/new/), page.getByRole('button', { name: 'Save' }).click()]);
+      await page.locator('#err-tel0').waitFor();
+      assert((await page.locator('#err-tel0').textContent()).includes('needs digits'), 'the error under the number');
+      assert(await page.getByLabel('First name').inputValue() === 'Annika', 'what was typed stays');
+      await noOverflow('the form');
+      await page.screenshot({ path: path.join(ARTIFACTS, `contacts-${name}-form.png`), fullPage: true });
+      // then the contact
+      await page.getByLabel('Last name').fill('Lindqvist');
+      await page.getByLabel('Organization').fill('Nordic Sails');
+      await page.getByLabel('Email address 1', { exact: true }).fill('annika@nordic.test');
+      await page.getByLabel('Type of Email address 1').selectOption('work');
+      await page.getByLabel('Phone number 1', { exact: true }).fill('+46 8 123 456');
+      await Promise.all([page.waitForURL(/saved=1/), page.getByRole('button', { name: 'Save' }).click()]);
+      await page.getByRole('heading', { name: 'Annika Lindqvist' }).waitFor();
+      assert(await page.getByRole('link', { name: 'annika@nordic.test' }).count() === 1, 'the address shown');
+      await page.screenshot({ path: path.join(ARTIFACTS, `contacts-${name}-contact.png`), fullPage: true });
+      await page.getByRole('link', { name: 'All contacts' }).click();
+      await page.getByRole('link', { name: /Annika Lindqvist/ }).waitFor();
+      await noOverflow('the list');
+      await page.screenshot({ path: path.join(ARTIFACTS, `contacts-${name}-list.png`), fullPage: true });
+
+      // compose: part of the name, pick the contact
+      await page.goto(base + '/mail/compose');
+      const to = page.getByLabel('To', { exact: true });
+      await to.click();
+      await to.pressSequentially('lindq', { delay: 30 });
+      const option = page.getByRole('option', { name: /Annika Lindqvist/ });
+      await option.waitFor();
+      assert(await to.getAttribute('aria-expanded') === 'true', 'the list is announced open');
+      await noOverflow('the completion');
+      await page.screenshot({ path: path.join(ARTIFACTS, name === 'desktop' ?
+        'contacts-completion.png' : `contacts-${name}-completion.png`), fullPage: true });
+      if (name === 'desktop') {
+        await to.press('ArrowDown');
+        assert(await option.getAttribute('aria-selected') === 'true', 'ArrowDown marks it');
+        await to.press('Enter');
+      } else {
+        await option.click();
+      }
+      await poll(async () => (await to.inputValue()) === 'annika@nordic.test, ', 'the address in To');
+      assert(await page.getByRole('option').count() === 0, 'the list closes');
+      // the next address, after the comma: a local user by display name
+      await to.pressSequentially('builder', { delay: 30 });
+      await page.getByRole('option', { name: /Bob Builder/ }).click();
+      await poll(async () => (await to.inputValue()) === `annika@nordic.test, ${BOB}, `, 'two addresses');
+      await page.getByLabel('Subject').fill(`Regatta (${name})`);
+      await page.getByLabel('Message').fill('Are you sailing on Saturday?');
+      await Promise.all([page.waitForURL(/sent=1/), page.getByRole('button', { name: 'Send' }).click()]);
+      await poll(async () => (await l.call({ cmd: 'inbox_subjects', user: BOB })).subjects
+        .includes(`Regatta (${name})`), "bob's copy");
+
+      // the meeting form's attendees
+      await page.goto(base + '/calendar/new');
+      const att = page.getByLabel(/^Attendees/);
+      await att.click();
+      await att.pressSequentially('annika', { delay: 30 });
+      await page.getByRole('option', { name: /Annika Lindqvist/ }).click();
+      await poll(async () => (await att.inputValue()) === 'annika@nordic.test, ', 'the attendee');
+    });
+  } finally {
+    await l.close();
+  }
+}
+
 const tests = [
+  ['contacts: add, list, complete in compose and the meeting form (desktop)',
+    () => contactsFlow('desktop', { width: 1100, height: 800 })],
+  ['contacts: add, list, complete in compose and the meeting form (phone)',
+    () => contactsFlow('phone', { width: 390, height: 844 })],
   ['webmail: compose, reply with attachment, search (desktop)',
     () => webmailFlow('desktop', { width: 1100, height: 800 })],
   ['webmail: compose, reply with attachment, search (phone)',
