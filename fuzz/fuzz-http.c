@@ -63,7 +63,7 @@ static void fuzz_card_form(struct pool *pool, const struct web_form *form)
 	struct web_card card;
 	const char *text, *error;
 
-	if (web_card_form_read(pool, form, &f, &errors) < 0) {
+	if (web_card_form_read(pool, form, NULL, &f, &errors) < 0) {
 		if (errors.count == 0 || errors.count > WEB_CARD_ERRORS_MAX)
 			__builtin_trap();
 		return;

@@ -131,7 +131,7 @@ static const char *edit(const struct web_card *card, const struct web_form *form
 	struct web_card_errors errors;
 	const char *text;
 
-	if (web_card_form_read(pool, form, &f, &errors) < 0)
+	if (web_card_form_read(pool, form, &card->shown, &f, &errors) < 0)
 		fail_msg("form refused: %s: %s", errors.list[0].field, errors.list[0].text);
 	assert_int_equal(web_card_write(pool, card, &f, NULL, 1700000000, &text), 1);
 	return text;
@@ -205,7 +205,7 @@ static void test_unchanged(void **state)
 
 		read_ok(cards[i], &card);
 		form_of(&card.shown, &form);
-		assert_int_equal(web_card_form_read(pool, &form, &f, &errors), 0);
+		assert_int_equal(web_card_form_read(pool, &form, &card.shown, &f, &errors), 0);
 		assert_int_equal(web_card_write(pool, &card, &f, NULL, 1700000000, &text), 0);
 		assert_null(text);
 	}
@@ -354,7 +354,7 @@ static void test_new_card(void **state)
 	form_add(&form, "email_type1", "");
 	form_add(&form, "tel0", "+1 555 0101");
 	form_add(&form, "tel_type0", "cell");
-	assert_int_equal(web_card_form_read(pool, &form, &f, &errors), 0);
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), 0);
 	assert_int_equal(web_card_write(pool, NULL, &f, "abc-123", 1700000000, &text), 1);
 	assert_string_equal(text,
 		"BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//infostore//web access//EN\r\n"
@@ -368,7 +368,7 @@ static void test_new_card(void **state)
 	/* only an address: it is the name */
 	memset(&form, 0, sizeof(form));
 	form_add(&form, "email0", "solo@example.test");
-	assert_int_equal(web_card_form_read(pool, &form, &f, &errors), 0);
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), 0);
 	assert_int_equal(web_card_write(pool, NULL, &f, "u2", 1700000000, &text), 1);
 	assert_non_null(strstr(text, "\r\nFN:solo@example.test\r\nN:;;;;\r\n"));
 }
@@ -385,7 +385,7 @@ static void test_form_mistakes(void **state)
 	memset(&form, 0, sizeof(form));
 	form_add(&form, "fn", "  ");
 	form_add(&form, "email0", "");
-	assert_int_equal(web_card_form_read(pool, &form, &f, &errors), -1);
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), -1);
 	assert_int_equal(errors.count, 1);
 	assert_non_null(web_card_error(&errors, "fn"));
 
@@ -401,7 +401,7 @@ static void test_form_mistakes(void **state)
 	form_add(&form, "email_type3", "mars");
 	form_add(&form, "tel0", "call me");
 	form_add(&form, "tel1", "+1 555");
-	assert_int_equal(web_card_form_read(pool, &form, &f, &errors), -1);
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), -1);
 	assert_int_equal(errors.count, 5);
 	assert_non_null(web_card_error(&errors, "family"));
 	assert_non_null(web_card_error(&errors, "email0"));
@@ -424,8 +424,42 @@ static void test_form_mistakes(void **state)
 		wide[WEB_CARD_NAME_MAX * 2] = '\0';
 		memset(&form, 0, sizeof(form));
 		form_add(&form, "fn", wide);
-		assert_int_equal(web_card_form_read(pool, &form, &f, &errors), 0);
+		assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), 0);
 	}
+}
+
+/* What a contacts app wrote that the form would refuse stays editable:
+   left as it is, it is no mistake; changed, it is checked. */
+static void test_kept_values_are_no_mistakes(void **state)
+{
+	struct web_card card;
+	struct web_card_fields f;
+	struct web_card_errors errors;
+	struct web_form form;
+	char text[1024], name[WEB_CARD_NAME_MAX + 12];
+	const char *out;
+
+	(void)state;
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(text, sizeof(text), "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:%s\r\n"
+		 "EMAIL:not-an-address\r\nTEL:ask the desk\r\nEND:VCARD\r\n", name);
+	read_ok(text, &card);
+	form_of(&card.shown, &form);
+	form_set(&form, "org", "Desk");
+	assert_int_equal(web_card_form_read(pool, &form, &card.shown, &f, &errors), 0);
+	assert_int_equal(web_card_write(pool, &card, &f, NULL, 0, &out), 1);
+	assert_non_null(strstr(out, "\r\nEMAIL:not-an-address\r\nTEL:ask the desk\r\nORG:Desk\r\n"));
+	/* a new card gets every check */
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), -1);
+	assert_int_equal(errors.count, 3);
+	/* and so does a changed value */
+	form_set(&form, "email0", "still-not-one");
+	form_set(&form, "tel0", "ask the front desk");
+	assert_int_equal(web_card_form_read(pool, &form, &card.shown, &f, &errors), -1);
+	assert_int_equal(errors.count, 2);
+	assert_non_null(web_card_error(&errors, "email0"));
+	assert_non_null(web_card_error(&errors, "tel0"));
 }
 
 int main(void)
@@ -438,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_card, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_form_mistakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_values_are_no_mistakes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

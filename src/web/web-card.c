@@ -237,10 +237,18 @@ static void web_card_fail(struct pool *pool, struct web_card_errors *errors,
 	errors->list[errors->count++].text = text;
 }
 
-static void web_card_check_length(struct pool *pool, struct web_card_errors *errors,
-				  const char *field, const char *value, size_t max)
+/* What the card had is not a mistake of the form: a name a contacts app
+   wrote longer than the form allows can be left as it is. */
+static bool web_card_kept(const char *value, const char *was)
 {
-	if (web_card_chars(value) > max)
+	return was != NULL && strcmp(value, was) == 0;
+}
+
+static void web_card_check_length(struct pool *pool, struct web_card_errors *errors,
+				  const char *field, const char *value, const char *was,
+				  size_t max)
+{
+	if (web_card_chars(value) > max && !web_card_kept(value, was))
 		web_card_fail(pool, errors, field,
 			      p_printf(pool, "Too long: at most %zu characters.", max));
 }
@@ -276,9 +284,18 @@ static unsigned int web_card_rows_read(struct pool *pool, const struct web_form 
 	return count;
 }
 
-int web_card_form_read(struct pool *pool, const struct web_form *form,
-		       struct web_card_fields *f, struct web_card_errors *errors)
+/* The value of row i of what the card had, or NULL. */
+static const char *web_card_was(const struct web_card_value *rows, unsigned int count,
+				unsigned int i)
 {
+	return i < count ? rows[i].value : NULL;
+}
+
+int web_card_form_read(struct pool *pool, const struct web_form *form,
+		       const struct web_card_fields *was, struct web_card_fields *f,
+		       struct web_card_errors *errors)
+{
+	static const struct web_card_fields none;
 	bool email = false;
 
 	memset(errors, 0, sizeof(*errors));
@@ -288,11 +305,13 @@ int web_card_form_read(struct pool *pool, const struct web_form *form,
 	f->family = web_card_line(pool, web_form_get(form, "family"));
 	f->org = web_card_line(pool, web_form_get(form, "org"));
 	f->note = web_card_text(pool, web_form_get(form, "note"));
-	web_card_check_length(pool, errors, "fn", f->fn, WEB_CARD_NAME_MAX);
-	web_card_check_length(pool, errors, "given", f->given, WEB_CARD_NAME_MAX);
-	web_card_check_length(pool, errors, "family", f->family, WEB_CARD_NAME_MAX);
-	web_card_check_length(pool, errors, "org", f->org, WEB_CARD_NAME_MAX);
-	web_card_check_length(pool, errors, "note", f->note, WEB_CARD_NOTE_MAX);
+	if (was == NULL)
+		was = &none;
+	web_card_check_length(pool, errors, "fn", f->fn, was->fn, WEB_CARD_NAME_MAX);
+	web_card_check_length(pool, errors, "given", f->given, was->given, WEB_CARD_NAME_MAX);
+	web_card_check_length(pool, errors, "family", f->family, was->family, WEB_CARD_NAME_MAX);
+	web_card_check_length(pool, errors, "org", f->org, was->org, WEB_CARD_NAME_MAX);
+	web_card_check_length(pool, errors, "note", f->note, was->note, WEB_CARD_NOTE_MAX);
 
 	f->email_count = web_card_rows_read(pool, form, "email", web_card_email_types,
 					    f->emails, errors);
@@ -303,6 +322,8 @@ int web_card_form_read(struct pool *pool, const struct web_form *form,
 		if (*value == '\0')
 			continue;
 		email = true;
+		if (web_card_kept(value, web_card_was(was->emails, was->email_count, i)))
+			continue;
 		if (strlen(value) > WEB_CARD_EMAIL_MAX || !str_is_address(value))
 			web_card_fail(pool, errors, field, web_card_chars(value) > WEB_CARD_EMAIL_MAX ?
 				      "Too long for an email address." :
@@ -314,9 +335,10 @@ int web_card_form_read(struct pool *pool, const struct web_form *form,
 		const char *value = f->tels[i].value;
 		const char *field = p_printf(pool, "tel%u", i);
 
-		if (*value == '\0')
+		if (*value == '\0' ||
+		    web_card_kept(value, web_card_was(was->tels, was->tel_count, i)))
 			continue;
-		web_card_check_length(pool, errors, field, value, WEB_CARD_TEL_MAX);
+		web_card_check_length(pool, errors, field, value, NULL, WEB_CARD_TEL_MAX);
 		if (strpbrk(value, "0123456789") == NULL)
 			web_card_fail(pool, errors, field, "A phone number needs digits.");
 	}

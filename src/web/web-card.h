@@ -90,15 +90,18 @@ const char *web_card_error(const struct web_card_errors *errors, const char *fie
 
 /*
  * Read the form: fn, given, family, org, note, and emailN, email_typeN,
- * telN, tel_typeN for N below WEB_CARD_VALUES_MAX (rows left empty are
- * skipped). *fields_r gets what was sent, cleaned, also when there are
- * mistakes (to show the form again); every mistake goes into errors, at
- * once: no name and no email address, an email address that is not one,
- * a phone number without digits, a value too long, a type not offered.
- * 0 when there is none.
+ * telN, tel_typeN for N below WEB_CARD_VALUES_MAX (each row sent keeps
+ * its place, empty or not). *fields_r gets what was sent, cleaned, also
+ * when there are mistakes (to show the form again); every mistake goes
+ * into errors, at once: no name and no email address, an email address
+ * that is not one, a phone number without digits, a value too long, a
+ * type not offered. A value left as the card had it (was: what the form
+ * showed; NULL for a new card) is not a mistake: a contacts app may have
+ * written what the form would refuse. 0 when there is none.
  */
 int web_card_form_read(struct pool *pool, const struct web_form *form,
-		       struct web_card_fields *fields_r, struct web_card_errors *errors);
+		       const struct web_card_fields *was, struct web_card_fields *fields_r,
+		       struct web_card_errors *errors);
 
 /*
  * The card with fields written in. old NULL: a new vCard 3.0 with this

@@ -524,7 +524,7 @@ static void web_contact_input(struct web_ctx *ctx, const struct web_card_errors 
    the form sent), and one more to fill in. */
 static void web_contact_rows(struct web_ctx *ctx, const struct web_card_errors *errors,
 			     const char *kind, const char *legend, const char *what,
-			     const char *input_type, unsigned int max,
+			     const char *inputmode, unsigned int max,
 			     const struct web_card_type *types,
 			     const struct web_card_value *values, unsigned int count,
 			     unsigned int old_count)
@@ -547,11 +547,11 @@ static void web_contact_rows(struct web_ctx *ctx, const struct web_card_errors *
 
 		html_printf(out, "<div class=\"row\">\n"
 			    "<label for=\"%s\" class=\"sr-only\">%s %u</label>\n"
-			    "<input id=\"%s\" name=\"%s\" type=\"%s\" value=\"%s\" maxlength=\"%u\""
-			    " autocomplete=\"off\"%S>\n"
+			    "<input id=\"%s\" name=\"%s\" type=\"text\" inputmode=\"%s\""
+			    " value=\"%s\" maxlength=\"%u\" autocomplete=\"off\" spellcheck=\"false\"%S>\n"
 			    "<label for=\"%s\" class=\"sr-only\">Type of %s %u</label>\n"
 			    "<select id=\"%s\" name=\"%s\"%S>\n",
-			    field, what, i + 1, field, field, input_type,
+			    field, what, i + 1, field, field, inputmode,
 			    v != NULL ? v->value : "", max, web_contact_invalid(ctx, errors, field, NULL),
 			    type_field, what, i + 1, type_field, type_field,
 			    web_contact_invalid(ctx, errors, type_field, NULL));
@@ -609,6 +609,8 @@ static void web_contact_form(struct web_ctx *ctx, int status, int64_t id, uint64
 	web_contact_input(ctx, errors, "family", "Last name", f->family, WEB_CARD_NAME_MAX, NULL);
 	html_printf(out, "</div>\n</div>\n");
 	web_contact_input(ctx, errors, "org", "Organization", f->org, WEB_CARD_NAME_MAX, NULL);
+	/* type=text: a browser's own check of type=email would stop the form
+	   at its first mistake, and may write a domain in punycode */
 	web_contact_rows(ctx, errors, "email", "Email addresses", "Email address", "email",
 			 WEB_CARD_EMAIL_MAX, web_card_email_types, f->emails, f->email_count,
 			 old != NULL ? old->shown.email_count : 0);
@@ -636,7 +638,7 @@ void web_contact_new_page(struct web_ctx *ctx)
 	struct web_form empty;
 
 	memset(&empty, 0, sizeof(empty));
-	(void)web_card_form_read(ctx->pool, &empty, &f, &errors);
+	(void)web_card_form_read(ctx->pool, &empty, NULL, &f, &errors);
 	web_contact_form(ctx, 200, 0, 0, NULL, &f, NULL, NULL);
 }
 
@@ -711,7 +713,7 @@ void web_contact_new_post(struct web_ctx *ctx)
 
 	if (!web_contact_csrf(ctx))
 		return;
-	if (web_card_form_read(ctx->pool, &ctx->form, &f, &errors) < 0) {
+	if (web_card_form_read(ctx->pool, &ctx->form, NULL, &f, &errors) < 0) {
 		web_contact_form(ctx, 400, 0, 0, NULL, &f, &errors, NULL);
 		return;
 	}
@@ -758,7 +760,7 @@ void web_contact_edit_post(struct web_ctx *ctx)
 		web_send_message(ctx, 400, "Bad request", "The form could not be read.");
 		return;
 	}
-	if (web_card_form_read(ctx->pool, &ctx->form, &f, &errors) < 0) {
+	if (web_card_form_read(ctx->pool, &ctx->form, &wc.shown, &f, &errors) < 0) {
 		web_contact_form(ctx, 400, card.id, modseq, &wc, &f, &errors, NULL);
 		return;
 	}

@@ -314,8 +314,8 @@ class WebContactsTest(SharedServerTest):
         self.assertNotIn('id="err-fn"', r.text)
         self.assertIn("Please correct these:", r.text)
         # what was typed is shown again, in place
-        self.assertIn('name="email0" type="email" value="not an address"', r.text)
-        self.assertIn('name="email1" type="email" value="ok@example.test"', r.text)
+        self.assertRegex(r.text, r'name="email0" [^>]*value="not an address"')
+        self.assertRegex(r.text, r'name="email1" [^>]*value="ok@example.test"')
         self.assertEqual(self.cards(), before)
         # an edit with a mistake changes nothing either
         cid = self.add_ok({"fn": unique("Fine"), "email0": "fine@example.test"})
