@@ -68,15 +68,20 @@ static void fuzz_card_form(struct pool *pool, const struct web_form *form)
 			__builtin_trap();
 		return;
 	}
-	if (f.email_count > WEB_CARD_VALUES_MAX || f.tel_count > WEB_CARD_VALUES_MAX ||
-	    web_card_write(pool, NULL, &f, "fuzz-uid", 1700000000, &text) != 1 ||
+	if (f.email_count > WEB_CARD_VALUES_MAX ||
+	    f.tel_count > WEB_CARD_VALUES_MAX ||
+	    web_card_write(pool, NULL, &f, "fuzz-uid", 1700000000, &text) !=
+		    1 ||
 	    web_card_read(pool, text, &card, &error) < 0 ||
 	    strcmp(card.vc->uid, "fuzz-uid") != 0 ||
-	    strcmp(card.shown.note, f.note) != 0 || strcmp(card.shown.org, f.org) != 0 ||
-	    strcmp(card.shown.given, f.given) != 0 || strcmp(card.shown.family, f.family) != 0)
+	    strcmp(card.shown.note, f.note) != 0 ||
+	    strcmp(card.shown.org, f.org) != 0 ||
+	    strcmp(card.shown.given, f.given) != 0 ||
+	    strcmp(card.shown.family, f.family) != 0)
 		__builtin_trap();
 	/* the same fields again: nothing to change */
-	if (web_card_write(pool, &card, &card.shown, NULL, 1700000000, &text) != 0)
+	if (web_card_write(pool, &card, &card.shown, NULL, 1700000000, &text) !=
+	    0)
 		__builtin_trap();
 }
 

@@ -99,7 +99,8 @@ static void fuzz_again(struct pool *pool, const struct vcard *card,
 		if (write)
 			vcard_write_prop(&out, prop);
 		else
-			buffer_append(&out, data + prop->start, prop->end - prop->start);
+			buffer_append(&out, data + prop->start,
+				      prop->end - prop->start);
 	}
 	buffer_append_str(&out, "END:VCARD\r\n");
 	CHECK(vcard_parse(pool, out.data, out.used, &again, &error) == 0 ||
@@ -108,14 +109,18 @@ static void fuzz_again(struct pool *pool, const struct vcard *card,
 	if (again != NULL) {
 		CHECK(again->prop_count == card->prop_count);
 		for (unsigned int i = 0; i < card->prop_count; i++) {
-			const struct vcard_prop *a = &card->props[i], *b = &again->props[i];
+			const struct vcard_prop *a = &card->props[i],
+						*b = &again->props[i];
 
 			CHECK(fuzz_str_equal(a->group, b->group) &&
-			      strcmp(a->name, b->name) == 0 && strcmp(a->value, b->value) == 0 &&
+			      strcmp(a->name, b->name) == 0 &&
+			      strcmp(a->value, b->value) == 0 &&
 			      a->param_count == b->param_count);
 			for (unsigned int k = 0; k < a->param_count; k++)
-				CHECK(strcmp(a->params[k].name, b->params[k].name) == 0 &&
-				      fuzz_str_equal(a->params[k].value, b->params[k].value));
+				CHECK(strcmp(a->params[k].name,
+					     b->params[k].name) == 0 &&
+				      fuzz_str_equal(a->params[k].value,
+						     b->params[k].value));
 		}
 	}
 	buffer_free(&out);
@@ -149,9 +154,11 @@ static void fuzz_web_card(struct pool *pool, const uint8_t *data, size_t size)
 	CHECK(fuzz_str_equal(again.vc->uid, card.vc->uid));
 	for (unsigned int i = 0; i < card.vc->prop_count; i++) {
 		const struct vcard_prop *prop = &card.vc->props[i];
-		bool shown = (int)i == card.fn_line || (int)i == card.n_line ||
-			(int)i == card.org_line || (int)i == card.note_line ||
-			strcmp(prop->name, "EMAIL") == 0 || strcmp(prop->name, "TEL") == 0 ||
+		bool shown =
+			(int) i == card.fn_line || (int) i == card.n_line ||
+			(int) i == card.org_line || (int) i == card.note_line ||
+			strcmp(prop->name, "EMAIL") == 0 ||
+			strcmp(prop->name, "TEL") == 0 ||
 			strcmp(prop->name, "REV") == 0;
 
 		if (!shown)

@@ -146,13 +146,15 @@ static void check_spans(const char *text, size_t len, const struct vcard *card)
 	buffer_append_str(&again, "BEGIN:VCARD\r\n");
 	for (unsigned int i = 0; i < card->prop_count; i++) {
 		const struct vcard_prop *prop = &card->props[i];
-		const char *first = prop->group != NULL ? prop->group : prop->name;
+		const char *first =
+			prop->group != NULL ? prop->group : prop->name;
 
 		assert_true(prop->start < prop->end && prop->end <= len);
 		/* (a fold may come anywhere, even right after the first letter) */
 		assert_true(strncasecmp(text + prop->start, first, 1) == 0);
 		assert_int_equal(text[prop->end - 1], '\n');
-		buffer_append(&again, text + prop->start, prop->end - prop->start);
+		buffer_append(&again, text + prop->start,
+			      prop->end - prop->start);
 	}
 	buffer_append_str(&again, "END:VCARD\r\n");
 	assert_cards_equal(card, parse_ok(pool, again.data, again.used));
@@ -195,7 +197,8 @@ static void check_folding_everywhere(const char *text)
 		folded = p_printf(p, "%.*s%s%s", (int)split, text,
 				  split % 2 == 0 ? "\r\n " : "\n\t", text + split);
 		assert_cards_equal(expected, parse_ok(p, folded, strlen(folded)));
-		check_spans(folded, strlen(folded), parse_ok(p, folded, strlen(folded)));
+		check_spans(folded, strlen(folded),
+			    parse_ok(p, folded, strlen(folded)));
 		pool_destroy(&p);
 	}
 	pool_destroy(&pool);
@@ -488,7 +491,8 @@ static void test_unescape_split(void **state)
 	assert_string_equal(parts[2], "d\\");
 	assert_int_equal(vcard_split(pool, ";;", ';', &parts), 3);
 	/* as written: N's additional names keep their escaped commas */
-	assert_int_equal(vcard_split_raw(pool, "Doe;J\\;ohn;A\\,B,C;;", ';', &parts), 5);
+	assert_int_equal(
+		vcard_split_raw(pool, "Doe;J\\;ohn;A\\,B,C;;", ';', &parts), 5);
 	assert_string_equal(parts[0], "Doe");
 	assert_string_equal(parts[1], "J\\;ohn");
 	assert_string_equal(parts[2], "A\\,B,C");
@@ -512,7 +516,7 @@ static void check_written(const char *text)
 	assert_cards_equal(card, parse_ok(pool, out.data, out.used));
 	for (const char *line = out.data; *line != '\0';) {
 		const char *crlf = strstr(line, "\r\n");
-		size_t len = (size_t)(crlf - line);
+		size_t len = (size_t) (crlf - line);
 
 		assert_non_null(crlf);
 		assert_true(len <= 75);
@@ -527,19 +531,24 @@ static void test_write(void **state)
 {
 	struct pool *pool = pool_create(4096);
 	struct buffer out;
-	struct vcard_param params[2] = { { "TYPE", "work,voice" }, { "X-A", "a:b" } };
-	struct vcard_prop prop = { .group = "item1", .name = "TEL", .params = params,
-				   .param_count = 2, .value = "+1 555" };
+	struct vcard_param params[2] = {{"TYPE", "work,voice"}, {"X-A", "a:b"}};
+	struct vcard_prop prop = {.group = "item1",
+				  .name = "TEL",
+				  .params = params,
+				  .param_count = 2,
+				  .value = "+1 555"};
 	char *long_note;
 
-	(void)state;
+	(void) state;
 	buffer_init(&out, 0);
 	vcard_escape(&out, "a,b;c\\d\r\ne\nf\rg");
 	assert_string_equal(out.data, "a\\,b\\;c\\\\d\\ne\\nf\\ng");
-	assert_string_equal(vcard_unescape(pool, out.data), "a,b;c\\d\ne\nf\ng");
+	assert_string_equal(vcard_unescape(pool, out.data),
+			    "a,b;c\\d\ne\nf\ng");
 	buffer_reset(&out);
 	vcard_write_prop(&out, &prop);
-	assert_string_equal(out.data, "item1.TEL;TYPE=work,voice;X-A=\"a:b\":+1 555\r\n");
+	assert_string_equal(out.data,
+			    "item1.TEL;TYPE=work,voice;X-A=\"a:b\":+1 555\r\n");
 
 	check_written(apple);
 	check_written(rfc6350);
@@ -547,12 +556,13 @@ static void test_write(void **state)
 	check_written(thunderbird);
 	/* long values of two-, three- and four-byte characters */
 	for (unsigned int width = 1; width <= 4; width++) {
-		static const char *const chars[] = { "a", "\xc3\xa9", "\xe5\xb1\xb1",
-						     "\xf0\x9f\x98\x80" };
+		static const char *const chars[] = {
+			"a", "\xc3\xa9", "\xe5\xb1\xb1", "\xf0\x9f\x98\x80"};
 		struct buffer note;
 
 		buffer_init(&note, 0);
-		buffer_append_str(&note, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nNOTE:");
+		buffer_append_str(
+			&note, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nNOTE:");
 		for (unsigned int i = 0; i < 300; i++)
 			buffer_append_str(&note, chars[width - 1]);
 		buffer_append_str(&note, "\r\nEND:VCARD\r\n");

@@ -212,7 +212,7 @@ int vcard_parse(struct pool *pool, const void *data, size_t size,
 		struct vcard **card_r, const char **error_r)
 {
 	struct vcard *card;
-	size_t (*spans)[2], physical = 1;
+	size_t(*spans)[2], physical = 1;
 	char *text, *line, *next;
 	int lines;
 	bool begun = false, ended = false;
@@ -232,7 +232,7 @@ int vcard_parse(struct pool *pool, const void *data, size_t size,
 	text = p_malloc(pool, size + 1);
 	/* a span per physical line is enough */
 	for (size_t pos = 0; pos < size; pos++) {
-		if (((const char *)data)[pos] == '\n')
+		if (((const char *) data)[pos] == '\n')
 			physical++;
 	}
 	spans = p_malloc(pool, sizeof(*spans) * physical);
@@ -355,7 +355,8 @@ const char *vcard_unescape(struct pool *pool, const char *value)
 }
 
 static unsigned int vcard_split_parts(struct pool *pool, const char *value,
-				      char sep, bool unescape, const char ***parts_r)
+				      char sep, bool unescape,
+				      const char ***parts_r)
 {
 	unsigned int count = 1, n = 0;
 	const char **parts;
@@ -376,9 +377,11 @@ static unsigned int vcard_split_parts(struct pool *pool, const char *value,
 			continue;
 		}
 		if (*p == sep || *p == '\0') {
-			const char *part = p_strndup(pool, start, (size_t)(p - start));
+			const char *part =
+				p_strndup(pool, start, (size_t) (p - start));
 
-			parts[n++] = unescape ? vcard_unescape(pool, part) : part;
+			parts[n++] =
+				unescape ? vcard_unescape(pool, part) : part;
 			if (*p == '\0')
 				break;
 			start = p + 1;
@@ -479,7 +482,8 @@ void vcard_escape(struct buffer *out, const char *text)
    it, not every reader does). */
 #define VCARD_FOLD_OCTETS 75
 
-static void vcard_append_folded(struct buffer *out, const char *line, size_t len)
+static void vcard_append_folded(struct buffer *out, const char *line,
+				size_t len)
 {
 	size_t pos = 0, room = VCARD_FOLD_OCTETS;
 
@@ -487,7 +491,8 @@ static void vcard_append_folded(struct buffer *out, const char *line, size_t len
 		size_t cut = pos + room;
 
 		/* back to the first byte of a character */
-		while (cut > pos + 1 && ((unsigned char)line[cut] & 0xc0) == 0x80)
+		while (cut > pos + 1 &&
+		       ((unsigned char) line[cut] & 0xc0) == 0x80)
 			cut--;
 		buffer_append(out, line + pos, cut - pos);
 		buffer_append_str(out, "\r\n ");

@@ -735,10 +735,11 @@ int store_card_list(struct store *store, int64_t collection_id,
 		    struct pool *pool, store_card_cb *cb, void *context)
 {
 	static const char sql[] =
-		"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ? ORDER BY href";
+		"SELECT " CARD_COLUMNS
+		" FROM cards WHERE collection_id = ? ORDER BY href";
 	struct db_stmt *stmt = store_stmt(store, sql);
 
-	(void)pool;
+	(void) pool;
 	if (stmt == NULL)
 		return -1;
 	db_bind_int64(stmt, 1, collection_id);
@@ -749,7 +750,8 @@ int store_card_lookup_id(struct store *store, int64_t collection_id, int64_t id,
 			 struct pool *pool, struct store_card *card_r)
 {
 	static const char sql[] =
-		"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ? AND id = ?";
+		"SELECT " CARD_COLUMNS
+		" FROM cards WHERE collection_id = ? AND id = ?";
 	struct db_stmt *stmt = store_stmt(store, sql);
 	int rc;
 
@@ -773,30 +775,32 @@ int store_card_lookup_id(struct store *store, int64_t collection_id, int64_t id,
    and the comparison with the card a page goes on from are the same
    expression, so a page never skips or repeats a card. */
 #define CARD_PAGE_KEY "lower(coalesce(fn, ''))"
-#define CARD_PAGE_SELECT \
+#define CARD_PAGE_SELECT                                                       \
 	"SELECT " CARD_COLUMNS " FROM cards WHERE collection_id = ?1"
-#define CARD_PAGE_NEEDLE \
+#define CARD_PAGE_NEEDLE                                                       \
 	" AND (fn LIKE ?2 ESCAPE '\\' OR vcard LIKE ?2 ESCAPE '\\')"
-#define CARD_PAGE_AFTER \
+#define CARD_PAGE_AFTER                                                        \
 	" AND (" CARD_PAGE_KEY " > lower(CAST(?3 AS TEXT)) OR (" CARD_PAGE_KEY \
 	" = lower(CAST(?3 AS TEXT)) AND id > ?4))"
 #define CARD_PAGE_ORDER " ORDER BY " CARD_PAGE_KEY ", id LIMIT ?5"
 
-int store_card_page(struct store *store, int64_t collection_id, const char *needle,
-		    const struct store_card *after, unsigned int limit,
-		    store_card_cb *cb, void *context)
+int store_card_page(struct store *store, int64_t collection_id,
+		    const char *needle, const struct store_card *after,
+		    unsigned int limit, store_card_cb *cb, void *context)
 {
 	static const char *const sqls[2][2] = {
-		{ CARD_PAGE_SELECT CARD_PAGE_ORDER,
-		  CARD_PAGE_SELECT CARD_PAGE_AFTER CARD_PAGE_ORDER },
-		{ CARD_PAGE_SELECT CARD_PAGE_NEEDLE CARD_PAGE_ORDER,
-		  CARD_PAGE_SELECT CARD_PAGE_NEEDLE CARD_PAGE_AFTER CARD_PAGE_ORDER },
+		{CARD_PAGE_SELECT CARD_PAGE_ORDER,
+		 CARD_PAGE_SELECT CARD_PAGE_AFTER CARD_PAGE_ORDER},
+		{CARD_PAGE_SELECT CARD_PAGE_NEEDLE CARD_PAGE_ORDER,
+		 CARD_PAGE_SELECT CARD_PAGE_NEEDLE CARD_PAGE_AFTER
+			 CARD_PAGE_ORDER},
 	};
 	bool filter = needle != NULL && *needle != '\0';
 	struct db_stmt *stmt;
 
 	if (limit == 0 || limit > STORE_CARD_PAGE_MAX)
-		return store_fail(store, STORE_ERROR_INVALID, "card page: bad limit");
+		return store_fail(store, STORE_ERROR_INVALID,
+				  "card page: bad limit");
 	stmt = store_stmt(store, sqls[filter ? 1 : 0][after != NULL ? 1 : 0]);
 	if (stmt == NULL)
 		return -1;
@@ -808,7 +812,8 @@ int store_card_page(struct store *store, int64_t collection_id, const char *need
 		free(pattern);
 	}
 	if (after != NULL) {
-		db_bind_text(stmt, 3, after->fn != NULL ? after->fn : "", -1, DB_STATIC);
+		db_bind_text(stmt, 3, after->fn != NULL ? after->fn : "", -1,
+			     DB_STATIC);
 		db_bind_int64(stmt, 4, after->id);
 	}
 	db_bind_int64(stmt, 5, limit);
@@ -872,4 +877,3 @@ failed:
 	store_rollback(store);
 	return -1;
 }
-

@@ -192,8 +192,8 @@ int store_card_list(struct store *store, int64_t collection_id,
  * returns.
  */
 #define STORE_CARD_PAGE_MAX 500
-int store_card_page(struct store *store, int64_t collection_id, const char *needle,
-		    const struct store_card *after, unsigned int limit,
-		    store_card_cb *cb, void *context);
+int store_card_page(struct store *store, int64_t collection_id,
+		    const char *needle, const struct store_card *after,
+		    unsigned int limit, store_card_cb *cb, void *context);
 
 #endif

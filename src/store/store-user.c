@@ -253,8 +253,8 @@ int store_user_set(struct store *store, const char *address,
 
 /* Step stmt (bound) through its users. */
 static int store_user_rows(struct store *store, struct db_stmt *stmt,
-			   struct pool *pool, store_user_list_cb *cb, void *context,
-			   const char *what)
+			   struct pool *pool, store_user_list_cb *cb,
+			   void *context, const char *what)
 {
 	int rc;
 
@@ -282,8 +282,9 @@ int store_user_list(struct store *store, struct pool *pool,
 	return store_user_rows(store, stmt, pool, cb, context, "list users");
 }
 
-int store_user_search(struct store *store, const char *needle, unsigned int limit,
-		      struct pool *pool, store_user_list_cb *cb, void *context)
+int store_user_search(struct store *store, const char *needle,
+		      unsigned int limit, struct pool *pool,
+		      store_user_list_cb *cb, void *context)
 {
 	/* never the password hash: nobody searching needs it */
 	static const char sql[] =
@@ -294,7 +295,8 @@ int store_user_search(struct store *store, const char *needle, unsigned int limi
 	char *pattern;
 
 	if (limit == 0 || limit > STORE_USER_SEARCH_MAX || needle == NULL)
-		return store_fail(store, STORE_ERROR_INVALID, "user search: bad limit");
+		return store_fail(store, STORE_ERROR_INVALID,
+				  "user search: bad limit");
 	stmt = store_stmt(store, sql);
 	if (stmt == NULL)
 		return -1;

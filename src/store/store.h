@@ -132,8 +132,9 @@ int store_user_list(struct store *store, struct pool *pool,
    STORE_USER_SEARCH_MAX; more is STORE_ERROR_INVALID). The password_hash
    they carry is NULL. Strings in pool. */
 #define STORE_USER_SEARCH_MAX 100
-int store_user_search(struct store *store, const char *needle, unsigned int limit,
-		      struct pool *pool, store_user_list_cb *cb, void *context);
+int store_user_search(struct store *store, const char *needle,
+		      unsigned int limit, struct pool *pool,
+		      store_user_list_cb *cb, void *context);
 /* Check a password (slow: Argon2id). 1 match, 0 no such user or wrong
    password (indistinguishable by time), -1 error. */
 int store_user_verify(struct store *store, const char *address,

@@ -1036,8 +1036,8 @@ static void seen_user(void *context, const struct store_user *user)
 	seen->names[seen->count++] = p_strdup(seen->pool, user->address);
 }
 
-static void save_card(struct store *store, int64_t collection_id, const char *href,
-		      const char *fn, const char *vcard)
+static void save_card(struct store *store, int64_t collection_id,
+		      const char *href, const char *fn, const char *vcard)
 {
 	struct store_card card;
 
@@ -1056,8 +1056,9 @@ static void save_card(struct store *store, int64_t collection_id, const char *hr
    name, bounded. */
 static void test_card_pages_and_user_search(void **state)
 {
-	static const char *const order[] = { "nofn.vcf", "ann1.vcf", "ann2.vcf",
-					     "bob.vcf", "zoe.vcf", "under.vcf" };
+	static const char *const order[] = {"nofn.vcf", "ann1.vcf",
+					    "ann2.vcf", "bob.vcf",
+					    "zoe.vcf",	"under.vcf"};
 	struct store *store = *state;
 	struct pool *pool = pool_create(1024);
 	int64_t user = add_user(store, "cards@example.test");
@@ -1067,11 +1068,16 @@ static void test_card_pages_and_user_search(void **state)
 	struct seen seen;
 	unsigned int pages = 0;
 
-	assert_int_equal(store_dav_collection_default(store, user, STORE_DAV_ADDRESSBOOK,
-						      pool, &col), 0);
-	assert_int_equal(store_dav_collection_default(store, other, STORE_DAV_ADDRESSBOOK,
-						      pool, &other_col), 0);
-	save_card(store, col.id, "zoe.vcf", "zoe", "FN:zoe\r\nEMAIL:z@needle.test\r\n");
+	assert_int_equal(store_dav_collection_default(store, user,
+						      STORE_DAV_ADDRESSBOOK,
+						      pool, &col),
+			 0);
+	assert_int_equal(store_dav_collection_default(store, other,
+						      STORE_DAV_ADDRESSBOOK,
+						      pool, &other_col),
+			 0);
+	save_card(store, col.id, "zoe.vcf", "zoe",
+		  "FN:zoe\r\nEMAIL:z@needle.test\r\n");
 	save_card(store, col.id, "ann1.vcf", "Ann", "FN:Ann\r\n");
 	save_card(store, col.id, "bob.vcf", "bob", "FN:bob\r\n");
 	save_card(store, col.id, "ann2.vcf", "ann", "FN:ann\r\n");
@@ -1087,8 +1093,9 @@ static void test_card_pages_and_user_search(void **state)
 		unsigned int before = seen.count;
 
 		assert_int_equal(store_card_page(store, col.id, NULL,
-						 before > 0 ? &seen.last : NULL, 2,
-						 seen_card, &seen), 0);
+						 before > 0 ? &seen.last : NULL,
+						 2, seen_card, &seen),
+				 0);
 		if (seen.count == before)
 			break;
 		pages++;
@@ -1101,55 +1108,80 @@ static void test_card_pages_and_user_search(void **state)
 	/* the needle: in FN or anywhere in the text, case aside */
 	memset(&seen, 0, sizeof(seen));
 	seen.pool = pool;
-	assert_int_equal(store_card_page(store, col.id, "NEEDLE", NULL, 10, seen_card, &seen), 0);
+	assert_int_equal(store_card_page(store, col.id, "NEEDLE", NULL, 10,
+					 seen_card, &seen),
+			 0);
 	assert_int_equal(seen.count, 1);
 	assert_string_equal(seen.names[0], "zoe.vcf");
 	memset(&seen, 0, sizeof(seen));
 	seen.pool = pool;
-	assert_int_equal(store_card_page(store, col.id, "_", NULL, 10, seen_card, &seen), 0);
+	assert_int_equal(
+		store_card_page(store, col.id, "_", NULL, 10, seen_card, &seen),
+		0);
 	assert_int_equal(seen.count, 1);
 	assert_string_equal(seen.names[0], "under.vcf");
 	memset(&seen, 0, sizeof(seen));
 	seen.pool = pool;
-	assert_int_equal(store_card_page(store, col.id, "an", NULL, 1, seen_card, &seen), 0);
-	assert_int_equal(store_card_page(store, col.id, "an", &seen.last, 10, seen_card, &seen), 0);
+	assert_int_equal(
+		store_card_page(store, col.id, "an", NULL, 1, seen_card, &seen),
+		0);
+	assert_int_equal(store_card_page(store, col.id, "an", &seen.last, 10,
+					 seen_card, &seen),
+			 0);
 	assert_int_equal(seen.count, 2);
 	assert_string_equal(seen.names[0], "ann1.vcf");
 	assert_string_equal(seen.names[1], "ann2.vcf");
-	assert_int_equal(store_card_page(store, col.id, NULL, NULL, 0, seen_card, &seen), -1);
+	assert_int_equal(
+		store_card_page(store, col.id, NULL, NULL, 0, seen_card, &seen),
+		-1);
 	assert_int_equal(store_last_error(store), STORE_ERROR_INVALID);
-	assert_int_equal(store_card_page(store, col.id, NULL, NULL, STORE_CARD_PAGE_MAX + 1,
-					 seen_card, &seen), -1);
+	assert_int_equal(store_card_page(store, col.id, NULL, NULL,
+					 STORE_CARD_PAGE_MAX + 1, seen_card,
+					 &seen),
+			 -1);
 
 	/* by id, in its own address book only */
-	assert_int_equal(store_card_lookup(store, other_col.id, "theirs.vcf", pool, &card), 1);
-	assert_int_equal(store_card_lookup_id(store, col.id, card.id, pool, &card), 0);
-	assert_int_equal(store_card_lookup_id(store, other_col.id, card.id, pool, &card), 1);
+	assert_int_equal(store_card_lookup(store, other_col.id, "theirs.vcf",
+					   pool, &card),
+			 1);
+	assert_int_equal(
+		store_card_lookup_id(store, col.id, card.id, pool, &card), 0);
+	assert_int_equal(
+		store_card_lookup_id(store, other_col.id, card.id, pool, &card),
+		1);
 	assert_string_equal(card.href, "theirs.vcf");
 
 	/* local users, by address or display name */
 	add_user(store, "annabel@example.test");
 	add_user(store, "x_y@example.test");
-	assert_int_equal(store_user_set(store, "other@example.test", STORE_USER_DISPLAY_NAME,
-					"Anna Other"), 0);
+	assert_int_equal(store_user_set(store, "other@example.test",
+					STORE_USER_DISPLAY_NAME, "Anna Other"),
+			 0);
 	memset(&seen, 0, sizeof(seen));
 	seen.pool = pool;
-	assert_int_equal(store_user_search(store, "ANN", 10, pool, seen_user, &seen), 0);
+	assert_int_equal(
+		store_user_search(store, "ANN", 10, pool, seen_user, &seen), 0);
 	assert_int_equal(seen.count, 2);
 	assert_string_equal(seen.names[0], "annabel@example.test");
 	assert_string_equal(seen.names[1], "other@example.test");
 	memset(&seen, 0, sizeof(seen));
 	seen.pool = pool;
-	assert_int_equal(store_user_search(store, "example.test", 3, pool, seen_user, &seen), 0);
+	assert_int_equal(store_user_search(store, "example.test", 3, pool,
+					   seen_user, &seen),
+			 0);
 	assert_int_equal(seen.count, 3);
 	memset(&seen, 0, sizeof(seen));
 	seen.pool = pool;
-	assert_int_equal(store_user_search(store, "_", 10, pool, seen_user, &seen), 0);
+	assert_int_equal(
+		store_user_search(store, "_", 10, pool, seen_user, &seen), 0);
 	assert_int_equal(seen.count, 1);
 	assert_string_equal(seen.names[0], "x_y@example.test");
-	assert_int_equal(store_user_search(store, "a", 0, pool, seen_user, &seen), -1);
-	assert_int_equal(store_user_search(store, "a", STORE_USER_SEARCH_MAX + 1, pool,
-					   seen_user, &seen), -1);
+	assert_int_equal(
+		store_user_search(store, "a", 0, pool, seen_user, &seen), -1);
+	assert_int_equal(store_user_search(store, "a",
+					   STORE_USER_SEARCH_MAX + 1, pool,
+					   seen_user, &seen),
+			 -1);
 	assert_int_equal(store_last_error(store), STORE_ERROR_INVALID);
 	pool_destroy(&pool);
 }
@@ -1437,19 +1469,29 @@ int main(void)
 	/* the store's behaviour, on each backend */
 	const struct CMUnitTest common[] = {
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_web_session_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mailboxes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_web_session_list, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_password_change_ends_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mailboxes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_calendar_and_sessions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outbound_and_gc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dav_versions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_card_pages_and_user_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_handles, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_calendar_and_sessions,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbound_and_gc, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sessions_per_user, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dav_versions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_card_pages_and_user_search,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetch_iter_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetch_iter_pages, setup,
+						teardown),
 	};
 	/* SQLite's files and migrations */
 	const struct CMUnitTest sqlite_only[] = {

@@ -62,14 +62,14 @@ static struct pool *pool;
 
 static int setup(void **state)
 {
-	(void)state;
+	(void) state;
 	pool = pool_create(4096);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	(void)state;
+	(void) state;
 	pool_destroy(&pool);
 	return 0;
 }
@@ -99,17 +99,19 @@ static void form_of(const struct web_card_fields *f, struct web_form *form)
 	form_add(form, "family", f->family);
 	form_add(form, "org", f->org);
 	form_add(form, "note", f->note);
-	for (unsigned int i = 0; i <= f->email_count && i < WEB_CARD_VALUES_MAX; i++) {
-		form_add(form, p_printf(pool, "email%u", i), i < f->email_count ?
-			 f->emails[i].value : "");
-		form_add(form, p_printf(pool, "email_type%u", i), i < f->email_count ?
-			 f->emails[i].type : "");
+	for (unsigned int i = 0; i <= f->email_count && i < WEB_CARD_VALUES_MAX;
+	     i++) {
+		form_add(form, p_printf(pool, "email%u", i),
+			 i < f->email_count ? f->emails[i].value : "");
+		form_add(form, p_printf(pool, "email_type%u", i),
+			 i < f->email_count ? f->emails[i].type : "");
 	}
-	for (unsigned int i = 0; i <= f->tel_count && i < WEB_CARD_VALUES_MAX; i++) {
-		form_add(form, p_printf(pool, "tel%u", i), i < f->tel_count ?
-			 f->tels[i].value : "");
-		form_add(form, p_printf(pool, "tel_type%u", i), i < f->tel_count ?
-			 f->tels[i].type : "");
+	for (unsigned int i = 0; i <= f->tel_count && i < WEB_CARD_VALUES_MAX;
+	     i++) {
+		form_add(form, p_printf(pool, "tel%u", i),
+			 i < f->tel_count ? f->tels[i].value : "");
+		form_add(form, p_printf(pool, "tel_type%u", i),
+			 i < f->tel_count ? f->tels[i].type : "");
 	}
 }
 
@@ -125,15 +127,18 @@ static void form_set(struct web_form *form, const char *name, const char *value)
 }
 
 /* Read the form, write the card again (something must have changed). */
-static const char *edit(const struct web_card *card, const struct web_form *form)
+static const char *edit(const struct web_card *card,
+			const struct web_form *form)
 {
 	struct web_card_fields f;
 	struct web_card_errors errors;
 	const char *text;
 
 	if (web_card_form_read(pool, form, &card->shown, &f, &errors) < 0)
-		fail_msg("form refused: %s: %s", errors.list[0].field, errors.list[0].text);
-	assert_int_equal(web_card_write(pool, card, &f, NULL, 1700000000, &text), 1);
+		fail_msg("form refused: %s: %s", errors.list[0].field,
+			 errors.list[0].text);
+	assert_int_equal(
+		web_card_write(pool, card, &f, NULL, 1700000000, &text), 1);
 	return text;
 }
 
@@ -148,9 +153,10 @@ static void assert_kept_except(const struct web_card *card, const char *text,
 		const struct vcard_prop *prop = &card->vc->props[i];
 		const char *line;
 
-		if ((int)i == skip1 || (int)i == skip2 || (int)i == skip3)
+		if ((int) i == skip1 || (int) i == skip2 || (int) i == skip3)
 			continue;
-		line = p_strndup(pool, card->text + prop->start, prop->end - prop->start);
+		line = p_strndup(pool, card->text + prop->start,
+				 prop->end - prop->start);
 		at = strstr(at, line);
 		if (at == NULL)
 			fail_msg("line %u lost: %s", i, line);
@@ -162,7 +168,7 @@ static void test_shown(void **state)
 {
 	struct web_card card;
 
-	(void)state;
+	(void) state;
 	read_ok(apple, &card);
 	assert_string_equal(card.shown.fn, "Dr. Johnny Q. Appleseed");
 	assert_string_equal(card.shown.given, "Johnny");
@@ -177,25 +183,27 @@ static void test_shown(void **state)
 	assert_string_equal(card.shown.tels[1].type, "cell");
 	assert_true(web_card_matches(&card.shown, "APPLESEED"));
 	assert_true(web_card_matches(&card.shown, "johnny@"));
-	assert_false(web_card_matches(&card.shown, "4AAQ"));   /* the photo */
+	assert_false(web_card_matches(&card.shown, "4AAQ")); /* the photo */
 	assert_false(web_card_matches(&card.shown, "Devices"));
 
 	read_ok(rfc6350, &card);
-	assert_string_equal(card.shown.tels[0].value, "+1-418-656-9254;ext=102");
+	assert_string_equal(card.shown.tels[0].value,
+			    "+1-418-656-9254;ext=102");
 	assert_string_equal(card.shown.tels[0].type, "work");
 	assert_string_equal(card.shown.emails[0].type, "work");
 
 	read_ok(google, &card);
 	assert_string_equal(card.shown.emails[0].type, "home");
-	assert_string_equal(web_card_display_name(pool, &card.shown), "Gr\xc3\xa9goire Caf\xc3\xa9");
+	assert_string_equal(web_card_display_name(pool, &card.shown),
+			    "Gr\xc3\xa9goire Caf\xc3\xa9");
 }
 
 /* The form sent back as shown: nothing to write, for each card. */
 static void test_unchanged(void **state)
 {
-	static const char *const cards[] = { apple, rfc6350, google };
+	static const char *const cards[] = {apple, rfc6350, google};
 
-	(void)state;
+	(void) state;
 	for (size_t i = 0; i < sizeof(cards) / sizeof(cards[0]); i++) {
 		struct web_card card;
 		struct web_card_fields f;
@@ -205,8 +213,12 @@ static void test_unchanged(void **state)
 
 		read_ok(cards[i], &card);
 		form_of(&card.shown, &form);
-		assert_int_equal(web_card_form_read(pool, &form, &card.shown, &f, &errors), 0);
-		assert_int_equal(web_card_write(pool, &card, &f, NULL, 1700000000, &text), 0);
+		assert_int_equal(web_card_form_read(pool, &form, &card.shown,
+						    &f, &errors),
+				 0);
+		assert_int_equal(web_card_write(pool, &card, &f, NULL,
+						1700000000, &text),
+				 0);
 		assert_null(text);
 	}
 }
@@ -217,7 +229,7 @@ static void test_edit_keeps_the_rest(void **state)
 	struct web_form form;
 	const char *text;
 
-	(void)state;
+	(void) state;
 	read_ok(apple, &card);
 
 	/* a new address in the first row: its group and other types stay */
@@ -225,7 +237,9 @@ static void test_edit_keeps_the_rest(void **state)
 	form_set(&form, "email0", "johnny@new.example");
 	text = edit(&card, &form);
 	assert_kept_except(&card, text, card.email_lines[0], -1, -1);
-	assert_non_null(strstr(text, "\r\nitem1.EMAIL;TYPE=INTERNET;TYPE=pref:johnny@new.example\r\n"));
+	assert_non_null(strstr(
+		text,
+		"\r\nitem1.EMAIL;TYPE=INTERNET;TYPE=pref:johnny@new.example\r\n"));
 	read_ok(text, &again);
 	assert_string_equal(again.shown.emails[0].value, "johnny@new.example");
 	assert_string_equal(again.vc->uid, card.vc->uid);
@@ -235,7 +249,9 @@ static void test_edit_keeps_the_rest(void **state)
 	form_set(&form, "tel_type1", "work");
 	text = edit(&card, &form);
 	assert_kept_except(&card, text, card.tel_lines[1], -1, -1);
-	assert_non_null(strstr(text, "\r\nTEL;TYPE=VOICE;TYPE=pref;TYPE=work:+1 (555) 010-0199\r\n"));
+	assert_non_null(strstr(
+		text,
+		"\r\nTEL;TYPE=VOICE;TYPE=pref;TYPE=work:+1 (555) 010-0199\r\n"));
 
 	/* the last name: N's other parts as written */
 	form_of(&card.shown, &form);
@@ -257,7 +273,8 @@ static void test_edit_keeps_the_rest(void **state)
 	form_set(&form, "tel0", "");
 	form_set(&form, "fn", "");
 	text = edit(&card, &form);
-	assert_kept_except(&card, text, card.note_line, card.tel_lines[0], card.fn_line);
+	assert_kept_except(&card, text, card.note_line, card.tel_lines[0],
+			   card.fn_line);
 	assert_null(strstr(text, "NOTE"));
 	assert_null(strstr(text, "+1 555 0100"));
 	assert_non_null(strstr(text, "item2.X-ABLabel:Mobil"));
@@ -272,9 +289,12 @@ static void test_edit_keeps_the_rest(void **state)
 	form_set(&form, "note", "Line one\r\nline two; three");
 	text = edit(&card, &form);
 	assert_kept_except(&card, text, card.note_line, -1, -1);
-	assert_non_null(strstr(text, "\r\nNOTE:Line one\\nline two\\; three\r\n"));
-	assert_non_null(strstr(text, "\r\nEMAIL;TYPE=home:jq@home.example\r\nTEL:+49 30 1234\r\n"
-			       "END:VCARD\r\n"));
+	assert_non_null(
+		strstr(text, "\r\nNOTE:Line one\\nline two\\; three\r\n"));
+	assert_non_null(strstr(
+		text,
+		"\r\nEMAIL;TYPE=home:jq@home.example\r\nTEL:+49 30 1234\r\n"
+		"END:VCARD\r\n"));
 	read_ok(text, &again);
 	assert_int_equal(again.shown.email_count, 2);
 	assert_string_equal(again.shown.note, "Line one\nline two; three");
@@ -286,17 +306,19 @@ static void test_edit_4_0_and_lf(void **state)
 	struct web_form form;
 	const char *text;
 
-	(void)state;
+	(void) state;
 	/* a tel: URI edited is written as text; REV is now; the unknown
 	   property and its quoted parameter stay as written */
 	read_ok(rfc6350, &card);
 	form_of(&card.shown, &form);
 	form_set(&form, "tel0", "+1 418 555 0000");
 	text = edit(&card, &form);
-	assert_non_null(strstr(text, "\r\nTEL;TYPE=work,voice;PREF=1:+1 418 555 0000\r\n"));
+	assert_non_null(strstr(
+		text, "\r\nTEL;TYPE=work,voice;PREF=1:+1 418 555 0000\r\n"));
 	assert_non_null(strstr(text, "\r\nX-FUTURE;X-P=\"a:b\":keep me\r\n"));
 	assert_non_null(strstr(text, "\r\nREV:20231114T221320Z\r\n"));
-	assert_non_null(strstr(text, "\r\nN:Perreault;Simon;;;ing. jr,M.Sc.\r\n"));
+	assert_non_null(
+		strstr(text, "\r\nN:Perreault;Simon;;;ing. jr,M.Sc.\r\n"));
 	read_ok(text, &again);
 	assert_string_equal(again.vc->version, "4.0");
 
@@ -307,8 +329,11 @@ static void test_edit_4_0_and_lf(void **state)
 	form_set(&form, "email_type0", "work");
 	text = edit(&card, &form);
 	assert_null(strchr(text, '\r'));
-	assert_non_null(strstr(text, "\nEMAIL;TYPE=INTERNET;TYPE=work:greg@gmail.example\n"));
-	assert_non_null(strstr(text, "\nX-PHONETIC-FIRST-NAME:gre-gwar\nORG:Caf\xc3\xa9s de Paris\nEND:VCARD\n"));
+	assert_non_null(strstr(
+		text, "\nEMAIL;TYPE=INTERNET;TYPE=work:greg@gmail.example\n"));
+	assert_non_null(strstr(
+		text,
+		"\nX-PHONETIC-FIRST-NAME:gre-gwar\nORG:Caf\xc3\xa9s de Paris\nEND:VCARD\n"));
 }
 
 /* Past the rows the form has, addresses are kept as they are. */
@@ -320,11 +345,12 @@ static void test_many_addresses(void **state)
 	const char *out;
 	size_t len;
 
-	(void)state;
-	len = (size_t)snprintf(text, sizeof(text), "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Many\r\n");
+	(void) state;
+	len = (size_t) snprintf(text, sizeof(text),
+				"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Many\r\n");
 	for (unsigned int i = 0; i < WEB_CARD_VALUES_MAX + 2; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-					"EMAIL:m%u@example.test\r\n", i);
+		len += (size_t) snprintf(text + len, sizeof(text) - len,
+					 "EMAIL:m%u@example.test\r\n", i);
 	snprintf(text + len, sizeof(text) - len, "END:VCARD\r\n");
 	read_ok(text, &card);
 	assert_int_equal(card.shown.email_count, WEB_CARD_VALUES_MAX);
@@ -332,7 +358,8 @@ static void test_many_addresses(void **state)
 	form_set(&form, "email0", "");
 	out = edit(&card, &form);
 	assert_null(strstr(out, "m0@"));
-	assert_non_null(strstr(out, "EMAIL:m8@example.test\r\nEMAIL:m9@example.test\r\n"));
+	assert_non_null(strstr(
+		out, "EMAIL:m8@example.test\r\nEMAIL:m9@example.test\r\n"));
 }
 
 static void test_new_card(void **state)
@@ -343,7 +370,7 @@ static void test_new_card(void **state)
 	struct web_form form;
 	const char *text;
 
-	(void)state;
+	(void) state;
 	memset(&form, 0, sizeof(form));
 	form_add(&form, "fn", "");
 	form_add(&form, "given", "Ann");
@@ -355,8 +382,11 @@ static void test_new_card(void **state)
 	form_add(&form, "tel0", "+1 555 0101");
 	form_add(&form, "tel_type0", "cell");
 	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), 0);
-	assert_int_equal(web_card_write(pool, NULL, &f, "abc-123", 1700000000, &text), 1);
-	assert_string_equal(text,
+	assert_int_equal(
+		web_card_write(pool, NULL, &f, "abc-123", 1700000000, &text),
+		1);
+	assert_string_equal(
+		text,
 		"BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//infostore//web access//EN\r\n"
 		"UID:abc-123\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\n"
 		"EMAIL;TYPE=work:ann@example.test\r\nTEL;TYPE=cell:+1 555 0101\r\n"
@@ -369,7 +399,8 @@ static void test_new_card(void **state)
 	memset(&form, 0, sizeof(form));
 	form_add(&form, "email0", "solo@example.test");
 	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), 0);
-	assert_int_equal(web_card_write(pool, NULL, &f, "u2", 1700000000, &text), 1);
+	assert_int_equal(
+		web_card_write(pool, NULL, &f, "u2", 1700000000, &text), 1);
 	assert_non_null(strstr(text, "\r\nFN:solo@example.test\r\nN:;;;;\r\n"));
 }
 
@@ -380,12 +411,13 @@ static void test_form_mistakes(void **state)
 	struct web_form form;
 	char long_name[WEB_CARD_NAME_MAX + 2];
 
-	(void)state;
+	(void) state;
 	/* nothing at all */
 	memset(&form, 0, sizeof(form));
 	form_add(&form, "fn", "  ");
 	form_add(&form, "email0", "");
-	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), -1);
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors),
+			 -1);
 	assert_int_equal(errors.count, 1);
 	assert_non_null(web_card_error(&errors, "fn"));
 
@@ -401,7 +433,8 @@ static void test_form_mistakes(void **state)
 	form_add(&form, "email_type3", "mars");
 	form_add(&form, "tel0", "call me");
 	form_add(&form, "tel1", "+1 555");
-	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), -1);
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors),
+			 -1);
 	assert_int_equal(errors.count, 5);
 	assert_non_null(web_card_error(&errors, "family"));
 	assert_non_null(web_card_error(&errors, "email0"));
@@ -424,7 +457,8 @@ static void test_form_mistakes(void **state)
 		wide[WEB_CARD_NAME_MAX * 2] = '\0';
 		memset(&form, 0, sizeof(form));
 		form_add(&form, "fn", wide);
-		assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), 0);
+		assert_int_equal(
+			web_card_form_read(pool, &form, NULL, &f, &errors), 0);
 	}
 }
 
@@ -439,24 +473,31 @@ static void test_kept_values_are_no_mistakes(void **state)
 	char text[1024], name[WEB_CARD_NAME_MAX + 12];
 	const char *out;
 
-	(void)state;
+	(void) state;
 	memset(name, 'n', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
-	snprintf(text, sizeof(text), "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:%s\r\n"
-		 "EMAIL:not-an-address\r\nTEL:ask the desk\r\nEND:VCARD\r\n", name);
+	snprintf(text, sizeof(text),
+		 "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:%s\r\n"
+		 "EMAIL:not-an-address\r\nTEL:ask the desk\r\nEND:VCARD\r\n",
+		 name);
 	read_ok(text, &card);
 	form_of(&card.shown, &form);
 	form_set(&form, "org", "Desk");
-	assert_int_equal(web_card_form_read(pool, &form, &card.shown, &f, &errors), 0);
+	assert_int_equal(
+		web_card_form_read(pool, &form, &card.shown, &f, &errors), 0);
 	assert_int_equal(web_card_write(pool, &card, &f, NULL, 0, &out), 1);
-	assert_non_null(strstr(out, "\r\nEMAIL:not-an-address\r\nTEL:ask the desk\r\nORG:Desk\r\n"));
+	assert_non_null(strstr(
+		out,
+		"\r\nEMAIL:not-an-address\r\nTEL:ask the desk\r\nORG:Desk\r\n"));
 	/* a new card gets every check */
-	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors), -1);
+	assert_int_equal(web_card_form_read(pool, &form, NULL, &f, &errors),
+			 -1);
 	assert_int_equal(errors.count, 3);
 	/* and so does a changed value */
 	form_set(&form, "email0", "still-not-one");
 	form_set(&form, "tel0", "ask the front desk");
-	assert_int_equal(web_card_form_read(pool, &form, &card.shown, &f, &errors), -1);
+	assert_int_equal(
+		web_card_form_read(pool, &form, &card.shown, &f, &errors), -1);
 	assert_int_equal(errors.count, 2);
 	assert_non_null(web_card_error(&errors, "email0"));
 	assert_non_null(web_card_error(&errors, "tel0"));
@@ -466,13 +507,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_shown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unchanged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_edit_keeps_the_rest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_edit_4_0_and_lf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unchanged, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_edit_keeps_the_rest, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_edit_4_0_and_lf, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_many_addresses, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_new_card, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_form_mistakes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kept_values_are_no_mistakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_form_mistakes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_kept_values_are_no_mistakes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,7 +143,8 @@ static void test_route(void **state)
 	assert_int_equal(m.id, WEB_ROUTE_CONTACT_EDIT);
 	assert_int_equal(m.contact_id, 17);
 	assert_int_equal(m.methods, WEB_ROUTE_GET | WEB_ROUTE_POST);
-	assert_int_equal(web_target_parse(pool, "/contacts/complete?q=an", &t), 0);
+	assert_int_equal(web_target_parse(pool, "/contacts/complete?q=an", &t),
+			 0);
 	assert_int_equal(web_route_find(&t, &m), 0);
 	assert_int_equal(m.id, WEB_ROUTE_CONTACT_COMPLETE);
 	assert_int_equal(web_target_parse(pool, "/contacts/new", &t), 0);
@@ -156,7 +157,8 @@ static void test_route(void **state)
 	assert_int_equal(web_route_find(&t, &m), -1);
 	assert_int_equal(web_target_parse(pool, "/contacts/x.vcf", &t), 0);
 	assert_int_equal(web_route_find(&t, &m), -1);
-	assert_int_equal(web_target_parse(pool, "/contacts/9223372036854775808", &t), 0);
+	assert_int_equal(
+		web_target_parse(pool, "/contacts/9223372036854775808", &t), 0);
 	assert_int_equal(web_route_find(&t, &m), -1);
 }
 

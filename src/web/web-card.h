@@ -25,16 +25,16 @@ struct web_form;
 
 /* What the form edits, at most (a card may have more: the rest is kept
    as it is, unseen). Lengths are in characters. */
-#define WEB_CARD_VALUES_MAX 8      /* email addresses, and phone numbers */
-#define WEB_CARD_NAME_MAX 200      /* name, first name, last name, organization */
-#define WEB_CARD_EMAIL_MAX 254     /* RFC 5321 4.5.3.1.3 (the path, less <>) */
-#define WEB_CARD_TEL_MAX 64
-#define WEB_CARD_NOTE_MAX 4000
+#define WEB_CARD_VALUES_MAX 8	/* email addresses, and phone numbers */
+#define WEB_CARD_NAME_MAX   200 /* name, first name, last name, organization */
+#define WEB_CARD_EMAIL_MAX  254 /* RFC 5321 4.5.3.1.3 (the path, less <>) */
+#define WEB_CARD_TEL_MAX    64
+#define WEB_CARD_NOTE_MAX   4000
 #define WEB_CARD_ERRORS_MAX (6 + 2 * WEB_CARD_VALUES_MAX)
 
 struct web_card_value {
 	const char *value;
-	const char *type;     /* one of web_card_email_types / _tel_types */
+	const char *type; /* one of web_card_email_types / _tel_types */
 };
 
 /* The form's fields, as shown and as sent: single-line values trimmed,
@@ -57,7 +57,7 @@ extern const struct web_card_type web_card_tel_types[];
 /* A card as read: what the form shows, and which lines that is (indexes
    into vc->props, -1 for none). */
 struct web_card {
-	const char *text;     /* as stored */
+	const char *text; /* as stored */
 	const struct vcard *vc;
 	struct web_card_fields shown;
 	int fn_line, n_line, org_line, note_line;
@@ -72,7 +72,8 @@ int web_card_read(struct pool *pool, const char *text, struct web_card *card_r,
 
 /* The name to show: FN, else first and last name, else the first email
    address, else "(no name)". */
-const char *web_card_display_name(struct pool *pool, const struct web_card_fields *f);
+const char *web_card_display_name(struct pool *pool,
+				  const struct web_card_fields *f);
 
 /* Does needle (ASCII case-insensitively) appear in a name or an email
    address of the card? */
@@ -80,13 +81,14 @@ bool web_card_matches(const struct web_card_fields *f, const char *needle);
 
 struct web_card_errors {
 	struct {
-		const char *field;  /* the form field's id: "fn", "email2" */
+		const char *field; /* the form field's id: "fn", "email2" */
 		const char *text;
 	} list[WEB_CARD_ERRORS_MAX];
 	unsigned int count;
 };
 /* The error about field, or NULL. */
-const char *web_card_error(const struct web_card_errors *errors, const char *field);
+const char *web_card_error(const struct web_card_errors *errors,
+			   const char *field);
 
 /*
  * Read the form: fn, given, family, org, note, and emailN, email_typeN,
@@ -100,7 +102,8 @@ const char *web_card_error(const struct web_card_errors *errors, const char *fie
  * written what the form would refuse. 0 when there is none.
  */
 int web_card_form_read(struct pool *pool, const struct web_form *form,
-		       const struct web_card_fields *was, struct web_card_fields *fields_r,
+		       const struct web_card_fields *was,
+		       struct web_card_fields *fields_r,
 		       struct web_card_errors *errors);
 
 /*
@@ -113,7 +116,7 @@ int web_card_form_read(struct pool *pool, const struct web_form *form,
  * big for the address book (VCARD_MAX_SIZE).
  */
 int web_card_write(struct pool *pool, const struct web_card *old,
-		   const struct web_card_fields *fields, const char *uid, time_t now,
-		   const char **text_r);
+		   const struct web_card_fields *fields, const char *uid,
+		   time_t now, const char **text_r);
 
 #endif
