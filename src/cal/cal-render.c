@@ -236,7 +236,7 @@ static void cal_row(struct buffer *text, struct buffer *html, const char *label,
 {
 	value = cal_cut(text->pool, value, CAL_RENDER_MAX_VALUE);
 	buffer_printf(text, "%-10s %s\n", label, value);
-	buffer_append_str(html, "<tr><th align=\"left\" valign=\"top\">");
+	buffer_append_str(html, "<tr><th align=\"left\" valign=\"top\" nowrap>");
 	cal_html_escape(html, label);
 	buffer_append_str(html, "</th><td>");
 	cal_html_escape(html, value);

@@ -55,10 +55,10 @@ static size_t mime_entity_line_before(const unsigned char *data, size_t floor, s
 	return pos;
 }
 
-/* Walk the entity [hs, end) (body from bstart); true if all of it goes.
+/* Walk an entity whose body is [bstart, end); true if all of it goes.
    Cuts inside it are added in byte order. */
 static bool mime_entity_walk(struct mime_entity_ctx *ctx, GMimeObject *obj,
-			     size_t hs, size_t bstart, size_t end, unsigned int depth)
+			     size_t bstart, size_t end, unsigned int depth)
 {
 	GMimeMultipart *mp;
 	struct mime_region *children;
@@ -66,7 +66,6 @@ static bool mime_entity_walk(struct mime_entity_ctx *ctx, GMimeObject *obj,
 	unsigned int found, kept = 0, mark;
 	int n;
 
-	(void)hs;
 	if (++ctx->entities > MIME_MAX_PARTS || depth > MIME_MAX_DEPTH)
 		return false;
 	if (GMIME_IS_PART(obj)) {
@@ -99,7 +98,7 @@ static bool mime_entity_walk(struct mime_entity_ctx *ctx, GMimeObject *obj,
 		size_t cbs = mime_region_body_start(ctx->data, chs, cend);
 
 		if (!mime_entity_walk(ctx, g_mime_multipart_get_part(mp, (int)i),
-				      chs, cbs, cend, depth + 1)) {
+				      cbs, cend, depth + 1)) {
 			kept++;
 			continue;
 		}
@@ -152,7 +151,7 @@ int mime_entity_extract(struct pool *pool, const unsigned char *data, size_t siz
 	unsigned char *out;
 	bool gone;
 
-	gone = top != NULL && mime_entity_walk(&ctx, top, 0, bstart, size, 0);
+	gone = top != NULL && mime_entity_walk(&ctx, top, bstart, size, 0);
 	if (msg != NULL)
 		g_object_unref(msg);
 	if (gone)
