@@ -263,7 +263,10 @@ static void test_build_around_raw(void **state)
 	assert_string_equal(l.found, "text/plain text/html text/plain");
 	mime_summarize(pool, data, size, &sum);
 	assert_true(sum.crlf);
-	assert_non_null(strstr(sum.bodystructure, "\"mixed\""));
+	assert_true(sum.body->multipart);
+	assert_string_equal(sum.body->subtype, "mixed");
+	assert_int_equal(sum.body->child_count, 2);
+	assert_string_equal(sum.body->children[1]->subtype, "alternative");
 	pool_destroy(&pool);
 }
 
