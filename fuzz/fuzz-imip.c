@@ -146,8 +146,10 @@ static void fuzz_ical(struct pool *pool, const uint8_t *data, size_t size)
 		(void)imip_item_cancel(pool, ical, &cal->master->start, 1, &out, &error);
 	{
 		struct cal_summary summary = {
-			.intro = "Meeting request", .link = "https://x/item/t",
-			.zone = "Europe/Berlin", .description = true,
+			.intro = "Meeting request",
+			.link = "https://x/item/t",
+			.zone = "Europe/Berlin",
+			.description = true,
 		};
 		const char *text, *html;
 
@@ -183,7 +185,8 @@ static void fuzz_hook(struct pool *pool, const unsigned char *msg, size_t size,
 		memset(&result, 0, sizeof(result));
 		result.data = msg;
 		result.size = size;
-		cal_deliver_hook(NULL, pool, fuzz_store, &fuzz_conf, &user, &req, &result);
+		cal_deliver_hook(NULL, pool, fuzz_store, &fuzz_conf, &user,
+				 &req, &result);
 		CHECK(result.data != NULL && (result.size > 0 || size == 0));
 		if (result.commit != NULL) {
 			CHECK(store_begin(fuzz_store) == 0);

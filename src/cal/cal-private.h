@@ -107,8 +107,8 @@ struct cal_summary {
 /* The readable description of a meeting: plain text and HTML (escaped),
    each value cut at CAL_RENDER_MAX_VALUE bytes. */
 void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
-		       const struct cal_summary *summary,
-		       const char **text_r, const char **html_r);
+		       const struct cal_summary *summary, const char **text_r,
+		       const char **html_r);
 
 /* "Tuesday, 15 December 2026, 10:00 – 11:00 (Europe/Berlin)" and a second
    line or NULL. Without zone (the reader's IANA zone, or NULL), the
@@ -116,8 +116,9 @@ void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
    is UTC already). With a zone libical knows, the times in that zone, and
    the organizer's own times when their zone is another. All-day and
    floating times are the same everywhere: as the organizer wrote them. */
-void cal_render_when(struct pool *pool, const struct imip_event *event, const char *zone,
-		     const char **local_r, const char **other_r);
+void cal_render_when(struct pool *pool, const struct imip_event *event,
+		     const char *zone, const char **local_r,
+		     const char **other_r);
 
 /* --- sending (cal-send.c) --- */
 

@@ -102,7 +102,8 @@ static const char *cal_span(struct pool *pool, const struct imip_time *s,
 
 	if (e->set && e->utc > s->utc) {
 		if (cal_same_day(s, e))
-			local = p_printf(pool, "%s \xe2\x80\x93 %02d:%02d", local, e->hour, e->minute);
+			local = p_printf(pool, "%s \xe2\x80\x93 %02d:%02d",
+					 local, e->hour, e->minute);
 		else
 			local = p_printf(pool, "%s \xe2\x80\x93 %s", local,
 					 imip_time_format_local(pool, e));
@@ -128,8 +129,9 @@ static bool cal_when_in_zone(struct pool *pool, const struct imip_event *event,
 	return true;
 }
 
-void cal_render_when(struct pool *pool, const struct imip_event *event, const char *zone,
-		     const char **local_r, const char **other_r)
+void cal_render_when(struct pool *pool, const struct imip_event *event,
+		     const char *zone, const char **local_r,
+		     const char **other_r)
 {
 	const struct imip_time *s = &event->start, *e = &event->end;
 	const char *local, *mine;
@@ -153,7 +155,8 @@ void cal_render_when(struct pool *pool, const struct imip_event *event, const ch
 	   first, and the organizer's words for it after, when they differ. */
 	if (!s->floating && cal_when_in_zone(pool, event, zone, &mine)) {
 		*local_r = mine;
-		if (!(s->tzid != NULL && s->tz_known && strcmp(s->tzid, zone) == 0) &&
+		if (!(s->tzid != NULL && s->tz_known &&
+		      strcmp(s->tzid, zone) == 0) &&
 		    !(s->tzid == NULL && strcmp(zone, "UTC") == 0))
 			*other_r = local;
 		return;
@@ -168,9 +171,11 @@ void cal_render_when(struct pool *pool, const struct imip_event *event, const ch
 		size_t date_len = strlen(start) - strlen(", 00:00");
 
 		if (e->utc > s->utc && strncmp(start, end, date_len) == 0)
-			*other_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC", start, end + date_len + 2);
+			*other_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC",
+					    start, end + date_len + 2);
 		else if (e->utc > s->utc)
-			*other_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC", start, end);
+			*other_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC",
+					    start, end);
 		else
 			*other_r = p_printf(pool, "%s UTC", start);
 	}
@@ -200,9 +205,9 @@ static const char *cal_cut(struct pool *pool, const char *text, size_t max)
 	if (len <= max)
 		return text;
 	len = max;
-	while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+	while (len > 0 && ((unsigned char) text[len] & 0xc0) == 0x80)
 		len--;
-	return p_printf(pool, "%.*s\xe2\x80\xa6", (int)len, text);
+	return p_printf(pool, "%.*s\xe2\x80\xa6", (int) len, text);
 }
 
 /* "Name <address>", each cut so that both fit in a row */
@@ -210,7 +215,8 @@ static const char *cal_person(struct pool *pool, const char *name, const char *a
 {
 	address = cal_cut(pool, address, CAL_RENDER_MAX_VALUE / 3);
 	if (name != NULL && *name != '\0' && !str_iequal(name, address))
-		return p_printf(pool, "%s <%s>", cal_cut(pool, name, CAL_RENDER_MAX_VALUE / 3),
+		return p_printf(pool, "%s <%s>",
+				cal_cut(pool, name, CAL_RENDER_MAX_VALUE / 3),
 				address);
 	return address;
 }
@@ -236,7 +242,8 @@ static void cal_row(struct buffer *text, struct buffer *html, const char *label,
 {
 	value = cal_cut(text->pool, value, CAL_RENDER_MAX_VALUE);
 	buffer_printf(text, "%-10s %s\n", label, value);
-	buffer_append_str(html, "<tr><th align=\"left\" valign=\"top\" nowrap>");
+	buffer_append_str(html,
+			  "<tr><th align=\"left\" valign=\"top\" nowrap>");
 	cal_html_escape(html, label);
 	buffer_append_str(html, "</th><td>");
 	cal_html_escape(html, value);
@@ -255,7 +262,8 @@ void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
 	buffer_init_pool(&text, pool, 0);
 	buffer_init_pool(&html, pool, 0);
 	summary = ev->summary != NULL && *ev->summary != '\0' ?
-		cal_cut(pool, ev->summary, CAL_RENDER_MAX_VALUE) : "(no title)";
+			  cal_cut(pool, ev->summary, CAL_RENDER_MAX_VALUE) :
+			  "(no title)";
 	buffer_printf(&text, "%s: %s\n\n", opts->intro, summary);
 	buffer_append_str(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 			  "<title>");
@@ -299,15 +307,22 @@ void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
 	buffer_append_str(&html, "</table>\n");
 
 	if (opts->link != NULL && opts->cancelled) {
-		buffer_printf(&text, "\nOpen this meeting in your calendar:\n%s\n", opts->link);
+		buffer_printf(&text,
+			      "\nOpen this meeting in your calendar:\n%s\n",
+			      opts->link);
 		buffer_append_str(&html, "<p><a href=\"");
 		cal_html_escape(&html, opts->link);
-		buffer_append_str(&html, "\">Open this meeting in your calendar</a><br>\n");
+		buffer_append_str(
+			&html,
+			"\">Open this meeting in your calendar</a><br>\n");
 		cal_html_escape(&html, opts->link);
 		buffer_append_str(&html, "</p>\n");
 	} else if (opts->link != NULL) {
-		buffer_printf(&text, "\nOpen this meeting and answer it (Accept, Tentative, "
-			      "Decline):\n%s\n", opts->link);
+		buffer_printf(
+			&text,
+			"\nOpen this meeting and answer it (Accept, Tentative, "
+			"Decline):\n%s\n",
+			opts->link);
 		buffer_append_str(&html, "<p><a href=\"");
 		cal_html_escape(&html, opts->link);
 		buffer_append_str(&html, "\">Open this meeting and answer it</a> "
@@ -315,7 +330,8 @@ void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
 		cal_html_escape(&html, opts->link);
 		buffer_append_str(&html, "</p>\n");
 	}
-	if (opts->description && ev->description != NULL && *ev->description != '\0') {
+	if (opts->description && ev->description != NULL &&
+	    *ev->description != '\0') {
 		buffer_printf(&text, "\n%s\n", ev->description);
 		buffer_append_str(&html, "<hr>\n<p>");
 		cal_html_escape(&html, ev->description);
@@ -338,7 +354,7 @@ static bool cal_leaf_is_calendar(const struct mime_leaf *leaf)
 }
 
 struct cal_organizer_parts {
-	bool words;  /* a text or HTML body of theirs stays */
+	bool words; /* a text or HTML body of theirs stays */
 };
 
 /* The organizer's calendar parts give way to ours (or to none, in url);
@@ -350,7 +366,8 @@ static bool cal_drop_cb(void *context, const struct mime_leaf *leaf)
 	if (cal_leaf_is_calendar(leaf))
 		return true;
 	if (strcmp(leaf->type, "text") == 0 && !leaf->attachment &&
-	    (strcmp(leaf->subtype, "plain") == 0 || strcmp(leaf->subtype, "html") == 0))
+	    (strcmp(leaf->subtype, "plain") == 0 ||
+	     strcmp(leaf->subtype, "html") == 0))
 		parts->words = true;
 	return false;
 }
@@ -388,7 +405,7 @@ static const char *cal_render_intro(const struct cal_render *render)
 {
 	if (render->cal->method == IMIP_METHOD_CANCEL)
 		return render->cal->master != NULL ? "Meeting cancelled" :
-			"Occurrence cancelled";
+						     "Occurrence cancelled";
 	return render->update ? "Updated meeting request" : "Meeting request";
 }
 
@@ -399,7 +416,7 @@ void cal_render_request(struct pool *pool, const unsigned char *orig, size_t siz
 	const char **cal_params = p_new(pool, const char *, 5);
 	struct mime_build_header *kept, *headers;
 	struct mime_build_part bodies[3], mixed[2], root;
-	struct cal_organizer_parts theirs = { .words = false };
+	struct cal_organizer_parts theirs = {.words = false};
 	struct cal_summary summary = {
 		.intro = cal_render_intro(render),
 		.link = render->link,
@@ -412,8 +429,9 @@ void cal_render_request(struct pool *pool, const unsigned char *orig, size_t siz
 	unsigned int nkept, nbodies = 2;
 	bool have_content;
 
-	have_content = mime_entity_extract(pool, orig, size, cal_drop_cb, &theirs,
-					   &content, &content_size) > 0;
+	have_content =
+		mime_entity_extract(pool, orig, size, cal_drop_cb, &theirs,
+				    &content, &content_size) > 0;
 	/* their description is usually their text: said once */
 	summary.description = !theirs.words;
 	cal_render_bodies(pool, render->cal, &summary, &text, &html);

@@ -355,8 +355,9 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 	/* No link in what is sent: external attendees cannot log in to our web
 	   access, and local ones get their own link when the hook renders the
 	   request for them. */
-	cal_render_bodies(pool, cal, &(struct cal_summary){ .intro = "Invitation",
-							  .description = true },
+	cal_render_bodies(pool, cal,
+			  &(struct cal_summary){.intro = "Invitation",
+						.description = true},
 			  &text, &html);
 	headers[0].name = "From";
 	headers[0].value = user->address;

@@ -221,8 +221,10 @@ static void user_list_cb(void *context, const struct store_user *user)
 	printf("%s%s%s\tstorage=%s\tmessages=%s%s%s%s%s%s\n", user->address,
 	       user->calendar_format != NULL ? "\tcalendar_format=" : "",
 	       user->calendar_format != NULL ? user->calendar_format : "",
-	       cli_quota_text(ctx->pool, quota.storage_used, quota.storage_limit, true),
-	       cli_quota_text(ctx->pool, quota.messages_used, quota.messages_limit, false),
+	       cli_quota_text(ctx->pool, quota.storage_used,
+			      quota.storage_limit, true),
+	       cli_quota_text(ctx->pool, quota.messages_used,
+			      quota.messages_limit, false),
 	       store_quota_exceeded(&quota, 0, 0) ? "\tover-quota" : "",
 	       user->display_name != NULL ? "\tdisplay_name=" : "",
 	       user->display_name != NULL ? user->display_name : "",
@@ -275,7 +277,8 @@ static int cli_user_setting_parse(const char *arg, struct cli_user_setting *set)
 		if (strcmp(value, "default") == 0) {
 			set->timezone = "";
 		} else if (!cal_tz_known(value)) {
-			fprintf(stderr, "infostore: timezone must be an IANA time zone "
+			fprintf(stderr,
+				"infostore: timezone must be an IANA time zone "
 				"such as Europe/Berlin, or default\n");
 			return EX_USAGE;
 		} else {
@@ -301,9 +304,10 @@ static int cli_user_setting_parse(const char *arg, struct cli_user_setting *set)
 			return EX_USAGE;
 		}
 	} else {
-		fprintf(stderr, "infostore: unknown setting %.*s (calendar_format, "
+		fprintf(stderr,
+			"infostore: unknown setting %.*s (calendar_format, "
 			"display_name, timezone, quota_storage, quota_messages)\n",
-			(int)klen, arg);
+			(int) klen, arg);
 		return EX_USAGE;
 	}
 	return 0;
@@ -322,11 +326,14 @@ static int cli_user_set_apply(struct store *store, const char *address,
 	     store_user_set(store, address, STORE_USER_DISPLAY_NAME,
 			    set->display_name) < 0) ||
 	    (set->timezone != NULL &&
-	     store_user_set(store, address, STORE_USER_TIMEZONE, set->timezone) < 0) ||
+	     store_user_set(store, address, STORE_USER_TIMEZONE,
+			    set->timezone) < 0) ||
 	    (set->set_storage &&
-	     store_user_set_quota(store, address, STORE_QUOTA_STORAGE, set->storage) < 0) ||
+	     store_user_set_quota(store, address, STORE_QUOTA_STORAGE,
+				  set->storage) < 0) ||
 	    (set->set_messages &&
-	     store_user_set_quota(store, address, STORE_QUOTA_MESSAGES, set->messages) < 0)) {
+	     store_user_set_quota(store, address, STORE_QUOTA_MESSAGES,
+				  set->messages) < 0)) {
 		/* the reason stays for the caller */
 		store_rollback(store);
 		return -1;

@@ -516,7 +516,7 @@ int imip_time_in_zone(struct pool *pool, time_t utc, const char *name,
 		return -1;
 	it = imip_ical_time_in(utc, false, zone);
 	if (it.zone == NULL)
-		return -1;  /* not converted: past libical's last year */
+		return -1; /* not converted: past libical's last year */
 	imip_time_from_ical(pool, it, name, &t);
 	if (!t.set)
 		return -1;

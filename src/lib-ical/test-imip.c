@@ -516,30 +516,41 @@ static void test_time_in_zone(void **state)
 	struct pool *pool = pool_create(1024);
 	struct imip_time t;
 
-	(void)state;
-	assert_int_equal(imip_time_in_zone(pool, utc(2026, 12, 3, 9, 0), "Europe/Berlin", &t), 0);
+	(void) state;
+	assert_int_equal(imip_time_in_zone(pool, utc(2026, 12, 3, 9, 0),
+					   "Europe/Berlin", &t),
+			 0);
 	assert_true(t.set && t.tz_known && !t.floating && !t.all_day);
 	assert_string_equal(t.tzid, "Europe/Berlin");
 	assert_int_equal(t.utc, utc(2026, 12, 3, 9, 0));
-	assert_string_equal(imip_time_format_local(pool, &t), "Thursday, 3 December 2026, 10:00");
-	assert_int_equal(imip_time_in_zone(pool, utc(2027, 7, 15, 8, 0), "Europe/Berlin", &t), 0);
+	assert_string_equal(imip_time_format_local(pool, &t),
+			    "Thursday, 3 December 2026, 10:00");
+	assert_int_equal(imip_time_in_zone(pool, utc(2027, 7, 15, 8, 0),
+					   "Europe/Berlin", &t),
+			 0);
 	assert_int_equal(t.hour, 10);
-	assert_int_equal(imip_time_in_zone(pool, utc(2026, 12, 31, 20, 30), "Pacific/Auckland",
-					   &t), 0);
-	assert_string_equal(imip_time_format_local(pool, &t), "Friday, 1 January 2027, 09:30");
-	assert_int_equal(imip_time_in_zone(pool, utc(2026, 12, 3, 9, 0), "UTC", &t), 0);
+	assert_int_equal(imip_time_in_zone(pool, utc(2026, 12, 31, 20, 30),
+					   "Pacific/Auckland", &t),
+			 0);
+	assert_string_equal(imip_time_format_local(pool, &t),
+			    "Friday, 1 January 2027, 09:30");
+	assert_int_equal(
+		imip_time_in_zone(pool, utc(2026, 12, 3, 9, 0), "UTC", &t), 0);
 	assert_string_equal(t.tzid, "UTC");
 	assert_int_equal(t.hour, 9);
 
 	t.hour = 77;
-	for (const char *const *bad = (const char *const[]){ "Mars/Olympus", "../../etc/passwd",
-			"/etc/localtime", "/usr/share/zoneinfo/Europe/Berlin", "", NULL };
+	for (const char *const *bad =
+		     (const char *const[]){"Mars/Olympus", "../../etc/passwd",
+					   "/etc/localtime",
+					   "/usr/share/zoneinfo/Europe/Berlin",
+					   "", NULL};
 	     *bad != NULL; bad++) {
 		assert_false(imip_zone_known(*bad));
 		assert_int_equal(imip_time_in_zone(pool, 0, *bad, &t), -1);
 	}
 	assert_false(imip_zone_known(NULL));
-	assert_int_equal(t.hour, 77);  /* untouched */
+	assert_int_equal(t.hour, 77); /* untouched */
 	assert_true(imip_zone_known("America/Argentina/Cordoba"));
 	pool_destroy(&pool);
 }

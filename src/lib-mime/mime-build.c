@@ -128,21 +128,24 @@ static GMimeObject *mime_build_object(const struct mime_build_part *part)
 /* The message's bytes as pieces put together once at the end: a raw
    part may be most of a big message, which a growing buffer would copy
    again at every doubling. */
+struct mime_build_piece {
+	const void *data;
+	size_t size;
+};
+
 struct mime_build_out {
 	struct pool *pool;
 	GMimeFormatOptions *options;
 	const char *eol;
-	struct mime_build_piece {
-		const void *data;
-		size_t size;
-	} *pieces;
+	struct mime_build_piece *pieces;
 	unsigned int count, alloc;
 };
 
-static void mime_build_piece(struct mime_build_out *out, const void *data, size_t size)
+static void mime_build_piece(struct mime_build_out *out, const void *data,
+			     size_t size)
 {
-	out->pieces = p_grow(out->pool, out->pieces, sizeof(*out->pieces), out->count,
-			     &out->alloc, 16);
+	out->pieces = p_grow(out->pool, out->pieces, sizeof(*out->pieces),
+			     out->count, &out->alloc, 16);
 	out->pieces[out->count].data = data;
 	out->pieces[out->count].size = size;
 	out->count++;
@@ -164,10 +167,12 @@ static bool mime_build_has_raw(const struct mime_build_part *part)
 	return false;
 }
 
-static bool mime_build_raw_contains(const struct mime_build_part *part, const char *str)
+static bool mime_build_raw_contains(const struct mime_build_part *part,
+				    const char *str)
 {
 	if (part->raw != NULL)
-		return memmem(part->raw, part->raw_size, str, strlen(str)) != NULL;
+		return memmem(part->raw, part->raw_size, str, strlen(str)) !=
+		       NULL;
 	for (unsigned int i = 0; i < part->part_count; i++) {
 		if (mime_build_raw_contains(&part->parts[i], str))
 			return true;
@@ -178,7 +183,8 @@ static bool mime_build_raw_contains(const struct mime_build_part *part, const ch
 /* A boundary that occurs nowhere in the raw parts below (RFC 2046 5.1.1:
    it must not appear inside the encapsulated parts). GMime's are random,
    so the first one does, bar a one-in-2^90 chance. */
-static const char *mime_build_boundary(struct pool *pool, const struct mime_build_part *part)
+static const char *mime_build_boundary(struct pool *pool,
+				       const struct mime_build_part *part)
 {
 	for (unsigned int tries = 0; tries < 64; tries++) {
 		GMimeMultipart *mp = g_mime_multipart_new();
@@ -193,19 +199,25 @@ static const char *mime_build_boundary(struct pool *pool, const struct mime_buil
 	fatal("mime: no boundary found that the parts do not contain");
 }
 
-static void mime_build_write(struct mime_build_out *out, const struct mime_build_part *part)
+static void mime_build_write(struct mime_build_out *out,
+			     const struct mime_build_part *part)
 {
 	if (part->raw != NULL) {
 		mime_build_piece(out, part->raw, part->raw_size);
-	} else if (g_ascii_strcasecmp(part->type, "multipart") == 0 && mime_build_has_raw(part)) {
+	} else if (g_ascii_strcasecmp(part->type, "multipart") == 0 &&
+		   mime_build_has_raw(part)) {
 		/* GMime cannot take an entity's bytes as they are: this
 		   multipart is written here, the others by GMime */
 		const char *boundary = mime_build_boundary(out->pool, part);
-		const char *delimiter = p_printf(out->pool, "--%s%s", boundary, out->eol);
+		const char *delimiter =
+			p_printf(out->pool, "--%s%s", boundary, out->eol);
 
-		mime_build_piece_str(out, p_printf(out->pool, "Content-Type: multipart/%s;%s"
-						   "\tboundary=\"%s\"%s%s", part->subtype,
-						   out->eol, boundary, out->eol, out->eol));
+		mime_build_piece_str(out,
+				     p_printf(out->pool,
+					      "Content-Type: multipart/%s;%s"
+					      "\tboundary=\"%s\"%s%s",
+					      part->subtype, out->eol, boundary,
+					      out->eol, out->eol));
 		for (unsigned int i = 0; i < part->part_count; i++) {
 			mime_build_piece_str(out, delimiter);
 			mime_build_write(out, &part->parts[i]);
@@ -213,7 +225,8 @@ static void mime_build_write(struct mime_build_out *out, const struct mime_build
 			   belongs to the delimiter */
 			mime_build_piece_str(out, out->eol);
 		}
-		mime_build_piece_str(out, p_printf(out->pool, "--%s--%s", boundary, out->eol));
+		mime_build_piece_str(out, p_printf(out->pool, "--%s--%s",
+						   boundary, out->eol));
 	} else {
 		GMimeStream *stream = g_mime_stream_mem_new();
 		GMimeObject *obj = mime_build_object(part);
@@ -221,7 +234,8 @@ static void mime_build_write(struct mime_build_out *out, const struct mime_build
 		void *copy;
 
 		g_mime_object_write_to_stream(obj, out->options, stream);
-		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+		bytes = g_mime_stream_mem_get_byte_array(
+			GMIME_STREAM_MEM(stream));
 		copy = p_malloc(out->pool, bytes->len + 1);
 		memcpy(copy, bytes->data, bytes->len);
 		mime_build_piece(out, copy, bytes->len);
@@ -234,7 +248,7 @@ void mime_build_message(struct pool *pool, const struct mime_build_header *heade
 			unsigned int header_count, const struct mime_build_part *root,
 			bool crlf, const unsigned char **data_r, size_t *size_r)
 {
-	struct mime_build_out out = { .pool = pool, .eol = crlf ? "\r\n" : "\n" };
+	struct mime_build_out out = {.pool = pool, .eol = crlf ? "\r\n" : "\n"};
 	struct buffer head;
 	unsigned char *data;
 	size_t size = 0;
@@ -247,8 +261,9 @@ void mime_build_message(struct pool *pool, const struct mime_build_header *heade
 	mime_build_piece(&out, head.data, head.used);
 
 	out.options = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(out.options, crlf ? GMIME_NEWLINE_FORMAT_DOS :
-						 GMIME_NEWLINE_FORMAT_UNIX);
+	g_mime_format_options_set_newline_format(
+		out.options,
+		crlf ? GMIME_NEWLINE_FORMAT_DOS : GMIME_NEWLINE_FORMAT_UNIX);
 	mime_build_write(&out, root);
 	g_mime_format_options_free(out.options);
 

@@ -33,10 +33,11 @@ struct mime_entity_ctx {
 	unsigned int entities;
 };
 
-static void mime_entity_cut(struct mime_entity_ctx *ctx, size_t start, size_t end)
+static void mime_entity_cut(struct mime_entity_ctx *ctx, size_t start,
+			    size_t end)
 {
-	ctx->cuts = p_grow(ctx->pool, ctx->cuts, sizeof(*ctx->cuts), ctx->cut_count,
-			   &ctx->cut_alloc, 8);
+	ctx->cuts = p_grow(ctx->pool, ctx->cuts, sizeof(*ctx->cuts),
+			   ctx->cut_count, &ctx->cut_alloc, 8);
 	ctx->cuts[ctx->cut_count].start = start;
 	ctx->cuts[ctx->cut_count].end = end;
 	ctx->cut_count++;
@@ -44,7 +45,8 @@ static void mime_entity_cut(struct mime_entity_ctx *ctx, size_t start, size_t en
 
 /* The start of the line before the one at pos, not before floor: the
    delimiter line of a part whose header starts at pos. */
-static size_t mime_entity_line_before(const unsigned char *data, size_t floor, size_t pos)
+static size_t mime_entity_line_before(const unsigned char *data, size_t floor,
+				      size_t pos)
 {
 	if (pos > floor && data[pos - 1] == '\n')
 		pos--;
@@ -87,23 +89,28 @@ static bool mime_entity_walk(struct mime_entity_ctx *ctx, GMimeObject *obj,
 	n = g_mime_multipart_get_count(mp);
 	if (boundary == NULL || n <= 0 || n > MIME_MAX_PARTS)
 		return false;
-	children = p_new(ctx->pool, struct mime_region, (size_t)n);
-	found = mime_region_split(ctx->data, bstart, end, boundary, children, (unsigned int)n);
-	if (found != (unsigned int)n)
-		return false;  /* the bytes and GMime disagree: touch nothing */
+	children = p_new(ctx->pool, struct mime_region, (size_t) n);
+	found = mime_region_split(ctx->data, bstart, end, boundary, children,
+				  (unsigned int) n);
+	if (found != (unsigned int) n)
+		return false; /* the bytes and GMime disagree: touch nothing */
 
 	mark = ctx->cut_count;
 	for (unsigned int i = 0; i < found; i++) {
 		size_t chs = children[i].header_start, cend = children[i].end;
 		size_t cbs = mime_region_body_start(ctx->data, chs, cend);
 
-		if (!mime_entity_walk(ctx, g_mime_multipart_get_part(mp, (int)i),
+		if (!mime_entity_walk(ctx,
+				      g_mime_multipart_get_part(mp, (int) i),
 				      cbs, cend, depth + 1)) {
 			kept++;
 			continue;
 		}
 		if (i == 0)
-			mime_entity_cut(ctx, mime_entity_line_before(ctx->data, bstart, chs), cend);
+			mime_entity_cut(
+				ctx,
+				mime_entity_line_before(ctx->data, bstart, chs),
+				cend);
 		else
 			mime_entity_cut(ctx, children[i - 1].end, cend);
 	}
@@ -116,34 +123,42 @@ static bool mime_entity_walk(struct mime_entity_ctx *ctx, GMimeObject *obj,
 
 /* The message's Content-* header fields from its header block
    [0, header_end), each as written (continuation lines and all). */
-static void mime_entity_content_fields(struct buffer *out, const unsigned char *data,
+static void mime_entity_content_fields(struct buffer *out,
+				       const unsigned char *data,
 				       size_t header_end)
 {
 	size_t pos = 0;
 	bool copying = false;
 
 	while (pos < header_end) {
-		const unsigned char *nl = memchr(data + pos, '\n', header_end - pos);
-		size_t next = nl != NULL ? (size_t)(nl - data) + 1 : header_end;
+		const unsigned char *nl =
+			memchr(data + pos, '\n', header_end - pos);
+		size_t next =
+			nl != NULL ? (size_t) (nl - data) + 1 : header_end;
 
 		if (data[pos] != ' ' && data[pos] != '\t')
-			copying = next - pos > 8 && mem_iequal(data + pos, "Content-", 8) &&
-				memchr(data + pos, ':', next - pos) != NULL;
+			copying = next - pos > 8 &&
+				  mem_iequal(data + pos, "Content-", 8) &&
+				  memchr(data + pos, ':', next - pos) != NULL;
 		if (copying)
 			buffer_append(out, data + pos, next - pos);
 		pos = next;
 	}
 }
 
-int mime_entity_extract(struct pool *pool, const unsigned char *data, size_t size,
-			mime_entity_drop_fn *drop, void *context,
+int mime_entity_extract(struct pool *pool, const unsigned char *data,
+			size_t size, mime_entity_drop_fn *drop, void *context,
 			const unsigned char **data_r, size_t *size_r)
 {
 	struct mime_entity_ctx ctx = {
-		.pool = pool, .data = data, .drop = drop, .context = context,
+		.pool = pool,
+		.data = data,
+		.drop = drop,
+		.context = context,
 	};
 	GMimeMessage *msg = mime_parse_message(data, size);
-	GMimeObject *top = msg != NULL ? g_mime_message_get_mime_part(msg) : NULL;
+	GMimeObject *top =
+		msg != NULL ? g_mime_message_get_mime_part(msg) : NULL;
 	size_t bstart = mime_region_body_start(data, 0, size);
 	size_t blank = mime_entity_line_before(data, 0, bstart);
 	size_t pos = bstart, body_size, used;

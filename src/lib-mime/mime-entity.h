@@ -37,8 +37,8 @@ typedef bool mime_entity_drop_fn(void *context, const struct mime_leaf *leaf);
  * Returns 1 with the entity in *data_r and *size_r (from pool, or inside
  * data), 0 when nothing is left (every leaf dropped).
  */
-int mime_entity_extract(struct pool *pool, const unsigned char *data, size_t size,
-			mime_entity_drop_fn *drop, void *context,
+int mime_entity_extract(struct pool *pool, const unsigned char *data,
+			size_t size, mime_entity_drop_fn *drop, void *context,
 			const unsigned char **data_r, size_t *size_r);
 
 #endif

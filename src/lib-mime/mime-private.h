@@ -13,7 +13,7 @@ GMimeMessage *mime_parse_message(const unsigned char *data, size_t size);
 
 /* A leaf's description (type, parameters, filename, disposition) without
    its content: data NULL, size 0. Strings from pool. */
-void mime_leaf_describe(struct pool *pool, GMimeObject *obj, const char *section,
-			struct mime_leaf *leaf_r);
+void mime_leaf_describe(struct pool *pool, GMimeObject *obj,
+			const char *section, struct mime_leaf *leaf_r);
 
 #endif

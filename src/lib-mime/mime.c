@@ -634,31 +634,34 @@ struct mime_leaf_ctx {
 	unsigned int count;
 };
 
-void mime_leaf_describe(struct pool *pool, GMimeObject *obj, const char *section,
-			struct mime_leaf *leaf_r)
+void mime_leaf_describe(struct pool *pool, GMimeObject *obj,
+			const char *section, struct mime_leaf *leaf_r)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
+	const char *type = ct != NULL ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *subtype =
+		ct != NULL ? g_mime_content_type_get_media_subtype(ct) : NULL;
 	struct mime_leaf *leaf = leaf_r;
 
 	memset(leaf, 0, sizeof(*leaf));
 	leaf->section = section;
-	leaf->type = p_strdup(pool, ct != NULL && g_mime_content_type_get_media_type(ct) != NULL ?
-			      g_mime_content_type_get_media_type(ct) : "text");
-	leaf->subtype = p_strdup(pool, ct != NULL && g_mime_content_type_get_media_subtype(ct) != NULL ?
-				 g_mime_content_type_get_media_subtype(ct) : "plain");
-	str_lcase((char *)leaf->type);
-	str_lcase((char *)leaf->subtype);
+	leaf->type = p_strdup(pool, type != NULL ? type : "text");
+	leaf->subtype = p_strdup(pool, subtype != NULL ? subtype : "plain");
+	str_lcase((char *) leaf->type);
+	str_lcase((char *) leaf->subtype);
 	if (ct != NULL) {
-		leaf->charset = p_strdup(pool, g_mime_content_type_get_parameter(ct, "charset"));
-		leaf->method = p_strdup(pool, g_mime_content_type_get_parameter(ct, "method"));
+		leaf->charset = p_strdup(
+			pool, g_mime_content_type_get_parameter(ct, "charset"));
+		leaf->method = p_strdup(
+			pool, g_mime_content_type_get_parameter(ct, "method"));
 	}
 	if (GMIME_IS_PART(obj))
-		leaf->filename = p_strdup(pool, g_mime_part_get_filename(GMIME_PART(obj)));
+		leaf->filename = p_strdup(
+			pool, g_mime_part_get_filename(GMIME_PART(obj)));
 	leaf->content_id = p_strdup(pool, g_mime_object_get_content_id(obj));
-	leaf->attachment = disp != NULL && g_mime_content_disposition_is_attachment(disp);
-	leaf->data = NULL;
-	leaf->size = 0;
+	leaf->attachment =
+		disp != NULL && g_mime_content_disposition_is_attachment(disp);
 }
 
 static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
