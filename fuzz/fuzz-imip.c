@@ -6,8 +6,10 @@
       answer and cancel);
    2. the input as a whole MIME message, and the input wrapped as the
       text/calendar part of an iMIP message, through the calendar's
-      delivery hook for an attendee and an organizer, with the commit
-      callback run inside a transaction that is rolled back.
+      delivery hook for an attendee (both, in a time zone of her own, and
+      url: the rendering that keeps the organizer's parts) and an
+      organizer, with the commit callback run inside a transaction that
+      is rolled back.
 
    The store (in a temporary directory) holds two users and items with
    the UID "fuzz-uid@example.test" (the dictionary has it), so updates,
@@ -143,22 +145,36 @@ static void fuzz_ical(struct pool *pool, const uint8_t *data, size_t size)
 	if (cal->master != NULL && cal->master->start.set)
 		(void)imip_item_cancel(pool, ical, &cal->master->start, 1, &out, &error);
 	{
+		struct cal_summary summary = {
+			.intro = "Meeting request",
+			.link = "https://x/item/t",
+			.zone = "Europe/Berlin",
+			.description = true,
+		};
 		const char *text, *html;
 
 		/* whatever the organizer wrote is escaped in the HTML */
-		cal_render_bodies(pool, cal, "Meeting request", "https://x/item/t", &text, &html);
+		cal_render_bodies(pool, cal, &summary, &text, &html);
 		CHECK(strstr(html, "<script") == NULL && strstr(html, "<img") == NULL);
 	}
 }
 
-/* Part 2: the delivery hook, for each user, on one message. */
+/* Part 2: the delivery hook on one message: for alice as `both` with a
+   time zone of her own and as `url` (the organizer's parts kept beside
+   our summary), and for bob. */
 static void fuzz_hook(struct pool *pool, const unsigned char *msg, size_t size,
 		      const char *sender)
 {
-	for (unsigned int i = 0; i < 2; i++) {
+	for (unsigned int i = 0; i < 3; i++) {
+		struct store_user user = fuzz_users[i == 2 ? 1 : 0];
 		struct deliver_request req;
 		struct deliver_hook_result result;
-		const char *rcpt = fuzz_users[i].address;
+		const char *rcpt = user.address;
+
+		if (i == 0)
+			user.timezone = "Europe/Berlin";
+		if (i == 1)
+			user.calendar_format = "url";
 
 		memset(&req, 0, sizeof(req));
 		req.sender = sender;
@@ -169,7 +185,8 @@ static void fuzz_hook(struct pool *pool, const unsigned char *msg, size_t size,
 		memset(&result, 0, sizeof(result));
 		result.data = msg;
 		result.size = size;
-		cal_deliver_hook(NULL, pool, fuzz_store, &fuzz_conf, &fuzz_users[i], &req, &result);
+		cal_deliver_hook(NULL, pool, fuzz_store, &fuzz_conf, &user,
+				 &req, &result);
 		CHECK(result.data != NULL && (result.size > 0 || size == 0));
 		if (result.commit != NULL) {
 			CHECK(store_begin(fuzz_store) == 0);
@@ -182,6 +199,9 @@ static void fuzz_hook(struct pool *pool, const unsigned char *msg, size_t size,
 
 			mime_summarize(pool, result.data, result.size, &sum);
 			CHECK(sum.size == result.size);
+			/* the original once (less its calendar parts), a summary
+			   and the iCalendar object: bounded, never a multiple */
+			CHECK(result.size <= size + 4 * IMIP_MAX_SIZE);
 		}
 	}
 }

@@ -6,7 +6,8 @@
  *
  *   REQUEST  create the item, or update it when SEQUENCE (then DTSTAMP) is
  *            newer (RFC 5546 2.1.5); render the message for IMAP/POP3
- *   CANCEL   mark the series or the occurrence cancelled (3.2.5)
+ *   CANCEL   mark the series or the occurrence cancelled (3.2.5); render
+ *            the message as a request is
  *   REPLY    set the answering attendee's PARTSTAT on the organizer's item
  *            (3.2.3), if the reply comes from that attendee
  *   COUNTER, REFRESH, DECLINECOUNTER, ADD: delivered as mail, not applied:
@@ -459,7 +460,10 @@ static void cal_decide_cancel(struct cal_msg *m, struct pool *pool,
 		v->what = "ignored: nothing to cancel";
 		return;
 	}
-	cal_save(m, pool, v, old, ical, "cancelled", what);
+	/* the attendee's copy says so in words too, as a request does; the
+	   organizer's own copy is theirs alone */
+	if (cal_save(m, pool, v, old, ical, "cancelled", what))
+		v->render = !cal_is_organizer(old, m->user.address);
 }
 
 static void cal_decide_reply(struct cal_msg *m, struct pool *pool,
@@ -810,6 +814,7 @@ void cal_deliver_hook(void *hook_context, struct pool *pool, struct store *store
 				.update = v.update,
 				.cal = m->cal,
 				.ics = p_strndup(pool, m->ics, m->ics_size),
+				.zone = user->timezone,
 			};
 
 			m->token = v.item_exists ? v.existing_token :

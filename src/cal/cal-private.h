@@ -19,8 +19,10 @@ struct imip_time;
 #define CAL_TOKEN_BYTES 24
 /* Attendees of a meeting created in the web access. */
 #define CAL_MAX_NEW_ATTENDEES 100
-/* Attendees listed by name in a rendered request. */
+/* Attendees listed by name in a rendered request, and the bytes of one
+   value (a title, a name, a place) shown. */
 #define CAL_RENDER_MAX_ATTENDEES 50
+#define CAL_RENDER_MAX_VALUE 1000
 
 /*
  * Fill the derived columns of item (uid, sequence, span, summary,
@@ -69,16 +71,19 @@ struct cal_render {
 	enum conf_calendar_format format;  /* url or both */
 	const char *link;                  /* the item's link */
 	bool update;                       /* an update of a known meeting */
-	const struct imip_calendar *cal;   /* the request */
+	const struct imip_calendar *cal;   /* the REQUEST or CANCEL */
 	const char *ics;                   /* its iCalendar text, UTF-8 */
+	const char *zone;                  /* the recipient's IANA zone, or NULL */
 };
 
 /*
- * The meeting request as IMAP/POP3 clients get it: a new message with
- * the original's From, To, Cc, Date, Subject, Message-ID (and trace and
- * threading headers), a readable text/plain and text/html part with the
- * link, the text/calendar part for `both`, and the original's other
- * attachments. Same line endings as the original.
+ * The meeting request (or cancellation) as IMAP/POP3 clients get it, see
+ * cal-render.c: the original's From, To, Cc, Date, Subject, Message-ID
+ * (and trace and threading headers), a multipart/mixed of our summary
+ * (text/plain and text/html with the link, and for `both` the
+ * text/calendar part invite.ics as their last alternative) and the
+ * organizer's content byte for byte less its calendar parts. Same line
+ * endings as the original.
  */
 void cal_render_request(struct pool *pool, const unsigned char *orig, size_t size,
 			const struct cal_render *render,
@@ -91,16 +96,29 @@ struct mime_build_part;
 void cal_text_part(struct mime_build_part *part, const char *subtype,
 		   const char *const *params, const char *text);
 
-/* The readable description of a meeting: plain text and HTML (escaped).
-   intro is the first line ("Meeting request", ...). link may be NULL. */
+/* What the readable description of a meeting says. */
+struct cal_summary {
+	const char *intro;   /* the first line: "Meeting request", ... */
+	const char *link;    /* the item's link, or NULL */
+	const char *zone;    /* the reader's IANA zone, or NULL */
+	bool cancelled;      /* the link opens, it does not answer */
+	bool description;    /* with the meeting's DESCRIPTION */
+};
+/* The readable description of a meeting: plain text and HTML (escaped),
+   each value cut at CAL_RENDER_MAX_VALUE bytes. */
 void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
-		       const char *intro, const char *link,
-		       const char **text_r, const char **html_r);
+		       const struct cal_summary *summary, const char **text_r,
+		       const char **html_r);
 
-/* "Tuesday, 15 December 2026, 10:00 – 11:00 (Europe/Berlin)" and the same
-   in UTC (NULL when the organizer's time is UTC already). */
+/* "Tuesday, 15 December 2026, 10:00 – 11:00 (Europe/Berlin)" and a second
+   line or NULL. Without zone (the reader's IANA zone, or NULL), the
+   organizer's times and the same in UTC (NULL when the organizer's time
+   is UTC already). With a zone libical knows, the times in that zone, and
+   the organizer's own times when their zone is another. All-day and
+   floating times are the same everywhere: as the organizer wrote them. */
 void cal_render_when(struct pool *pool, const struct imip_event *event,
-		     const char **local_r, const char **utc_r);
+		     const char *zone, const char **local_r,
+		     const char **other_r);
 
 /* --- sending (cal-send.c) --- */
 

@@ -1,14 +1,41 @@
 /*
- * What IMAP and POP3 clients get for a meeting request ([calendar]
- * imap_pop3_format, or the user's calendar_format):
+ * What IMAP and POP3 clients get for a meeting request or cancellation
+ * ([calendar] imap_pop3_format, or the user's calendar_format):
  *
  *   icalendar  the message as it came (not built here);
- *   url        a readable text/plain + text/html body with the meeting's
- *              details and the link into the web access;
- *   both       the same plus the request's text/calendar part
- *              (method=REQUEST), as the last alternative, the way Outlook
- *              and Google send it, so iMIP-aware clients still offer
- *              Accept and Decline.
+ *   url        the organizer's message with our summary beside it: the
+ *              meeting's title, time, place, people and the link into the
+ *              web access, as text and HTML; no iCalendar;
+ *   both       the same, and the iCalendar object as a text/calendar part
+ *              (method=REQUEST or CANCEL) named invite.ics, for the
+ *              clients that offer Accept and Decline themselves.
+ *
+ * The organizer's words stay theirs: every part they sent (text, HTML,
+ * inline images, attachments) is carried byte for byte, with their
+ * header fields; only their own calendar parts give way to ours. The
+ * shape, for both (url has no 1.3):
+ *
+ *   multipart/mixed
+ *     1    multipart/alternative        our summary
+ *     1.1    text/plain
+ *     1.2    text/html
+ *     1.3    text/calendar; method=REQUEST; name="invite.ics"
+ *     2    the organizer's content, as it came (less its calendar parts)
+ *
+ * Why this shape. Thunderbird, Apple Mail and mutt show every inline part
+ * of a multipart/mixed one after the other, choosing one alternative of
+ * each multipart/alternative: the reader sees our short summary with the
+ * link, then the organizer's message. Outlook shows the first body of a
+ * multipart/mixed as the message and lists later text parts as
+ * attachments (ATT00001.htm), so the first place goes to what must be
+ * seen: the summary and the link. Outlook also looks for iMIP only in the
+ * first part of a multipart/mixed and its descendants ([MS-OXCMAIL],
+ * Outlook's RFC 6047 notes): the calendar is the last alternative of that
+ * first part, which is where Outlook, Google and Thunderbird put theirs
+ * too, so iMIP clients show their Accept and Decline. It is named by the
+ * Content-Type's name parameter, without a Content-Disposition, because
+ * a disposition inside multipart/alternative makes some readers take it
+ * for an attachment rather than an alternative.
  *
  * The message is rendered once, at delivery; its bytes never change after
  * (RFC 9051 2.3.1.1: a message's content is immutable). Exchange's
@@ -16,12 +43,19 @@
  * protocol from a registry value of its own and stamped http: links that
  * an SSL-only OWA never answered; here the link base comes from the
  * validated [web] settings, so every link opens.
+ *
+ * Size: the organizer's content once (less its calendar parts), our
+ * summary (bounded: CAL_RENDER_MAX_VALUE bytes a value, at most
+ * CAL_RENDER_MAX_ATTENDEES people, the description only when the
+ * organizer sent no text of their own) and the iCalendar object
+ * (IMIP_MAX_SIZE): never twice the organizer's message.
  */
 #include "cal-private.h"
 #include "buffer.h"
 #include "imip.h"
 #include "mime.h"
 #include "mime-build.h"
+#include "mime-entity.h"
 #include "pool.h"
 #include "strutil.h"
 
@@ -59,33 +93,75 @@ static const char *cal_zone_name(struct pool *pool, const struct imip_time *t)
 	return "UTC";
 }
 
-void cal_render_when(struct pool *pool, const struct imip_event *event,
-		     const char **local_r, const char **utc_r)
+/* "Tuesday, 15 December 2026, 10:00 – 11:00 (label)": wall-clock times,
+   the end's date only when it is another day */
+static const char *cal_span(struct pool *pool, const struct imip_time *s,
+			    const struct imip_time *e, const char *label)
+{
+	const char *local = imip_time_format_local(pool, s);
+
+	if (e->set && e->utc > s->utc) {
+		if (cal_same_day(s, e))
+			local = p_printf(pool, "%s \xe2\x80\x93 %02d:%02d",
+					 local, e->hour, e->minute);
+		else
+			local = p_printf(pool, "%s \xe2\x80\x93 %s", local,
+					 imip_time_format_local(pool, e));
+	}
+	return p_printf(pool, "%s (%s)", local, label);
+}
+
+/* The organizer's times said in zone, the reader's: false if they cannot
+   be (no zone, a zone libical does not know, times past its years). */
+static bool cal_when_in_zone(struct pool *pool, const struct imip_event *event,
+			     const char *zone, const char **local_r)
 {
 	const struct imip_time *s = &event->start, *e = &event->end;
-	const char *local;
+	struct imip_time zs, ze;
 
-	*utc_r = NULL;
+	if (zone == NULL || imip_time_in_zone(pool, s->utc, zone, &zs) < 0)
+		return false;
+	if (!e->set)
+		memset(&ze, 0, sizeof(ze));
+	else if (imip_time_in_zone(pool, e->utc, zone, &ze) < 0)
+		return false;
+	*local_r = cal_span(pool, &zs, &ze, zone);
+	return true;
+}
+
+void cal_render_when(struct pool *pool, const struct imip_event *event,
+		     const char *zone, const char **local_r,
+		     const char **other_r)
+{
+	const struct imip_time *s = &event->start, *e = &event->end;
+	const char *local, *mine;
+
+	*other_r = NULL;
 	if (!s->set) {
 		*local_r = "(no time given)";
 		return;
 	}
 	if (s->all_day) {
+		/* a date is the same date everywhere */
 		local = imip_time_format_local(pool, s);
 		if (e->set && e->utc > s->utc + 86400)
 			local = p_printf(pool, "%s \xe2\x80\x93 %s", local, cal_day_before(pool, e));
 		*local_r = p_printf(pool, "%s (all day)", local);
 		return;
 	}
-	local = imip_time_format_local(pool, s);
-	if (e->set && e->utc > s->utc) {
-		if (cal_same_day(s, e))
-			local = p_printf(pool, "%s \xe2\x80\x93 %02d:%02d", local, e->hour, e->minute);
-		else
-			local = p_printf(pool, "%s \xe2\x80\x93 %s", local,
-					 imip_time_format_local(pool, e));
+	local = cal_span(pool, s, e, cal_zone_name(pool, s));
+	/* A floating time is the same wall-clock time in every zone (RFC
+	   5545 3.3.5): nothing to convert. Otherwise the reader's zone
+	   first, and the organizer's words for it after, when they differ. */
+	if (!s->floating && cal_when_in_zone(pool, event, zone, &mine)) {
+		*local_r = mine;
+		if (!(s->tzid != NULL && s->tz_known &&
+		      strcmp(s->tzid, zone) == 0) &&
+		    !(s->tzid == NULL && strcmp(zone, "UTC") == 0))
+			*other_r = local;
+		return;
 	}
-	*local_r = p_printf(pool, "%s (%s)", local, cal_zone_name(pool, s));
+	*local_r = local;
 	if (s->tzid == NULL || !s->tz_known)
 		return;
 	/* the same in UTC, for readers in another zone */
@@ -95,11 +171,13 @@ void cal_render_when(struct pool *pool, const struct imip_event *event,
 		size_t date_len = strlen(start) - strlen(", 00:00");
 
 		if (e->utc > s->utc && strncmp(start, end, date_len) == 0)
-			*utc_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC", start, end + date_len + 2);
+			*other_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC",
+					    start, end + date_len + 2);
 		else if (e->utc > s->utc)
-			*utc_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC", start, end);
+			*other_r = p_printf(pool, "%s \xe2\x80\x93 %s UTC",
+					    start, end);
 		else
-			*utc_r = p_printf(pool, "%s UTC", start);
+			*other_r = p_printf(pool, "%s UTC", start);
 	}
 }
 
@@ -118,10 +196,28 @@ static const char *cal_partstat_words(const char *partstat)
 	return "not answered yet";
 }
 
+/* text cut to at most max bytes, at a character boundary, with an
+   ellipsis when something was cut */
+static const char *cal_cut(struct pool *pool, const char *text, size_t max)
+{
+	size_t len = strlen(text);
+
+	if (len <= max)
+		return text;
+	len = max;
+	while (len > 0 && ((unsigned char) text[len] & 0xc0) == 0x80)
+		len--;
+	return p_printf(pool, "%.*s\xe2\x80\xa6", (int) len, text);
+}
+
+/* "Name <address>", each cut so that both fit in a row */
 static const char *cal_person(struct pool *pool, const char *name, const char *address)
 {
+	address = cal_cut(pool, address, CAL_RENDER_MAX_VALUE / 3);
 	if (name != NULL && *name != '\0' && !str_iequal(name, address))
-		return p_printf(pool, "%s <%s>", name, address);
+		return p_printf(pool, "%s <%s>",
+				cal_cut(pool, name, CAL_RENDER_MAX_VALUE / 3),
+				address);
 	return address;
 }
 
@@ -144,8 +240,10 @@ static void cal_html_escape(struct buffer *buf, const char *text)
 static void cal_row(struct buffer *text, struct buffer *html, const char *label,
 		    const char *value)
 {
+	value = cal_cut(text->pool, value, CAL_RENDER_MAX_VALUE);
 	buffer_printf(text, "%-10s %s\n", label, value);
-	buffer_append_str(html, "<tr><th align=\"left\" valign=\"top\">");
+	buffer_append_str(html,
+			  "<tr><th align=\"left\" valign=\"top\" nowrap>");
 	cal_html_escape(html, label);
 	buffer_append_str(html, "</th><td>");
 	cal_html_escape(html, value);
@@ -153,23 +251,25 @@ static void cal_row(struct buffer *text, struct buffer *html, const char *label,
 }
 
 void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
-		       const char *intro, const char *link,
-		       const char **text_r, const char **html_r)
+		       const struct cal_summary *opts, const char **text_r,
+		       const char **html_r)
 {
 	const struct imip_event *ev = cal->master != NULL ? cal->master : &cal->events[0];
 	struct buffer text, html;
-	const char *local, *utc, *summary;
+	const char *local, *other, *summary;
 	unsigned int changed = cal->event_count - (cal->master != NULL ? 1 : 0);
 
 	buffer_init_pool(&text, pool, 0);
 	buffer_init_pool(&html, pool, 0);
-	summary = ev->summary != NULL && *ev->summary != '\0' ? ev->summary : "(no title)";
-	buffer_printf(&text, "%s: %s\n\n", intro, summary);
+	summary = ev->summary != NULL && *ev->summary != '\0' ?
+			  cal_cut(pool, ev->summary, CAL_RENDER_MAX_VALUE) :
+			  "(no title)";
+	buffer_printf(&text, "%s: %s\n\n", opts->intro, summary);
 	buffer_append_str(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 			  "<title>");
 	cal_html_escape(&html, summary);
 	buffer_append_str(&html, "</title></head>\n<body>\n<p>");
-	cal_html_escape(&html, intro);
+	cal_html_escape(&html, opts->intro);
 	buffer_append_str(&html, ":</p>\n<h2>");
 	cal_html_escape(&html, summary);
 	buffer_append_str(&html, "</h2>\n<table>\n");
@@ -177,10 +277,10 @@ void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
 	if (ev->organizer != NULL)
 		cal_row(&text, &html, "Organizer:",
 			cal_person(pool, ev->organizer_name, ev->organizer));
-	cal_render_when(pool, ev, &local, &utc);
+	cal_render_when(pool, ev, opts->zone, &local, &other);
 	cal_row(&text, &html, "When:", local);
-	if (utc != NULL)
-		cal_row(&text, &html, "", utc);
+	if (other != NULL)
+		cal_row(&text, &html, "", other);
 	if (ev->rrule != NULL)
 		cal_row(&text, &html, "Repeats:", ev->recurrence_text != NULL ?
 			ev->recurrence_text : p_printf(pool, "by the rule %s", ev->rrule));
@@ -206,17 +306,32 @@ void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
 	}
 	buffer_append_str(&html, "</table>\n");
 
-	if (link != NULL) {
-		buffer_printf(&text, "\nOpen this meeting and answer it (Accept, Tentative, "
-			      "Decline):\n%s\n", link);
+	if (opts->link != NULL && opts->cancelled) {
+		buffer_printf(&text,
+			      "\nOpen this meeting in your calendar:\n%s\n",
+			      opts->link);
 		buffer_append_str(&html, "<p><a href=\"");
-		cal_html_escape(&html, link);
+		cal_html_escape(&html, opts->link);
+		buffer_append_str(
+			&html,
+			"\">Open this meeting in your calendar</a><br>\n");
+		cal_html_escape(&html, opts->link);
+		buffer_append_str(&html, "</p>\n");
+	} else if (opts->link != NULL) {
+		buffer_printf(
+			&text,
+			"\nOpen this meeting and answer it (Accept, Tentative, "
+			"Decline):\n%s\n",
+			opts->link);
+		buffer_append_str(&html, "<p><a href=\"");
+		cal_html_escape(&html, opts->link);
 		buffer_append_str(&html, "\">Open this meeting and answer it</a> "
 				  "(Accept, Tentative, Decline)<br>\n");
-		cal_html_escape(&html, link);
+		cal_html_escape(&html, opts->link);
 		buffer_append_str(&html, "</p>\n");
 	}
-	if (ev->description != NULL && *ev->description != '\0') {
+	if (opts->description && ev->description != NULL &&
+	    *ev->description != '\0') {
 		buffer_printf(&text, "\n%s\n", ev->description);
 		buffer_append_str(&html, "<hr>\n<p>");
 		cal_html_escape(&html, ev->description);
@@ -229,12 +344,6 @@ void cal_render_bodies(struct pool *pool, const struct imip_calendar *cal,
 
 /* --- the message --- */
 
-struct cal_attachments {
-	struct pool *pool;
-	struct mime_build_part *parts;
-	unsigned int count, alloc;
-};
-
 static bool cal_leaf_is_calendar(const struct mime_leaf *leaf)
 {
 	size_t len = leaf->filename != NULL ? strlen(leaf->filename) : 0;
@@ -244,26 +353,23 @@ static bool cal_leaf_is_calendar(const struct mime_leaf *leaf)
 		(len >= 4 && str_iequal(leaf->filename + len - 4, ".ics"));
 }
 
-/* The original's attachments other than the calendar (an agenda, slides)
-   go along; its own text and HTML bodies are replaced by ours. */
-static void cal_attachment_cb(void *context, const struct mime_leaf *leaf)
-{
-	struct cal_attachments *att = context;
-	struct mime_build_part *part;
+struct cal_organizer_parts {
+	bool words; /* a text or HTML body of theirs stays */
+};
 
-	if (!leaf->attachment || cal_leaf_is_calendar(leaf))
-		return;
-	att->parts = p_grow(att->pool, att->parts, sizeof(*att->parts), att->count,
-			    &att->alloc, 4);
-	part = &att->parts[att->count++];
-	memset(part, 0, sizeof(*part));
-	part->type = leaf->type;
-	part->subtype = leaf->subtype;
-	part->data = leaf->data;
-	part->size = leaf->size;
-	part->filename = leaf->filename != NULL ? leaf->filename : "attachment";
-	part->attachment = true;
-	part->base64 = strcmp(leaf->type, "text") != 0;
+/* The organizer's calendar parts give way to ours (or to none, in url);
+   everything else they sent stays. */
+static bool cal_drop_cb(void *context, const struct mime_leaf *leaf)
+{
+	struct cal_organizer_parts *parts = context;
+
+	if (cal_leaf_is_calendar(leaf))
+		return true;
+	if (strcmp(leaf->type, "text") == 0 && !leaf->attachment &&
+	    (strcmp(leaf->subtype, "plain") == 0 ||
+	     strcmp(leaf->subtype, "html") == 0))
+		parts->words = true;
+	return false;
 }
 
 static bool cal_has_crlf(const unsigned char *data, size_t size)
@@ -294,23 +400,50 @@ void cal_text_part(struct mime_build_part *part, const char *subtype,
 	part->base64 = strcmp(subtype, "calendar") == 0 && !cal_is_ascii(text);
 }
 
+/* The first line of our summary. */
+static const char *cal_render_intro(const struct cal_render *render)
+{
+	if (render->cal->method == IMIP_METHOD_CANCEL)
+		return render->cal->master != NULL ? "Meeting cancelled" :
+						     "Occurrence cancelled";
+	return render->update ? "Updated meeting request" : "Meeting request";
+}
+
 void cal_render_request(struct pool *pool, const unsigned char *orig, size_t size,
 			const struct cal_render *render,
 			const unsigned char **data_r, size_t *size_r)
 {
-	static const char *const cal_params[] = { "method", "REQUEST", NULL };
+	const char **cal_params = p_new(pool, const char *, 5);
 	struct mime_build_header *kept, *headers;
-	struct mime_build_part bodies[3], *mixed, root;
-	struct cal_attachments att = { .pool = pool };
+	struct mime_build_part bodies[3], mixed[2], root;
+	struct cal_organizer_parts theirs = {.words = false};
+	struct cal_summary summary = {
+		.intro = cal_render_intro(render),
+		.link = render->link,
+		.zone = render->zone,
+		.cancelled = render->cal->method == IMIP_METHOD_CANCEL,
+	};
+	const unsigned char *content;
+	size_t content_size;
 	const char *text, *html;
 	unsigned int nkept, nbodies = 2;
+	bool have_content;
 
-	cal_render_bodies(pool, render->cal, render->update ? "Updated meeting request" :
-			  "Meeting request", render->link, &text, &html);
+	have_content =
+		mime_entity_extract(pool, orig, size, cal_drop_cb, &theirs,
+				    &content, &content_size) > 0;
+	/* their description is usually their text: said once */
+	summary.description = !theirs.words;
+	cal_render_bodies(pool, render->cal, &summary, &text, &html);
 	cal_text_part(&bodies[0], "plain", NULL, text);
 	cal_text_part(&bodies[1], "html", NULL, html);
 	if (render->format == CONF_CALENDAR_FORMAT_BOTH) {
 		/* RFC 6047 2.4: text/calendar with the method parameter */
+		cal_params[0] = "method";
+		cal_params[1] = imip_method_name(render->cal->method);
+		cal_params[2] = "name";
+		cal_params[3] = "invite.ics";
+		cal_params[4] = NULL;
 		cal_text_part(&bodies[2], "calendar", cal_params, render->ics);
 		nbodies = 3;
 	}
@@ -320,16 +453,16 @@ void cal_render_request(struct pool *pool, const unsigned char *orig, size_t siz
 	root.parts = bodies;
 	root.part_count = nbodies;
 
-	mime_foreach_leaf(pool, orig, size, cal_attachment_cb, &att);
-	if (att.count > 0) {
-		mixed = p_new(pool, struct mime_build_part, att.count + 1);
+	if (have_content) {
 		mixed[0] = root;
-		memcpy(mixed + 1, att.parts, sizeof(*mixed) * att.count);
+		memset(&mixed[1], 0, sizeof(mixed[1]));
+		mixed[1].raw = content;
+		mixed[1].raw_size = content_size;
 		memset(&root, 0, sizeof(root));
 		root.type = "multipart";
 		root.subtype = "mixed";
 		root.parts = mixed;
-		root.part_count = att.count + 1;
+		root.part_count = 2;
 	}
 
 	nkept = mime_build_copy_headers(pool, orig, cal_header_block_size(orig, size),

@@ -99,7 +99,7 @@ int cal_reply_message(struct pool *pool, const struct conf *conf,
 	me = &ev->attendees[0];
 	summary = ev->summary != NULL && *ev->summary != '\0' ? ev->summary : "(no title)";
 	who = me->name != NULL ? p_printf(pool, "%s <%s>", me->name, me->address) : me->address;
-	cal_render_when(pool, ev, &local, &utc);
+	cal_render_when(pool, ev, NULL, &local, &utc);
 	text = p_printf(pool, "%s has %s your meeting.\n\n%-10s %s\n%-10s %s\n%s%s%s%s%s",
 			who, answer == CAL_PARTSTAT_ACCEPTED ? "accepted" :
 			answer == CAL_PARTSTAT_TENTATIVE ? "tentatively accepted" : "declined",
@@ -355,7 +355,10 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 	/* No link in what is sent: external attendees cannot log in to our web
 	   access, and local ones get their own link when the hook renders the
 	   request for them. */
-	cal_render_bodies(pool, cal, "Invitation", NULL, &text, &html);
+	cal_render_bodies(pool, cal,
+			  &(struct cal_summary){.intro = "Invitation",
+						.description = true},
+			  &text, &html);
 	headers[0].name = "From";
 	headers[0].value = user->address;
 	headers[1].name = "To";

@@ -68,7 +68,7 @@ int cal_item_view(struct pool *pool, const struct store_cal_item *item,
 		view_r->attendees[i].comment = ev->attendees[i].comment;
 	}
 	view_r->attendee_count = ev->attendee_count;
-	cal_render_when(pool, ev, &view_r->when_local, &view_r->when_utc);
+	cal_render_when(pool, ev, NULL, &view_r->when_local, &view_r->when_utc);
 	view_r->exception_count = cal->event_count - (cal->master != NULL ? 1 : 0);
 	view_r->token = item->token;
 	return 0;

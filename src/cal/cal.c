@@ -33,6 +33,11 @@ void cal_tz_names(struct pool *pool, const char *const **names_r,
 	imip_tz_names(pool, names_r, count_r);
 }
 
+bool cal_tz_known(const char *name)
+{
+	return imip_zone_known(name);
+}
+
 const char *cal_item_link(struct pool *pool, const struct conf *conf,
 			  const char *token)
 {

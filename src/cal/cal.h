@@ -43,6 +43,9 @@ int cal_list_print(struct store *store, const struct conf *conf,
    built-in set), sorted, in pool. */
 void cal_tz_names(struct pool *pool, const char *const **names_r,
 		  unsigned int *count_r);
+/* Is name one of those (or "UTC")? Times in meeting requests are shown
+   in a user's zone only when it is. */
+bool cal_tz_known(const char *name);
 
 /* "https://mail.example.test:8443/item/TOKEN", or NULL when there is no
    web access (conf->link_base is NULL). */

@@ -3,6 +3,7 @@
  * twice without echo on a terminal, or read as the first line of stdin
  * from a script; either way they must be CLI_PASSWORD_MIN characters.
  */
+#include "cal.h"
 #include "cli.h"
 #include "conf.h"
 #include "log.h"
@@ -29,6 +30,7 @@ static const char user_usage[] =
 	"       user list | user set ADDRESS SETTING=VALUE...\n"
 	"  settings: calendar_format=icalendar|url|both|default\n"
 	"            display_name=NAME   (the name in From:; empty: none)\n"
+	"            timezone=ZONE|default   (an IANA name, e.g. Europe/Berlin)\n"
 	"            quota_storage=SIZE|none   (bytes, or K, M, G: powers of 1024)\n"
 	"            quota_messages=N|none\n"
 	"  add and passwd ask for the password twice on a terminal, or read the\n"
@@ -216,14 +218,18 @@ static void user_list_cb(void *context, const struct store_user *user)
 		ctx->ret = EX_TEMPFAIL;
 		return;
 	}
-	printf("%s%s%s\tstorage=%s\tmessages=%s%s%s%s\n", user->address,
+	printf("%s%s%s\tstorage=%s\tmessages=%s%s%s%s%s%s\n", user->address,
 	       user->calendar_format != NULL ? "\tcalendar_format=" : "",
 	       user->calendar_format != NULL ? user->calendar_format : "",
-	       cli_quota_text(ctx->pool, quota.storage_used, quota.storage_limit, true),
-	       cli_quota_text(ctx->pool, quota.messages_used, quota.messages_limit, false),
+	       cli_quota_text(ctx->pool, quota.storage_used,
+			      quota.storage_limit, true),
+	       cli_quota_text(ctx->pool, quota.messages_used,
+			      quota.messages_limit, false),
 	       store_quota_exceeded(&quota, 0, 0) ? "\tover-quota" : "",
 	       user->display_name != NULL ? "\tdisplay_name=" : "",
-	       user->display_name != NULL ? user->display_name : "");
+	       user->display_name != NULL ? user->display_name : "",
+	       user->timezone != NULL ? "\ttimezone=" : "",
+	       user->timezone != NULL ? user->timezone : "");
 }
 
 /* --- user set --- */
@@ -231,6 +237,7 @@ static void user_list_cb(void *context, const struct store_user *user)
 struct cli_user_setting {
 	const char *calendar_format;  /* "" for default */
 	const char *display_name;     /* "" for none */
+	const char *timezone;         /* "" for default */
 	bool set_storage, set_messages;
 	uint64_t storage, messages;   /* STORE_QUOTA_UNLIMITED: none */
 };
@@ -266,6 +273,17 @@ static int cli_user_setting_parse(const char *arg, struct cli_user_setting *set)
 			return EX_USAGE;
 		}
 		set->display_name = value;
+	} else if (klen == 8 && strncmp(arg, "timezone", klen) == 0) {
+		if (strcmp(value, "default") == 0) {
+			set->timezone = "";
+		} else if (!cal_tz_known(value)) {
+			fprintf(stderr,
+				"infostore: timezone must be an IANA time zone "
+				"such as Europe/Berlin, or default\n");
+			return EX_USAGE;
+		} else {
+			set->timezone = value;
+		}
 	} else if (klen == 13 && strncmp(arg, "quota_storage", klen) == 0) {
 		set->set_storage = true;
 		if (strcmp(value, "none") == 0) {
@@ -286,8 +304,10 @@ static int cli_user_setting_parse(const char *arg, struct cli_user_setting *set)
 			return EX_USAGE;
 		}
 	} else {
-		fprintf(stderr, "infostore: unknown setting %.*s (calendar_format, "
-			"display_name, quota_storage, quota_messages)\n", (int)klen, arg);
+		fprintf(stderr,
+			"infostore: unknown setting %.*s (calendar_format, "
+			"display_name, timezone, quota_storage, quota_messages)\n",
+			(int) klen, arg);
 		return EX_USAGE;
 	}
 	return 0;
@@ -305,10 +325,15 @@ static int cli_user_set_apply(struct store *store, const char *address,
 	    (set->display_name != NULL &&
 	     store_user_set(store, address, STORE_USER_DISPLAY_NAME,
 			    set->display_name) < 0) ||
+	    (set->timezone != NULL &&
+	     store_user_set(store, address, STORE_USER_TIMEZONE,
+			    set->timezone) < 0) ||
 	    (set->set_storage &&
-	     store_user_set_quota(store, address, STORE_QUOTA_STORAGE, set->storage) < 0) ||
+	     store_user_set_quota(store, address, STORE_QUOTA_STORAGE,
+				  set->storage) < 0) ||
 	    (set->set_messages &&
-	     store_user_set_quota(store, address, STORE_QUOTA_MESSAGES, set->messages) < 0)) {
+	     store_user_set_quota(store, address, STORE_QUOTA_MESSAGES,
+				  set->messages) < 0)) {
 		/* the reason stays for the caller */
 		store_rollback(store);
 		return -1;

@@ -494,6 +494,41 @@ struct icaltimetype imip_ical_time_in(time_t t, bool is_date, const icaltimezone
 	return it;
 }
 
+bool imip_zone_known(const char *name)
+{
+	return name != NULL && *name != '/' && imip_tzid_known(name);
+}
+
+int imip_time_in_zone(struct pool *pool, time_t utc, const char *name,
+		      struct imip_time *t_r)
+{
+	icaltimezone *zone;
+	struct icaltimetype it;
+	struct imip_time t;
+
+	if (!imip_zone_known(name))
+		return -1;
+	if (strcmp(name, "UTC") == 0 || strcmp(name, "GMT") == 0)
+		zone = icaltimezone_get_utc_timezone();
+	else
+		zone = icaltimezone_get_builtin_timezone(name);
+	if (zone == NULL)
+		return -1;
+	it = imip_ical_time_in(utc, false, zone);
+	if (it.zone == NULL)
+		return -1; /* not converted: past libical's last year */
+	imip_time_from_ical(pool, it, name, &t);
+	if (!t.set)
+		return -1;
+	/* named as the reader knows it, UTC too */
+	t.tzid = p_strdup(pool, name);
+	t.tz_known = true;
+	t.floating = false;
+	t.utc = utc;
+	*t_r = t;
+	return 0;
+}
+
 void imip_time_from_ical(struct pool *pool, struct icaltimetype it,
 			 const char *tzid, struct imip_time *t_r)
 {

@@ -143,6 +143,15 @@ bool imip_partstat_valid(const char *partstat);
  */
 const char *imip_time_format_local(struct pool *pool, const struct imip_time *t);
 const char *imip_time_format_utc(struct pool *pool, time_t utc, bool date_only);
+/* Is name an IANA time zone libical knows ("Europe/Berlin", "UTC"; its
+   built-in set, never a file path)? */
+bool imip_zone_known(const char *name);
+/* The instant utc as the wall-clock time in the zone name: *t_r set, with
+   tzid name and tz_known. 0, or -1 (t_r untouched) when the zone is not
+   one imip_zone_known() accepts or the time is past what libical
+   converts (IMIP_YEAR_MAX). */
+int imip_time_in_zone(struct pool *pool, time_t utc, const char *name,
+		      struct imip_time *t_r);
 /* "2026-11-24T09:00:00Z", or "2026-11-24" for a date. */
 const char *imip_time_format_iso(struct pool *pool, time_t utc, bool date_only);
 

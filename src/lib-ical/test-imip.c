@@ -509,6 +509,52 @@ static void test_recur_text_and_times(void **state)
 	pool_destroy(&pool);
 }
 
+/* An instant in a reader's zone: summer and winter time, the date line,
+   and names that are not zones (paths above all) refused. */
+static void test_time_in_zone(void **state)
+{
+	struct pool *pool = pool_create(1024);
+	struct imip_time t;
+
+	(void) state;
+	assert_int_equal(imip_time_in_zone(pool, utc(2026, 12, 3, 9, 0),
+					   "Europe/Berlin", &t),
+			 0);
+	assert_true(t.set && t.tz_known && !t.floating && !t.all_day);
+	assert_string_equal(t.tzid, "Europe/Berlin");
+	assert_int_equal(t.utc, utc(2026, 12, 3, 9, 0));
+	assert_string_equal(imip_time_format_local(pool, &t),
+			    "Thursday, 3 December 2026, 10:00");
+	assert_int_equal(imip_time_in_zone(pool, utc(2027, 7, 15, 8, 0),
+					   "Europe/Berlin", &t),
+			 0);
+	assert_int_equal(t.hour, 10);
+	assert_int_equal(imip_time_in_zone(pool, utc(2026, 12, 31, 20, 30),
+					   "Pacific/Auckland", &t),
+			 0);
+	assert_string_equal(imip_time_format_local(pool, &t),
+			    "Friday, 1 January 2027, 09:30");
+	assert_int_equal(
+		imip_time_in_zone(pool, utc(2026, 12, 3, 9, 0), "UTC", &t), 0);
+	assert_string_equal(t.tzid, "UTC");
+	assert_int_equal(t.hour, 9);
+
+	t.hour = 77;
+	for (const char *const *bad =
+		     (const char *const[]){"Mars/Olympus", "../../etc/passwd",
+					   "/etc/localtime",
+					   "/usr/share/zoneinfo/Europe/Berlin",
+					   "", NULL};
+	     *bad != NULL; bad++) {
+		assert_false(imip_zone_known(*bad));
+		assert_int_equal(imip_time_in_zone(pool, 0, *bad, &t), -1);
+	}
+	assert_false(imip_zone_known(NULL));
+	assert_int_equal(t.hour, 77); /* untouched */
+	assert_true(imip_zone_known("America/Argentina/Cordoba"));
+	pool_destroy(&pool);
+}
+
 /* A rule that would run for ever, and one that repeats every second:
    both stop quickly. */
 static void test_hostile_rules(void **state)
@@ -615,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_folding_everywhere),
 		cmocka_unit_test(test_recur_text_and_times),
+		cmocka_unit_test(test_time_in_zone),
 		cmocka_unit_test(test_hostile_rules),
 		cmocka_unit_test(test_rules_that_never_match),
 	};

@@ -34,6 +34,12 @@ struct mime_build_part {
 	/* a multipart: its parts */
 	const struct mime_build_part *parts;
 	unsigned int part_count;
+
+	/* or a whole entity written as it is, header fields, blank line and
+	   body (mime_entity_extract() makes one): the fields above are
+	   unused. A multipart holding one gets a boundary found in none. */
+	const void *raw;
+	size_t raw_size;
 };
 
 struct mime_build_header {

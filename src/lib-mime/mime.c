@@ -7,14 +7,13 @@
  * entities (which IMAP needs and GMime does not expose) come from
  * mime-region.c, walking the raw bytes along the tree GMime built.
  */
-#include "mime.h"
+#include "mime-private.h"
 #include "mime-limit.h"
 #include "mime-region.h"
 #include "buffer.h"
 #include "pool.h"
 #include "strutil.h"
 
-#include <gmime/gmime.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,8 +36,7 @@ void mime_deinit(void)
 	g_mime_shutdown();
 }
 
-/* GMime's view of a message: at most mime_limit_size() bytes of it. */
-static GMimeMessage *mime_parse(const unsigned char *data, size_t size)
+GMimeMessage *mime_parse_message(const unsigned char *data, size_t size)
 {
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
 		(const char *)data, mime_limit_size(data, size));
@@ -555,7 +553,7 @@ void mime_summarize(struct pool *pool, const unsigned char *data, size_t size,
 	body_start = mime_region_body_start(data, 0, size);
 	sum_r->header_size = (uint32_t)body_start;
 
-	msg = mime_parse(data, size);
+	msg = mime_parse_message(data, size);
 	if (msg == NULL) {
 		/* GMime gives up only on empty input; keep it a plain part */
 		buffer_printf(&ctx.parts, "0 e 0 %zu %zu\n1 l 0 %zu %zu\n",
@@ -636,33 +634,46 @@ struct mime_leaf_ctx {
 	unsigned int count;
 };
 
-static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
-			   const char *section)
+void mime_leaf_describe(struct pool *pool, GMimeObject *obj,
+			const char *section, struct mime_leaf *leaf_r)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
+	const char *type = ct != NULL ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *subtype =
+		ct != NULL ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	struct mime_leaf *leaf = leaf_r;
+
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->section = section;
+	leaf->type = p_strdup(pool, type != NULL ? type : "text");
+	leaf->subtype = p_strdup(pool, subtype != NULL ? subtype : "plain");
+	str_lcase((char *) leaf->type);
+	str_lcase((char *) leaf->subtype);
+	if (ct != NULL) {
+		leaf->charset = p_strdup(
+			pool, g_mime_content_type_get_parameter(ct, "charset"));
+		leaf->method = p_strdup(
+			pool, g_mime_content_type_get_parameter(ct, "method"));
+	}
+	if (GMIME_IS_PART(obj))
+		leaf->filename = p_strdup(
+			pool, g_mime_part_get_filename(GMIME_PART(obj)));
+	leaf->content_id = p_strdup(pool, g_mime_object_get_content_id(obj));
+	leaf->attachment =
+		disp != NULL && g_mime_content_disposition_is_attachment(disp);
+}
+
+static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
+			   const char *section)
+{
 	struct mime_leaf leaf;
 	GMimeStream *out;
 	GByteArray *bytes;
 
 	if (!GMIME_IS_PART(obj))
 		return;
-	memset(&leaf, 0, sizeof(leaf));
-	leaf.section = section;
-	leaf.type = p_strdup(lctx->pool, ct != NULL && g_mime_content_type_get_media_type(ct) != NULL ?
-			     g_mime_content_type_get_media_type(ct) : "text");
-	leaf.subtype = p_strdup(lctx->pool, ct != NULL && g_mime_content_type_get_media_subtype(ct) != NULL ?
-				g_mime_content_type_get_media_subtype(ct) : "plain");
-	str_lcase((char *)leaf.type);
-	str_lcase((char *)leaf.subtype);
-	if (ct != NULL) {
-		leaf.charset = p_strdup(lctx->pool, g_mime_content_type_get_parameter(ct, "charset"));
-		leaf.method = p_strdup(lctx->pool, g_mime_content_type_get_parameter(ct, "method"));
-	}
-	leaf.filename = p_strdup(lctx->pool, g_mime_part_get_filename(GMIME_PART(obj)));
-	leaf.content_id = p_strdup(lctx->pool, g_mime_object_get_content_id(obj));
-	leaf.attachment = disp != NULL && g_mime_content_disposition_is_attachment(disp);
-
+	mime_leaf_describe(lctx->pool, obj, section, &leaf);
 	if (GMIME_IS_TEXT_PART(obj)) {
 		char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(obj));
 
@@ -719,7 +730,7 @@ void mime_foreach_leaf(struct pool *pool, const unsigned char *data,
 		       size_t size, mime_leaf_cb *cb, void *context)
 {
 	struct mime_leaf_ctx lctx = { .pool = pool, .cb = cb, .context = context };
-	GMimeMessage *msg = mime_parse(data, size);
+	GMimeMessage *msg = mime_parse_message(data, size);
 
 	if (msg == NULL)
 		return;
@@ -731,7 +742,7 @@ void mime_foreach_leaf(struct pool *pool, const unsigned char *data,
 const char *mime_get_header(struct pool *pool, const unsigned char *data,
 			    size_t size, const char *name)
 {
-	GMimeMessage *msg = mime_parse(data, size);
+	GMimeMessage *msg = mime_parse_message(data, size);
 	const char *value, *ret = NULL;
 
 	if (msg == NULL)

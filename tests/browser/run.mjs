@@ -144,6 +144,62 @@ async function meetingFlow(name, listeners, conf, expectScheme) {
   }
 }
 
+// A meeting request that keeps the organizer's words (issue #12 item 2):
+// our summary with the link first, then their HTML, their PDF and our
+// invite.ics among the attachments, Accept offered; desktop and phone.
+async function organizerWordsFlow(name, viewport) {
+  const l = new Launcher();
+  try {
+    const { ports } = await l.call({ cmd: 'start', listeners: ['https'] });
+    const uid = `words-${Date.now()}@example.test`;
+    const ics = meetingRequest(uid, 'Budget review').split('\r\n\r\n').slice(1).join('\r\n\r\n')
+      .replace('ORGANIZER;CN=Bob Example:mailto:bob@example.test',
+        'ORGANIZER;CN=Olivia Partner:mailto:olivia@partner.test');
+    const pdf = Buffer.from('%PDF-1.4\n% agenda\n').toString('base64');
+    const msg = [
+      'From: Olivia Partner <olivia@partner.test>', `To: ${ALICE}`, 'Subject: Budget review',
+      'Date: Tue, 24 Nov 2026 09:00:00 +0000', `Message-ID: <${uid}.msg@partner.test>`,
+      'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+      '--m', 'Content-Type: multipart/alternative; boundary="a"', '',
+      '--a', 'Content-Type: text/plain; charset=utf-8', '', 'Hi Alice, the figures are attached.',
+      '--a', 'Content-Type: text/html; charset=utf-8', '',
+      '<p>Hi Alice,</p><p><b>The figures are attached</b>, see you on Tuesday.</p>',
+      '--a', 'Content-Type: text/calendar; charset=utf-8; method=REQUEST', '', ics,
+      '--a--', '--m', 'Content-Type: application/pdf; name="figures.pdf"',
+      'Content-Disposition: attachment; filename="figures.pdf"', 'Content-Transfer-Encoding: base64',
+      '', pdf, '--m--', ''].join('\r\n');
+    await l.call({ cmd: 'deliver', rcpt: ALICE, message: msg, sender: 'olivia@partner.test' });
+    const base = `https://127.0.0.1:${ports.https}`;
+    await withBrowser(async (ctx) => {
+      const page = await ctx.newPage();
+      await page.setViewportSize(viewport);
+      await page.goto(base + '/');
+      await page.getByLabel('Email address').fill(ALICE);
+      await page.getByLabel('Password').fill(ALICE_PW);
+      await Promise.all([page.waitForURL(/\/mail/), page.getByRole('button', { name: 'Log in' }).click()]);
+      await page.getByRole('link', { name: /Budget review/ }).first().click();
+      await page.getByRole('heading', { name: 'Budget review' }).waitFor();
+      const frame = page.frameLocator('iframe.htmlbody');
+      // ours first, then theirs, in the one message body
+      await frame.getByText('Open this meeting and answer it').waitFor();
+      await frame.getByText('The figures are attached').waitFor();
+      const body = await frame.locator('body').innerText();
+      assert(body.indexOf('Open this meeting') < body.indexOf('The figures are attached'),
+        `summary before the organizer's words: ${body}`);
+      assert(body.includes('Olivia Partner'), 'organizer in the summary');
+      const attachments = await page.locator('ul.attachments').innerText();
+      assert(attachments.includes('figures.pdf') && attachments.includes('invite.ics'),
+        `attachments: ${attachments}`);
+      await page.getByRole('button', { name: 'Accept', exact: true }).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `page wider than the screen by ${overflow}px`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `meeting-words-${name}.png`), fullPage: true });
+    });
+  } finally {
+    await l.close();
+  }
+}
+
 // Everyday pages, independent of the calendar: read an HTML mail whose
 // scripts must not run, page through the folder, keyboard navigation.
 async function mailFlow() {
@@ -515,6 +571,10 @@ const tests = [
     () => calendarFlow('phone', { width: 375, height: 740 })],
   ['mail: html mail without scripts, keyboard, phone width', mailFlow],
   ['meeting: https link, login, accept', () => meetingFlow('https', ['imaps', 'https'], {}, 'https')],
+  ["meeting: the organizer's words beside the summary (desktop)",
+    () => organizerWordsFlow('desktop', { width: 1100, height: 800 })],
+  ["meeting: the organizer's words beside the summary (phone)",
+    () => organizerWordsFlow('phone', { width: 390, height: 844 })],
   // a plain-HTTP web access takes passwords only from plaintext_auth_from
   ['meeting: plain http setup', () => meetingFlow('http', ['imaps', 'http'],
     { server: { plaintext_auth_from: '127.0.0.1/32' } }, 'http')],

@@ -104,16 +104,21 @@ class ImipRenderTest(SharedServerTest):
             self.assertEqual(msg["Subject"], "Project kickoff")
             self.assertEqual(msg["X-Infostore-Meeting-Request"], "both")
             self.assertIn("DB9PR01MB12345A6B7C8D9E0F1A2B3C4D5E6F7A8B9C", msg["Message-ID"])
-            self.assertEqual(msg.get_content_type(), "multipart/alternative")
+            # our summary first, then Olivia's own message
+            self.assertEqual(msg.get_content_type(), "multipart/mixed")
             found = parts(msg)
             self.assertIn(item["link"], found["text/plain"][0])
             self.assertIn('href="%s"' % item["link"], found["text/html"][0])
+            self.assertIn("Agenda:\n1. Scope", found["text/plain"][1])
+            # one calendar part: ours, in place of hers
+            self.assertEqual(len(found["text/calendar"]), 1)
             cal = found["text/calendar"][0]
             self.assertIn("METHOD:REQUEST", cal)
             self.assertIn("X-MICROSOFT-CDO-OWNERAPPTID:2121230422", cal)
             for part in msg.walk():
                 if part.get_content_type() == "text/calendar":
                     self.assertEqual(part.get_param("method"), "REQUEST")
+                    self.assertEqual(part.get_filename(), "invite.ics")
         # Return-Path and Received added by LMTP, nothing else before From
         self.assertTrue(via_pop.startswith(b"Return-Path: <olivia@contoso.example>\r\n"
                                            b"Received: "), via_pop[:200])
@@ -148,6 +153,8 @@ class ImipRenderTest(SharedServerTest):
         outlook = parts(parse(stored(self.srv, user, last_uid(self.srv, user))))
         self.srv.deliver(user, sample("google-request.eml"))
         google = parts(parse(stored(self.srv, user, last_uid(self.srv, user))))
+        # the description is Olivia's text: in her part, not said again
+        self.assertIn("Agenda:\n1. Scope\n2. Timeline", outlook["text/plain"][1])
         outlook, google = outlook["text/plain"][0], google["text/plain"][0]
         self.assertIn("When:      Tuesday, 15 December 2026, 10:00 \u2013 11:00 "
                       "(W. Europe Standard Time)\n"
@@ -157,7 +164,7 @@ class ImipRenderTest(SharedServerTest):
         self.assertIn("Alice Example <alice@example.test> (not answered yet)", outlook)
         self.assertIn("Carol Contoso <carol@contoso.example> (not answered yet, optional)",
                       outlook)
-        self.assertIn("Agenda:\n1. Scope\n2. Timeline", outlook)
+        self.assertNotIn("Agenda:", outlook)
         # 09:00 Pacific in December is 17:00 UTC
         self.assertIn("Tuesday, 1 December 2026, 09:00 \u2013 09:30 (America/Los_Angeles)",
                       google)
