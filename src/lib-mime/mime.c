@@ -665,7 +665,7 @@ void mime_leaf_describe(struct pool *pool, GMimeObject *obj,
 }
 
 static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
-			   const char *section)
+			   const char *section, const char *language)
 {
 	struct mime_leaf leaf;
 	GMimeStream *out;
@@ -674,6 +674,7 @@ static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
 	if (!GMIME_IS_PART(obj))
 		return;
 	mime_leaf_describe(lctx->pool, obj, section, &leaf);
+	leaf.language = p_strdup(lctx->pool, language);
 	if (GMIME_IS_TEXT_PART(obj)) {
 		char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(obj));
 
@@ -699,11 +700,16 @@ static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
 }
 
 static void mime_leaf_walk(struct mime_leaf_ctx *lctx, GMimeObject *obj,
-			   const char *prefix, unsigned int depth)
+			   const char *prefix, unsigned int depth, const char *language)
 {
+	const char *own = g_mime_object_get_header(obj, "Content-Language");
+
 	if (depth > MIME_MAX_DEPTH || lctx->count >= MIME_MAX_PARTS)
 		return;
 	lctx->count++;
+	/* RFC 3282 2: a multipart's language is its parts' unless they say */
+	if (own != NULL)
+		language = own;
 	if (GMIME_IS_MULTIPART(obj)) {
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 
@@ -713,16 +719,17 @@ static void mime_leaf_walk(struct mime_leaf_ctx *lctx, GMimeObject *obj,
 				p_printf(lctx->pool, "%s.%d", prefix, i + 1);
 
 			mime_leaf_walk(lctx, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
-				       section, depth + 1);
+				       section, depth + 1, language);
 		}
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *emb = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 
+		/* an attached message says its own language */
 		if (emb != NULL && g_mime_message_get_mime_part(emb) != NULL)
 			mime_leaf_walk(lctx, g_mime_message_get_mime_part(emb),
-				       prefix, depth + 1);
+				       prefix, depth + 1, NULL);
 	} else {
-		mime_leaf_emit(lctx, obj, prefix[0] == '\0' ? "1" : prefix);
+		mime_leaf_emit(lctx, obj, prefix[0] == '\0' ? "1" : prefix, language);
 	}
 }
 
@@ -735,7 +742,7 @@ void mime_foreach_leaf(struct pool *pool, const unsigned char *data,
 	if (msg == NULL)
 		return;
 	if (g_mime_message_get_mime_part(msg) != NULL)
-		mime_leaf_walk(&lctx, g_mime_message_get_mime_part(msg), "", 0);
+		mime_leaf_walk(&lctx, g_mime_message_get_mime_part(msg), "", 0, NULL);
 	g_object_unref(msg);
 }
 

@@ -141,6 +141,9 @@ struct mime_leaf {
 	const char *method;      /* Content-Type method= (iMIP), or NULL */
 	const char *filename;    /* or NULL */
 	const char *content_id;  /* without <>, or NULL */
+	/* Content-Language (RFC 3282) as given, the part's own or the
+	   nearest enclosing one's within its message; or NULL */
+	const char *language;
 	bool attachment;         /* Content-Disposition: attachment */
 	/* transfer-decoded content; for text/ parts also converted to UTF-8 */
 	const unsigned char *data;

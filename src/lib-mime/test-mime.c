@@ -195,6 +195,39 @@ static void test_leaves(void **state)
 	pool_destroy(&pool);
 }
 
+static void language_cb(void *context, const struct mime_leaf *leaf)
+{
+	struct buffer *out = context;
+
+	buffer_printf(out, "%s %s|", leaf->section,
+		      leaf->language != NULL ? leaf->language : "-");
+}
+
+/* Content-Language: a part's own, else the nearest enclosing one's, never
+   across into an attached message (RFC 3282 2). */
+static void test_leaf_language(void **state)
+{
+	static const char msg[] =
+		"From: a@example.test\r\nMIME-Version: 1.0\r\nContent-Language: de\r\n"
+		"Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n"
+		"--o\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+		"--a\r\nContent-Type: text/plain\r\n\r\nHallo\r\n"
+		"--a\r\nContent-Type: text/html\r\nContent-Language: fr-CA, en\r\n\r\n<p>Salut\r\n"
+		"--a--\r\n"
+		"--o\r\nContent-Type: message/rfc822\r\n\r\n"
+		"From: b@example.test\r\nContent-Type: text/plain\r\n\r\nHi\r\n"
+		"--o--\r\n";
+	struct pool *pool = pool_create(1024);
+	struct buffer out;
+
+	(void)state;
+	buffer_init(&out, 0);
+	mime_foreach_leaf(pool, (const unsigned char *)msg, sizeof(msg) - 1, language_cb, &out);
+	assert_string_equal(out.data, "1.1 de|1.2 fr-CA, en|2 -|");
+	buffer_free(&out);
+	pool_destroy(&pool);
+}
+
 static void count_leaf_cb(void *context, const struct mime_leaf *leaf)
 {
 	size_t *sizes = context;
@@ -385,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_region_split),
 		cmocka_unit_test(test_region_measure),
 		cmocka_unit_test(test_leaves),
+		cmocka_unit_test(test_leaf_language),
 		cmocka_unit_test(test_limit_many_parts),
 		cmocka_unit_test(test_limit_dash_lines),
 		cmocka_unit_test(test_limit_headers),

@@ -17,15 +17,6 @@
 
 #include <string.h>
 
-static bool web_action_csrf(struct web_ctx *ctx)
-{
-	if (web_csrf_ok(ctx))
-		return true;
-	web_send_message(ctx, 403, "Forbidden",
-			 "This form has expired. Please go back, reload the page and try again.");
-	return false;
-}
-
 static void web_action_failed(struct web_ctx *ctx, const char *what)
 {
 	log_error("web", "%s failed: %s", what, store_last_error_detail(ctx->srv->store));
@@ -82,7 +73,7 @@ void web_message_action(struct web_ctx *ctx)
 	const char *to_s;
 	int ret;
 
-	if (!web_action_csrf(ctx))
+	if (!web_csrf_check(ctx))
 		return;
 	if (web_mailbox_get(ctx, (int64_t)ctx->route.mailbox_id, &mb) <= 0)
 		return;
@@ -242,7 +233,7 @@ void web_folders_manage_post(struct web_ctx *ctx)
 	const char *error;
 	int64_t id;
 
-	if (!web_action_csrf(ctx))
+	if (!web_csrf_check(ctx))
 		return;
 	if ((error = web_folder_name_error(name)) != NULL) {
 		web_folders_render(ctx, error, 400);
@@ -318,7 +309,7 @@ void web_folder_action(struct web_ctx *ctx)
 	struct store_mailbox mb;
 	const char *name, *error;
 
-	if (!web_action_csrf(ctx))
+	if (!web_csrf_check(ctx))
 		return;
 	if (web_mailbox_get(ctx, (int64_t)ctx->route.mailbox_id, &mb) <= 0)
 		return;

@@ -9,13 +9,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * The two palettes. Every text colour (fg, muted, accent, ok, warn, bad)
+ * has a contrast of at least 4.5:1 on bg, card and accent-soft, accent-fg
+ * on accent too, and the focus ring 3:1 on bg and card (WCAG 2.2 1.4.3,
+ * 1.4.11): tests/browser/a11y.mjs checks both with axe and these pairs.
+ * Dark applies when the system prefers it and the footer's choice
+ * (<html data-theme>, web-page.c) is not Light, or when that is Dark.
+ */
+#define WEB_CSS_DARK \
+"--bg:#111418;--fg:#e8eaed;--muted:#a9b1ba;--card:#1b1f24;--line:#343a42;" \
+"--accent:#79b8ff;--accent-fg:#0b1a2b;--accent-soft:#1d2b3a;--ok:#6fdc8c;" \
+"--warn:#f2c069;--bad:#ff8a80;--focus:#f0a500"
+
 static const char web_css[] =
 ":root{--bg:#f5f6f8;--fg:#1b1f24;--muted:#57606a;--card:#fff;--line:#d6dae0;"
 "--accent:#0b5cad;--accent-fg:#fff;--accent-soft:#e4eefa;--ok:#176f2c;--warn:#8a5300;"
-"--bad:#b42318;--focus:#f0a500;--radius:10px;font-size:16px}\n"
-"@media (prefers-color-scheme:dark){:root{--bg:#111418;--fg:#e8eaed;--muted:#a9b1ba;"
-"--card:#1b1f24;--line:#343a42;--accent:#79b8ff;--accent-fg:#0b1a2b;--accent-soft:#1d2b3a;"
-"--ok:#6fdc8c;--warn:#f2c069;--bad:#ff8a80}}\n"
+"--bad:#b42318;--focus:#b35c00;--radius:10px;font-size:16px}\n"
+"@media (prefers-color-scheme:dark){:root:not([data-theme=light]){" WEB_CSS_DARK "}}\n"
+":root[data-theme=dark]{" WEB_CSS_DARK "}\n"
 "*{box-sizing:border-box}\n"
 "html{-webkit-text-size-adjust:100%}\n"
 "body{margin:0;background:var(--bg);color:var(--fg);font:1rem/1.5 system-ui,-apple-system,"
@@ -35,7 +47,12 @@ static const char web_css[] =
 ".logout{margin-left:auto;display:flex;align-items:center;gap:.5rem}"
 ".who{color:var(--muted);font-size:.9rem;overflow-wrap:anywhere}\n"
 "main{flex:1;width:100%;max-width:72rem;margin:0 auto;padding:1rem}\n"
-".foot{color:var(--muted);font-size:.8rem;text-align:center;padding:1rem}\n"
+".foot{color:var(--muted);font-size:.8rem;text-align:center;padding:1rem}.foot p{margin:.5rem 0 0}\n"
+".theme fieldset{border:0;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.35rem;"
+"justify-content:center;align-items:center}.theme legend{float:left;padding:0 .25rem 0 0}"
+".theme button{font-size:.8rem;padding:.2rem .7rem;border-radius:999px;min-height:1.75rem}"
+".theme button[aria-pressed=true]{background:var(--accent);color:var(--accent-fg);"
+"border-color:var(--accent);font-weight:600}\n"
 "h1{font-size:1.5rem;margin:.2rem 0 .8rem;line-height:1.25}h2{font-size:1.15rem;margin:1.2rem 0 .5rem}\n"
 ".card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:1.25rem;"
 "margin-bottom:1rem}.narrow{max-width:26rem;margin:2rem auto}\n"
@@ -152,7 +169,10 @@ static const char web_css[] =
 ".month td.out{background:var(--bg)}.month .dnum{display:inline-block;min-width:1.7rem;text-align:center;"
 "font-weight:700;text-decoration:none;border-radius:999px}.month td.today .dnum{background:var(--accent);"
 "color:var(--accent-fg)}.month ul{list-style:none;margin:0;padding:0}"
-".month .ev{font-size:.78rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}\n"
+".month .ev{font-size:.78rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}"
+/* links at least 24 px tall, even in small print (WCAG 2.2 2.5.8) */
+".month .ev a,.month .more{display:inline-block;max-width:100%;min-height:1.5rem;line-height:1.5rem;"
+"vertical-align:top;overflow:hidden;text-overflow:ellipsis}\n"
 "@media (max-width:36rem){.month td{height:4.5rem;padding:.1rem}.month .ev .when,.month .ev .badge{display:none}"
 ".month .ev{font-size:.7rem}}\n"
 ".errors{border:2px solid var(--bad);border-radius:6px;padding:.2rem .8rem;margin-bottom:.8rem}"

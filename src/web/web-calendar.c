@@ -455,8 +455,14 @@ static void web_grid_day(struct web_ctx *ctx, const struct web_occurrences *o,
 	unsigned int count, hidden, all_day = 0;
 
 	hidden = web_grid_place(o, day, next_day, placed, &count);
-	html_printf(out, "<section class=\"tg-day%S\" aria-labelledby=\"d-%s\">\n"
-		    "<h2 class=\"tg-head\" id=\"d-%s\">", day == today ? " today" : "", ymd, ymd);
+	/* a week's days are regions of their own, to jump between; the Day
+	   view's one day is the page's region already (same name) */
+	if (view == WEB_VIEW_DAY)
+		html_printf(out, "<div class=\"tg-day%S\">\n", day == today ? " today" : "");
+	else
+		html_printf(out, "<section class=\"tg-day%S\" aria-labelledby=\"d-%s\">\n",
+			    day == today ? " today" : "", ymd);
+	html_printf(out, "<h2 class=\"tg-head\" id=\"d-%s\">", ymd);
 	if (view == WEB_VIEW_DAY)
 		html_printf(out, "%s", web_format_date(ctx->pool, ctx->tz, day));
 	else
@@ -489,7 +495,7 @@ static void web_grid_day(struct web_ctx *ctx, const struct web_occurrences *o,
 	}
 	if (count == 0 && all_day == 0)
 		html_printf(out, "<li class=\"empty\">Nothing planned</li>\n");
-	html_printf(out, "</ul>\n</section>\n");
+	html_printf(out, "</ul>\n</%S>\n", view == WEB_VIEW_DAY ? "div" : "section");
 }
 
 /* The hour grid of days days from first (Day: 1, Week: 7). */

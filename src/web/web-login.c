@@ -173,11 +173,8 @@ void web_login_cancel_all(void)
 
 void web_logout_post(struct web_ctx *ctx)
 {
-	if (!web_csrf_ok(ctx)) {
-		web_send_message(ctx, 403, "Forbidden",
-				 "This form has expired. Please go back, reload the page and try again.");
+	if (!web_csrf_check(ctx))
 		return;
-	}
 	web_session_end(ctx);
 	web_send_redirect(ctx, 303, "/login");
 }

@@ -580,17 +580,59 @@ void web_message_page(struct web_ctx *ctx)
 	web_send_html(ctx, 200);
 }
 
+#define WEB_LETTERS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+/* The language tag to put on the body's document: the first of the HTML
+   part's Content-Language (RFC 3282) when it has the shape of a BCP 47
+   tag (2 to 8 letters, then subtags of 1 to 8 letters and digits), else
+   NULL. */
+static const char *web_message_lang(struct pool *pool, const struct web_message *m)
+{
+	const char *tag = NULL;
+	size_t len, i, n;
+
+	for (unsigned int k = 0; k < m->count && tag == NULL; k++) {
+		if (leaf_is_body_text(&m->leaves[k]) && leaf_is(&m->leaves[k], "text", "html"))
+			tag = m->leaves[k].language;
+	}
+	if (tag == NULL)
+		return NULL;
+	tag += strspn(tag, " \t");
+	len = strcspn(tag, ", \t");
+	i = strspn(tag, WEB_LETTERS);
+	if (len > 35 || i < 2 || i > 8 || i > len)
+		return NULL;
+	while (i < len) {
+		if (tag[i++] != '-')
+			return NULL;
+		n = strspn(tag + i, WEB_LETTERS "0123456789");
+		if (n < 1 || n > 8 || i + n > len)
+			return NULL;
+		i += n;
+	}
+	return p_strndup(pool, tag, len);
+}
+
 void web_message_body(struct web_ctx *ctx)
 {
 	struct web_message m;
 	bool remote = web_form_get(&ctx->query, "remote") != NULL;
 	struct web_request *req = ctx->req;
+	const char *subject, *lang;
 	bool cut = false;
 
 	if (web_message_load(ctx, &m, false) <= 0)
 		return;
-	html_printf(ctx->out, "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
-		    "<style>body{font:15px/1.5 system-ui,sans-serif;color:#1b1f24;"
+	/* shown in the message page's frame, titled there; a title and the
+	   language of its own for whoever opens it alone */
+	subject = mime_get_header(ctx->pool, m.data, m.size, "Subject");
+	lang = web_message_lang(ctx->pool, &m);
+	html_printf(ctx->out, "<!doctype html>\n<html");
+	if (lang != NULL)
+		html_printf(ctx->out, " lang=\"%s\"", lang);
+	html_printf(ctx->out, ">\n<head>\n<meta charset=\"utf-8\">\n<title>%s</title>\n",
+		    subject != NULL && *subject != '\0' ? subject : "(no subject)");
+	html_printf(ctx->out, "<style>body{font:15px/1.5 system-ui,sans-serif;color:#1b1f24;"
 		    "background:#fff;margin:12px;overflow-wrap:anywhere}"
 		    "img{max-width:100%%;height:auto}img[data-blocked]{display:none}</style>\n"
 		    "</head>\n<body>\n");

@@ -47,24 +47,67 @@ static const char *web_nav_current(enum web_nav nav, enum web_nav item)
 	return nav == item ? " aria-current=\"page\"" : "";
 }
 
+/* The footer's choice, WEB_THEME_COOKIE: the index in web_themes. Auto
+   (no cookie) follows the system's preference; the others win over it. */
+enum web_theme { WEB_THEME_AUTO, WEB_THEME_LIGHT, WEB_THEME_DARK };
+static const struct {
+	const char *value, *label, *color_scheme;
+} web_themes[] = {
+	[WEB_THEME_AUTO] = { "auto", "Auto", "light dark" },
+	[WEB_THEME_LIGHT] = { "light", "Light", "light" },
+	[WEB_THEME_DARK] = { "dark", "Dark", "dark" },
+};
+#define WEB_THEME_COOKIE_SECS (365 * 24 * 3600)
+
+/* Index in web_themes, or -1. */
+static int web_theme_parse(const char *value)
+{
+	for (unsigned int i = 0; value != NULL && i < sizeof(web_themes) / sizeof(web_themes[0]); i++) {
+		if (strcmp(value, web_themes[i].value) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static enum web_theme web_theme_of(struct web_ctx *ctx)
+{
+	int theme = web_theme_parse(web_cookie_get(ctx->pool,
+						   web_request_header(ctx->req, "Cookie"),
+						   WEB_THEME_COOKIE));
+
+	return theme < 0 ? WEB_THEME_AUTO : (enum web_theme)theme;
+}
+
+/* From the doctype to the style sheet: the chosen theme on <html> (the
+   style sheet's :root[data-theme]), and the colour schemes the browser
+   may draw its own controls in. */
+static void web_page_head(struct web_ctx *ctx, const char *title)
+{
+	enum web_theme theme = web_theme_of(ctx);
+
+	html_printf(ctx->out, "<!doctype html>\n<html lang=\"en\"");
+	if (theme != WEB_THEME_AUTO)
+		html_printf(ctx->out, " data-theme=\"%s\"", web_themes[theme].value);
+	html_printf(ctx->out, ">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<meta name=\"color-scheme\" content=\"%s\">\n"
+		    "<title>%s · infostore</title>\n"
+		    "<link rel=\"stylesheet\" href=\"/static/style.css\">\n",
+		    web_themes[theme].color_scheme, title);
+}
+
 void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav)
 {
 	struct buffer *out = ctx->out;
 
+	web_page_head(ctx, title);
 	html_printf(out,
-		"<!doctype html>\n<html lang=\"en\">\n<head>\n"
-		"<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<meta name=\"color-scheme\" content=\"light dark\">\n"
-		"<title>%s · infostore</title>\n"
-		"<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
 		"<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n"
 		"<script src=\"/static/app.js\" defer></script>\n"
 		"</head>\n<body>\n"
 		"<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
 		"<header class=\"top\">\n"
-		"<a class=\"brand\" href=\"/\"><span class=\"logo\" aria-hidden=\"true\">✉</span> infostore</a>\n",
-		title);
+		"<a class=\"brand\" href=\"/\"><span class=\"logo\" aria-hidden=\"true\">✉</span> infostore</a>\n");
 	if (ctx->logged_in) {
 		html_printf(out,
 			"<nav aria-label=\"Main\"><ul>\n"
@@ -87,10 +130,56 @@ void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav)
 	html_printf(out, "</header>\n<main id=\"main\" tabindex=\"-1\">\n");
 }
 
+/* Auto, Light, Dark: buttons of a form, so the choice needs no script.
+   They come back to this page when it was a GET (a POST's page, such as
+   a form with its errors, is not one to send again). */
+static void web_theme_form(struct web_ctx *ctx)
+{
+	struct buffer *out = ctx->out;
+	enum web_theme theme = web_theme_of(ctx);
+
+	html_printf(out, "<form class=\"theme\" method=\"post\" action=\"/theme\">\n"
+		    "<fieldset>\n<legend>Theme</legend>\n");
+	web_page_csrf_field(ctx);
+	if (ctx->req->method == WEB_METHOD_GET && web_return_path_safe(ctx->req->target))
+		html_printf(out, "<input type=\"hidden\" name=\"back\" value=\"%s\">\n",
+			    ctx->req->target);
+	for (unsigned int i = 0; i < sizeof(web_themes) / sizeof(web_themes[0]); i++)
+		html_printf(out, "<button type=\"submit\" name=\"theme\" value=\"%s\""
+			    " aria-pressed=\"%S\">%s</button>\n", web_themes[i].value,
+			    i == theme ? "true" : "false", web_themes[i].label);
+	html_printf(out, "</fieldset>\n</form>\n");
+}
+
 void web_page_end(struct web_ctx *ctx)
 {
-	html_printf(ctx->out, "</main>\n<footer class=\"foot\">infostore web access</footer>\n"
-		    "</body>\n</html>\n");
+	html_printf(ctx->out, "</main>\n<footer class=\"foot\">\n");
+	if (ctx->logged_in)
+		web_theme_form(ctx);
+	html_printf(ctx->out, "<p>infostore web access</p>\n</footer>\n</body>\n</html>\n");
+}
+
+void web_theme_post(struct web_ctx *ctx)
+{
+	struct web_request *req = ctx->req;
+	int theme = web_theme_parse(web_form_get(&ctx->form, "theme"));
+	const char *back = web_form_get(&ctx->form, "back");
+
+	if (!web_csrf_check(ctx))
+		return;
+	if (theme < 0) {
+		web_send_message(ctx, 400, "Bad request", "Please choose Auto, Light or Dark.");
+		return;
+	}
+	/* Auto clears the cookie (RFC 6265 4.1.2.2: Max-Age=0). No script
+	   reads it: HttpOnly. */
+	web_response_header(req, "Set-Cookie",
+			    p_printf(ctx->pool, "%s=%s; Path=/; Max-Age=%u; HttpOnly;"
+				     " SameSite=Lax%s", WEB_THEME_COOKIE,
+				     theme == WEB_THEME_AUTO ? "" : web_themes[theme].value,
+				     theme == WEB_THEME_AUTO ? 0 : WEB_THEME_COOKIE_SECS,
+				     req->https ? "; Secure" : ""));
+	web_send_redirect(ctx, 303, web_return_path_safe(back) ? back : "/mail");
 }
 
 void web_page_csrf_field(struct web_ctx *ctx)
@@ -135,14 +224,12 @@ void web_send_message(struct web_ctx *ctx, int status, const char *title,
 void web_send_not_found(struct web_ctx *ctx)
 {
 	/* No navigation, no user name: byte for byte the same page for an
-	   unknown token, another user's token and a page that never was. */
+	   unknown token, another user's token and a page that never was
+	   (only the viewer's own theme cookie changes it). */
 	buffer_reset(ctx->out);
 	ctx->req->header_count = 0;
-	html_printf(ctx->out,
-		"<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<title>Not found · infostore</title>\n"
-		"<link rel=\"stylesheet\" href=\"/static/style.css\">\n</head>\n<body>\n"
+	web_page_head(ctx, "Not found");
+	html_printf(ctx->out, "</head>\n<body>\n"
 		"<main id=\"main\">\n<section class=\"card narrow\">\n"
 		"<h1>Not found</h1>\n<p>There is nothing here. If you followed a link"
 		" from a message, check that you are logged in as the person it was"

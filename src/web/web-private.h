@@ -24,6 +24,9 @@ struct web_tz;
 #define WEB_SESSION_COOKIE_HTTPS "__Host-infostore"
 #define WEB_SESSION_COOKIE_HTTP "infostore"
 #define WEB_TZ_COOKIE "infostore-tz"
+/* The theme chosen in the footer (web_theme_post()): "light" or "dark";
+   none follows the system's preference. */
+#define WEB_THEME_COOKIE "infostore-theme"
 #define WEB_SESSION_ID_BYTES 32
 #define WEB_CSRF_BYTES 32
 /* The compose form: its path (the one page that takes uploads), how many
@@ -78,12 +81,21 @@ int web_session_start(struct web_request *req, int64_t user_id);
 void web_session_end(struct web_ctx *ctx);
 /* Is the form's "csrf" field this session's token? (constant time) */
 bool web_csrf_ok(const struct web_ctx *ctx);
+/* web_csrf_ok(), else the 403 page is sent and false returned. */
+bool web_csrf_check(struct web_ctx *ctx);
 /* Delete expired sessions (timer). */
 void web_sessions_expire(void);
 
 /* --- web-page.c --- */
+/* The page's head, the skip link, the header with the navigation (logged
+   in), and <main> opened. */
 void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav);
+/* </main> and the footer (logged in: with the theme choice). */
 void web_page_end(struct web_ctx *ctx);
+/* POST /theme (theme=auto|light|dark, back=a local path): sets or clears
+   WEB_THEME_COOKIE and goes back. CSRF-checked; a refused POST sets
+   nothing. */
+void web_theme_post(struct web_ctx *ctx);
 /* The hidden CSRF field for this session's forms. */
 void web_page_csrf_field(struct web_ctx *ctx);
 /* Send ctx->out as text/html with the security headers; private pages

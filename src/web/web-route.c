@@ -46,6 +46,7 @@ static const struct web_route {
 	{ WEB_ROUTE_CONTACT_EDIT, WEB_ROUTE_GET | WEB_ROUTE_POST, { "contacts", "*", "edit" } },
 	{ WEB_ROUTE_CONTACT_DELETE, WEB_ROUTE_POST, { "contacts", "*", "delete" } },
 	{ WEB_ROUTE_APPLE_PROFILE, WEB_ROUTE_GET, { "settings", "apple-profile" } },
+	{ WEB_ROUTE_THEME, WEB_ROUTE_POST, { "theme" } },
 	{ WEB_ROUTE_STATIC_CSS, WEB_ROUTE_GET, { "static", "style.css" } },
 	{ WEB_ROUTE_STATIC_JS, WEB_ROUTE_GET, { "static", "app.js" } },
 	{ WEB_ROUTE_FAVICON, WEB_ROUTE_GET, { "favicon.svg" } },

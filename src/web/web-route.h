@@ -37,6 +37,7 @@
  *   /contacts/ID/edit               its form (GET, POST)
  *   /contacts/ID/delete             delete it (POST)
  *   /settings/apple-profile         the Apple configuration profile (download)
+ *   /theme                          the footer's theme choice (POST)
  *   /static/style.css /static/app.js /favicon.svg
  */
 
@@ -82,6 +83,7 @@ enum web_route_id {
 	WEB_ROUTE_CONTACT_EDIT,
 	WEB_ROUTE_CONTACT_DELETE,
 	WEB_ROUTE_APPLE_PROFILE,
+	WEB_ROUTE_THEME,
 	WEB_ROUTE_STATIC_CSS,
 	WEB_ROUTE_STATIC_JS,
 	WEB_ROUTE_FAVICON,

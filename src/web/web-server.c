@@ -338,6 +338,9 @@ static void web_dispatch(struct web_ctx *ctx)
 	case WEB_ROUTE_APPLE_PROFILE:
 		web_autoconfig_apple_profile_page(ctx);
 		break;
+	case WEB_ROUTE_THEME:
+		web_theme_post(ctx);
+		break;
 	default:
 		web_send_not_found(ctx);
 		break;

@@ -93,6 +93,15 @@ bool web_csrf_ok(const struct web_ctx *ctx)
 	return secret_str_equal(sent, ctx->csrf);
 }
 
+bool web_csrf_check(struct web_ctx *ctx)
+{
+	if (web_csrf_ok(ctx))
+		return true;
+	web_send_message(ctx, 403, "Forbidden",
+			 "This form has expired. Please go back, reload the page and try again.");
+	return false;
+}
+
 void web_sessions_expire(void)
 {
 	struct server *srv = web_server();

@@ -8,61 +8,10 @@
 //
 // Run: cd tests/browser && node dav.mjs  (after run.sh has installed
 // playwright-core). Prints PASS:/FAIL: lines and "RESULT N passed, M failed".
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ALICE = 'alice@example.test', ALICE_PW = 'alice-secret';
-
-fs.mkdirSync(ARTIFACTS, { recursive: true });
-
-class Launcher {
-  constructor() {
-    this.proc = spawn('python3', [path.join(HERE, 'launcher.py')],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.lines = readline.createInterface({ input: this.proc.stdout });
-    this.waiting = [];
-    this.lines.on('line', (line) => { const w = this.waiting.shift(); if (w) w(JSON.parse(line)); });
-  }
-  call(req) {
-    return new Promise((resolve, reject) => {
-      this.waiting.push((reply) => reply.ok ? resolve(reply) : reject(new Error(`${req.cmd}: ${reply.error}`)));
-      this.proc.stdin.write(JSON.stringify(req) + '\n');
-    });
-  }
-  async close() {
-    try { await this.call({ cmd: 'stop' }); } finally { this.proc.stdin.end(); }
-  }
-}
-
-async function withBrowser(fn) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infostore-chromium-'));
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreHTTPSErrors: true,          // the test certificate is self-signed
-    timezoneId: 'Europe/Berlin',      // the viewer's zone, told by app.js
-    viewport: { width: 1100, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+import { ALICE, ALICE_PW, ARTIFACTS, Launcher, assert, runTests, withBrowser } from './harness.mjs';
 
 // A minimal CalDAV client: one request, Basic credentials, TLS verified
 // against the server's own (self-signed) certificate.
@@ -225,19 +174,4 @@ const tests = [
   ['caldav: PUT shows in the agenda, edit and delete follow', caldavToAgenda],
 ];
 
-let passed = 0, failed = 0;
-const only = process.env.BROWSER_TESTS;
-for (const [name, fn] of tests) {
-  if (only && !name.includes(only)) continue;
-  const start = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`PASS: ${name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL: ${name}\n  ${String(e.stack || e).split('\n').slice(0, 6).join('\n  ')}`);
-  }
-}
-console.log(`RESULT ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runTests(tests);

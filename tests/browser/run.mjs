@@ -3,91 +3,10 @@
 // Each test starts a real server through launcher.py (the integration
 // tests' harness). Prints "PASS: name" / "FAIL: name" lines and ends with
 // "RESULT N passed, M failed". Screenshots go to artifacts/.
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ALICE = 'alice@example.test', ALICE_PW = 'alice-secret';
-const BOB = 'bob@example.test';
-const HOST = 'mail.example.test';
-
-fs.mkdirSync(ARTIFACTS, { recursive: true });
-
-class Launcher {
-  constructor() {
-    this.proc = spawn('python3', [path.join(HERE, 'launcher.py')],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.lines = readline.createInterface({ input: this.proc.stdout });
-    this.waiting = [];
-    this.lines.on('line', (line) => { const w = this.waiting.shift(); if (w) w(JSON.parse(line)); });
-  }
-  call(req) {
-    return new Promise((resolve, reject) => {
-      this.waiting.push((reply) => reply.ok ? resolve(reply) : reject(new Error(`${req.cmd}: ${reply.error}`)));
-      this.proc.stdin.write(JSON.stringify(req) + '\n');
-    });
-  }
-  async close() {
-    try { await this.call({ cmd: 'stop' }); } finally { this.proc.stdin.end(); }
-  }
-}
-
-async function withBrowser(fn) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infostore-chromium-'));
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreHTTPSErrors: true,          // the test certificate is self-signed
-    timezoneId: 'Europe/Berlin',      // the viewer's zone, told by app.js
-    viewport: { width: 1100, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
-  });
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-async function poll(fn, what, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function meetingRequest(uid, summary) {
-  const ics = [
-    'BEGIN:VCALENDAR', 'PRODID:-//infostore tests//EN', 'VERSION:2.0', 'METHOD:REQUEST',
-    'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261124T090000Z',
-    'DTSTART:20301203T090000Z', 'DTEND:20301203T100000Z', `SUMMARY:${summary}`,
-    'LOCATION:Room 4', 'DESCRIPTION:Agenda: scope\\, dates and owners.', 'SEQUENCE:0',
-    'ORGANIZER;CN=Bob Example:mailto:bob@example.test',
-    'ATTENDEE;CN=Alice Example;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:alice@example.test',
-    'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
-  return [
-    'From: Bob Example <bob@example.test>', 'To: Alice Example <alice@example.test>',
-    `Subject: Invitation: ${summary}`, 'Date: Tue, 24 Nov 2026 09:00:00 +0000',
-    `Message-ID: <${uid}.msg@example.test>`, 'MIME-Version: 1.0',
-    'Content-Type: text/calendar; charset=utf-8; method=REQUEST',
-    'Content-Transfer-Encoding: 8bit', '', ics].join('\r\n');
-}
+import {
+  ALICE, ALICE_PW, ARTIFACTS, BOB, HOST, Launcher, assert, meetingRequest, poll, runTests, withBrowser,
+} from './harness.mjs';
 
 // The acceptance flow: a meeting request from bob (local organizer) to
 // alice, its link read over IMAPS, opened in the browser, login, Accept.
@@ -582,19 +501,4 @@ const tests = [
     ['imaps', 'https', 'redirect'], { web: { public_url: `http://${HOST}:{redirect}` } }, 'https')],
 ];
 
-let passed = 0, failed = 0;
-const only = process.env.BROWSER_TESTS;
-for (const [name, fn] of tests) {
-  if (only && !name.includes(only)) continue;
-  const start = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`PASS: ${name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL: ${name}\n  ${String(e.stack || e).split('\n').slice(0, 6).join('\n  ')}`);
-  }
-}
-console.log(`RESULT ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runTests(tests);

@@ -1,14 +1,15 @@
 #!/bin/sh
-# The browser suite, as scripts/check runs it: installs playwright-core from
-# npm into node_modules/ if it is missing (never a browser: Debian's
-# /usr/bin/chromium is used), then runs run.mjs (the web access) and
-# dav.mjs (CalDAV into the agenda), each ending with "RESULT N passed, M
-# failed", and ends with one RESULT line that sums them.
+# The browser suite, as scripts/check runs it: installs playwright-core and
+# axe-core from npm into node_modules/ if either is missing (never a
+# browser: Debian's /usr/bin/chromium is used), then runs run.mjs (the web
+# access), dav.mjs (CalDAV into the agenda) and a11y.mjs (axe-core on every
+# page, light and dark), each ending with "RESULT N passed, M failed", and
+# ends with one RESULT line that sums them.
 cd "$(dirname "$0")" || exit 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ ! -f node_modules/playwright-core/package.json ]; then
+if [ ! -f node_modules/playwright-core/package.json ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
 	if ! npm ci --no-audit --no-fund >&2 && ! npm install --no-audit --no-fund >&2; then
-		echo "FAIL: npm could not install playwright-core"
+		echo "FAIL: npm could not install playwright-core and axe-core"
 		echo "RESULT 0 passed, 1 failed"
 		exit 1
 	fi
@@ -20,7 +21,7 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
 fi
 passed=0
 failed=0
-for script in run.mjs dav.mjs; do
+for script in run.mjs dav.mjs a11y.mjs; do
 	out=$(node "$script")
 	code=$?
 	printf '%s\n' "$out" | grep -v '^RESULT '

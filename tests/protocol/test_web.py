@@ -104,6 +104,15 @@ class WebClient:
             self.conn.close()
 
 
+def logged_in_client(test, port, user=ALICE, password=ALICE_PW):
+    """A WebClient logged in as user, closed when test ends."""
+    c = WebClient(port)
+    test.addCleanup(c.close)
+    r = c.login(user, password)
+    test.assertEqual(r.status, 303, r.text)
+    return c
+
+
 def add_cal_item(srv, user, summary="Planning", token=None, start=None, status="CONFIRMED",
                  organizer="bob@example.test", uid=None):
     """A calendar item straight into the store (the meeting-request path is

@@ -34,9 +34,10 @@ def wait(predicate, what, timeout=20):
 def day_sections(page):
     """{YYYY-MM-DD: html of that day's column} of a Day or Week grid."""
     out = {}
-    for m in re.finditer(r'<section class="tg-day[^"]*" aria-labelledby="d-([0-9-]+)">(.*?)</section>',
-                         page, re.S):
-        out[m.group(1)] = m.group(2)
+    # a Week's days are sections (regions); the Day view's one is a div
+    for m in re.finditer(r'<(section|div) class="tg-day[^"]*"[^>]*>\s*<h2 class="tg-head" id="d-([0-9-]+)">'
+                         r'(.*?)</\1>', page, re.S):
+        out[m.group(2)] = m.group(3)
     return out
 
 

@@ -63,7 +63,8 @@ class WebBigFolderTest(unittest.TestCase):
         self.assertIn("1–50 of %d" % COUNT, r.text)
         self.assertIn("Message %d" % COUNT, r.text)
         older = re.search(r'href="(/mail/%d\?before=\d+)"' % self.mb, r.text).group(1)
-        self.assertNotIn("?after=", r.text)  # nothing newer than the first page
+        # nothing newer than the first page
+        self.assertNotIn('href="/mail/%d?after=' % self.mb, r.text)
         r = self.c.get(older)
         self.assertEqual(self.uids(r), list(range(COUNT - 50, COUNT - 100, -1)))
         self.assertIn("51–100 of %d" % COUNT, r.text)
@@ -72,7 +73,7 @@ class WebBigFolderTest(unittest.TestCase):
         # the last page: only UIDs 1..10 left, no "Older" link
         r = self.c.get("/mail/%d?before=11" % self.mb)
         self.assertEqual(self.uids(r), list(range(10, 0, -1)))
-        self.assertNotIn("?before=", r.text)
+        self.assertNotIn('href="/mail/%d?before=' % self.mb, r.text)
         self.assertEqual(self.c.get("/mail/%d?before=abc" % self.mb).status, 400)
 
     def test_pages_fast(self):

@@ -11,7 +11,7 @@ import time
 import unittest
 
 from infostore_harness import SharedServerTest, make_message, wait_for
-from test_web import ALICE, ALICE_PW, BOB, BOB_PW, WebClient, mailbox_id
+from test_web import ALICE, ALICE_PW, BOB, BOB_PW, WebClient, logged_in_client, mailbox_id
 
 LIFETIME = 4
 
@@ -22,11 +22,7 @@ class WebSessionTest(SharedServerTest):
                             "outbound": {"relay": ""}}}
 
     def logged_in(self, user=ALICE, password=ALICE_PW):
-        c = WebClient(self.srv.ports["https"])
-        self.addCleanup(c.close)
-        r = c.login(user, password)
-        self.assertEqual(r.status, 303, r.text)
-        return c
+        return logged_in_client(self, self.srv.ports["https"], user, password)
 
     def test_session_expires(self):
         c = self.logged_in()
