@@ -57,12 +57,13 @@ static const struct {
 	[WEB_THEME_LIGHT] = { "light", "Light", "light" },
 	[WEB_THEME_DARK] = { "dark", "Dark", "dark" },
 };
-#define WEB_THEME_COOKIE_SECS (365 * 24 * 3600)
+#define WEB_THEME_COUNT (sizeof(web_themes) / sizeof(web_themes[0]))
+#define WEB_THEME_COOKIE_SECS (365u * 24 * 3600)
 
 /* Index in web_themes, or -1. */
 static int web_theme_parse(const char *value)
 {
-	for (unsigned int i = 0; value != NULL && i < sizeof(web_themes) / sizeof(web_themes[0]); i++) {
+	for (unsigned int i = 0; value != NULL && i < WEB_THEME_COUNT; i++) {
 		if (strcmp(value, web_themes[i].value) == 0)
 			return (int)i;
 	}
@@ -144,7 +145,7 @@ static void web_theme_form(struct web_ctx *ctx)
 	if (ctx->req->method == WEB_METHOD_GET && web_return_path_safe(ctx->req->target))
 		html_printf(out, "<input type=\"hidden\" name=\"back\" value=\"%s\">\n",
 			    ctx->req->target);
-	for (unsigned int i = 0; i < sizeof(web_themes) / sizeof(web_themes[0]); i++)
+	for (unsigned int i = 0; i < WEB_THEME_COUNT; i++)
 		html_printf(out, "<button type=\"submit\" name=\"theme\" value=\"%s\""
 			    " aria-pressed=\"%S\">%s</button>\n", web_themes[i].value,
 			    i == theme ? "true" : "false", web_themes[i].label);
@@ -177,7 +178,7 @@ void web_theme_post(struct web_ctx *ctx)
 			    p_printf(ctx->pool, "%s=%s; Path=/; Max-Age=%u; HttpOnly;"
 				     " SameSite=Lax%s", WEB_THEME_COOKIE,
 				     theme == WEB_THEME_AUTO ? "" : web_themes[theme].value,
-				     theme == WEB_THEME_AUTO ? 0 : WEB_THEME_COOKIE_SECS,
+				     theme == WEB_THEME_AUTO ? 0u : WEB_THEME_COOKIE_SECS,
 				     req->https ? "; Secure" : ""));
 	web_send_redirect(ctx, 303, web_return_path_safe(back) ? back : "/mail");
 }

@@ -197,7 +197,9 @@ const PALETTE_PAIRS = TEXTS.flatMap((fg) => ['--bg', '--card', '--accent-soft'].
 
 const notes = new Map();   // rule -> pages, for the lesser findings
 
-async function checkPage(page, p, url, width, theme) {
+// One page view; screenshots only where the system's theme is the one
+// shown (shots).
+async function checkPage(page, p, url, width, theme, shots = true) {
   await page.setViewportSize(WIDTHS[width]);
   await page.emulateMedia({ colorScheme: theme });
   let resp = await page.goto(url);
@@ -217,9 +219,9 @@ async function checkPage(page, p, url, width, theme) {
   // (message-html-body); the frame element itself is checked here
   const result = await page.evaluate((rules) => window.axe.run(document,
     { resultTypes: ['violations', 'incomplete'], iframes: false, rules }), rules);
-  if (p.shot && theme === 'dark' && width === 'desktop')
+  if (shots && p.shot && theme === 'dark' && width === 'desktop')
     await page.screenshot({ path: path.join(ARTIFACTS, `a11y-dark-${p.name}.png`), fullPage: true });
-  else if (process.env.A11Y_SHOTS)
+  else if (shots && process.env.A11Y_SHOTS)
     await page.screenshot({ path: path.join(ARTIFACTS, `a11y-${theme}-${p.name}-${width}.png`), fullPage: true });
   const bad = result.violations.filter((v) => FAILING.has(v.impact));
   // contrast axe could not decide, decided here
@@ -230,6 +232,12 @@ async function checkPage(page, p, url, width, theme) {
     bad.push({ ...undecided, impact: 'serious, decided by the test against the backgrounds behind',
       nodes: low.map((r) => ({ target: [r.what], any: [{ data: { fgColor: r.fg, bgColor: r.bg,
         contrastRatio: r.ratio, expectedContrastRatio: `${r.want}:1` } }], all: [], none: [] })) });
+  }
+  // WCAG 2.2 1.4.10: nothing to scroll sideways at a phone's width
+  const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (width === 'phone' && wider > 1) {
+    bad.push({ id: 'reflow', impact: 'serious', help: `the page is ${wider} px wider than the screen`,
+      helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/reflow.html', nodes: [] });
   }
   // the rest, and what else axe could not decide, are notes for a person
   // to look at (frame-tested: the frame's document is a page of its own
@@ -323,7 +331,7 @@ function pageTests(base, ctx, page, anon, urls) {
   for (const [theme, system] of [['dark', 'light'], ['light', 'dark']]) {
     for (const p of PAGES.filter((x) => ['mail', 'calendar-week', 'message-meeting'].includes(x.name))) {
       tests.push([`a11y: ${p.name} with ${theme} chosen, system ${system}`, () => withTheme(theme, async () => {
-        await checkPage(page, p, urls[p.name], 'desktop', system);
+        await checkPage(page, p, urls[p.name], 'desktop', system, false);
         assert(await page.locator('html').getAttribute('data-theme') === theme, `data-theme=${theme}`);
       })]);
     }
