@@ -700,7 +700,8 @@ static void mime_leaf_emit(struct mime_leaf_ctx *lctx, GMimeObject *obj,
 }
 
 static void mime_leaf_walk(struct mime_leaf_ctx *lctx, GMimeObject *obj,
-			   const char *prefix, unsigned int depth, const char *language)
+			   const char *prefix, unsigned int depth,
+			   const char *language)
 {
 	const char *own = g_mime_object_get_header(obj, "Content-Language");
 
@@ -718,7 +719,9 @@ static void mime_leaf_walk(struct mime_leaf_ctx *lctx, GMimeObject *obj,
 				p_printf(lctx->pool, "%d", i + 1) :
 				p_printf(lctx->pool, "%s.%d", prefix, i + 1);
 
-			mime_leaf_walk(lctx, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			mime_leaf_walk(lctx,
+				       g_mime_multipart_get_part(
+					       GMIME_MULTIPART(obj), i),
 				       section, depth + 1, language);
 		}
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
@@ -729,7 +732,8 @@ static void mime_leaf_walk(struct mime_leaf_ctx *lctx, GMimeObject *obj,
 			mime_leaf_walk(lctx, g_mime_message_get_mime_part(emb),
 				       prefix, depth + 1, NULL);
 	} else {
-		mime_leaf_emit(lctx, obj, prefix[0] == '\0' ? "1" : prefix, language);
+		mime_leaf_emit(lctx, obj, prefix[0] == '\0' ? "1" : prefix,
+			       language);
 	}
 }
 
@@ -742,7 +746,8 @@ void mime_foreach_leaf(struct pool *pool, const unsigned char *data,
 	if (msg == NULL)
 		return;
 	if (g_mime_message_get_mime_part(msg) != NULL)
-		mime_leaf_walk(&lctx, g_mime_message_get_mime_part(msg), "", 0, NULL);
+		mime_leaf_walk(&lctx, g_mime_message_get_mime_part(msg), "", 0,
+			       NULL);
 	g_object_unref(msg);
 }
 
