@@ -65,6 +65,8 @@ const PAGES = [
   { name: 'meeting-organizer', from: 'calendar-agenda', link: 'Team sync' },
   { name: 'meeting-edit', from: 'meeting-organizer', link: 'Edit' },
   { name: 'meeting-invited', from: 'message-meeting', link: 'Open in calendar' },
+  // a meeting's link opened logged out: the login form says why
+  { name: 'login-for-meeting', from: 'message-meeting', link: 'Open in calendar', anon: true },
   { name: 'not-found-logged-in', path: '/mail/999999', status: 404 },
   { name: 'bad-request', path: '/mail/search?q=%ZZ', status: 400 },
 ];
