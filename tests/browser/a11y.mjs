@@ -29,6 +29,8 @@ const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
 //            a page above, link the link's accessible name (string: exact)
 //   frame    with from: the src of this iframe on that page instead
 //   fill     { label: value } filled in once the page is open
+//   type     { label: text } typed key by key (the address completion),
+//            then the page waits for a completion to be offered
 //   press    a button (by name) pressed then: the page checked is the
 //            one it leads to (a form with its errors)
 //   status   the HTTP status expected (200)
@@ -67,6 +69,14 @@ const PAGES = [
   { name: 'meeting-invited', from: 'message-meeting', link: 'Open in calendar' },
   // a meeting's link opened logged out: the login form says why
   { name: 'login-for-meeting', from: 'message-meeting', link: 'Open in calendar', anon: true },
+  { name: 'compose-completion', path: '/mail/compose', type: { To: 'lindq' } },
+  { name: 'contacts', path: '/contacts' },
+  { name: 'contacts-search', path: '/contacts?q=lind' },
+  { name: 'contact', from: 'contacts', link: /Annika Lindqvist/ },
+  { name: 'contact-edit', from: 'contact', link: 'Edit' },
+  { name: 'contact-new', path: '/contacts/new' },
+  { name: 'contact-new-errors', path: '/contacts/new', status: 400,
+    fill: { 'First name': 'Annika', 'Phone number 1': 'call me' }, press: 'Save' },
   { name: 'not-found-logged-in', path: '/mail/999999', status: 404 },
   { name: 'bad-request', path: '/mail/search?q=%ZZ', status: 400 },
 ];
@@ -207,6 +217,10 @@ async function checkPage(page, p, url, width, theme, shots = true) {
   let resp = await page.goto(url);
   for (const [label, value] of Object.entries(p.fill || {}))
     await page.getByLabel(label, { exact: true }).fill(value);
+  for (const [label, text] of Object.entries(p.type || {})) {
+    await page.getByLabel(label, { exact: true }).pressSequentially(text, { delay: 20 });
+    await page.getByRole('option').first().waitFor();
+  }
   if (p.press) {
     const nav = page.waitForNavigation();
     await page.getByRole('button', { name: p.press, exact: true }).click();
@@ -288,9 +302,16 @@ async function themeChoice(base) {
 }
 
 // Something waiting for the relay (and its copy in Sent), sent as alice
-// would; then where each page is.
+// would, and a contact; then where each page is.
 async function setUp(page, base) {
   await login(page, base, ALICE, ALICE_PW, '/mail');
+  await page.goto(base + '/contacts/new');
+  await page.getByLabel('First name').fill('Annika');
+  await page.getByLabel('Last name').fill('Lindqvist');
+  await page.getByLabel('Organization').fill('Nordic Sails');
+  await page.getByLabel('Email address 1', { exact: true }).fill('annika@nordic.test');
+  await page.getByLabel('Phone number 1', { exact: true }).fill('+46 8 123 456');
+  await Promise.all([page.waitForURL(/saved=1/), page.getByRole('button', { name: 'Save' }).click()]);
   await page.goto(base + '/mail/compose');
   await page.getByLabel('To', { exact: true }).fill('carol@partner.test');
   await page.getByLabel('Subject').fill('Lunch plans');
