@@ -138,6 +138,10 @@ async function mailFlow() {
       page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
       await page.goto(base + '/');
       // keyboard only: the login form has focus, Tab to the password, Enter
+      // (autofocus lands once the page is parsed: wait for it, not type
+      // into nothing)
+      await poll(() => page.evaluate(() => document.activeElement && document.activeElement.id === 'username'),
+        'the address field focused', 5000);
       await page.keyboard.type(ALICE);
       await page.keyboard.press('Tab');
       await page.keyboard.type(ALICE_PW);
