@@ -58,12 +58,21 @@ int cal_meeting_check(const struct store_user *user,
 		      const struct cal_new_meeting *meeting, const char **error_r);
 /* The REQUEST and the organizer's item text for meeting, with this UID
    and SEQUENCE; partstats (or NULL) gives each attendee's answer to keep.
-   0, or -1 with *error_r for the log. */
-int cal_meeting_build(struct pool *pool, const struct store_user *user,
+   The organizer's CN is user's display name, and an attendee who is a
+   user here gets theirs (read from store). 0, or -1 with *error_r for
+   the log. */
+int cal_meeting_build(struct store *store, struct pool *pool,
+		      const struct store_user *user,
 		      const struct cal_new_meeting *meeting, const char *uid,
 		      int sequence, const char *const *partstats,
 		      const char **request_r, const char **item_r,
 		      const char **error_r);
+
+/* "Name <address>" for a From: or To: header (the name cleaned by
+   cal_header_text() and encoded as RFC 5322 and RFC 2047 need); the bare
+   address when name is NULL, empty or the address itself. */
+const char *cal_mailbox_header(struct pool *pool, const char *name,
+			       const char *address);
 
 /* --- rendering (cal-render.c) --- */
 

@@ -18,14 +18,12 @@
 #include <string.h>
 #include <time.h>
 
-/* "Name <address>" for a header, the name RFC 2047-encoded as needed. */
-static const char *cal_mailbox_header(struct pool *pool, const char *name,
-				      const char *address)
+const char *cal_mailbox_header(struct pool *pool, const char *name,
+			       const char *address)
 {
 	if (name == NULL || *name == '\0' || str_iequal(name, address))
 		return address;
-	return p_printf(pool, "%s <%s>",
-			mime_encode_phrase(pool, cal_header_text(pool, name, 200)), address);
+	return mime_mailbox_header(pool, cal_header_text(pool, name, 200), address);
 }
 
 /*
@@ -271,7 +269,8 @@ int cal_meeting_check(const struct store_user *user,
 	return 0;
 }
 
-int cal_meeting_build(struct pool *pool, const struct store_user *user,
+int cal_meeting_build(struct store *store, struct pool *pool,
+		      const struct store_user *user,
 		      const struct cal_new_meeting *meeting, const char *uid,
 		      int sequence, const char *const *partstats,
 		      const char **request_r, const char **item_r,
@@ -282,8 +281,14 @@ int cal_meeting_build(struct pool *pool, const struct store_user *user,
 
 	atts = p_new(pool, struct imip_request_attendee, meeting->attendee_count + 1);
 	for (unsigned int i = 0; i < meeting->attendee_count; i++) {
+		struct store_user att;
+
 		atts[i].address = meeting->attendees[i];
 		atts[i].partstat = partstats != NULL ? partstats[i] : NULL;
+		/* a user here is named as they name themselves (a failed
+		   lookup only costs the name) */
+		if (store_user_lookup(store, atts[i].address, pool, &att) > 0)
+			atts[i].name = att.display_name;
 	}
 	memset(&params, 0, sizeof(params));
 	params.uid = uid;
@@ -297,6 +302,7 @@ int cal_meeting_build(struct pool *pool, const struct store_user *user,
 	params.all_day = meeting->all_day;
 	params.tzid = meeting->tzid;
 	params.organizer = user->address;
+	params.organizer_name = user->display_name;
 	params.attendees = atts;
 	params.attendee_count = meeting->attendee_count;
 	/* the two enums list the same rules in the same order */
@@ -327,7 +333,8 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 	for (unsigned int i = 0; i < meeting->attendee_count; i++)
 		to = p_printf(pool, "%s%s%s", to, i == 0 ? "" : ",\r\n ", meeting->attendees[i]);
 	secret_token(token, sizeof(token), 16);
-	if (cal_meeting_build(pool, user, meeting, p_printf(pool, "%s@%s", token, conf->hostname),
+	if (cal_meeting_build(store, pool, user, meeting,
+			      p_printf(pool, "%s@%s", token, conf->hostname),
 			      0, NULL, &request, &item_ical, &error) < 0 ||
 	    imip_parse(pool, request, strlen(request), &cal, &error) < 0) {
 		log_error("cal", "cannot build REQUEST user=%s: %s", log_value(user->address), error);
@@ -360,7 +367,7 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 						.description = true},
 			  &text, &html);
 	headers[0].name = "From";
-	headers[0].value = user->address;
+	headers[0].value = cal_mailbox_header(pool, user->display_name, user->address);
 	headers[1].name = "To";
 	headers[1].value = to;
 	headers[2].name = "Subject";

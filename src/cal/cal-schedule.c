@@ -56,7 +56,7 @@ static int cal_sched_send(struct pool *pool, struct store *store,
 		text = p_printf(pool, "You are invited to a meeting:\n\n%s\n", summary);
 	}
 	headers[0].name = "From";
-	headers[0].value = user->address;
+	headers[0].value = cal_mailbox_header(pool, user->display_name, user->address);
 	headers[1].name = "To";
 	headers[1].value = to;
 	headers[2].name = "Subject";
@@ -515,7 +515,7 @@ int cal_update_meeting(struct store *store, const struct conf *conf,
 	/* the SEQUENCE it has: scheduling raises it when the attendees see a
 	   change, as it does for a CalDAV client's PUT */
 	seq = old_cal->master != NULL ? old_cal->master->sequence : old_cal->events[0].sequence;
-	if (cal_meeting_build(pool, user, meeting, item.uid, seq,
+	if (cal_meeting_build(store, pool, user, meeting, item.uid, seq,
 			      cal_meeting_partstats(pool, old_cal, meeting),
 			      &request, &ical, &error) < 0) {
 		log_error("cal", "cannot build meeting user=%s uid=%s: %s",

@@ -1,7 +1,7 @@
 /*
  * The user commands: add, passwd, del, list, set. Passwords are asked for
  * twice without echo on a terminal, or read as the first line of stdin
- * from a script; either way they must be CLI_PASSWORD_MIN characters.
+ * from a script; either way they must be SECRET_PASSWORD_MIN characters.
  */
 #include "cal.h"
 #include "cli.h"
@@ -21,9 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Characters (UTF-8 sequences), not bytes. */
-#define CLI_PASSWORD_MIN 8
-#define CLI_PASSWORD_SIZE 1024
+#define CLI_PASSWORD_SIZE (SECRET_PASSWORD_MAX + 1)
 
 static const char user_usage[] =
 	"user add ADDRESS [SETTING=VALUE...] | user passwd|del ADDRESS |\n"
@@ -127,18 +125,6 @@ static int cli_read_hidden(const char *prompt, char *buf, size_t size)
 	return ret;
 }
 
-/* Characters of a UTF-8 string: bytes that do not continue a sequence. */
-static size_t cli_utf8_length(const char *str)
-{
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)str; *p != '\0'; p++) {
-		if ((*p & 0xc0) != 0x80)
-			n++;
-	}
-	return n;
-}
-
 /*
  * The new password into buf: on a terminal asked twice without echo,
  * otherwise the first line of stdin. 0, or the exit code (the reason
@@ -152,7 +138,7 @@ static int cli_read_new_password(char *buf, size_t size)
 
 	if (isatty(STDIN_FILENO)) {
 		ret = cli_read_hidden("New password: ", buf, size);
-		if (ret > 0 && cli_utf8_length(buf) >= CLI_PASSWORD_MIN) {
+		if (ret > 0 && str_utf8_length(buf) >= SECRET_PASSWORD_MIN) {
 			ret = cli_read_hidden("Repeat the password: ", again,
 					      sizeof(again));
 			if (ret > 0 && strcmp(buf, again) != 0) {
@@ -174,9 +160,9 @@ static int cli_read_new_password(char *buf, size_t size)
 			size - 2);
 		return EX_DATAERR;
 	}
-	if (cli_utf8_length(buf) < CLI_PASSWORD_MIN) {
+	if (str_utf8_length(buf) < SECRET_PASSWORD_MIN) {
 		fprintf(stderr, "infostore: the password is too short: at least %d "
-			"characters\n", CLI_PASSWORD_MIN);
+			"characters\n", SECRET_PASSWORD_MIN);
 		return EX_DATAERR;
 	}
 	return 0;

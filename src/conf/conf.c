@@ -110,6 +110,7 @@ static const struct conf_key conf_keys[] = {
 	{ "web", "public_host", parse_public_host, OFF(public_host), "" },
 	{ "web", "public_url", parse_public_url, OFF(public_url), "" },
 	{ "web", "session_lifetime", parse_secs, OFF(web_session_lifetime_secs), "43200" },
+	{ "web", "session_idle", parse_secs, OFF(web_session_idle_secs), "7200" },
 
 	{ "calendar", "imap_pop3_format", parse_calendar_format, OFF(imap_pop3_format), "both" },
 
@@ -1113,6 +1114,12 @@ static void conf_validate(struct conf_parser *parser, bool check_files)
 	if (conf->login_timeout_secs == 0)
 		conf_error(parser, conf_line_of(parser, "limits", "login_timeout"),
 			   "login_timeout", "must be at least 1s");
+	if (conf->web_session_lifetime_secs == 0)
+		conf_error(parser, conf_line_of(parser, "web", "session_lifetime"),
+			   "session_lifetime", "must be at least 1s");
+	if (conf->web_session_idle_secs == 0)
+		conf_error(parser, conf_line_of(parser, "web", "session_idle"),
+			   "session_idle", "must be at least 1s");
 	if (conf->imap_idle_timeout_secs != 0 && conf->imap_idle_timeout_secs < 1800)
 		conf_error(parser, conf_line_of(parser, "limits", "imap_idle_timeout"),
 			   "imap_idle_timeout",
@@ -1368,9 +1375,10 @@ void conf_print(const struct conf *conf, FILE *out)
 	conf_print_addresses(out, "listen", &conf->web_listen);
 	conf_print_addresses(out, "redirect_http", &conf->web_redirect_http);
 	fprintf(out, "url_protocol = %s\npublic_host = %s\npublic_url = %s\n"
-		"session_lifetime = %us\n",
+		"session_lifetime = %us\nsession_idle = %us\n",
 		proto_names[conf->url_protocol], conf_str(conf->public_host),
-		conf_str(conf->public_url), conf->web_session_lifetime_secs);
+		conf_str(conf->public_url), conf->web_session_lifetime_secs,
+		conf->web_session_idle_secs);
 	fprintf(out, "\n[calendar]\nimap_pop3_format = %s\n",
 		conf_calendar_format_name(conf->imap_pop3_format));
 	fprintf(out, "\n[outbound]\n");

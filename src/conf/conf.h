@@ -93,7 +93,10 @@ struct conf {
 	enum conf_url_protocol url_protocol;       /* as written */
 	char *public_host;        /* NULL: hostname */
 	char *public_url;         /* NULL, or without trailing '/' */
+	/* a web login ends session_idle after its last use, and
+	   session_lifetime after it began, whichever comes first */
 	unsigned int web_session_lifetime_secs;
+	unsigned int web_session_idle_secs;
 
 	/* [calendar] */
 	enum conf_calendar_format imap_pop3_format;

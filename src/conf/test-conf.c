@@ -148,6 +148,31 @@ static void test_login_timeout(void **state)
 	assert_error("8: imap_idle_timeout: ", "RFC 9051");
 }
 
+/* A web login slides: session_idle after its last use, never past
+   session_lifetime; neither may be 0 (every login would be dead at once). */
+static void test_web_session_times(void **state)
+{
+	struct conf *conf;
+
+	(void)state;
+	conf = load(with_tls(""), true);
+	assert_non_null(conf);
+	assert_int_equal(conf->web_session_lifetime_secs, 12 * 3600);
+	assert_int_equal(conf->web_session_idle_secs, 2 * 3600);
+	conf_free(&conf);
+	conf = load(with_tls("[web]\nsession_idle = 30m\nsession_lifetime = 1d\n"), true);
+	assert_non_null(conf);
+	assert_int_equal(conf->web_session_idle_secs, 1800);
+	assert_int_equal(conf->web_session_lifetime_secs, 86400);
+	conf_free(&conf);
+	assert_null(load(with_tls("[web]\nsession_idle = 0\n"), true));
+	assert_error("7: session_idle: ", "must be at least 1s");
+	assert_null(load(with_tls("[web]\nsession_lifetime = 0s\n"), true));
+	assert_error("7: session_lifetime: ", "must be at least 1s");
+	assert_null(load(with_tls("[web]\nsession_idle = soon\n"), true));
+	assert_error("7: session_idle: ", "expected a duration");
+}
+
 static void test_link_port_and_protocols(void **state)
 {
 	struct conf *conf;
@@ -351,6 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_give_https_link),
 		cmocka_unit_test(test_login_timeout),
+		cmocka_unit_test(test_web_session_times),
 		cmocka_unit_test(test_link_port_and_protocols),
 		cmocka_unit_test(test_url_protocol_errors),
 		cmocka_unit_test(test_unknown_and_malformed),

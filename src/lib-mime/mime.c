@@ -854,6 +854,80 @@ const char *mime_address_list_addrs(struct pool *pool, const char *value)
 	return buf.used > 0 ? buf.data : NULL;
 }
 
+/* utf8 as RFC 2047 Q encoded-words, separated by spaces: at most 75
+   characters each (2.), each of whole characters (5. (3)), only the
+   characters 5. (3) allows in a phrase. (Not B: decoders that join the
+   words of one charset before decoding choke on the padding of a B word
+   in the middle.) */
+static const char *mime_phrase_encode_all(struct pool *pool, const char *utf8)
+{
+	/* "=?utf-8?q?" and "?=" around at most 63 */
+	const size_t word_max = 63;
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)utf8;
+	struct buffer out;
+	size_t word = 0;
+
+	buffer_init_pool(&out, pool, 0);
+	while (*p != '\0') {
+		char enc[4 * 3];
+		size_t n = 1, elen = 0;
+
+		/* one character: a lead byte and its continuation bytes */
+		while (n < 4 && (p[n] & 0xc0) == 0x80)
+			n++;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = p[i];
+
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '!' || c == '*' ||
+			    c == '+' || c == '-' || c == '/') {
+				enc[elen++] = (char)c;
+			} else if (c == ' ') {
+				enc[elen++] = '_';
+			} else {
+				enc[elen++] = '=';
+				enc[elen++] = hex[c >> 4];
+				enc[elen++] = hex[c & 15];
+			}
+		}
+		if (word > 0 && word + elen > word_max) {
+			buffer_append_str(&out, "?= ");
+			word = 0;
+		}
+		if (word == 0)
+			buffer_append_str(&out, "=?utf-8?q?");
+		buffer_append(&out, enc, elen);
+		word += elen;
+		p += n;
+	}
+	buffer_append_str(&out, "?=");
+	return out.data;
+}
+
+const char *mime_mailbox_header(struct pool *pool, const char *name,
+				const char *address)
+{
+	InternetAddress *ia;
+	char *str;
+	const char *ret;
+
+	if (name == NULL || *name == '\0')
+		return address;
+	/* A name that holds "=?" would be read back as encoded-words (GMime
+	   and others decode them inside atoms and quotes alike), so it is
+	   sent encoded whatever its characters. */
+	if (strstr(name, "=?") != NULL)
+		return p_printf(pool, "%s <%s>", mime_phrase_encode_all(pool, name),
+				address);
+	ia = internet_address_mailbox_new(name, address);
+	str = internet_address_to_string(ia, NULL, TRUE);
+	ret = p_strdup(pool, str);
+	g_free(str);
+	g_object_unref(ia);
+	return ret;
+}
+
 const char *mime_address_display(struct pool *pool, const char *value)
 {
 	InternetAddressList *list;

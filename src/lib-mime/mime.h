@@ -169,6 +169,12 @@ const char *mime_encode_text(struct pool *pool, const char *utf8);
 /* The addr-specs of an address header value ("a@b, c@d" from
    "A <a@b>, c@d"), comma-separated, or NULL. */
 const char *mime_address_list_addrs(struct pool *pool, const char *value);
+/* A mailbox for a From: or To: header: "Name <address>" with the name
+   quoted where RFC 5322 3.4 needs it and RFC 2047-encoded when it is not
+   ASCII; the bare address when name is NULL or empty. name is UTF-8 text
+   without line breaks (the caller checks). */
+const char *mime_mailbox_header(struct pool *pool, const char *name,
+				const char *address);
 /* "Alice Example <alice@example.test>" to its display name or address */
 const char *mime_address_display(struct pool *pool, const char *value);
 

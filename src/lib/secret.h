@@ -27,6 +27,12 @@ bool secret_str_equal(const char *a, const char *b);
 /* Wipe memory in a way the compiler will not optimise away. */
 void secret_wipe(void *buf, size_t len);
 
+/* What a user may choose as a password (`user add`, `user passwd`, the
+   web access's Settings): at least SECRET_PASSWORD_MIN characters (UTF-8
+   sequences, not bytes) and at most SECRET_PASSWORD_MAX bytes. */
+#define SECRET_PASSWORD_MIN 8
+#define SECRET_PASSWORD_MAX 1023
+
 /* Argon2id hash in libsodium's encoded "$argon2id$..." form. 0 or -1. */
 #define SECRET_HASH_MAX 128
 int secret_password_hash(const char *password, char out[SECRET_HASH_MAX]);

@@ -226,6 +226,17 @@ bool str_utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+size_t str_utf8_length(const char *str)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)str; *p != '\0'; p++) {
+		if ((*p & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
 bool str_display_name_valid(const char *name)
 {
 	size_t len = strlen(name);

@@ -20,6 +20,10 @@ bool mem_iequal(const void *a, const void *b, size_t len);
    past U+10FFFF. NUL bytes pass (callers that forbid them check). */
 bool str_utf8_valid(const char *str, size_t len);
 
+/* Characters of a UTF-8 string: the bytes that do not continue a
+   sequence (the string is taken to be UTF-8). */
+size_t str_utf8_length(const char *str);
+
 /* A person's display name as users set it (the phrase of their From:):
    1 to STR_DISPLAY_NAME_MAX bytes of UTF-8, no control characters, not
    only spaces. */

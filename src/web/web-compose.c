@@ -12,8 +12,8 @@
  * through the outbound queue), then a copy goes to Sent, or the draft
  * into Drafts, replacing the one it was opened from.
  *
- * From: is always the user's own address; no field of the form can
- * change it.
+ * From: is always the user's own address, with the display name of their
+ * Settings; no field of the form can change it.
  */
 #include "web-private.h"
 #include "web-html.h"
@@ -345,7 +345,11 @@ static void web_compose_render(struct web_ctx *ctx, const struct web_compose *c,
 	if (c->references != NULL)
 		html_printf(out, "<input type=\"hidden\" name=\"references\" value=\"%s\">\n",
 			    c->references);
-	html_printf(out, "<p class=\"hint from\">From: %s</p>\n", ctx->user.address);
+	if (ctx->user.display_name != NULL)
+		html_printf(out, "<p class=\"hint from\">From: %s &lt;%s&gt;</p>\n",
+			    ctx->user.display_name, ctx->user.address);
+	else
+		html_printf(out, "<p class=\"hint from\">From: %s</p>\n", ctx->user.address);
 	/* data-complete: the script completes addresses from the contacts */
 	web_compose_field(ctx, "to", "To", c->to,
 			  " type=\"text\" autocomplete=\"email\" inputmode=\"email\" multiple"
@@ -630,7 +634,8 @@ struct web_send_job {
 	uint64_t max_size;
 	const char *hostname;
 	const struct conf *conf;
-	const char *from;
+	const char *from;             /* the envelope sender: the address */
+	const char *from_header;      /* "Name" <address>, encoded */
 	const char **to, **cc, **bcc;
 	unsigned int to_count, cc_count, bcc_count;
 	const char **local, **remote;
@@ -670,7 +675,7 @@ static int web_send_build(struct store *store, struct web_send_job *job,
 	uint64_t total = 0;
 	const char *bcc;
 
-	web_send_add_header(headers, &hcount, "From", job->from);
+	web_send_add_header(headers, &hcount, "From", job->from_header);
 	web_send_add_header(headers, &hcount, "To",
 			    web_addresses_header(pool, job->to, job->to_count));
 	web_send_add_header(headers, &hcount, "Cc",
@@ -1037,6 +1042,8 @@ void web_compose_post(struct web_ctx *ctx)
 	job->drafts_mb = drafts.id;
 	/* From: the user, and nobody else, whatever the form says */
 	job->from = ctx->user.address;
+	job->from_header = mime_mailbox_header(ctx->pool, ctx->user.display_name,
+					       ctx->user.address);
 	job->hostname = ctx->srv->conf->hostname;
 	job->conf = ctx->srv->conf;
 	job->max_size = ctx->srv->conf->max_message_size;
