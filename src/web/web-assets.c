@@ -206,6 +206,17 @@ static const char web_css[] =
 ".complete li{padding:.45rem .7rem;cursor:pointer;display:flex;flex-wrap:wrap;gap:0 .6rem}"
 ".complete li[aria-selected=true],.complete li:hover{background:var(--accent-soft)}"
 ".complete .cname{font-weight:600;overflow-wrap:anywhere}.complete .addr{color:var(--muted);overflow-wrap:anywhere}\n"
+".toc ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0 0 1rem;padding:0}\n"
+".settings{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr));"
+"column-gap:1rem;align-items:start}.settings h2{margin-top:0}\n"
+".choices{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;display:flex;"
+"flex-direction:column;gap:.5rem}.choices legend{font-weight:600}\n"
+".sessions{list-style:none;margin:0 0 .8rem;padding:0}.sessions li{display:flex;flex-wrap:wrap;"
+"justify-content:space-between;align-items:center;gap:.3rem 1rem;border-bottom:1px solid var(--line);"
+"padding:.55rem 0}.sessions li>div{flex:1 1 14rem;min-width:0}.sessions p{margin:0}"
+".sessions .client{overflow-wrap:anywhere}.sessions form{margin:0}.sessions .badge{margin-left:.3rem;"
+"color:var(--ok)}\n"
+".setup code{overflow-wrap:anywhere}.kept-form dd{max-height:12rem;overflow:auto}\n"
 ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\n";
 
 static const char web_js[] =

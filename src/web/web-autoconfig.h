@@ -110,6 +110,12 @@ void web_autoconfig_autodiscover_error(int code, const char *message,
 void web_autoconfig_apple_profile(const struct web_autoconfig *ac,
 				  const char *address, struct buffer *out);
 
+/* The setup help of the Settings page, as HTML: the user name, and per
+   service (IMAP, POP3, SMTP) the server, its ports and their security,
+   or that it is not offered; the CalDAV and CardDAV URLs of address. */
+void web_autoconfig_help(const struct web_autoconfig *ac, const char *address,
+			 struct buffer *out);
+
 /* The records to publish for domain, one zone-file line each (absolute
    names, TTL 3600), with ';' comment lines between groups. */
 void web_autoconfig_dns(const struct web_autoconfig *ac, const char *domain,

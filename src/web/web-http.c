@@ -456,20 +456,29 @@ static void web_conn_head_timeout(void *context)
 		web_conn_destroy(wc);
 }
 
-/* The body a target may send: CalDAV clients upload whole calendars,
-   the compose form attachments, other pages take forms. */
-static size_t web_conn_max_body(const struct web_http_settings *set,
-				const char *target)
+/* Is target path, with or without a query? */
+static bool web_conn_target_is(const char *target, const char *path)
 {
 	size_t len;
 
+	if (path == NULL || !str_begins(target, path))
+		return false;
+	len = strlen(path);
+	return target[len] == '\0' || target[len] == '?';
+}
+
+/* The body a target may send: CalDAV clients upload whole calendars,
+   the compose form attachments, the login a form kept across it, other
+   pages take forms. */
+static size_t web_conn_max_body(const struct web_http_settings *set,
+				const char *target)
+{
 	if (str_begins(target, WEB_HTTP_DAV_PREFIX))
 		return set->max_dav_body_size;
-	if (set->upload_path != NULL && str_begins(target, set->upload_path)) {
-		len = strlen(set->upload_path);
-		if (target[len] == '\0' || target[len] == '?')
-			return set->max_upload_body_size;
-	}
+	if (web_conn_target_is(target, set->upload_path))
+		return set->max_upload_body_size;
+	if (web_conn_target_is(target, set->login_path))
+		return set->max_login_body_size;
 	return set->max_body_size;
 }
 
@@ -688,6 +697,8 @@ struct web_http *web_http_create(struct server *srv,
 		set->max_body_size : set->max_dav_body_size;
 	if (set->max_upload_body_size > http->parser_set.max_body_size)
 		http->parser_set.max_body_size = set->max_upload_body_size;
+	if (set->max_login_body_size > http->parser_set.max_body_size)
+		http->parser_set.max_body_size = set->max_login_body_size;
 	return http;
 }
 

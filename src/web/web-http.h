@@ -12,7 +12,9 @@
  * suspended, waiting for a password check) pipelined input waits unread.
  * The whole body is read before the handler runs, within a limit that
  * depends on the target (max_dav_body_size under /dav/,
- * max_upload_body_size for upload_path, else max_body_size); a larger one is answered 413 and the connection closes.
+ * max_upload_body_size for upload_path, max_login_body_size for
+ * login_path, else max_body_size); a larger one is answered 413 and the
+ * connection closes.
  * "Expect: 100-continue" is answered before the body is read.
  *
  * One struct web_http per kind of listener (HTTPS, plain HTTP, redirect),
@@ -101,6 +103,10 @@ struct web_http_settings {
 	   its path, with or without a query, and its limit; NULL for none */
 	const char *upload_path;
 	size_t max_upload_body_size;
+	/* the login, which may carry a form kept across an ended session:
+	   its path and limit; NULL for none */
+	const char *login_path;
+	size_t max_login_body_size;
 	unsigned int timeout_secs;      /* idle keep-alive, stalled I/O */
 	unsigned int head_timeout_secs; /* a whole request head (slowloris): 408 */
 	enum metrics_protocol protocol;         /* its connections */

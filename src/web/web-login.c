@@ -1,7 +1,9 @@
 /*
- * Logging in and out. The password is checked by auth_verify() on its
- * worker thread; the request waits (suspended) and is answered from the
- * callback. auth_verify() delays failures by [limits] auth_failure_delay.
+ * Logging in and out, and the password check that the login and the
+ * password change share. The password is checked by auth_verify_from() on
+ * its worker thread; the request waits (suspended) and is answered from
+ * the callback. auth_verify_from() delays failures by [limits]
+ * auth_failure_delay and throttles them as for IMAP and POP3.
  */
 #include "web-private.h"
 #include "web-html.h"
@@ -13,15 +15,21 @@
 
 #include <string.h>
 
-struct web_login {
-	struct web_login *prev, *next;
+/* A check waiting for auth's answer. */
+struct web_password {
+	struct web_password *prev, *next;
 	struct web_ctx *ctx;
 	struct auth_request *auth;
+	web_password_cb *cb;
+	void *context;
+};
+
+static struct web_password *web_passwords;
+
+struct web_login {
 	const char *next_path;
 	const char *old_session;
 };
-
-static struct web_login *web_logins;
 
 void web_login_form(struct web_ctx *ctx, int status, const char *next,
 		    const char *error)
@@ -33,13 +41,19 @@ void web_login_form(struct web_ctx *ctx, int status, const char *next,
 	web_page_begin(ctx, "Log in", WEB_NAV_NONE);
 	html_printf(out, "<section class=\"card narrow login\" aria-labelledby=\"login-title\">\n"
 		    "<h1 id=\"login-title\">Log in</h1>\n");
-	if (next != NULL && strncmp(next, "/item/", 6) == 0)
+	if (next != NULL && strncmp(next, "/item/", 6) == 0 && ctx->kept == NULL)
 		html_printf(out, "<p class=\"hint\">Log in to open the meeting request.</p>\n");
 	if (error != NULL)
 		html_printf(out, "<p class=\"error\" role=\"alert\" id=\"login-error\">%s</p>\n",
 			    error);
+	/* a kept form may be large: multipart sends it as it is, where
+	   urlencoding could triple it */
+	html_printf(out, "<form method=\"post\" action=\"%S\" class=\"stack\"%S>\n",
+		    WEB_LOGIN_PATH, ctx->kept != NULL ?
+		    " enctype=\"multipart/form-data\"" : "");
+	if (ctx->kept != NULL)
+		web_kept_fields(ctx, ctx->kept);
 	html_printf(out,
-		"<form method=\"post\" action=\"/login\" class=\"stack\">\n"
 		"<label for=\"username\">Email address</label>\n"
 		"<input id=\"username\" name=\"username\" type=\"text\" inputmode=\"email\""
 		" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\""
@@ -58,43 +72,80 @@ void web_login_form(struct web_ctx *ctx, int status, const char *next,
 	web_send_html(ctx, status);
 }
 
-static void web_login_unlink(struct web_login *login)
+static void web_password_unlink(struct web_password *check)
 {
-	if (login->prev != NULL)
-		login->prev->next = login->next;
+	if (check->prev != NULL)
+		check->prev->next = check->next;
 	else
-		web_logins = login->next;
-	if (login->next != NULL)
-		login->next->prev = login->prev;
+		web_passwords = check->next;
+	if (check->next != NULL)
+		check->next->prev = check->prev;
 }
 
-static void web_login_done(void *context, const struct auth_result *result)
+static void web_password_done(void *context, const struct auth_result *result)
 {
-	struct web_login *login = context;
-	struct web_ctx *ctx = login->ctx;
-	struct server *srv = ctx->srv;
+	struct web_password *check = context;
 
-	login->auth = NULL;
-	web_login_unlink(login);
-	if (web_request_gone(ctx->req)) {
-		web_response_send(ctx->req);
+	check->auth = NULL;
+	web_password_unlink(check);
+	if (web_request_gone(check->ctx->req)) {
+		web_response_send(check->ctx->req);
 		return;
 	}
+	check->cb(check->ctx, result, check->context);
+}
+
+void web_password_check(struct web_ctx *ctx, const char *address, char *password,
+			web_password_cb *cb, void *context)
+{
+	struct web_password *check = p_new(ctx->pool, struct web_password, 1);
+
+	check->ctx = ctx;
+	check->cb = cb;
+	check->context = context;
+	check->next = web_passwords;
+	if (web_passwords != NULL)
+		web_passwords->prev = check;
+	web_passwords = check;
+	web_request_suspend(ctx->req);
+	check->auth = auth_verify_from(ctx->srv->auth, METRICS_PROTOCOL_WEB,
+				       ctx->req->peer_ip, address, password,
+				       web_password_done, check);
+	/* auth keeps its own copy */
+	secret_wipe(password, strlen(password));
+}
+
+bool web_password_refused(struct web_ctx *ctx, const struct auth_result *result,
+			  const char *attempts)
+{
 	if (result->throttled) {
+		const char *title = p_printf(ctx->pool, "Too many %s", attempts);
+
 		/* RFC 6585 4 */
 		web_response_header(ctx->req, "Retry-After",
 				    p_printf(ctx->pool, "%u", result->retry_after_secs));
-		web_send_message(ctx, 429, "Too many login attempts",
-				 p_printf(ctx->pool, "Too many login attempts. Please try "
-					  "again in %u second%s.", result->retry_after_secs,
+		web_send_message(ctx, 429, title,
+				 p_printf(ctx->pool, "%s. Please try again in %u second%s.",
+					  title, result->retry_after_secs,
 					  result->retry_after_secs == 1 ? "" : "s"));
-		return;
+		return true;
 	}
 	if (result->temp_failure) {
 		web_send_message(ctx, 503, "Try again later",
-				 "Logging in is not possible right now. Please try again in a minute.");
-		return;
+				 "Passwords cannot be checked right now. Please try again in a minute.");
+		return true;
 	}
+	return false;
+}
+
+static void web_login_done(struct web_ctx *ctx, const struct auth_result *result,
+			   void *context)
+{
+	struct web_login *login = context;
+	struct server *srv = ctx->srv;
+
+	if (web_password_refused(ctx, result, "login attempts"))
+		return;
 	if (!result->success) {
 		log_info("web", "login failed user=%s ip=%s",
 			 log_value(web_form_get(&ctx->form, "username")),
@@ -106,13 +157,17 @@ static void web_login_done(void *context, const struct auth_result *result)
 	/* a new id on every login (no session fixation); the old one goes */
 	if (login->old_session != NULL)
 		store_web_session_delete(srv->store, login->old_session);
-	if (web_session_start(ctx->req, result->user_id) < 0) {
+	if (web_session_start(ctx, result->user_id) < 0) {
 		web_send_message(ctx, 503, "Try again later",
 				 "Logging in is not possible right now. Please try again in a minute.");
 		return;
 	}
-	log_info("web", "login user=%s ip=%s", log_value(result->address),
-		 ctx->req->peer_ip);
+	log_info("web", "login user=%s ip=%s%s", log_value(result->address),
+		 ctx->req->peer_ip, ctx->kept != NULL ? " kept-form" : "");
+	if (ctx->kept != NULL) {
+		web_kept_confirm(ctx, ctx->kept);
+		return;
+	}
 	web_send_redirect(ctx, 303, login->next_path != NULL ? login->next_path : "/mail");
 }
 
@@ -125,6 +180,7 @@ void web_login_post(struct web_ctx *ctx)
 
 	if (!web_return_path_safe(next))
 		next = NULL;
+	ctx->kept = web_kept_read(ctx);
 	/* No password in cleartext, as for IMAP and POP3: over plain HTTP
 	   only from [server] plaintext_auth_from networks. */
 	if (!ctx->req->https &&
@@ -144,29 +200,19 @@ void web_login_post(struct web_ctx *ctx)
 		return;
 	}
 	login = p_new(ctx->pool, struct web_login, 1);
-	login->ctx = ctx;
 	login->next_path = next;
 	login->old_session = ctx->session_id;
-	login->next = web_logins;
-	if (web_logins != NULL)
-		web_logins->prev = login;
-	web_logins = login;
-	web_request_suspend(ctx->req);
-	login->auth = auth_verify_from(ctx->srv->auth, METRICS_PROTOCOL_WEB,
-				       ctx->req->peer_ip,
-				       username, password, web_login_done, login);
-	/* auth keeps its own copy */
-	secret_wipe((char *)password, strlen(password));
+	web_password_check(ctx, username, (char *)password, web_login_done, login);
 }
 
 void web_login_cancel_all(void)
 {
-	while (web_logins != NULL) {
-		struct web_login *login = web_logins;
+	while (web_passwords != NULL) {
+		struct web_password *check = web_passwords;
 
-		web_login_unlink(login);
-		auth_request_cancel(&login->auth);
-		web_send_message(login->ctx, 503, "Shutting down",
+		web_password_unlink(check);
+		auth_request_cancel(&check->auth);
+		web_send_message(check->ctx, 503, "Shutting down",
 				 "The server is restarting. Please try again in a minute.");
 	}
 }

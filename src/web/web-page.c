@@ -116,6 +116,7 @@ void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav)
 			"<li><a href=\"/calendar\"%S>Calendar</a></li>\n"
 			"<li><a href=\"/contacts\"%S>Contacts</a></li>\n"
 			"<li><a href=\"/calendar/new\"%S>New meeting</a></li>\n"
+			"<li><a href=\"/settings\"%S>Settings</a></li>\n"
 			"</ul></nav>\n"
 			"<form class=\"logout\" method=\"post\" action=\"/logout\">\n"
 			"<span class=\"who\">%s</span>\n",
@@ -123,6 +124,7 @@ void web_page_begin(struct web_ctx *ctx, const char *title, enum web_nav nav)
 			web_nav_current(nav, WEB_NAV_CALENDAR),
 			web_nav_current(nav, WEB_NAV_CONTACTS),
 			web_nav_current(nav, WEB_NAV_NEW_MEETING),
+			web_nav_current(nav, WEB_NAV_SETTINGS),
 			ctx->user.address);
 		web_page_csrf_field(ctx);
 		html_printf(out, "<button type=\"submit\" class=\"link\">Log out</button>\n"
@@ -224,18 +226,23 @@ void web_send_message(struct web_ctx *ctx, int status, const char *title,
 
 void web_send_not_found(struct web_ctx *ctx)
 {
-	/* No navigation, no user name: byte for byte the same page for an
-	   unknown token, another user's token and a page that never was
-	   (only the viewer's own theme cookie changes it). */
+	/* The same status and bytes, for one viewer, for an unknown token,
+	   another user's token and a page that never was: a logged-in viewer
+	   keeps the header and navigation on all three (only the viewer's
+	   own theme cookie changes it further). Headers a page set before
+	   it found out go; a renewed session cookie stays. */
 	buffer_reset(ctx->out);
 	ctx->req->header_count = 0;
-	web_page_head(ctx, "Not found");
-	html_printf(ctx->out, "</head>\n<body>\n"
-		"<main id=\"main\">\n<section class=\"card narrow\">\n"
+	if (ctx->session_cookie != NULL)
+		web_response_header(ctx->req, "Set-Cookie", ctx->session_cookie);
+	web_page_begin(ctx, "Not found", WEB_NAV_NONE);
+	html_printf(ctx->out,
+		"<section class=\"card narrow\">\n"
 		"<h1>Not found</h1>\n<p>There is nothing here. If you followed a link"
 		" from a message, check that you are logged in as the person it was"
 		" sent to.</p>\n<p><a href=\"/\">Go to your mail</a></p>\n"
-		"</section>\n</main>\n</body>\n</html>\n");
+		"</section>\n");
+	web_page_end(ctx);
 	web_send_html(ctx, 404);
 }
 

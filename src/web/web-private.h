@@ -34,6 +34,13 @@ struct web_tz;
 #define WEB_COMPOSE_PATH "/mail/compose"
 #define WEB_COMPOSE_MAX_FILES 20
 #define WEB_COMPOSE_FIELDS_SIZE (256 * 1024)
+/* A form kept across an ended session (web-kept.c): at most this many
+   text fields and bytes of them; the login that carries it again may
+   send that and its own fields. */
+#define WEB_LOGIN_PATH "/login"
+#define WEB_KEPT_MAX_FIELDS 48
+#define WEB_KEPT_MAX_SIZE (256 * 1024)
+#define WEB_LOGIN_BODY_SIZE (WEB_KEPT_MAX_SIZE + 64 * 1024)
 
 enum web_nav {
 	WEB_NAV_NONE,
@@ -42,7 +49,11 @@ enum web_nav {
 	WEB_NAV_CALENDAR,
 	WEB_NAV_CONTACTS,
 	WEB_NAV_NEW_MEETING,
+	WEB_NAV_SETTINGS,
 };
+
+struct auth_result;
+struct web_kept;
 
 struct web_ctx {
 	struct server *srv;
@@ -62,9 +73,18 @@ struct web_ctx {
 	struct store_user user;
 	const char *session_id;
 	const char *csrf;
-	/* the viewer's time zone (cookie set by the page's script, else the
+	int64_t session_handle;       /* names it in the sessions list */
+	/* the session's cookie when this answer renews it (pages that clear
+	   the headers send it again) */
+	const char *session_cookie;
+	/* the viewer's time zone: the one of their Settings, else the
+	   browser's (browser_tz: the cookie set by the page's script, else the
 	   server's) */
 	const struct web_tz *tz;
+	const struct web_tz *browser_tz;
+	/* a form that came after the session had ended, carried through the
+	   login (web-kept.c), or NULL */
+	const struct web_kept *kept;
 };
 
 /* --- web-server.c --- */
@@ -73,10 +93,17 @@ struct server *web_server(void);
 const struct web_tz *web_server_tz(void);
 
 /* --- web-session.c --- */
-/* Look up the session cookie; fills ctx->logged_in, user, csrf. */
+/* Look up the session cookie; fills ctx->logged_in, user, csrf,
+   session_handle, and the viewer's zone from the user's setting. A
+   session last used a while ago (a minute, or a quarter of [web]
+   session_idle if that is less) is renewed: used now, ending
+   session_idle from now but never past session_lifetime after the
+   login, and its cookie says so. */
 void web_session_load(struct web_ctx *ctx);
-/* Create a session for user_id and set its cookie. 0 or -1. */
-int web_session_start(struct web_request *req, int64_t user_id);
+/* Create a session for user_id from this browser (its address and
+   User-Agent recorded as the client), set its cookie, and make it ctx's
+   (logged_in, user, csrf, session_id). 0, or -1 (logged). */
+int web_session_start(struct web_ctx *ctx, int64_t user_id);
 /* Delete the session and clear the cookie. */
 void web_session_end(struct web_ctx *ctx);
 /* Is the form's "csrf" field this session's token? (constant time) */
@@ -122,7 +149,37 @@ const char *web_format_ymd(struct pool *pool, const struct web_tz *tz, time_t t)
 /* "2026-11-24T09:30:00Z", for <time datetime> */
 const char *web_format_iso(struct pool *pool, time_t t);
 
+/* --- web-login.c --- */
+/*
+ * Check a password as a login does (the throttle, the failure delay,
+ * Argon2id on auth's threads): the request waits, suspended, and cb
+ * answers it with the result. When the browser has gone meanwhile, cb is
+ * not called and the request is freed; at shutdown a waiting request is
+ * answered 503. password is wiped here.
+ */
+typedef void web_password_cb(struct web_ctx *ctx, const struct auth_result *result,
+			     void *context);
+void web_password_check(struct web_ctx *ctx, const char *address, char *password,
+			web_password_cb *cb, void *context);
+/* The answers a check that did not succeed gets alike: 429 (throttled:
+   "Too many <attempts>"), 503 (temporary); true when one was sent. */
+bool web_password_refused(struct web_ctx *ctx, const struct auth_result *result,
+			  const char *attempts);
+
+/* --- web-kept.c: a form that came after the session had ended --- */
+/* A POST without a live session: the login form carrying the text fields
+   it sent (files are dropped, and it says so), 403. */
+void web_kept_login(struct web_ctx *ctx);
+/* The form a login POST carries, or NULL (none, or not one we keep). */
+const struct web_kept *web_kept_read(struct web_ctx *ctx);
+/* Inside the login form: a notice and the kept fields, hidden. */
+void web_kept_fields(struct web_ctx *ctx, const struct web_kept *kept);
+/* After the login: "Your session had ended; send again?" with the fields
+   and the new session's CSRF token; only a click sends it. 200. */
+void web_kept_confirm(struct web_ctx *ctx, const struct web_kept *kept);
+
 /* --- pages --- */
+/* The login form (with ctx->kept when set). */
 void web_login_form(struct web_ctx *ctx, int status, const char *next,
 		    const char *error);
 void web_login_post(struct web_ctx *ctx);
@@ -147,6 +204,9 @@ void web_compose_page(struct web_ctx *ctx);
 void web_compose_post(struct web_ctx *ctx);
 void web_search_page(struct web_ctx *ctx);
 void web_outbox_page(struct web_ctx *ctx);
+/* web-settings.c: the page, and its forms' POSTs (the route says which) */
+void web_settings_page(struct web_ctx *ctx);
+void web_settings_post(struct web_ctx *ctx);
 
 /* --- web-calendar.c: the views, and the occurrences they show --- */
 

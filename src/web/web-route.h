@@ -36,6 +36,11 @@
  *                                   up in the viewer's own address book)
  *   /contacts/ID/edit               its form (GET, POST)
  *   /contacts/ID/delete             delete it (POST)
+ *   /settings                       the user's settings, sessions and account setup
+ *   /settings/name /timezone /calendar /password
+ *                                   save one of them (POST)
+ *   /settings/sessions/end          end one session (POST handle=N)
+ *   /settings/sessions/end-all      log out everywhere (POST)
  *   /settings/apple-profile         the Apple configuration profile (download)
  *   /theme                          the footer's theme choice (POST)
  *   /static/style.css /static/app.js /favicon.svg
@@ -84,6 +89,13 @@ enum web_route_id {
 	WEB_ROUTE_CONTACT_DELETE,
 	WEB_ROUTE_APPLE_PROFILE,
 	WEB_ROUTE_THEME,
+	WEB_ROUTE_SETTINGS,
+	WEB_ROUTE_SETTINGS_NAME,
+	WEB_ROUTE_SETTINGS_TIMEZONE,
+	WEB_ROUTE_SETTINGS_CALENDAR,
+	WEB_ROUTE_SETTINGS_PASSWORD,
+	WEB_ROUTE_SETTINGS_END_SESSION,
+	WEB_ROUTE_SETTINGS_END_ALL,
 	WEB_ROUTE_STATIC_CSS,
 	WEB_ROUTE_STATIC_JS,
 	WEB_ROUTE_FAVICON,

@@ -176,11 +176,13 @@ static bool web_parse_post(struct web_ctx *ctx)
 	if (type == NULL)
 		return false;
 	body = web_request_body(ctx->req, &size);
-	/* files only where the page takes them (the body limit is its own) */
-	if (ctx->route.id == WEB_ROUTE_COMPOSE &&
+	/* files only where the page takes them (the body limit is its own);
+	   the login takes multipart for a kept form, without files */
+	if ((ctx->route.id == WEB_ROUTE_COMPOSE || ctx->route.id == WEB_ROUTE_LOGIN) &&
 	    str_begins_icase(type, "multipart/form-data"))
 		return web_multipart_parse(ctx->pool, type, body, size,
-					   WEB_COMPOSE_MAX_FILES, &ctx->form,
+					   ctx->route.id == WEB_ROUTE_COMPOSE ?
+					   WEB_COMPOSE_MAX_FILES : 0, &ctx->form,
 					   &ctx->uploads, &ctx->upload_count) == 0;
 	if (!str_begins_icase(type, "application/x-www-form-urlencoded"))
 		return false;
@@ -207,7 +209,9 @@ static void web_dispatch(struct web_ctx *ctx)
 		return;
 	case WEB_ROUTE_ITEM:
 		/* not logged in: the login form right here, back here after */
-		if (!ctx->logged_in)
+		if (!ctx->logged_in && post)
+			web_kept_login(ctx);
+		else if (!ctx->logged_in)
 			web_login_form(ctx, 200, ctx->target.path, NULL);
 		else if (post)
 			web_item_post(ctx);
@@ -219,8 +223,7 @@ static void web_dispatch(struct web_ctx *ctx)
 	}
 	if (!ctx->logged_in) {
 		if (post) {
-			web_send_message(ctx, 403, "Session expired",
-					 "Your session has ended. Please log in again.");
+			web_kept_login(ctx);
 			return;
 		}
 		web_login_form(ctx, 200, ctx->route.id == WEB_ROUTE_ROOT ?
@@ -341,6 +344,17 @@ static void web_dispatch(struct web_ctx *ctx)
 	case WEB_ROUTE_THEME:
 		web_theme_post(ctx);
 		break;
+	case WEB_ROUTE_SETTINGS:
+		web_settings_page(ctx);
+		break;
+	case WEB_ROUTE_SETTINGS_NAME:
+	case WEB_ROUTE_SETTINGS_TIMEZONE:
+	case WEB_ROUTE_SETTINGS_CALENDAR:
+	case WEB_ROUTE_SETTINGS_PASSWORD:
+	case WEB_ROUTE_SETTINGS_END_SESSION:
+	case WEB_ROUTE_SETTINGS_END_ALL:
+		web_settings_post(ctx);
+		break;
 	default:
 		web_send_not_found(ctx);
 		break;
@@ -377,6 +391,7 @@ static void web_handle(void *context, struct web_request *req)
 	enum web_kind kind = *(const enum web_kind *)context;
 	struct web_ctx *ctx;
 	const char *tz_name;
+	bool found;
 
 	if (kind == WEB_KIND_REDIRECT) {
 		web_redirect(req, 301);
@@ -408,11 +423,28 @@ static void web_handle(void *context, struct web_request *req)
 	ctx->out = &req->body;
 	ctx->tz = web_server_tz();
 
+	tz_name = web_cookie_get(ctx->pool, web_request_header(req, "Cookie"),
+				 WEB_TZ_COOKIE);
+	if (tz_name != NULL) {
+		const struct web_tz *tz;
+		const char *decoded;
+
+		if (web_url_decode(ctx->pool, tz_name, strlen(tz_name), false, false,
+				   &decoded) == 0 && (tz = web_tz_get(decoded)) != NULL)
+			ctx->tz = tz;
+	}
+	ctx->browser_tz = ctx->tz;
 	if (web_target_parse(ctx->pool, req->target, &ctx->target) < 0) {
 		web_send_message(ctx, 400, "Bad request", "That address is not valid.");
 		return;
 	}
-	if (web_route_find(&ctx->target, &ctx->route) < 0) {
+	found = web_route_find(&ctx->target, &ctx->route) == 0;
+	/* the session first: every page but the assets, error pages too
+	   (they keep the header and navigation of a logged-in viewer) */
+	if (ctx->route.id != WEB_ROUTE_STATIC_CSS &&
+	    ctx->route.id != WEB_ROUTE_STATIC_JS && ctx->route.id != WEB_ROUTE_FAVICON)
+		web_session_load(ctx);
+	if (!found) {
 		web_send_not_found(ctx);
 		return;
 	}
@@ -441,19 +473,6 @@ static void web_handle(void *context, struct web_request *req)
 			return;
 		}
 	}
-	tz_name = web_cookie_get(ctx->pool, web_request_header(req, "Cookie"),
-				 WEB_TZ_COOKIE);
-	if (tz_name != NULL) {
-		const struct web_tz *tz;
-		const char *decoded;
-
-		if (web_url_decode(ctx->pool, tz_name, strlen(tz_name), false, false,
-				   &decoded) == 0 && (tz = web_tz_get(decoded)) != NULL)
-			ctx->tz = tz;
-	}
-	if (ctx->route.id != WEB_ROUTE_STATIC_CSS &&
-	    ctx->route.id != WEB_ROUTE_STATIC_JS && ctx->route.id != WEB_ROUTE_FAVICON)
-		web_session_load(ctx);
 	web_dispatch(ctx);
 }
 
@@ -482,6 +501,8 @@ static int web_listen_all(enum web_kind kind, bool tls,
 		.max_body_size = WEB_MAX_BODY_SIZE,
 		.max_dav_body_size = WEB_MAX_DAV_BODY_SIZE,
 		.upload_path = WEB_COMPOSE_PATH,
+		.login_path = WEB_LOGIN_PATH,
+		.max_login_body_size = WEB_LOGIN_BODY_SIZE,
 		.timeout_secs = WEB_TIMEOUT_SECS,
 		.head_timeout_secs = WEB_HEAD_TIMEOUT_SECS,
 		.protocol = METRICS_PROTOCOL_HTTP,
@@ -506,6 +527,13 @@ int web_server_init(struct server *srv, const char **error_r)
 	memset(&web, 0, sizeof(web));
 	web.srv = srv;
 	web.server_tz = web_find_server_tz();
+	{
+		/* the Settings page's list, read now rather than by a request */
+		const char *const *names;
+		unsigned int count;
+
+		web_tz_list(&names, &count);
+	}
 	if (conf->web_tls_listen.count > 0 && srv->tls == NULL) {
 		*error_r = "[web] tls_listen needs [server] tls_cert and tls_key";
 		return -1;

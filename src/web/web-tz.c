@@ -5,12 +5,14 @@
 #include "web-tz.h"
 #include "fatal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define WEB_TZ_DIR "/usr/share/zoneinfo"
@@ -452,6 +454,102 @@ const struct web_tz *web_tz_get(const char *name)
 	web_tz_cache = tz;
 	web_tz_cache_count++;
 	return tz;
+}
+
+/* --- the list people choose from --- */
+
+static struct {
+	char **names;
+	unsigned int count;
+	bool read;
+} web_tz_names;
+
+static void web_tz_list_add(const char *name)
+{
+	char *copy;
+
+	if (web_tz_names.count >= WEB_TZ_LIST_MAX || !web_tz_name_valid(name))
+		return;
+	copy = strdup(name);
+	if (copy == NULL)
+		fatal_oom();
+	web_tz_names.names[web_tz_names.count++] = copy;
+}
+
+/* The zone files under WEB_TZ_DIR/prefix, depth levels deep at most. */
+static void web_tz_list_dir(const char *prefix, int depth)
+{
+	char path[256], name[128];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/%s", WEB_TZ_DIR, prefix);
+	if ((dir = opendir(path)) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL && web_tz_names.count < WEB_TZ_LIST_MAX) {
+		unsigned char type;
+		int n;
+
+		if (d->d_name[0] == '.')
+			continue;
+		n = snprintf(name, sizeof(name), "%s/%s", prefix, d->d_name);
+		if (n < 0 || (size_t)n >= sizeof(name) || !web_tz_name_valid(name))
+			continue;
+		type = d->d_type;
+		if (type == DT_UNKNOWN || type == DT_LNK) {
+			struct stat st;
+
+			/* what a link names, as open() will find it */
+			if (fstatat(dirfd(dir), d->d_name, &st, 0) < 0)
+				continue;
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ?
+				DT_REG : DT_UNKNOWN;
+		}
+		if (type == DT_DIR) {
+			if (depth > 1)
+				web_tz_list_dir(name, depth - 1);
+		} else if (type == DT_REG) {
+			web_tz_list_add(name);
+		}
+	}
+	closedir(dir);
+}
+
+static int web_tz_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void web_tz_list(const char *const **names_r, unsigned int *count_r)
+{
+	/* the areas of the tz database (its theory.html, "Time zone
+	   identifiers"); the rest of the top level is backward names */
+	static const char *const areas[] = {
+		"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
+		"Australia", "Europe", "Indian", "Pacific",
+	};
+
+	if (!web_tz_names.read) {
+		web_tz_names.read = true;
+		web_tz_names.names = calloc(WEB_TZ_LIST_MAX, sizeof(char *));
+		if (web_tz_names.names == NULL)
+			fatal_oom();
+		for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++)
+			web_tz_list_dir(areas[i], 3);
+		qsort(web_tz_names.names, web_tz_names.count, sizeof(char *),
+		      web_tz_name_cmp);
+		/* UTC first, whatever the system has */
+		if (web_tz_names.count == WEB_TZ_LIST_MAX)
+			free(web_tz_names.names[--web_tz_names.count]);
+		memmove(web_tz_names.names + 1, web_tz_names.names,
+			web_tz_names.count * sizeof(char *));
+		web_tz_names.names[0] = strdup("UTC");
+		if (web_tz_names.names[0] == NULL)
+			fatal_oom();
+		web_tz_names.count++;
+	}
+	*names_r = (const char *const *)web_tz_names.names;
+	*count_r = web_tz_names.count;
 }
 
 const char *web_tz_name(const struct web_tz *tz)

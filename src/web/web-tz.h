@@ -24,6 +24,16 @@ const struct web_tz *web_tz_get(const char *name);
 const struct web_tz *web_tz_utc(void);
 const char *web_tz_name(const struct web_tz *tz);
 
+/*
+ * The zones a person may choose (the Settings page): "UTC" and the names
+ * under the continents and oceans of the system's zoneinfo
+ * ("Europe/Berlin", "America/Argentina/Cordoba"), sorted, read once and
+ * kept (at most WEB_TZ_LIST_MAX; backward names such as "US/Eastern",
+ * and posix/ and right/, left out). Loop thread only.
+ */
+#define WEB_TZ_LIST_MAX 1024
+void web_tz_list(const char *const **names_r, unsigned int *count_r);
+
 /* Broken-down local time of t in tz (tm_gmtoff set), and the zone
    abbreviation ("CET"). */
 void web_tz_localtime(const struct web_tz *tz, time_t t, struct tm *tm_r,
