@@ -69,21 +69,21 @@ static const char *cal_answer_word(enum cal_partstat answer)
 
 /* The REPLY message to the organizer of item. */
 int cal_reply_message(struct pool *pool, const struct conf *conf,
-			     const struct store_cal_item *item, const char *attendee,
+			     const struct store_cal_item *item, const struct store_user *user,
 			     enum cal_partstat answer, time_t rid, const char *comment,
 			     const unsigned char **data_r, size_t *size_r,
 			     const char **error_r)
 {
 	struct imip_time rid_time = { .set = rid != 0, .utc = rid };
 	struct imip_reply_params params = {
-		.attendee = attendee, .partstat = cal_partstat_name(answer),
+		.attendee = user->address, .partstat = cal_partstat_name(answer),
 		.rid = rid != 0 ? &rid_time : NULL, .comment = comment, .now = time(NULL),
 	};
 	struct imip_calendar *cal;
 	const struct imip_attendee *me;
 	const struct imip_event *ev;
 	struct mime_build_header headers[6];
-	const char *ics, *error, *summary, *who, *text, *local, *utc;
+	const char *ics, *error, *summary, *name, *who, *text, *local, *utc;
 
 	if (imip_reply_build(pool, item->ical, &params, &ics, &error) < 0 ||
 	    imip_parse(pool, ics, strlen(ics), &cal, &error) < 0) {
@@ -96,7 +96,8 @@ int cal_reply_message(struct pool *pool, const struct conf *conf,
 	ev = &cal->events[0];
 	me = &ev->attendees[0];
 	summary = ev->summary != NULL && *ev->summary != '\0' ? ev->summary : "(no title)";
-	who = me->name != NULL ? p_printf(pool, "%s <%s>", me->name, me->address) : me->address;
+	name = user->display_name != NULL ? user->display_name : me->name;
+	who = name != NULL ? p_printf(pool, "%s <%s>", name, me->address) : me->address;
 	cal_render_when(pool, ev, NULL, &local, &utc);
 	text = p_printf(pool, "%s has %s your meeting.\n\n%-10s %s\n%-10s %s\n%s%s%s%s%s",
 			who, answer == CAL_PARTSTAT_ACCEPTED ? "accepted" :
@@ -107,7 +108,7 @@ int cal_reply_message(struct pool *pool, const struct conf *conf,
 			comment != NULL && *comment != '\0' ? "\nComment:\n" : "",
 			comment != NULL && *comment != '\0' ? comment : "");
 	headers[0].name = "From";
-	headers[0].value = cal_mailbox_header(pool, me->name, attendee);
+	headers[0].value = cal_mailbox_header(pool, name, user->address);
 	headers[1].name = "To";
 	headers[1].value = cal_mailbox_header(pool, ev->organizer_name, ev->organizer);
 	headers[2].name = "Subject";
@@ -170,7 +171,7 @@ int cal_respond_occurrence(struct store *store, const struct conf *conf,
 	   nothing to learn from it. Otherwise the REPLY goes first, so that a
 	   failure to send changes nothing. */
 	if (!cancelled) {
-		if (cal_reply_message(pool, conf, &item, user->address, answer, recurrence_id,
+		if (cal_reply_message(pool, conf, &item, user, answer, recurrence_id,
 				      comment, &data, &size, error_r) < 0 ||
 		    cal_send(store, conf, user->address, &organizer, 1, data, size, error_r) < 0) {
 			pool_destroy(&pool);

@@ -248,7 +248,7 @@ static void cal_sched_attendee(struct pool *pool, struct store *store,
 			cal->events[0].organizer;
 		if (organizer == NULL)
 			return;
-		if (cal_reply_message(pool, conf, &tmp, user->address, answer, rid, NULL,
+		if (cal_reply_message(pool, conf, &tmp, user, answer, rid, NULL,
 				      &data, &size, &error) < 0)
 			continue;
 		if (cal_send(store, conf, user->address, &organizer, 1, data, size,
@@ -625,7 +625,7 @@ void cal_dav_delete_notify(struct store *store, const struct conf *conf,
 		size_t size;
 		const char *organizer = rcpt.organizer;
 
-		if (cal_reply_message(pool, conf, item, user->address,
+		if (cal_reply_message(pool, conf, item, user,
 				      CAL_PARTSTAT_DECLINED, 0, NULL, &data, &size,
 				      &error) == 0 &&
 		    cal_send(store, conf, user->address, &organizer, 1, data, size,

@@ -217,6 +217,7 @@ static const char web_css[] =
 ".sessions .client{overflow-wrap:anywhere}.sessions form{margin:0}.sessions .badge{margin-left:.3rem;"
 "color:var(--ok)}\n"
 ".setup code{overflow-wrap:anywhere}.kept-form dd{max-height:12rem;overflow:auto}\n"
+"@media (max-width:36rem){.setup{grid-template-columns:1fr}.setup dd{margin-bottom:.45rem}}\n"
 ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\n";
 
 static const char web_js[] =

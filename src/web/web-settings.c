@@ -211,6 +211,22 @@ static void web_settings_session_cb(void *context, const struct store_web_sessio
 		    mine ? "Log out" : "End session");
 }
 
+/* "2 hours", "90 minutes", "1 day": the largest unit that says it exactly */
+static const char *web_settings_duration(struct pool *pool, unsigned int secs)
+{
+	static const struct {
+		unsigned int secs;
+		const char *name;
+	} units[] = { { 86400, "day" }, { 3600, "hour" }, { 60, "minute" }, { 1, "second" } };
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (secs % units[i].secs == 0 || units[i].secs == 1)
+			return p_printf(pool, "%u %s%s", secs / units[i].secs, units[i].name,
+					secs / units[i].secs == 1 ? "" : "s");
+	}
+	return "";
+}
+
 static void web_settings_sessions(struct web_ctx *ctx, const struct web_settings_errors *err)
 {
 	struct web_settings_sessions list = { .ctx = ctx };
@@ -218,10 +234,10 @@ static void web_settings_sessions(struct web_ctx *ctx, const struct web_settings
 
 	web_settings_begin(ctx, "sessions", "Sessions");
 	html_printf(out, "<p class=\"hint\">Where you are logged in to this web access. A"
-		    " session ends after %u minutes without use, and %u hours after the"
-		    " login at the latest.</p>\n",
-		    (ctx->srv->conf->web_session_idle_secs + 59) / 60,
-		    (ctx->srv->conf->web_session_lifetime_secs + 3599) / 3600);
+		    " session ends after %s without use, and %s after the login at the"
+		    " latest.</p>\n",
+		    web_settings_duration(ctx->pool, ctx->srv->conf->web_session_idle_secs),
+		    web_settings_duration(ctx->pool, ctx->srv->conf->web_session_lifetime_secs));
 	web_settings_saved(ctx, "session", "That session has ended.");
 	web_settings_error(out, "sessions", err->sessions);
 	if (store_web_session_list(ctx->srv->store, ctx->user.id, ctx->pool,
@@ -314,51 +330,78 @@ static int web_settings_store(struct web_ctx *ctx, enum store_user_setting setti
 	return 0;
 }
 
-static void web_settings_post_name(struct web_ctx *ctx, struct web_settings_errors *err)
-{
-	const char *sent = web_form_get(&ctx->form, "display_name");
-	char *name = p_strdup(ctx->pool, sent != NULL ? sent : "");
+/* Each check returns the value to store ("" for the default), or NULL
+   with the error of its form set. */
 
-	name = str_trim(name);
+static const char *web_settings_check_name(struct web_ctx *ctx, const char *sent,
+					   struct web_settings_errors *err)
+{
+	char *name = str_trim(p_strdup(ctx->pool, sent));
+
 	if (*name != '\0' && !str_display_name_valid(name)) {
 		err->name = p_printf(ctx->pool, "A display name is at most %d bytes of text,"
 				     " without line breaks.", STR_DISPLAY_NAME_MAX);
-		web_settings_render(ctx, 400, err);
-		return;
+		return NULL;
 	}
-	if (web_settings_store(ctx, STORE_USER_DISPLAY_NAME, name, "display_name") == 0)
-		web_settings_done(ctx, "name");
+	return name;
 }
 
-static void web_settings_post_timezone(struct web_ctx *ctx, struct web_settings_errors *err)
+static const char *web_settings_check_timezone(struct web_ctx *ctx, const char *zone,
+					       struct web_settings_errors *err)
 {
-	const char *zone = web_form_get(&ctx->form, "timezone");
-
-	if (zone == NULL)
-		zone = "";
+	(void)ctx;
 	if (*zone != '\0' && (!web_tz_name_valid(zone) || web_tz_get(zone) == NULL)) {
 		err->timezone = "There is no such time zone here.";
-		web_settings_render(ctx, 400, err);
-		return;
+		return NULL;
 	}
-	if (web_settings_store(ctx, STORE_USER_TIMEZONE, zone, "timezone") == 0)
-		web_settings_done(ctx, "timezone");
+	return zone;
 }
 
-static void web_settings_post_calendar(struct web_ctx *ctx, struct web_settings_errors *err)
+static const char *web_settings_check_calendar(struct web_ctx *ctx, const char *format,
+					       struct web_settings_errors *err)
 {
-	const char *format = web_form_get(&ctx->form, "calendar_format");
 	enum conf_calendar_format parsed;
 
-	if (format != NULL && strcmp(format, "default") == 0)
-		format = "";
-	else if (format == NULL || conf_calendar_format_parse(format, &parsed) < 0) {
+	(void)ctx;
+	if (strcmp(format, "default") == 0)
+		return "";
+	if (conf_calendar_format_parse(format, &parsed) < 0) {
 		err->calendar = "Please choose one of these.";
+		return NULL;
+	}
+	return format;
+}
+
+/* The settings that are one value each: the form's field, the check,
+   where it is stored, and the note (?saved=) it comes back with. */
+static const struct web_settings_value {
+	enum web_route_id route;
+	const char *field;
+	const char *(*check)(struct web_ctx *ctx, const char *sent,
+			     struct web_settings_errors *err);
+	enum store_user_setting setting;
+	const char *saved;
+} web_settings_values[] = {
+	{ WEB_ROUTE_SETTINGS_NAME, "display_name", web_settings_check_name,
+	  STORE_USER_DISPLAY_NAME, "name" },
+	{ WEB_ROUTE_SETTINGS_TIMEZONE, "timezone", web_settings_check_timezone,
+	  STORE_USER_TIMEZONE, "timezone" },
+	{ WEB_ROUTE_SETTINGS_CALENDAR, "calendar_format", web_settings_check_calendar,
+	  STORE_USER_CALENDAR_FORMAT, "calendar" },
+};
+
+static void web_settings_post_value(struct web_ctx *ctx, const struct web_settings_value *v,
+				    struct web_settings_errors *err)
+{
+	const char *sent = web_form_get(&ctx->form, v->field);
+	const char *value = v->check(ctx, sent != NULL ? sent : "", err);
+
+	if (value == NULL) {
 		web_settings_render(ctx, 400, err);
 		return;
 	}
-	if (web_settings_store(ctx, STORE_USER_CALENDAR_FORMAT, format, "calendar_format") == 0)
-		web_settings_done(ctx, "calendar");
+	if (web_settings_store(ctx, v->setting, value, v->field) == 0)
+		web_settings_done(ctx, v->saved);
 }
 
 /* --- the password --- */
@@ -534,14 +577,11 @@ static void web_settings_post_end_all(struct web_ctx *ctx, struct web_settings_e
 	web_send_redirect(ctx, 303, "/login");
 }
 
-/* Each form's route and what it does, checked once. */
+/* The other forms' routes and what they do. */
 static const struct {
 	enum web_route_id route;
 	void (*post)(struct web_ctx *ctx, struct web_settings_errors *err);
 } web_settings_posts[] = {
-	{ WEB_ROUTE_SETTINGS_NAME, web_settings_post_name },
-	{ WEB_ROUTE_SETTINGS_TIMEZONE, web_settings_post_timezone },
-	{ WEB_ROUTE_SETTINGS_CALENDAR, web_settings_post_calendar },
 	{ WEB_ROUTE_SETTINGS_PASSWORD, web_settings_post_password },
 	{ WEB_ROUTE_SETTINGS_END_SESSION, web_settings_post_end },
 	{ WEB_ROUTE_SETTINGS_END_ALL, web_settings_post_end_all },
@@ -558,6 +598,12 @@ void web_settings_post(struct web_ctx *ctx)
 		web_send_message(ctx, 403, "Forbidden",
 				 "This form has expired. Please go back, reload the page and try again.");
 		return;
+	}
+	for (size_t i = 0; i < sizeof(web_settings_values) / sizeof(web_settings_values[0]); i++) {
+		if (web_settings_values[i].route == ctx->route.id) {
+			web_settings_post_value(ctx, &web_settings_values[i], &err);
+			return;
+		}
 	}
 	for (size_t i = 0; i < sizeof(web_settings_posts) / sizeof(web_settings_posts[0]); i++) {
 		if (web_settings_posts[i].route == ctx->route.id) {

@@ -478,11 +478,90 @@ async function contactsFlow(name, viewport) {
   }
 }
 
+// Settings (issue #12 item 6): the display name and the time zone saved
+// and used, the password changed and the next login taking only the new
+// one, at one width.
+async function settingsFlow(name, viewport) {
+  const l = new Launcher();
+  try {
+    const { ports } = await l.call({ cmd: 'start', listeners: ['https'] });
+    const base = `https://127.0.0.1:${ports.https}`;
+    const newPw = `changed-${name}-pw`;
+    const login = async (page, password) => {
+      await page.getByLabel('Email address').fill(ALICE);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+    };
+    const noOverflow = async (page, what) => {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `${what}: page wider than the screen by ${overflow}px`);
+    };
+    await withBrowser(async (ctx) => {
+      const page = await ctx.newPage();
+      await page.setViewportSize(viewport);
+      await page.goto(base + '/');
+      await login(page, ALICE_PW);
+      await page.waitForURL(/\/mail/);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      // the browser's zone (told by app.js) until one is chosen
+      assert((await page.locator('#tz-now').textContent()) === 'Europe/Berlin', 'the browser zone shows');
+      await noOverflow(page, 'settings');
+
+      // display name: saved, and the From of the compose form says it
+      await page.getByRole('textbox', { name: 'Display name' }).fill('Alice Lidell-\u00dcnal');
+      await Promise.all([page.waitForURL(/saved=name/), page.getByRole('button', { name: 'Save name' }).click()]);
+      await page.getByText('Your display name is saved.').waitFor();
+      // time zone: Tokyo wins over the browser's Berlin
+      await page.getByRole('combobox', { name: 'Time zone' }).selectOption('Asia/Tokyo');
+      await Promise.all([page.waitForURL(/saved=timezone/), page.getByRole('button', { name: 'Save time zone' }).click()]);
+      await page.getByText('Your time zone is saved.').waitFor();
+      assert((await page.locator('#tz-now').textContent()) === 'Asia/Tokyo', 'the chosen zone shows');
+      assert(/JST/.test(await page.locator('#timezone time').textContent()), 'the time is in JST');
+      await page.getByText('This browser').waitFor();
+      await noOverflow(page, 'settings saved');
+      await page.screenshot({ path: path.join(ARTIFACTS, `settings-${name}.png`), fullPage: true });
+      await page.getByRole('link', { name: 'Mail', exact: true }).click();
+      await page.getByRole('link', { name: 'Compose' }).click();
+      await page.getByText('From: Alice Lidell-\u00dcnal <alice@example.test>').waitFor();
+
+      // the password: a wrong current one changes nothing
+      await page.goto(base + '/settings#password');
+      await page.getByLabel('Current password').fill('not-the-password');
+      await page.getByLabel('New password', { exact: true }).fill(newPw);
+      await page.getByLabel('New password again').fill(newPw);
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.getByText('The current password is not right. Nothing was changed.').waitFor();
+      await page.getByLabel('Current password').fill(ALICE_PW);
+      await page.getByLabel('New password', { exact: true }).fill(newPw);
+      await page.getByLabel('New password again').fill(newPw);
+      await Promise.all([page.waitForURL(/saved=password/), page.getByRole('button', { name: 'Change password' }).click()]);
+      await page.getByText('Your password is changed.').waitFor();
+      await noOverflow(page, 'password changed');
+      if (name === 'desktop')
+        await page.locator('#password').screenshot({ path: path.join(ARTIFACTS, 'settings-password.png') });
+      // log out, and in again: the old password no longer, the new one yes
+      await Promise.all([page.waitForURL(/\/login/), page.getByRole('button', { name: 'Log out', exact: true }).click()]);
+      await login(page, ALICE_PW);
+      await page.getByText('That email address and password do not match.').waitFor();
+      await login(page, newPw);
+      await page.waitForURL(/\/mail/);
+      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    });
+  } finally {
+    await l.close();
+  }
+}
+
 const tests = [
   ['contacts: add, list, complete in compose and the meeting form (desktop)',
     () => contactsFlow('desktop', { width: 1100, height: 800 })],
   ['contacts: add, list, complete in compose and the meeting form (phone)',
     () => contactsFlow('phone', { width: 390, height: 844 })],
+  ['settings: display name, time zone, password (desktop)',
+    () => settingsFlow('desktop', { width: 1100, height: 800 })],
+  ['settings: display name, time zone, password (phone)',
+    () => settingsFlow('phone', { width: 390, height: 844 })],
   ['webmail: compose, reply with attachment, search (desktop)',
     () => webmailFlow('desktop', { width: 1100, height: 800 })],
   ['webmail: compose, reply with attachment, search (phone)',

@@ -1,5 +1,7 @@
 """Web sessions end when [web] session_lifetime runs out, on the server's
-side (a client that keeps the cookie gets the login page), and a POST
+side (a client that keeps the cookie gets the login page), however much
+they are used (use slides a session by session_idle, never past its
+lifetime: test_web_settings.py drives the idle end), and a POST
 that fails the CSRF check changes nothing in the store. Of web-route.c's
 POST routes, the message and folder actions and compose are checked so in
 test_web_compose.py (test_no_csrf); here the rest: logout, "mark unread",
@@ -36,9 +38,17 @@ class WebSessionTest(SharedServerTest):
                            timeout=LIFETIME + 30, interval=0.25)
         self.assertTrue(expired, "the session outlived session_lifetime")
         self.assertGreaterEqual(time.time() - start, LIFETIME - 1.5)
-        # and its form token died with it
+        # and its form token died with it: a form is answered with the
+        # login page (which keeps it, see test_web_settings.py); logging
+        # out has nothing to keep
         r = c.post("/logout", {"csrf": csrf})
         self.assertEqual(r.status, 403)
+        self.assertIn('name="password"', r.text)
+        self.assertNotIn("kept_target", r.text)
+        r = c.post("/calendar/new", {"csrf": csrf, "summary": "Too late"})
+        self.assertEqual(r.status, 403)
+        self.assertIn('name="kept_target" value="/calendar/new"', r.text)
+        self.assertIn('name="k.summary" value="Too late"', r.text)
         self.assertIn('name="password"', c.get("/mail/%d" % mailbox_id(self.srv, ALICE)).text)
 
     def test_login_sets_lifetime(self):

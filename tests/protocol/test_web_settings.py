@@ -262,6 +262,23 @@ class WebSettingsTest(SettingsBase):
         self.assertTrue(wait_for(lambda: self.imap_count(HANK) > before))
         invitation = email.message_from_bytes(self.imap_last(HANK), policy=email.policy.default)
         self.assertEqual(invitation["From"].addresses[0].display_name, name)
+        # the answer comes From the attendee's name as it is now, not the
+        # CN the invitation gave them
+        self.srv.cli("user", "set", HANK, "display_name=Hank R. Hill", check=True)
+        self.addCleanup(self.srv.cli, "user", "set", HANK, "display_name=Hank Hill")
+        token = self.srv.sql("SELECT i.token FROM cal_items i JOIN users u ON u.id = i.user_id"
+                             " WHERE u.address = ? AND i.summary = 'Named meeting'",
+                             (HANK,))[0][0]
+        hank = self.client(HANK)
+        before = self.imap_count(CAROL)
+        r = hank.post("/item/" + token, {"csrf": hank.csrf(hank.get("/item/" + token)),
+                                         "answer": "accept"})
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.assertTrue(wait_for(lambda: self.imap_count(CAROL) > before))
+        reply = email.message_from_bytes(self.imap_last(CAROL), policy=email.policy.default)
+        self.assertTrue(reply["Subject"].startswith("Accepted:"), reply["Subject"])
+        self.assertEqual((reply["From"].addresses[0].display_name,
+                          reply["From"].addresses[0].addr_spec), ("Hank R. Hill", HANK))
 
         # cleared: the address alone again
         r = self.post_setting(c, "/settings/name", {"display_name": ""})
