@@ -57,7 +57,12 @@ class WebSessionTest(SharedServerTest):
         r = c.login(ALICE, ALICE_PW)
         self.assertIn("Max-Age=%d;" % LIFETIME, r.header("Set-Cookie"))
 
-    # --- CSRF ---
+
+class WebCsrfTest(SharedServerTest):
+    """The default session lifetime: the checks below take longer than
+    WebSessionTest's sessions live on a slow machine."""
+    SERVER_ARGS = {"listeners": ("imaps", "https"), "conf": {"outbound": {"relay": ""}}}
+    logged_in = WebSessionTest.logged_in
 
     def refused(self, c, path, fields, other):
         """POST fields to path without a token, with a wrong one and with
@@ -88,7 +93,6 @@ class WebSessionTest(SharedServerTest):
 
     def test_refused_csrf_changes_nothing(self):
         srv = self.srv
-        # fresh sessions: test_session_expires may have run first
         c = self.logged_in()
         other = self.logged_in(BOB, BOB_PW)
 
