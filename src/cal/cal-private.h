@@ -153,8 +153,9 @@ void cal_imip_message(struct pool *pool, const struct conf *conf,
    0: the series), From the user's display name, else the attendee's CN.
    0, or -1 with a user-facing *error_r. */
 int cal_reply_message(struct pool *pool, const struct conf *conf,
-		      const struct store_cal_item *item, const struct store_user *user,
-		      enum cal_partstat answer, time_t rid, const char *comment,
+		      const struct store_cal_item *item,
+		      const struct store_user *user, enum cal_partstat answer,
+		      time_t rid, const char *comment,
 		      const unsigned char **data_r, size_t *size_r,
 		      const char **error_r);
 

@@ -23,7 +23,8 @@ const char *cal_mailbox_header(struct pool *pool, const char *name,
 {
 	if (name == NULL || *name == '\0' || str_iequal(name, address))
 		return address;
-	return mime_mailbox_header(pool, cal_header_text(pool, name, 200), address);
+	return mime_mailbox_header(pool, cal_header_text(pool, name, 200),
+				   address);
 }
 
 /*
@@ -69,15 +70,19 @@ static const char *cal_answer_word(enum cal_partstat answer)
 
 /* The REPLY message to the organizer of item. */
 int cal_reply_message(struct pool *pool, const struct conf *conf,
-			     const struct store_cal_item *item, const struct store_user *user,
-			     enum cal_partstat answer, time_t rid, const char *comment,
-			     const unsigned char **data_r, size_t *size_r,
-			     const char **error_r)
+		      const struct store_cal_item *item,
+		      const struct store_user *user, enum cal_partstat answer,
+		      time_t rid, const char *comment,
+		      const unsigned char **data_r, size_t *size_r,
+		      const char **error_r)
 {
 	struct imip_time rid_time = { .set = rid != 0, .utc = rid };
 	struct imip_reply_params params = {
-		.attendee = user->address, .partstat = cal_partstat_name(answer),
-		.rid = rid != 0 ? &rid_time : NULL, .comment = comment, .now = time(NULL),
+		.attendee = user->address,
+		.partstat = cal_partstat_name(answer),
+		.rid = rid != 0 ? &rid_time : NULL,
+		.comment = comment,
+		.now = time(NULL),
 	};
 	struct imip_calendar *cal;
 	const struct imip_attendee *me;
@@ -97,7 +102,8 @@ int cal_reply_message(struct pool *pool, const struct conf *conf,
 	me = &ev->attendees[0];
 	summary = ev->summary != NULL && *ev->summary != '\0' ? ev->summary : "(no title)";
 	name = user->display_name != NULL ? user->display_name : me->name;
-	who = name != NULL ? p_printf(pool, "%s <%s>", name, me->address) : me->address;
+	who = name != NULL ? p_printf(pool, "%s <%s>", name, me->address) :
+			     me->address;
 	cal_render_when(pool, ev, NULL, &local, &utc);
 	text = p_printf(pool, "%s has %s your meeting.\n\n%-10s %s\n%-10s %s\n%s%s%s%s%s",
 			who, answer == CAL_PARTSTAT_ACCEPTED ? "accepted" :
@@ -171,9 +177,11 @@ int cal_respond_occurrence(struct store *store, const struct conf *conf,
 	   nothing to learn from it. Otherwise the REPLY goes first, so that a
 	   failure to send changes nothing. */
 	if (!cancelled) {
-		if (cal_reply_message(pool, conf, &item, user, answer, recurrence_id,
-				      comment, &data, &size, error_r) < 0 ||
-		    cal_send(store, conf, user->address, &organizer, 1, data, size, error_r) < 0) {
+		if (cal_reply_message(pool, conf, &item, user, answer,
+				      recurrence_id, comment, &data, &size,
+				      error_r) < 0 ||
+		    cal_send(store, conf, user->address, &organizer, 1, data,
+			     size, error_r) < 0) {
 			pool_destroy(&pool);
 			return -1;
 		}
@@ -335,8 +343,8 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 		to = p_printf(pool, "%s%s%s", to, i == 0 ? "" : ",\r\n ", meeting->attendees[i]);
 	secret_token(token, sizeof(token), 16);
 	if (cal_meeting_build(store, pool, user, meeting,
-			      p_printf(pool, "%s@%s", token, conf->hostname),
-			      0, NULL, &request, &item_ical, &error) < 0 ||
+			      p_printf(pool, "%s@%s", token, conf->hostname), 0,
+			      NULL, &request, &item_ical, &error) < 0 ||
 	    imip_parse(pool, request, strlen(request), &cal, &error) < 0) {
 		log_error("cal", "cannot build REQUEST user=%s: %s", log_value(user->address), error);
 		*error_r = "The meeting could not be created.";
@@ -368,7 +376,8 @@ int cal_create_meeting(struct store *store, const struct conf *conf,
 						.description = true},
 			  &text, &html);
 	headers[0].name = "From";
-	headers[0].value = cal_mailbox_header(pool, user->display_name, user->address);
+	headers[0].value =
+		cal_mailbox_header(pool, user->display_name, user->address);
 	headers[1].name = "To";
 	headers[1].value = to;
 	headers[2].name = "Subject";

@@ -56,7 +56,8 @@ static int cal_sched_send(struct pool *pool, struct store *store,
 		text = p_printf(pool, "You are invited to a meeting:\n\n%s\n", summary);
 	}
 	headers[0].name = "From";
-	headers[0].value = cal_mailbox_header(pool, user->display_name, user->address);
+	headers[0].value =
+		cal_mailbox_header(pool, user->display_name, user->address);
 	headers[1].name = "To";
 	headers[1].value = to;
 	headers[2].name = "Subject";
@@ -626,10 +627,10 @@ void cal_dav_delete_notify(struct store *store, const struct conf *conf,
 		const char *organizer = rcpt.organizer;
 
 		if (cal_reply_message(pool, conf, item, user,
-				      CAL_PARTSTAT_DECLINED, 0, NULL, &data, &size,
-				      &error) == 0 &&
-		    cal_send(store, conf, user->address, &organizer, 1, data, size,
-			     &error) == 0)
+				      CAL_PARTSTAT_DECLINED, 0, NULL, &data,
+				      &size, &error) == 0 &&
+		    cal_send(store, conf, user->address, &organizer, 1, data,
+			     size, &error) == 0)
 			log_info("cal", "schedule decline sent user=%s uid=%s",
 				 log_value(user->address), log_value(item->uid));
 	}

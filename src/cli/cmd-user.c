@@ -161,8 +161,10 @@ static int cli_read_new_password(char *buf, size_t size)
 		return EX_DATAERR;
 	}
 	if (str_utf8_length(buf) < SECRET_PASSWORD_MIN) {
-		fprintf(stderr, "infostore: the password is too short: at least %d "
-			"characters\n", SECRET_PASSWORD_MIN);
+		fprintf(stderr,
+			"infostore: the password is too short: at least %d "
+			"characters\n",
+			SECRET_PASSWORD_MIN);
 		return EX_DATAERR;
 	}
 	return 0;

@@ -154,13 +154,15 @@ static void test_web_session_times(void **state)
 {
 	struct conf *conf;
 
-	(void)state;
+	(void) state;
 	conf = load(with_tls(""), true);
 	assert_non_null(conf);
 	assert_int_equal(conf->web_session_lifetime_secs, 12 * 3600);
 	assert_int_equal(conf->web_session_idle_secs, 2 * 3600);
 	conf_free(&conf);
-	conf = load(with_tls("[web]\nsession_idle = 30m\nsession_lifetime = 1d\n"), true);
+	conf = load(
+		with_tls("[web]\nsession_idle = 30m\nsession_lifetime = 1d\n"),
+		true);
 	assert_non_null(conf);
 	assert_int_equal(conf->web_session_idle_secs, 1800);
 	assert_int_equal(conf->web_session_lifetime_secs, 86400);

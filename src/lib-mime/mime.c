@@ -864,7 +864,7 @@ static const char *mime_phrase_encode_all(struct pool *pool, const char *utf8)
 	/* "=?utf-8?q?" and "?=" around at most 63 */
 	const size_t word_max = 63;
 	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)utf8;
+	const unsigned char *p = (const unsigned char *) utf8;
 	struct buffer out;
 	size_t word = 0;
 
@@ -882,7 +882,7 @@ static const char *mime_phrase_encode_all(struct pool *pool, const char *utf8)
 			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			    (c >= '0' && c <= '9') || c == '!' || c == '*' ||
 			    c == '+' || c == '-' || c == '/') {
-				enc[elen++] = (char)c;
+				enc[elen++] = (char) c;
 			} else if (c == ' ') {
 				enc[elen++] = '_';
 			} else {
@@ -918,8 +918,8 @@ const char *mime_mailbox_header(struct pool *pool, const char *name,
 	   and others decode them inside atoms and quotes alike), so it is
 	   sent encoded whatever its characters. */
 	if (strstr(name, "=?") != NULL)
-		return p_printf(pool, "%s <%s>", mime_phrase_encode_all(pool, name),
-				address);
+		return p_printf(pool, "%s <%s>",
+				mime_phrase_encode_all(pool, name), address);
 	ia = internet_address_mailbox_new(name, address);
 	str = internet_address_to_string(ia, NULL, TRUE);
 	ret = p_strdup(pool, str);

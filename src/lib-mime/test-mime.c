@@ -416,9 +416,14 @@ static void test_transfer_decode(void **state)
 static void test_mailbox_header(void **state)
 {
 	static const char *const names[] = {
-		"Alice Example", "Smith, John", "O'Neil \"Ace\" (boss)",
-		"J\xc3\xbcrgen M\xc3\xbcller", "\xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e",
-		"a <b@c>", "x=?utf-8?q?y?=", "=?utf-8?q?Mallory?= <m@evil.test>",
+		"Alice Example",
+		"Smith, John",
+		"O'Neil \"Ace\" (boss)",
+		"J\xc3\xbcrgen M\xc3\xbcller",
+		"\xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e",
+		"a <b@c>",
+		"x=?utf-8?q?y?=",
+		"=?utf-8?q?Mallory?= <m@evil.test>",
 		"=?\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"
 		"\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"
 		"\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4",
@@ -426,20 +431,26 @@ static void test_mailbox_header(void **state)
 	struct pool *pool = pool_create(1024);
 	const char *h;
 
-	(void)state;
-	assert_string_equal(mime_mailbox_header(pool, NULL, "a@b.test"), "a@b.test");
-	assert_string_equal(mime_mailbox_header(pool, "", "a@b.test"), "a@b.test");
-	assert_string_equal(mime_mailbox_header(pool, "Alice Example", "a@b.test"),
-			    "Alice Example <a@b.test>");
-	assert_string_equal(mime_mailbox_header(pool, "Smith, John", "a@b.test"),
-			    "\"Smith, John\" <a@b.test>");
+	(void) state;
+	assert_string_equal(mime_mailbox_header(pool, NULL, "a@b.test"),
+			    "a@b.test");
+	assert_string_equal(mime_mailbox_header(pool, "", "a@b.test"),
+			    "a@b.test");
+	assert_string_equal(
+		mime_mailbox_header(pool, "Alice Example", "a@b.test"),
+		"Alice Example <a@b.test>");
+	assert_string_equal(
+		mime_mailbox_header(pool, "Smith, John", "a@b.test"),
+		"\"Smith, John\" <a@b.test>");
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		h = mime_mailbox_header(pool, names[i], "a@b.test");
-		for (const unsigned char *p = (const unsigned char *)h; *p != '\0'; p++)
+		for (const unsigned char *p = (const unsigned char *) h;
+		     *p != '\0'; p++)
 			assert_true(*p >= 0x20 && *p < 0x7f);
 		assert_string_equal(mime_address_display(pool, h), names[i]);
 		/* RFC 2047 2: no encoded-word longer than 75 characters */
-		for (const char *w = strstr(h, "=?"); w != NULL; w = strstr(w, "=?")) {
+		for (const char *w = strstr(h, "=?"); w != NULL;
+		     w = strstr(w, "=?")) {
 			const char *end = strstr(w + 2, "?= ");
 
 			if (end == NULL)
@@ -448,7 +459,8 @@ static void test_mailbox_header(void **state)
 			assert_true(end + 2 - w <= 75);
 			w = end + 2;
 		}
-		assert_string_equal(mime_address_list_addrs(pool, h), "a@b.test");
+		assert_string_equal(mime_address_list_addrs(pool, h),
+				    "a@b.test");
 	}
 	pool_destroy(&pool);
 }

@@ -230,7 +230,8 @@ size_t str_utf8_length(const char *str)
 {
 	size_t n = 0;
 
-	for (const unsigned char *p = (const unsigned char *)str; *p != '\0'; p++) {
+	for (const unsigned char *p = (const unsigned char *) str; *p != '\0';
+	     p++) {
 		if ((*p & 0xc0) != 0x80)
 			n++;
 	}

@@ -203,29 +203,40 @@ static void test_help(void **state)
 	struct web_autoconfig ac;
 	struct buffer out;
 
-	(void)state;
+	(void) state;
 	sample(&ac);
 	buffer_init(&out, 0);
 	web_autoconfig_help(&ac, "a<b@example.test", &out);
-	assert_non_null(strstr(out.data, "<strong>a&lt;b@example.test</strong>"));
-	assert_non_null(strstr(out.data, "<dt>IMAP (incoming mail)</dt><dd>server <strong>"
-			       "mail.example.test</strong>, port <strong>993</strong> with SSL/TLS;"
-			       " or port <strong>143</strong> with STARTTLS</dd>"));
-	assert_non_null(strstr(out.data, "<dt>SMTP (outgoing mail)</dt><dd><span class=\"hint\">"
-			       "not offered here</span></dd>"));
-	assert_non_null(strstr(out.data, "<code>https://mail.example.test:8443/dav/calendars/"
-			       "a&lt;b@example.test/</code>"));
-	assert_non_null(strstr(out.data, "/dav/addressbooks/a&lt;b@example.test/</code>"));
+	assert_non_null(
+		strstr(out.data, "<strong>a&lt;b@example.test</strong>"));
+	assert_non_null(strstr(
+		out.data,
+		"<dt>IMAP (incoming mail)</dt><dd>server <strong>"
+		"mail.example.test</strong>, port <strong>993</strong> with SSL/TLS;"
+		" or port <strong>143</strong> with STARTTLS</dd>"));
+	assert_non_null(
+		strstr(out.data,
+		       "<dt>SMTP (outgoing mail)</dt><dd><span class=\"hint\">"
+		       "not offered here</span></dd>"));
+	assert_non_null(strstr(
+		out.data, "<code>https://mail.example.test:8443/dav/calendars/"
+			  "a&lt;b@example.test/</code>"));
+	assert_non_null(strstr(
+		out.data, "/dav/addressbooks/a&lt;b@example.test/</code>"));
 
 	buffer_reset(&out);
 	ac.submission_port = 587;
 	ac.imaps_port = 0;
 	ac.dav_host = NULL;
 	web_autoconfig_help(&ac, "a@example.test", &out);
-	assert_non_null(strstr(out.data, "<dt>SMTP (outgoing mail)</dt><dd>server <strong>"
-			       "mail.example.test</strong>, port <strong>587</strong> with STARTTLS</dd>"));
-	assert_non_null(strstr(out.data, "<dt>IMAP (incoming mail)</dt><dd>server <strong>"
-			       "mail.example.test</strong>, port <strong>143</strong> with STARTTLS</dd>"));
+	assert_non_null(strstr(
+		out.data,
+		"<dt>SMTP (outgoing mail)</dt><dd>server <strong>"
+		"mail.example.test</strong>, port <strong>587</strong> with STARTTLS</dd>"));
+	assert_non_null(strstr(
+		out.data,
+		"<dt>IMAP (incoming mail)</dt><dd>server <strong>"
+		"mail.example.test</strong>, port <strong>143</strong> with STARTTLS</dd>"));
 	assert_null(strstr(out.data, "CalDAV"));
 	buffer_free(&out);
 }
@@ -386,15 +397,21 @@ static void test_from_conf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_domain_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_domain_valid, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ad_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ad_read_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thunderbird, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_autodiscover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ad_read_truncated, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_thunderbird, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_autodiscover, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_help, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apple_profile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apple_profile, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_from_conf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_from_conf, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -165,11 +165,13 @@ static void test_route(void **state)
 	assert_int_equal(web_route_find(&t, &m), 0);
 	assert_int_equal(m.id, WEB_ROUTE_SETTINGS);
 	assert_int_equal(m.methods, WEB_ROUTE_GET);
-	assert_int_equal(web_target_parse(pool, "/settings/sessions/end-all", &t), 0);
+	assert_int_equal(
+		web_target_parse(pool, "/settings/sessions/end-all", &t), 0);
 	assert_int_equal(web_route_find(&t, &m), 0);
 	assert_int_equal(m.id, WEB_ROUTE_SETTINGS_END_ALL);
 	assert_int_equal(m.methods, WEB_ROUTE_POST);
-	assert_int_equal(web_target_parse(pool, "/settings/apple-profile", &t), 0);
+	assert_int_equal(web_target_parse(pool, "/settings/apple-profile", &t),
+			 0);
 	assert_int_equal(web_route_find(&t, &m), 0);
 	assert_int_equal(m.id, WEB_ROUTE_APPLE_PROFILE);
 	assert_int_equal(web_target_parse(pool, "/settings/sessions", &t), 0);

@@ -229,26 +229,31 @@ static void web_autoconfig_help_row(struct buffer *out, const char *service,
 {
 	html_printf(out, "<dt>%s</dt><dd>", service);
 	if (tls_port == 0 && starttls_port == 0) {
-		html_printf(out, "<span class=\"hint\">not offered here</span></dd>\n");
+		html_printf(
+			out,
+			"<span class=\"hint\">not offered here</span></dd>\n");
 		return;
 	}
 	html_printf(out, "server <strong>%s</strong>", host);
 	if (tls_port != 0)
 		html_printf(out, ", port <strong>%u</strong> with SSL/TLS",
-			    (unsigned int)tls_port);
+			    (unsigned int) tls_port);
 	if (starttls_port != 0)
 		html_printf(out, "%S port <strong>%u</strong> with STARTTLS",
-			    tls_port != 0 ? "; or" : ",", (unsigned int)starttls_port);
+			    tls_port != 0 ? "; or" : ",",
+			    (unsigned int) starttls_port);
 	html_printf(out, "</dd>\n");
 }
 
 void web_autoconfig_help(const struct web_autoconfig *ac, const char *address,
 			 struct buffer *out)
 {
-	html_printf(out, "<dl class=\"headers setup\">\n"
+	html_printf(out,
+		    "<dl class=\"headers setup\">\n"
 		    "<dt>User name</dt><dd><strong>%s</strong></dd>\n"
 		    "<dt>Password</dt><dd>the one you log in here with (normal"
-		    " password)</dd>\n", address);
+		    " password)</dd>\n",
+		    address);
 	web_autoconfig_help_row(out, "IMAP (incoming mail)", ac->mail_host,
 				ac->imaps_port, ac->imap_port);
 	web_autoconfig_help_row(out, "POP3 (incoming mail)", ac->mail_host,
@@ -257,14 +262,15 @@ void web_autoconfig_help(const struct web_autoconfig *ac, const char *address,
 				ac->submissions_port, ac->submission_port);
 	if (ac->dav_host != NULL) {
 		static const char *const kinds[][2] = {
-			{ "CalDAV (calendar)", "calendars" },
-			{ "CardDAV (contacts)", "addressbooks" },
+			{"CalDAV (calendar)", "calendars"},
+			{"CardDAV (contacts)", "addressbooks"},
 		};
 
 		for (size_t i = 0; i < 2; i++) {
 			html_printf(out, "<dt>%s</dt><dd><code>", kinds[i][0]);
 			web_autoconfig_dav_url(ac, out);
-			html_printf(out, "%s/%s/</code></dd>\n", kinds[i][1], address);
+			html_printf(out, "%s/%s/</code></dd>\n", kinds[i][1],
+				    address);
 		}
 	}
 	html_printf(out, "</dl>\n");

@@ -346,10 +346,12 @@ static void web_compose_render(struct web_ctx *ctx, const struct web_compose *c,
 		html_printf(out, "<input type=\"hidden\" name=\"references\" value=\"%s\">\n",
 			    c->references);
 	if (ctx->user.display_name != NULL)
-		html_printf(out, "<p class=\"hint from\">From: %s &lt;%s&gt;</p>\n",
+		html_printf(out,
+			    "<p class=\"hint from\">From: %s &lt;%s&gt;</p>\n",
 			    ctx->user.display_name, ctx->user.address);
 	else
-		html_printf(out, "<p class=\"hint from\">From: %s</p>\n", ctx->user.address);
+		html_printf(out, "<p class=\"hint from\">From: %s</p>\n",
+			    ctx->user.address);
 	/* data-complete: the script completes addresses from the contacts */
 	web_compose_field(ctx, "to", "To", c->to,
 			  " type=\"text\" autocomplete=\"email\" inputmode=\"email\" multiple"
@@ -634,8 +636,8 @@ struct web_send_job {
 	uint64_t max_size;
 	const char *hostname;
 	const struct conf *conf;
-	const char *from;             /* the envelope sender: the address */
-	const char *from_header;      /* "Name" <address>, encoded */
+	const char *from;	 /* the envelope sender: the address */
+	const char *from_header; /* "Name" <address>, encoded */
 	const char **to, **cc, **bcc;
 	unsigned int to_count, cc_count, bcc_count;
 	const char **local, **remote;
@@ -1042,8 +1044,8 @@ void web_compose_post(struct web_ctx *ctx)
 	job->drafts_mb = drafts.id;
 	/* From: the user, and nobody else, whatever the form says */
 	job->from = ctx->user.address;
-	job->from_header = mime_mailbox_header(ctx->pool, ctx->user.display_name,
-					       ctx->user.address);
+	job->from_header = mime_mailbox_header(
+		ctx->pool, ctx->user.display_name, ctx->user.address);
 	job->hostname = ctx->srv->conf->hostname;
 	job->conf = ctx->srv->conf;
 	job->max_size = ctx->srv->conf->max_message_size;

@@ -27,17 +27,17 @@
 /* In the login form: the target, how many files were dropped, and each
    field as "k.NAME". */
 #define WEB_KEPT_TARGET "kept_target"
-#define WEB_KEPT_FILES "kept_files"
+#define WEB_KEPT_FILES	"kept_files"
 #define WEB_KEPT_PREFIX "k."
 /* What the "send again?" page shows of each field. */
-#define WEB_KEPT_SHOW_MAX 300
+#define WEB_KEPT_SHOW_MAX    300
 #define WEB_KEPT_SHOW_FIELDS 12
 
 struct web_kept {
-	const char *target;          /* path and query the form went to */
-	bool multipart;              /* the target takes multipart/form-data */
+	const char *target; /* path and query the form went to */
+	bool multipart;	    /* the target takes multipart/form-data */
 	unsigned int files_dropped;
-	struct web_form form;        /* its text fields, in order */
+	struct web_form form; /* its text fields, in order */
 };
 
 static bool web_kept_name_ok(const char *name)
@@ -80,7 +80,8 @@ static bool web_kept_add(struct web_kept *kept, size_t *size, const char *name,
 	if (!web_kept_name_ok(name))
 		return true;
 	*size += strlen(value);
-	if (kept->form.count >= WEB_KEPT_MAX_FIELDS || *size > WEB_KEPT_MAX_SIZE)
+	if (kept->form.count >= WEB_KEPT_MAX_FIELDS ||
+	    *size > WEB_KEPT_MAX_SIZE)
 		return false;
 	kept->form.fields[kept->form.count].name = name;
 	kept->form.fields[kept->form.count].value = value;
@@ -96,7 +97,7 @@ void web_kept_login(struct web_ctx *ctx)
 	bool ok;
 
 	ok = ctx->route.id != WEB_ROUTE_LOGOUT &&
-		web_kept_target_ok(ctx, ctx->req->target, &kept->multipart);
+	     web_kept_target_ok(ctx, ctx->req->target, &kept->multipart);
 	for (unsigned int i = 0; ok && i < ctx->form.count; i++)
 		ok = web_kept_add(kept, &size, ctx->form.fields[i].name,
 				  ctx->form.fields[i].value);
@@ -130,8 +131,9 @@ const struct web_kept *web_kept_read(struct web_ctx *ctx)
 	if (!web_kept_target_ok(ctx, target, &kept->multipart))
 		return NULL;
 	kept->target = target;
-	if (files != NULL && str_to_u64(files, WEB_COMPOSE_MAX_FILES, &dropped) == 0)
-		kept->files_dropped = (unsigned int)dropped;
+	if (files != NULL &&
+	    str_to_u64(files, WEB_COMPOSE_MAX_FILES, &dropped) == 0)
+		kept->files_dropped = (unsigned int) dropped;
 	for (unsigned int i = 0; i < ctx->form.count; i++) {
 		const struct web_form_field *f = &ctx->form.fields[i];
 
@@ -142,41 +144,50 @@ const struct web_kept *web_kept_read(struct web_ctx *ctx)
 	return kept;
 }
 
-static void web_kept_files_notice(struct web_ctx *ctx, const struct web_kept *kept)
+static void web_kept_files_notice(struct web_ctx *ctx,
+				  const struct web_kept *kept)
 {
 	if (kept->files_dropped == 0)
 		return;
-	html_printf(ctx->out, "<p class=\"notice\" role=\"status\">%u attached file%S could"
-		    " not be kept: attach %S again before you send.</p>\n",
-		    kept->files_dropped, kept->files_dropped == 1 ? "" : "s",
-		    kept->files_dropped == 1 ? "it" : "them");
+	html_printf(
+		ctx->out,
+		"<p class=\"notice\" role=\"status\">%u attached file%S could"
+		" not be kept: attach %S again before you send.</p>\n",
+		kept->files_dropped, kept->files_dropped == 1 ? "" : "s",
+		kept->files_dropped == 1 ? "it" : "them");
 }
 
 void web_kept_fields(struct web_ctx *ctx, const struct web_kept *kept)
 {
 	struct buffer *out = ctx->out;
 
-	html_printf(out, "<p class=\"notice\" role=\"status\" id=\"kept-notice\">Your session"
-		    " had ended before your form arrived. It is kept: log in, and you can"
-		    " send it again.</p>\n");
+	html_printf(
+		out,
+		"<p class=\"notice\" role=\"status\" id=\"kept-notice\">Your session"
+		" had ended before your form arrived. It is kept: log in, and you can"
+		" send it again.</p>\n");
 	web_kept_files_notice(ctx, kept);
 	html_printf(out, "<input type=\"hidden\" name=\"%S\" value=\"%s\">\n",
 		    WEB_KEPT_TARGET, kept->target);
 	if (kept->files_dropped > 0)
-		html_printf(out, "<input type=\"hidden\" name=\"%S\" value=\"%u\">\n",
-			    WEB_KEPT_FILES, kept->files_dropped);
+		html_printf(
+			out,
+			"<input type=\"hidden\" name=\"%S\" value=\"%u\">\n",
+			WEB_KEPT_FILES, kept->files_dropped);
 	for (unsigned int i = 0; i < kept->form.count; i++)
-		html_printf(out, "<input type=\"hidden\" name=\"%S%s\" value=\"%s\">\n",
-			    WEB_KEPT_PREFIX, kept->form.fields[i].name,
-			    kept->form.fields[i].value);
+		html_printf(
+			out,
+			"<input type=\"hidden\" name=\"%S%s\" value=\"%s\">\n",
+			WEB_KEPT_PREFIX, kept->form.fields[i].name,
+			kept->form.fields[i].value);
 }
 
 /* Fields that only carry the form's own state: not worth showing. */
 static bool web_kept_shown(const struct web_form_field *f)
 {
 	static const char *const plumbing[] = {
-		"mode", "src_mb", "src_uid", "draft_uid", "in_reply_to",
-		"references", "action", "handle", "keep",
+		"mode",	      "src_mb", "src_uid", "draft_uid", "in_reply_to",
+		"references", "action", "handle",  "keep",
 	};
 
 	if (*f->value == '\0')
@@ -195,11 +206,13 @@ void web_kept_confirm(struct web_ctx *ctx, const struct web_kept *kept)
 
 	buffer_reset(out);
 	web_page_begin(ctx, "Send again?", WEB_NAV_NONE);
-	html_printf(out, "<section class=\"card\" aria-labelledby=\"kept-title\">\n"
-		    "<h1 id=\"kept-title\">Your session had ended; send again?</h1>\n"
-		    "<p>This form reached the server after your session had ended, so"
-		    " nothing was done with it. Check it, then send it again, or leave"
-		    " it.</p>\n");
+	html_printf(
+		out,
+		"<section class=\"card\" aria-labelledby=\"kept-title\">\n"
+		"<h1 id=\"kept-title\">Your session had ended; send again?</h1>\n"
+		"<p>This form reached the server after your session had ended, so"
+		" nothing was done with it. Check it, then send it again, or leave"
+		" it.</p>\n");
 	web_kept_files_notice(ctx, kept);
 	for (unsigned int i = 0; i < kept->form.count; i++) {
 		const struct web_form_field *f = &kept->form.fields[i];
@@ -212,24 +225,32 @@ void web_kept_confirm(struct web_ctx *ctx, const struct web_kept *kept)
 		if (len > WEB_KEPT_SHOW_MAX) {
 			len = WEB_KEPT_SHOW_MAX;
 			/* do not cut a UTF-8 sequence */
-			while (len > 0 && ((unsigned char)f->value[len] & 0xc0) == 0x80)
+			while (len > 0 &&
+			       ((unsigned char) f->value[len] & 0xc0) == 0x80)
 				len--;
 		}
-		html_printf(out, "<dt>%s</dt><dd class=\"prose\">%s%S</dd>\n", f->name,
-			    p_strndup(ctx->pool, f->value, len),
+		html_printf(out, "<dt>%s</dt><dd class=\"prose\">%s%S</dd>\n",
+			    f->name, p_strndup(ctx->pool, f->value, len),
 			    len < strlen(f->value) ? "…" : "");
 	}
 	if (shown > 0)
 		html_printf(out, "</dl>\n");
-	html_printf(out, "<form method=\"post\" action=\"%s\"%S class=\"toolbar\">\n",
-		    kept->target, kept->multipart ? " enctype=\"multipart/form-data\"" : "");
+	html_printf(
+		out,
+		"<form method=\"post\" action=\"%s\"%S class=\"toolbar\">\n",
+		kept->target,
+		kept->multipart ? " enctype=\"multipart/form-data\"" : "");
 	web_page_csrf_field(ctx);
 	for (unsigned int i = 0; i < kept->form.count; i++)
-		html_printf(out, "<input type=\"hidden\" name=\"%s\" value=\"%s\">\n",
-			    kept->form.fields[i].name, kept->form.fields[i].value);
-	html_printf(out, "<button type=\"submit\" class=\"primary\">Send again</button>\n"
-		    "<a class=\"button\" href=\"/\">Don&#39;t send</a>\n"
-		    "</form>\n</section>\n");
+		html_printf(
+			out,
+			"<input type=\"hidden\" name=\"%s\" value=\"%s\">\n",
+			kept->form.fields[i].name, kept->form.fields[i].value);
+	html_printf(
+		out,
+		"<button type=\"submit\" class=\"primary\">Send again</button>\n"
+		"<a class=\"button\" href=\"/\">Don&#39;t send</a>\n"
+		"</form>\n</section>\n");
 	web_page_end(ctx);
 	web_send_html(ctx, 200);
 }

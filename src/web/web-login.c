@@ -41,19 +41,22 @@ void web_login_form(struct web_ctx *ctx, int status, const char *next,
 	web_page_begin(ctx, "Log in", WEB_NAV_NONE);
 	html_printf(out, "<section class=\"card narrow login\" aria-labelledby=\"login-title\">\n"
 		    "<h1 id=\"login-title\">Log in</h1>\n");
-	if (next != NULL && strncmp(next, "/item/", 6) == 0 && ctx->kept == NULL)
+	if (next != NULL && strncmp(next, "/item/", 6) == 0 &&
+	    ctx->kept == NULL)
 		html_printf(out, "<p class=\"hint\">Log in to open the meeting request.</p>\n");
 	if (error != NULL)
 		html_printf(out, "<p class=\"error\" role=\"alert\" id=\"login-error\">%s</p>\n",
 			    error);
 	/* a kept form may be large: multipart sends it as it is, where
 	   urlencoding could triple it */
-	html_printf(out, "<form method=\"post\" action=\"%S\" class=\"stack\"%S>\n",
-		    WEB_LOGIN_PATH, ctx->kept != NULL ?
-		    " enctype=\"multipart/form-data\"" : "");
+	html_printf(
+		out, "<form method=\"post\" action=\"%S\" class=\"stack\"%S>\n",
+		WEB_LOGIN_PATH,
+		ctx->kept != NULL ? " enctype=\"multipart/form-data\"" : "");
 	if (ctx->kept != NULL)
 		web_kept_fields(ctx, ctx->kept);
-	html_printf(out,
+	html_printf(
+		out,
 		"<label for=\"username\">Email address</label>\n"
 		"<input id=\"username\" name=\"username\" type=\"text\" inputmode=\"email\""
 		" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\""
@@ -95,8 +98,8 @@ static void web_password_done(void *context, const struct auth_result *result)
 	check->cb(check->ctx, result, check->context);
 }
 
-void web_password_check(struct web_ctx *ctx, const char *address, char *password,
-			web_password_cb *cb, void *context)
+void web_password_check(struct web_ctx *ctx, const char *address,
+			char *password, web_password_cb *cb, void *context)
 {
 	struct web_password *check = p_new(ctx->pool, struct web_password, 1);
 
@@ -119,27 +122,31 @@ bool web_password_refused(struct web_ctx *ctx, const struct auth_result *result,
 			  const char *attempts)
 {
 	if (result->throttled) {
-		const char *title = p_printf(ctx->pool, "Too many %s", attempts);
+		const char *title =
+			p_printf(ctx->pool, "Too many %s", attempts);
 
 		/* RFC 6585 4 */
 		web_response_header(ctx->req, "Retry-After",
 				    p_printf(ctx->pool, "%u", result->retry_after_secs));
-		web_send_message(ctx, 429, title,
-				 p_printf(ctx->pool, "%s. Please try again in %u second%s.",
-					  title, result->retry_after_secs,
-					  result->retry_after_secs == 1 ? "" : "s"));
+		web_send_message(
+			ctx, 429, title,
+			p_printf(ctx->pool,
+				 "%s. Please try again in %u second%s.", title,
+				 result->retry_after_secs,
+				 result->retry_after_secs == 1 ? "" : "s"));
 		return true;
 	}
 	if (result->temp_failure) {
-		web_send_message(ctx, 503, "Try again later",
-				 "Passwords cannot be checked right now. Please try again in a minute.");
+		web_send_message(
+			ctx, 503, "Try again later",
+			"Passwords cannot be checked right now. Please try again in a minute.");
 		return true;
 	}
 	return false;
 }
 
-static void web_login_done(struct web_ctx *ctx, const struct auth_result *result,
-			   void *context)
+static void web_login_done(struct web_ctx *ctx,
+			   const struct auth_result *result, void *context)
 {
 	struct web_login *login = context;
 	struct server *srv = ctx->srv;
@@ -202,7 +209,8 @@ void web_login_post(struct web_ctx *ctx)
 	login = p_new(ctx->pool, struct web_login, 1);
 	login->next_path = next;
 	login->old_session = ctx->session_id;
-	web_password_check(ctx, username, (char *)password, web_login_done, login);
+	web_password_check(ctx, username, (char *) password, web_login_done,
+			   login);
 }
 
 void web_login_cancel_all(void)
@@ -212,8 +220,9 @@ void web_login_cancel_all(void)
 
 		web_password_unlink(check);
 		auth_request_cancel(&check->auth);
-		web_send_message(check->ctx, 503, "Shutting down",
-				 "The server is restarting. Please try again in a minute.");
+		web_send_message(
+			check->ctx, 503, "Shutting down",
+			"The server is restarting. Please try again in a minute.");
 	}
 }
 

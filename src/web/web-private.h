@@ -37,9 +37,9 @@ struct web_tz;
 /* A form kept across an ended session (web-kept.c): at most this many
    text fields and bytes of them; the login that carries it again may
    send that and its own fields. */
-#define WEB_LOGIN_PATH "/login"
+#define WEB_LOGIN_PATH	    "/login"
 #define WEB_KEPT_MAX_FIELDS 48
-#define WEB_KEPT_MAX_SIZE (256 * 1024)
+#define WEB_KEPT_MAX_SIZE   (256 * 1024)
 #define WEB_LOGIN_BODY_SIZE (WEB_KEPT_MAX_SIZE + 64 * 1024)
 
 enum web_nav {
@@ -73,7 +73,7 @@ struct web_ctx {
 	struct store_user user;
 	const char *session_id;
 	const char *csrf;
-	int64_t session_handle;       /* names it in the sessions list */
+	int64_t session_handle; /* names it in the sessions list */
 	/* the session's cookie when this answer renews it (pages that clear
 	   the headers send it again) */
 	const char *session_cookie;
@@ -157,10 +157,10 @@ const char *web_format_iso(struct pool *pool, time_t t);
  * not called and the request is freed; at shutdown a waiting request is
  * answered 503. password is wiped here.
  */
-typedef void web_password_cb(struct web_ctx *ctx, const struct auth_result *result,
-			     void *context);
-void web_password_check(struct web_ctx *ctx, const char *address, char *password,
-			web_password_cb *cb, void *context);
+typedef void web_password_cb(struct web_ctx *ctx,
+			     const struct auth_result *result, void *context);
+void web_password_check(struct web_ctx *ctx, const char *address,
+			char *password, web_password_cb *cb, void *context);
 /* The answers a check that did not succeed gets alike: 429 (throttled:
    "Too many <attempts>"), 503 (temporary); true when one was sent. */
 bool web_password_refused(struct web_ctx *ctx, const struct auth_result *result,

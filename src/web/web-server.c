@@ -178,12 +178,15 @@ static bool web_parse_post(struct web_ctx *ctx)
 	body = web_request_body(ctx->req, &size);
 	/* files only where the page takes them (the body limit is its own);
 	   the login takes multipart for a kept form, without files */
-	if ((ctx->route.id == WEB_ROUTE_COMPOSE || ctx->route.id == WEB_ROUTE_LOGIN) &&
+	if ((ctx->route.id == WEB_ROUTE_COMPOSE ||
+	     ctx->route.id == WEB_ROUTE_LOGIN) &&
 	    str_begins_icase(type, "multipart/form-data"))
 		return web_multipart_parse(ctx->pool, type, body, size,
 					   ctx->route.id == WEB_ROUTE_COMPOSE ?
-					   WEB_COMPOSE_MAX_FILES : 0, &ctx->form,
-					   &ctx->uploads, &ctx->upload_count) == 0;
+						   WEB_COMPOSE_MAX_FILES :
+						   0,
+					   &ctx->form, &ctx->uploads,
+					   &ctx->upload_count) == 0;
 	if (!str_begins_icase(type, "application/x-www-form-urlencoded"))
 		return false;
 	return web_form_parse(ctx->pool, body, size, &ctx->form) == 0;
@@ -429,8 +432,9 @@ static void web_handle(void *context, struct web_request *req)
 		const struct web_tz *tz;
 		const char *decoded;
 
-		if (web_url_decode(ctx->pool, tz_name, strlen(tz_name), false, false,
-				   &decoded) == 0 && (tz = web_tz_get(decoded)) != NULL)
+		if (web_url_decode(ctx->pool, tz_name, strlen(tz_name), false,
+				   false, &decoded) == 0 &&
+		    (tz = web_tz_get(decoded)) != NULL)
 			ctx->tz = tz;
 	}
 	ctx->browser_tz = ctx->tz;
@@ -442,7 +446,8 @@ static void web_handle(void *context, struct web_request *req)
 	/* the session first: every page but the assets, error pages too
 	   (they keep the header and navigation of a logged-in viewer) */
 	if (ctx->route.id != WEB_ROUTE_STATIC_CSS &&
-	    ctx->route.id != WEB_ROUTE_STATIC_JS && ctx->route.id != WEB_ROUTE_FAVICON)
+	    ctx->route.id != WEB_ROUTE_STATIC_JS &&
+	    ctx->route.id != WEB_ROUTE_FAVICON)
 		web_session_load(ctx);
 	if (!found) {
 		web_send_not_found(ctx);

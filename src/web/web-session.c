@@ -37,18 +37,21 @@ static void web_session_cookie(struct web_ctx *ctx, const char *value,
 
 	/* RFC 6265 4.1; SameSite=Lax keeps the cookie on top-level GET
 	   navigations (links in mail) but off cross-site POSTs */
-	ctx->session_cookie = p_printf(req->pool, "%s=%s; Path=/; Max-Age=%u; HttpOnly;"
-				       " SameSite=Lax%s", web_session_cookie_name(req),
-				       value, max_age, req->https ? "; Secure" : "");
+	ctx->session_cookie = p_printf(req->pool,
+				       "%s=%s; Path=/; Max-Age=%u; HttpOnly;"
+				       " SameSite=Lax%s",
+				       web_session_cookie_name(req), value,
+				       max_age, req->https ? "; Secure" : "");
 	web_response_header(req, "Set-Cookie", ctx->session_cookie);
 }
 
 /* When a session used at now ends: session_idle on, capped by the
    lifetime counted from its creation. */
-static time_t web_session_expiry(const struct conf *conf, time_t created, time_t now)
+static time_t web_session_expiry(const struct conf *conf, time_t created,
+				 time_t now)
 {
-	time_t idle_end = now + (time_t)conf->web_session_idle_secs;
-	time_t cap = created + (time_t)conf->web_session_lifetime_secs;
+	time_t idle_end = now + (time_t) conf->web_session_idle_secs;
+	time_t cap = created + (time_t) conf->web_session_lifetime_secs;
 
 	return idle_end < cap ? idle_end : cap;
 }
@@ -66,7 +69,7 @@ static void web_session_touch(struct web_ctx *ctx, const char *id,
 		every = WEB_SESSION_TOUCH_SECS;
 	if (every == 0)
 		every = 1;
-	if (now - sess->last_seen < (time_t)every)
+	if (now - sess->last_seen < (time_t) every)
 		return;
 	expires = web_session_expiry(conf, sess->created, now);
 	if (expires <= now)
@@ -77,7 +80,7 @@ static void web_session_touch(struct web_ctx *ctx, const char *id,
 			  store_last_error_detail(ctx->srv->store));
 		return;
 	}
-	web_session_cookie(ctx, id, (unsigned int)(expires - now));
+	web_session_cookie(ctx, id, (unsigned int) (expires - now));
 }
 
 void web_session_load(struct web_ctx *ctx)
@@ -107,7 +110,8 @@ void web_session_load(struct web_ctx *ctx)
 	ctx->session_handle = sess.handle;
 	ctx->csrf = sess.csrf;
 	/* the user's zone wins over the browser's */
-	if (ctx->user.timezone != NULL && (tz = web_tz_get(ctx->user.timezone)) != NULL)
+	if (ctx->user.timezone != NULL &&
+	    (tz = web_tz_get(ctx->user.timezone)) != NULL)
 		ctx->tz = tz;
 	web_session_touch(ctx, id, &sess);
 }
@@ -121,8 +125,8 @@ static const char *web_session_client(struct web_ctx *ctx)
 	char clean[WEB_SESSION_AGENT_MAX + 1];
 	size_t len = 0;
 
-	for (const char *p = agent; p != NULL && *p != '\0' &&
-		     len < WEB_SESSION_AGENT_MAX; p++) {
+	for (const char *p = agent;
+	     p != NULL && *p != '\0' && len < WEB_SESSION_AGENT_MAX; p++) {
 		char c = *p >= 0x20 && *p < 0x7f ? *p : ' ';
 
 		if (c == ' ' && (len == 0 || clean[len - 1] == ' '))
@@ -132,14 +136,16 @@ static const char *web_session_client(struct web_ctx *ctx)
 	while (len > 0 && clean[len - 1] == ' ')
 		len--;
 	clean[len] = '\0';
-	return len == 0 ? p_strdup(ctx->pool, ctx->req->peer_ip) :
-		p_printf(ctx->pool, "%s, %s", ctx->req->peer_ip, clean);
+	return len == 0 ?
+		       p_strdup(ctx->pool, ctx->req->peer_ip) :
+		       p_printf(ctx->pool, "%s, %s", ctx->req->peer_ip, clean);
 }
 
 int web_session_start(struct web_ctx *ctx, int64_t user_id)
 {
 	struct server *srv = ctx->srv;
-	time_t now = time(NULL), expires = web_session_expiry(srv->conf, now, now);
+	time_t now = time(NULL),
+	       expires = web_session_expiry(srv->conf, now, now);
 	char id[64], csrf[64];
 
 	secret_token(id, sizeof(id), WEB_SESSION_ID_BYTES);
@@ -151,9 +157,10 @@ int web_session_start(struct web_ctx *ctx, int64_t user_id)
 		secret_wipe(id, sizeof(id));
 		return -1;
 	}
-	web_session_cookie(ctx, id, (unsigned int)(expires - now));
+	web_session_cookie(ctx, id, (unsigned int) (expires - now));
 	secret_wipe(id, sizeof(id));
-	if (store_user_lookup_id(srv->store, user_id, ctx->pool, &ctx->user) > 0) {
+	if (store_user_lookup_id(srv->store, user_id, ctx->pool, &ctx->user) >
+	    0) {
 		ctx->logged_in = true;
 		ctx->csrf = p_strdup(ctx->pool, csrf);
 		/* not kept: this answer has no use for them */

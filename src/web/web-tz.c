@@ -486,14 +486,16 @@ static void web_tz_list_dir(const char *prefix, int depth)
 	snprintf(path, sizeof(path), "%s/%s", WEB_TZ_DIR, prefix);
 	if ((dir = opendir(path)) == NULL)
 		return;
-	while ((d = readdir(dir)) != NULL && web_tz_names.count < WEB_TZ_LIST_MAX) {
+	while ((d = readdir(dir)) != NULL &&
+	       web_tz_names.count < WEB_TZ_LIST_MAX) {
 		unsigned char type;
 		int n;
 
 		if (d->d_name[0] == '.')
 			continue;
 		n = snprintf(name, sizeof(name), "%s/%s", prefix, d->d_name);
-		if (n < 0 || (size_t)n >= sizeof(name) || !web_tz_name_valid(name))
+		if (n < 0 || (size_t) n >= sizeof(name) ||
+		    !web_tz_name_valid(name))
 			continue;
 		type = d->d_type;
 		if (type == DT_UNKNOWN || type == DT_LNK) {
@@ -502,8 +504,9 @@ static void web_tz_list_dir(const char *prefix, int depth)
 			/* what a link names, as open() will find it */
 			if (fstatat(dirfd(dir), d->d_name, &st, 0) < 0)
 				continue;
-			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ?
-				DT_REG : DT_UNKNOWN;
+			type = S_ISDIR(st.st_mode) ? DT_DIR :
+			       S_ISREG(st.st_mode) ? DT_REG :
+						     DT_UNKNOWN;
 		}
 		if (type == DT_DIR) {
 			if (depth > 1)
@@ -517,7 +520,7 @@ static void web_tz_list_dir(const char *prefix, int depth)
 
 static int web_tz_name_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 void web_tz_list(const char *const **names_r, unsigned int *count_r)
@@ -525,8 +528,8 @@ void web_tz_list(const char *const **names_r, unsigned int *count_r)
 	/* the areas of the tz database (its theory.html, "Time zone
 	   identifiers"); the rest of the top level is backward names */
 	static const char *const areas[] = {
-		"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
-		"Australia", "Europe", "Indian", "Pacific",
+		"Africa",   "America",	 "Antarctica", "Arctic", "Asia",
+		"Atlantic", "Australia", "Europe",     "Indian", "Pacific",
 	};
 
 	if (!web_tz_names.read) {
@@ -548,7 +551,7 @@ void web_tz_list(const char *const **names_r, unsigned int *count_r)
 			fatal_oom();
 		web_tz_names.count++;
 	}
-	*names_r = (const char *const *)web_tz_names.names;
+	*names_r = (const char *const *) web_tz_names.names;
 	*count_r = web_tz_names.count;
 }
 
