@@ -558,7 +558,12 @@ static void web_password_change_done(struct web_ctx *ctx, void *context)
 	}
 	log_info("web", "password changed user=%s ip=%s",
 		 log_value(ctx->user.address), ctx->req->peer_ip);
-	/* every session has ended, this one too: this browser stays in */
+	/* every session has ended, this one too: this browser stays in (if
+	   it is still there) */
+	if (web_request_gone(ctx->req)) {
+		web_response_send(ctx->req);
+		return;
+	}
 	if (web_session_start(ctx, ctx->user.id) < 0) {
 		web_send_redirect(ctx, 303, "/login");
 		return;
@@ -574,10 +579,11 @@ static void web_password_checked(struct web_ctx *ctx,
 	struct web_password_change *change = context;
 	struct web_settings_errors err;
 
-	if (web_password_refused(ctx, result, "password attempts")) {
+	if (!result->success)
 		web_settings_password_wipe(ctx);
+	/* (answering frees ctx) */
+	if (web_password_refused(ctx, result, "password attempts"))
 		return;
-	}
 	if (!result->success) {
 		log_info(
 			"web",
