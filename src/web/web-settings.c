@@ -389,6 +389,16 @@ static void web_settings_done(struct web_ctx *ctx, const char *what)
 			 strcmp(what, "session") == 0 ? "sessions" : what));
 }
 
+/* A store write that failed: logged, and 503 with message. */
+static void web_settings_failed(struct web_ctx *ctx, const char *what,
+				const char *message)
+{
+	log_error("web", "cannot %s user=%s: %s", what,
+		  log_value(ctx->user.address),
+		  store_last_error_detail(ctx->srv->store));
+	web_send_message(ctx, 503, "Try again later", message);
+}
+
 /* store_user_set() on the loop: one small update. 0, or -1 with the page
    sent. */
 static int web_settings_store(struct web_ctx *ctx,
@@ -397,12 +407,9 @@ static int web_settings_store(struct web_ctx *ctx,
 {
 	if (store_user_set(ctx->srv->store, ctx->user.address, setting, value) <
 	    0) {
-		log_error("web", "cannot save %s user=%s: %s", what,
-			  log_value(ctx->user.address),
-			  store_last_error_detail(ctx->srv->store));
-		web_send_message(
-			ctx, 503, "Try again later",
-			"Your settings cannot be saved right now. Please try again.");
+		web_settings_failed(ctx, p_printf(ctx->pool, "save %s", what),
+				    "Your settings cannot be saved right now."
+				    " Please try again.");
 		return -1;
 	}
 	log_info(
@@ -661,12 +668,9 @@ static void web_settings_post_end(struct web_ctx *ctx,
 			web_settings_render(ctx, 404, err);
 			return;
 		}
-		log_error("web", "cannot end a session user=%s: %s",
-			  log_value(ctx->user.address),
-			  store_last_error_detail(ctx->srv->store));
-		web_send_message(
-			ctx, 503, "Try again later",
-			"The session cannot be ended right now. Please try again.");
+		web_settings_failed(ctx, "end a session",
+				    "The session cannot be ended right now."
+				    " Please try again.");
 		return;
 	}
 	log_info("web", "session ended user=%s handle=%lld",
@@ -680,12 +684,9 @@ static void web_settings_post_end_all(struct web_ctx *ctx,
 	(void) err;
 	if (store_web_sessions_end_all(ctx->srv->store, ctx->user.id, NULL) <
 	    0) {
-		log_error("web", "cannot end sessions user=%s: %s",
-			  log_value(ctx->user.address),
-			  store_last_error_detail(ctx->srv->store));
-		web_send_message(
-			ctx, 503, "Try again later",
-			"The sessions cannot be ended right now. Please try again.");
+		web_settings_failed(ctx, "end sessions",
+				    "The sessions cannot be ended right now."
+				    " Please try again.");
 		return;
 	}
 	log_info("web", "logged out everywhere user=%s ip=%s",
