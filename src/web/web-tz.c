@@ -3,6 +3,7 @@
  * zone. Zones are loaded from /usr/share/zoneinfo on first use and kept.
  */
 #include "web-tz.h"
+#include "alloc.h"
 #include "fatal.h"
 
 #include <dirent.h>
@@ -466,14 +467,9 @@ static struct {
 
 static void web_tz_list_add(const char *name)
 {
-	char *copy;
-
 	if (web_tz_names.count >= WEB_TZ_LIST_MAX || !web_tz_name_valid(name))
 		return;
-	copy = strdup(name);
-	if (copy == NULL)
-		fatal_oom();
-	web_tz_names.names[web_tz_names.count++] = copy;
+	web_tz_names.names[web_tz_names.count++] = xstrdup(name);
 }
 
 /* The zone files under WEB_TZ_DIR/prefix, depth levels deep at most. */
@@ -534,9 +530,7 @@ void web_tz_list(const char *const **names_r, unsigned int *count_r)
 
 	if (!web_tz_names.read) {
 		web_tz_names.read = true;
-		web_tz_names.names = calloc(WEB_TZ_LIST_MAX, sizeof(char *));
-		if (web_tz_names.names == NULL)
-			fatal_oom();
+		web_tz_names.names = xcalloc(WEB_TZ_LIST_MAX, sizeof(char *));
 		for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++)
 			web_tz_list_dir(areas[i], 3);
 		qsort(web_tz_names.names, web_tz_names.count, sizeof(char *),
@@ -546,9 +540,7 @@ void web_tz_list(const char *const **names_r, unsigned int *count_r)
 			free(web_tz_names.names[--web_tz_names.count]);
 		memmove(web_tz_names.names + 1, web_tz_names.names,
 			web_tz_names.count * sizeof(char *));
-		web_tz_names.names[0] = strdup("UTC");
-		if (web_tz_names.names[0] == NULL)
-			fatal_oom();
+		web_tz_names.names[0] = xstrdup("UTC");
 		web_tz_names.count++;
 	}
 	*names_r = (const char *const *) web_tz_names.names;
