@@ -144,7 +144,8 @@ static void web_theme_form(struct web_ctx *ctx)
 	html_printf(out, "<form class=\"theme\" method=\"post\" action=\"/theme\">\n"
 		    "<fieldset>\n<legend>Theme</legend>\n");
 	web_page_csrf_field(ctx);
-	if (ctx->req->method == WEB_METHOD_GET && web_return_path_safe(ctx->req->target))
+	if (ctx->req->method == WEB_METHOD_GET && !ctx->not_found &&
+	    web_return_path_safe(ctx->req->target))
 		html_printf(out, "<input type=\"hidden\" name=\"back\" value=\"%s\">\n",
 			    ctx->req->target);
 	for (unsigned int i = 0; i < WEB_THEME_COUNT; i++)
@@ -233,6 +234,7 @@ void web_send_not_found(struct web_ctx *ctx)
 	   it found out go; a renewed session cookie stays. */
 	buffer_reset(ctx->out);
 	ctx->req->header_count = 0;
+	ctx->not_found = true;
 	if (ctx->session_cookie != NULL)
 		web_response_header(ctx->req, "Set-Cookie", ctx->session_cookie);
 	web_page_begin(ctx, "Not found", WEB_NAV_NONE);

@@ -85,6 +85,8 @@ struct web_ctx {
 	/* a form that came after the session had ended, carried through the
 	   login (web-kept.c), or NULL */
 	const struct web_kept *kept;
+	/* the 404 page: it names no path (the theme form comes back to /) */
+	bool not_found;
 };
 
 /* --- web-server.c --- */
