@@ -77,6 +77,10 @@ const PAGES = [
   { name: 'contact-new', path: '/contacts/new' },
   { name: 'contact-new-errors', path: '/contacts/new', status: 400,
     fill: { 'First name': 'Annika', 'Phone number 1': 'call me' }, press: 'Save' },
+  { name: 'settings', path: '/settings', shot: true },
+  { name: 'settings-errors', path: '/settings', status: 400,
+    fill: { 'Current password': 'not-checked', 'New password': 'abcdefgh',
+      'New password again': 'abcdefgX' }, press: 'Change password' },
   { name: 'not-found-logged-in', path: '/mail/999999', status: 404 },
   { name: 'bad-request', path: '/mail/search?q=%ZZ', status: 400 },
 ];
