@@ -22,6 +22,7 @@
  * reads it (RFC 9112 9.6).
  */
 #include "web-http.h"
+#include "alloc.h"
 #include "conf.h"
 #include "connection.h"
 #include "fatal.h"
@@ -679,10 +680,8 @@ struct web_http *web_http_create(struct server *srv,
 				 const struct web_http_settings *set,
 				 web_http_handler *handler, void *context)
 {
-	struct web_http *http = calloc(1, sizeof(*http));
+	struct web_http *http = xcalloc(1, sizeof(*http));
 
-	if (http == NULL)
-		fatal_oom();
 	http->srv = srv;
 	http->set = *set;
 	http->handler = handler;

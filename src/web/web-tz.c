@@ -324,11 +324,9 @@ static int tzif_parse(struct web_tz *tz, const unsigned char *data, size_t size)
 	p = data + pos;
 	tz->timecnt = cnt[3];
 	tz->typecnt = cnt[4];
-	tz->times = calloc(cnt[3] + 1, sizeof(*tz->times));
-	tz->idx = calloc(cnt[3] + 1, 1);
-	tz->types = calloc(cnt[4], sizeof(*tz->types));
-	if (tz->times == NULL || tz->idx == NULL || tz->types == NULL)
-		fatal_oom();
+	tz->times = xcalloc(cnt[3] + 1, sizeof(*tz->times));
+	tz->idx = xcalloc(cnt[3] + 1, 1);
+	tz->types = xcalloc(cnt[4], sizeof(*tz->types));
 	for (uint32_t i = 0; i < cnt[3]; i++)
 		tz->times[i] = tsize == 8 ? be64(p + i * 8) : (int32_t)be32(p + i * 4);
 	p += cnt[3] * tsize;
@@ -410,16 +408,12 @@ static struct web_tz *web_tz_load(const char *name)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	data = malloc(WEB_TZ_FILE_MAX);
-	if (data == NULL)
-		fatal_oom();
+	data = xmalloc(WEB_TZ_FILE_MAX);
 	while (size < WEB_TZ_FILE_MAX &&
 	       (n = read(fd, data + size, WEB_TZ_FILE_MAX - size)) > 0)
 		size += (size_t)n;
 	close(fd);
-	tz = calloc(1, sizeof(*tz));
-	if (tz == NULL)
-		fatal_oom();
+	tz = xcalloc(1, sizeof(*tz));
 	snprintf(tz->name, sizeof(tz->name), "%s", name);
 	if (tzif_parse(tz, data, size) < 0) {
 		web_tz_free(tz);
