@@ -4,7 +4,6 @@
  */
 #include "web-tz.h"
 #include "alloc.h"
-#include "fatal.h"
 
 #include <dirent.h>
 #include <errno.h>
