@@ -2,12 +2,14 @@
    byte-stuffer, on arbitrary bytes.
 
    Every line of the input goes through pop3_command_parse() and, as an
-   AUTH PLAIN response, through the base64 decoder and the PLAIN splitter;
+   AUTH PLAIN response, through the base64 decoder and the PLAIN splitter
+   every protocol shares (src/server/auth-sasl.c);
    the whole input, cut into chunks of input-chosen sizes, goes through the
    stuffer as a stored message, and what a client would make of the result
    must be the input with bare LFs turned into CRLF. */
 #include "pop3-parser.h"
-#include "pop3-sasl.h"
+#include "auth-sasl.h"
+#include "buffer.h"
 #include "pop3-stuff.h"
 
 #include <stdint.h>
@@ -65,24 +67,24 @@ static void base64_encode(const unsigned char *in, size_t len, char *out)
 
 static void check_sasl(const uint8_t *line, size_t len)
 {
-	unsigned char *msg = malloc(POP3_BASE64_DECODED_MAX(len) + 1);
+	struct buffer msg;
 	char *again;
-	size_t msg_len;
 	const char *authcid, *passwd, *error;
 
-	if (pop3_base64_decode((const char *)line, len, msg, &msg_len) == 0) {
+	buffer_init(&msg, AUTH_SASL_RESPONSE_MAX + 1);
+	if (len > 1 && auth_sasl_decode((const char *)line, len, &msg) == 0) {
 		/* only canonical base64 is accepted: it must encode back */
-		CHECK(msg_len <= POP3_BASE64_DECODED_MAX(len));
 		again = malloc(len + 1);
-		base64_encode(msg, msg_len, again);
+		base64_encode((const unsigned char *)msg.data, msg.used, again);
 		CHECK(strlen(again) == len && memcmp(again, line, len) == 0);
 		free(again);
-		if (pop3_sasl_plain_parse(msg, msg_len, &authcid, &passwd, &error) == 0) {
+		if (auth_sasl_plain_parse(msg.data, msg.used, &authcid, &passwd,
+					  &error) == 0) {
 			CHECK(authcid[0] != '\0' && passwd[0] != '\0');
-			CHECK((const unsigned char *)passwd + strlen(passwd) == msg + msg_len);
+			CHECK(passwd + strlen(passwd) == msg.data + msg.used);
 		}
 	}
-	free(msg);
+	auth_sasl_wipe(&msg);
 }
 
 /* Feed data in chunks whose sizes come from the data itself. */

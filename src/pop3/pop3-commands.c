@@ -12,7 +12,8 @@
 #include "connection.h"
 #include "log.h"
 #include "pop3-maildrop.h"
-#include "pop3-sasl.h"
+#include "auth-sasl.h"
+#include "buffer.h"
 #include "secret.h"
 #include "server.h"
 #include "store.h"
@@ -122,8 +123,7 @@ static void cmd_pass(struct pop3_client *client, const struct pop3_command *cmd)
 
 static void pop3_sasl_plain(struct pop3_client *client, const char *b64, size_t len)
 {
-	unsigned char *msg;
-	size_t msg_len;
+	struct buffer msg;
 	const char *authcid, *passwd, *error;
 
 	/* RFC 5034 4: "*" cancels; "=" is an empty initial response. */
@@ -131,12 +131,11 @@ static void pop3_sasl_plain(struct pop3_client *client, const char *b64, size_t 
 		pop3_client_err(client, "Authentication cancelled.");
 		return;
 	}
-	if (len == 1 && b64[0] == '=')
-		len = 0;
-	msg = xmalloc(POP3_BASE64_DECODED_MAX(len) + 1);
-	if (pop3_base64_decode(b64, len, msg, &msg_len) < 0) {
+	buffer_init(&msg, AUTH_SASL_RESPONSE_MAX + 1);
+	if (auth_sasl_decode(len == 0 ? "=" : b64, len == 0 ? 1 : len, &msg) < 0) {
 		pop3_client_bad(client, "Invalid base64 data.");
-	} else if (pop3_sasl_plain_parse(msg, msg_len, &authcid, &passwd, &error) < 0) {
+	} else if (auth_sasl_plain_parse(msg.data, msg.used, &authcid, &passwd,
+					 &error) < 0) {
 		client->auth_failures++;
 		pop3_client_err(client, "[AUTH] %s.", error);
 		if (client->auth_failures >= POP3_MAX_AUTH_FAILURES)
@@ -146,8 +145,7 @@ static void pop3_sasl_plain(struct pop3_client *client, const char *b64, size_t 
 	} else {
 		pop3_client_login(client, authcid, passwd);
 	}
-	secret_wipe(msg, POP3_BASE64_DECODED_MAX(len) + 1);
-	free(msg);
+	auth_sasl_wipe(&msg);
 }
 
 /* RFC 5034 4 */

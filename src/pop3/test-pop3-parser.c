@@ -6,7 +6,6 @@
 #include <cmocka.h>
 
 #include "pop3-parser.h"
-#include "pop3-sasl.h"
 
 #include <string.h>
 
@@ -105,75 +104,6 @@ static void test_parse_args_cap(void **state)
 	assert_string_equal(cmd.args[1], "2");
 }
 
-static int b64(const char *in, unsigned char *out, size_t *len_r)
-{
-	return pop3_base64_decode(in, strlen(in), out, len_r);
-}
-
-static void test_base64(void **state)
-{
-	unsigned char out[64];
-	size_t len;
-
-	(void)state;
-	assert_int_equal(b64("", out, &len), 0);
-	assert_int_equal(len, 0);
-	assert_int_equal(b64("Zg==", out, &len), 0);
-	assert_int_equal(len, 1);
-	assert_memory_equal(out, "f", 1);
-	assert_int_equal(b64("Zm8=", out, &len), 0);
-	assert_memory_equal(out, "fo", 2);
-	assert_int_equal(len, 2);
-	assert_int_equal(b64("Zm9vYmFy", out, &len), 0);
-	assert_int_equal(len, 6);
-	assert_memory_equal(out, "foobar", 6);
-	assert_int_equal(b64("AGFsaWNlAHNlY3JldA==", out, &len), 0);
-	assert_int_equal(len, 13);
-	assert_memory_equal(out, "\0alice\0secret", 13);
-
-	assert_int_equal(b64("Zg=", out, &len), -1);     /* length */
-	assert_int_equal(b64("Zg=a", out, &len), -1);    /* data after '=' */
-	assert_int_equal(b64("Z===", out, &len), -1);
-	assert_int_equal(b64("Zg==Zg==", out, &len), -1); /* padding inside */
-	assert_int_equal(b64("Zh==", out, &len), -1);    /* not canonical */
-	assert_int_equal(b64("Zm9=", out, &len), -1);
-	assert_int_equal(b64("Zm 9", out, &len), -1);
-	assert_int_equal(b64("Zm9v\r\n", out, &len), -1);
-}
-
-static int plain(const char *msg, size_t len, const char **authcid,
-		 const char **passwd, const char **error)
-{
-	unsigned char buf[128];
-
-	memcpy(buf, msg, len);
-	return pop3_sasl_plain_parse(buf, len, authcid, passwd, error) < 0 ? -1 :
-		(int)(*passwd - (const char *)buf);
-}
-
-static void test_sasl_plain(void **state)
-{
-	unsigned char buf[64];
-	const char *authcid, *passwd, *error;
-
-	(void)state;
-	memcpy(buf, "\0alice@example.test\0pw with space", 33);
-	assert_int_equal(pop3_sasl_plain_parse(buf, 33, &authcid, &passwd, &error), 0);
-	assert_string_equal(authcid, "alice@example.test");
-	assert_string_equal(passwd, "pw with space");
-
-	memcpy(buf, "Alice@Example.test\0alice@example.test\0pw", 40);
-	assert_int_equal(pop3_sasl_plain_parse(buf, 40, &authcid, &passwd, &error), 0);
-
-	assert_int_equal(plain("bob\0alice\0pw", 12, &authcid, &passwd, &error), -1);
-	assert_string_equal(error, "Authorization as another user is not allowed");
-	assert_int_equal(plain("alice\0pw", 8, &authcid, &passwd, &error), -1);
-	assert_int_equal(plain("\0alice\0pw\0x", 11, &authcid, &passwd, &error), -1);
-	assert_int_equal(plain("\0\0pw", 4, &authcid, &passwd, &error), -1);
-	assert_int_equal(plain("\0alice\0", 7, &authcid, &passwd, &error), -1);
-	assert_int_equal(plain("", 0, &authcid, &passwd, &error), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,8 +111,6 @@ int main(void)
 		cmocka_unit_test(test_parse_spaces),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_args_cap),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_sasl_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

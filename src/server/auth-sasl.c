@@ -54,7 +54,7 @@ int auth_sasl_plain_parse(const char *msg, size_t len, const char **authcid_r,
 	}
 	if (*msg != '\0' && !str_iequal(msg, *authcid_r)) {
 		*error_r = "Authorization as another user is not allowed";
-		return -1;
+		return -2;
 	}
 	return 0;
 }

@@ -3,8 +3,9 @@
 
 /*
  * SASL messages that carry a password: PLAIN (RFC 4616) and LOGIN
- * (draft-murchison-sasl-login), as the submission service reads them
- * from AUTH (RFC 4954). No I/O; the password is checked by auth.h.
+ * (draft-murchison-sasl-login), as IMAP's AUTHENTICATE, POP3's and
+ * submission's AUTH and the Postfix auth socket read them. No I/O; the
+ * password is checked by auth.h.
  *
  * The decoded bytes go into a buffer the caller owns and must wipe
  * (auth_sasl_wipe()) once the password has been handed to auth_verify().
@@ -30,9 +31,10 @@ int auth_sasl_decode(const char *b64, size_t len, struct buffer *out);
 /*
  * Split a PLAIN message "authzid NUL authcid NUL passwd" held in msg (as
  * auth_sasl_decode() leaves it: NUL-terminated at len). The returned
- * strings point into msg. 0, or -1 with *error_r (static text) when it is
- * malformed, a field is empty, or it asks to act as another user (authzid
- * set and not the authcid: nobody here has proxy rights).
+ * strings point into msg. 0; -1 with *error_r (static text) when it is
+ * malformed or a field is empty; -2 (with *error_r) when it asks to act
+ * as another user (authzid set and not the authcid: nobody here has proxy
+ * rights).
  */
 int auth_sasl_plain_parse(const char *msg, size_t len, const char **authcid_r,
 			  const char **passwd_r, const char **error_r);

@@ -34,6 +34,16 @@ static void test_decode(void **state)
 	assert_int_equal(auth_sasl_decode("dXN lcg==", 9, &out), -1);
 	assert_int_equal(auth_sasl_decode("d*Nlcg==", 8, &out), -1);
 	assert_int_equal(auth_sasl_decode("", 0, &out), -1);
+	/* canonical only: padding only at the end, and no bits it drops */
+	assert_int_equal(auth_sasl_decode("Zg=", 3, &out), -1);
+	assert_int_equal(auth_sasl_decode("Zg=a", 4, &out), -1);
+	assert_int_equal(auth_sasl_decode("Z===", 4, &out), -1);
+	assert_int_equal(auth_sasl_decode("Zg==Zg==", 8, &out), -1);
+	assert_int_equal(auth_sasl_decode("Zh==", 4, &out), -1);
+	assert_int_equal(auth_sasl_decode("Zm9=", 4, &out), -1);
+	assert_int_equal(auth_sasl_decode("Zm9v\r\n", 6, &out), -1);
+	assert_int_equal(auth_sasl_decode("Zm8=", 4, &out), 0);
+	assert_int_equal(out.used, 2);
 	/* too long */
 	memset(big, 'A', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -53,7 +63,7 @@ static void test_plain(void **state)
 		{ "alice@example.test\0alice@example.test\0pw", 40, "alice@example.test", "pw" },
 		{ "ALICE@example.test\0alice@example.test\0pw", 40, "alice@example.test", "pw" },
 		{ "\0alice\0pass word", 16, "alice", "pass word" },
-		{ "bob@example.test\0alice@example.test\0pw", 38, NULL, NULL },
+		{ "bob@example.test\0alice@example.test\0pw", 38, NULL, NULL },  /* -2 */
 		{ "\0alice\0", 7, NULL, NULL },
 		{ "\0\0pw", 4, NULL, NULL },
 		{ "\0alice", 6, NULL, NULL },
@@ -73,7 +83,9 @@ static void test_plain(void **state)
 		buffer_append(&msg, cases[i].msg, cases[i].len);
 		ret = auth_sasl_plain_parse(msg.data, msg.used, &authcid, &passwd, &error);
 		if (cases[i].authcid == NULL) {
-			assert_int_equal(ret, -1);
+			/* acting as another user is told apart (IMAP's
+			   AUTHORIZATIONFAILED) */
+			assert_int_equal(ret, cases[i].msg[0] == 'b' ? -2 : -1);
 			assert_non_null(error);
 		} else {
 			assert_int_equal(ret, 0);
