@@ -224,8 +224,13 @@ def _private_key_chunks(key_path):
 
 
 def _memory_has(pid, needles):
-    """Which of needles occur in the readable memory of process pid."""
+    """Which of needles occur in the readable memory of process pid. Read
+    in chunks (a needle across a chunk border is found: chunks overlap by
+    the longest needle); mappings over 1 GiB are an address-sanitizer
+    shadow or reservation, not data, and are left out."""
     found = set()
+    chunk = 8 << 20
+    overlap = max(len(n) for n in needles)
     with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
         for line in maps:
             fields = line.split()
@@ -233,14 +238,19 @@ def _memory_has(pid, needles):
                                        ("[vvar]", "[vsyscall]")):
                 continue
             lo, hi = (int(x, 16) for x in fields[0].split("-"))
-            try:
-                mem.seek(lo)
-                data = mem.read(hi - lo)
-            except (OSError, OverflowError, ValueError):
+            if hi - lo > 1 << 30:
                 continue
-            for n in needles:
-                if n in data:
-                    found.add(n)
+            pos = lo
+            while pos < hi:
+                try:
+                    mem.seek(pos)
+                    data = mem.read(min(chunk + overlap, hi - pos))
+                except (OSError, OverflowError, ValueError):
+                    data = b""
+                for n in needles:
+                    if n in data:
+                        found.add(n)
+                pos += chunk
     return found
 
 
