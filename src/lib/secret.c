@@ -96,6 +96,16 @@ int secret_base64_decode(const char *in, size_t len, unsigned char *out,
 {
 	const char *end;
 
+	/* libsodium's decoder takes some bytes outside the alphabet (one with
+	   the high bit set decodes as '/': found by fuzz-pop3); only the
+	   alphabet and '=' are base64 */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
+			return -1;
+	}
 	if (sodium_base642bin(out, out_size, in, len, NULL, len_r, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != in + len)

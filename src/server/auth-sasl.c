@@ -16,7 +16,8 @@ int auth_sasl_decode(const char *b64, size_t len, struct buffer *out)
 	/* RFC 4954 4: "=" is an initial response of zero length */
 	if (len == 1 && b64[0] == '=')
 		return buffer_append(out, "", 0);
-	if (len == 0 || max > AUTH_SASL_RESPONSE_MAX + 2)
+	/* padding is required (RFC 4648 4): whole groups of four only */
+	if (len == 0 || len % 4 != 0 || max > AUTH_SASL_RESPONSE_MAX + 2)
 		return -1;
 	/* room for the bytes and the NUL buffer keeps after them */
 	if (buffer_append(out, b64, max) < 0)

@@ -36,6 +36,10 @@ static void test_decode(void **state)
 	assert_int_equal(auth_sasl_decode("", 0, &out), -1);
 	/* canonical only: padding only at the end, and no bits it drops */
 	assert_int_equal(auth_sasl_decode("Zg=", 3, &out), -1);
+	assert_int_equal(auth_sasl_decode("TO+", 3, &out), -1);   /* no padding */
+	/* a byte outside the alphabet that libsodium would take for '/' */
+	assert_int_equal(auth_sasl_decode("l2\xff" "1", 4, &out), -1);
+	assert_int_equal(auth_sasl_decode("l2/1", 4, &out), 0);
 	assert_int_equal(auth_sasl_decode("Zg=a", 4, &out), -1);
 	assert_int_equal(auth_sasl_decode("Z===", 4, &out), -1);
 	assert_int_equal(auth_sasl_decode("Zg==Zg==", 8, &out), -1);
