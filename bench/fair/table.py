@@ -100,7 +100,7 @@ def main():
                 if r.get("opened") is not None and "PSS" in m:
                     notes.append("%s, %s, run %s: %s opened, %s alive after the hold, "
                                  "%s server processes, MemAvailable drop %s KiB per session" % (
-                                     m.split(",")[0], LABELS.get(r["side"], r["side"]), r["run"],
+                                     m.split(", PSS")[0], LABELS.get(r["side"], r["side"]), r["run"],
                                      fmt(r["opened"]), fmt(r["alive"]), fmt(r.get("procs")),
                                      fmt(r.get("memavail_kib"))))
         if not any(by.get((m, s)) for s in ORDER) and ist:
